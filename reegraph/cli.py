@@ -1,0 +1,173 @@
+"""The ``reegraph`` command line: thin click commands that parse options, call the library,
+render, and map errors to exit codes.
+
+Exit codes: 0 ok; 1 ran, and the finding is negative (the data does not conform); 2 usage error or
+unreadable input; 3 runtime failure.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+import click
+
+from reegraph.errors import InputError, ReegraphError
+from reegraph.load import load_store
+from reegraph.report import render_json, render_markdown, render_table
+
+EXIT_FINDING = 1
+
+
+class _Group(click.Group):
+    """A click group that turns reegraph errors into one line on stderr and the documented code."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except ReegraphError as exc:
+            click.echo(f"reegraph: error: {exc}", err=True)
+            ctx.exit(exc.exit_code)
+        except RecursionError:
+            click.echo("reegraph: error: input is nested too deeply to process", err=True)
+            ctx.exit(2)
+
+
+def _data_option(func):
+    return click.option(
+        "--data",
+        "data",
+        multiple=True,
+        type=click.Path(path_type=Path),
+        envvar="REEGRAPH_DATA",
+        show_envvar=True,
+        help="Extra RDF file or folder to load on top of the bundled graph (repeatable).",
+    )(func)
+
+
+def _output_option(func):
+    return click.option(
+        "-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+        help="Write to FILE (atomically) instead of standard output.",
+    )(func)
+
+
+def _format_option(choices: Sequence[str]):
+    return click.option(
+        "--format", "fmt", type=click.Choice(choices), default=choices[0], show_default=True,
+        help="Output format.",
+    )
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="reegraph", prog_name="reegraph")
+def cli() -> None:
+    """reegraph: the rare-earth supply chain as a sourced knowledge graph.
+
+    Every command loads the bundled ontology and graphs, plus any --data overlays.
+
+    Example:
+
+        reegraph info
+    """
+    logging.getLogger("rdflib").setLevel(logging.ERROR)  # ill-typed literals are reported by validate
+
+
+@cli.command()
+@_data_option
+@_format_option(("table", "json", "markdown"))
+@_output_option
+def info(data: tuple[Path, ...], fmt: str, output: Path | None) -> None:
+    """Summarise the graph: ontology version, counts per class, stage and country, sources, vintage.
+
+    Example:
+
+        reegraph info --format json
+    """
+    from reegraph.info import summarize_store
+
+    summary = summarize_store(load_store(data=data))
+    if fmt == "json":
+        _emit(render_json(summary.as_dict()), output)
+        return
+    render = render_markdown if fmt == "markdown" else render_table
+    years = f"{summary.first_year}-{summary.last_year}" if summary.first_year else "none"
+    head = [
+        ["ontology version", summary.ontology_version],
+        ["triples", f"{summary.triples:,}"],
+        ["sources", summary.sources],
+        ["years of figures", years],
+        ["latest source", summary.latest_source_date or "none"],
+    ]
+    sections = [
+        render(["graph", "value"], head),
+        render(["class", "instances"], list(summary.classes.items())),
+        render(["stage", "facilities"], list(summary.stages.items())),
+        render(["country", "facilities"], list(summary.countries.items())),
+    ]
+    _emit("\n\n".join(sections), output)
+
+
+@cli.command()
+@_data_option
+@_format_option(("table", "json"))
+@_output_option
+def validate(data: tuple[Path, ...], fmt: str, output: Path | None) -> None:
+    """Check the graph against the SHACL shapes and the ontology lint.
+
+    Exit status 0 when the data conforms, 1 when there are violations, 2 when it cannot run.
+
+    Example:
+
+        reegraph validate --data my-plants.ttl
+    """
+    from reegraph.validate import validate_store
+
+    store = load_store(data=data)
+    findings = validate_store(store)
+    violations = sum(f.severity == "violation" for f in findings)
+    if fmt == "json":
+        text = render_json(
+            {"conforms": violations == 0, "triples": len(store), "findings": [f.as_dict() for f in findings]}
+        )
+    else:
+        lines = [
+            f"{f.file or '-'}: {f.severity}: {f.focus}{' ' + f.path if f.path else ''}: {f.message}"
+            + (f" (value: {f.value})" if f.value and f.value != f.focus else "")
+            for f in findings
+        ]
+        verdict = "conforms" if violations == 0 else "does not conform"
+        lines.append(f"{verdict}: {violations} violation(s), {len(findings) - violations} other finding(s), "
+                     f"{len(store):,} triples checked")
+        text = "\n".join(lines)
+    _emit(text, output)
+    if violations:
+        click.get_current_context().exit(EXIT_FINDING)
+
+
+def _emit(text: str, output: Path | None) -> None:
+    """Print to stdout, or write ``output`` atomically (a temporary file renamed into place)."""
+    if output is None:
+        click.echo(text)
+        return
+    tmp = None
+    try:
+        fd, tmp = tempfile.mkstemp(dir=output.resolve().parent, prefix=f".{output.name}.", suffix=".tmp")
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text + "\n")
+        os.replace(tmp, output)
+    except OSError as exc:
+        if tmp is not None and os.path.exists(tmp):
+            os.unlink(tmp)
+        raise InputError(f"{output}: cannot write: {exc.strerror or exc}") from None
+
+
+def main() -> None:
+    """Console entry point: no network for the whole run, then the click group."""
+    from reegraph._guard import deny_network
+
+    deny_network()
+    cli(prog_name="reegraph")

@@ -1,0 +1,63 @@
+"""Renderers shared by every command: plain-text tables, Markdown tables and JSON.
+
+Renderers take rows (sequences of cells) or JSON-ready data and return text; they never print.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+FORMATS = ("table", "markdown", "json")
+
+
+def render_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    """A fixed-width text table.
+
+    Examples
+    --------
+    >>> print(render_table(["stage", "n"], [["mining", 3]]))
+    stage   n
+    ------  -
+    mining  3
+    """
+    cells = [[_cell(c) for c in row] for row in rows]
+    widths = [max([len(h), *(len(r[i]) for r in cells)]) for i, h in enumerate(headers)]
+    lines = [
+        "  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip(),
+        "  ".join("-" * w for w in widths),
+    ]
+    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in cells]
+    return "\n".join(lines)
+
+
+def render_markdown(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    """A GitHub-flavoured Markdown table; pipes and newlines in cells are escaped.
+
+    Examples
+    --------
+    >>> print(render_markdown(["stage", "n"], [["mining", 3]]))
+    | stage | n |
+    | --- | --- |
+    | mining | 3 |
+    """
+    def md(value: Any) -> str:
+        return _cell(value).replace("|", "\\|").replace("\n", " ")
+
+    lines = ["| " + " | ".join(md(h) for h in headers) + " |", "|" + " --- |" * len(headers)]
+    lines += ["| " + " | ".join(md(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def render_json(data: Any) -> str:
+    """Stable, indented JSON (keys in insertion order, non-ASCII kept)."""
+    return json.dumps(data, indent=2, ensure_ascii=False)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:,.4g}" if abs(value) < 1000 else f"{value:,.0f}"
+    return str(value)

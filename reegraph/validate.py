@@ -1,0 +1,239 @@
+"""Check data against the SHACL shapes and the ontology lint; return a list of findings.
+
+Two kinds of checks:
+
+* **SHACL** (``ontology/shapes.ttl``, run by pySHACL with no inference): facilities, quantities,
+  shares, countries, dates, supply links and policies.
+* **Lint** (SPARQL over the store): every class, property and ``ree:`` IRI used is declared in the
+  ontology, in a loaded file, or in a reused vocabulary (catches ``ree:capasity``); literals are
+  well-formed for their datatype; the ontology's own terms have exactly one English label, a
+  definition, and (properties) a domain and a range; the ontology header is complete.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import (
+    DCAT, DCTERMS, GEO, OWL, PROV, RDF, RDFS, SDO, SH, SKOS, VANN, WGS, XSD, DefinedNamespace,
+)
+from rdflib.term import Node
+
+from reegraph.load import shapes_path
+from reegraph.store import OxigraphStore, read_rdflib
+from reegraph.vocab import ONTOLOGY_IRI, REE, SPARQL_PREFIXES, compact
+
+#: Reused vocabularies whose terms are checked against rdflib's closed term lists.
+REUSED: tuple[type[DefinedNamespace], ...] = (
+    RDF, RDFS, OWL, XSD, SKOS, DCTERMS, PROV, SDO, WGS, GEO, DCAT, VANN, SH,
+)
+_DECLARING_TYPES = (
+    OWL.Class, RDFS.Class, RDF.Property, OWL.ObjectProperty, OWL.DatatypeProperty,
+    OWL.AnnotationProperty, SKOS.ConceptScheme, RDFS.Datatype,
+)
+_CHECKED_DATATYPES = (
+    XSD.integer, XSD.decimal, XSD.double, XSD.float, XSD.boolean, XSD.date, XSD.dateTime,
+    XSD.gYear, XSD.gYearMonth, XSD.anyURI,
+)
+_SEVERITY = {SH.Violation: "violation", SH.Warning: "warning", SH.Info: "info"}
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem found in the data."""
+
+    severity: str
+    rule: str
+    focus: str
+    path: str
+    message: str
+    value: str = ""
+    file: str = ""
+
+    def as_dict(self) -> dict[str, str]:
+        """The finding as a plain dict (for JSON)."""
+        return asdict(self)
+
+
+def validate_store(store: OxigraphStore) -> list[Finding]:
+    """All SHACL and lint findings for the data in ``store``, sorted by file, focus and message.
+
+    Examples
+    --------
+    >>> from reegraph.load import load_store
+    >>> validate_store(load_store())
+    []
+    """
+    findings = [*find_shacl_violations(store), *find_lint_problems(store)]
+    located = [_with_file(store, f) for f in findings]
+    return sorted(set(located), key=lambda f: (f.file, f.focus, f.path, f.message, f.value))
+
+
+def find_shacl_violations(store: OxigraphStore) -> list[Finding]:
+    """Run the bundled SHACL shapes over the union of the store's graphs."""
+    from pyshacl import validate
+
+    shapes = read_rdflib(shapes_path())
+    _, results, _ = validate(store.to_rdflib(), shacl_graph=shapes, inference="none")
+    findings = []
+    for result in results.subjects(RDF.type, SH.ValidationResult):
+        source = results.value(result, SH.sourceShape)
+        findings.append(
+            Finding(
+                severity=_SEVERITY.get(results.value(result, SH.resultSeverity), "violation"),
+                rule=_shape_name(shapes, source),
+                focus=_show_focus(results.value(result, SH.focusNode)),
+                path=_show(results.value(result, SH.resultPath)),
+                message=str(results.value(result, SH.resultMessage) or "does not conform"),
+                value=_show(results.value(result, SH.value)),
+            )
+        )
+    return findings
+
+
+def find_lint_problems(store: OxigraphStore) -> list[Finding]:
+    """Undeclared terms, ill-typed literals and ontology annotation gaps."""
+    return [*_find_undeclared_terms(store), *_find_ill_typed_literals(store), *_lint_ontology(store)]
+
+
+def _find_undeclared_terms(store: OxigraphStore) -> list[Finding]:
+    declared = {
+        row["t"]
+        for row in store.select(
+            "SELECT DISTINCT ?t WHERE { ?t a ?kind VALUES ?kind { %s } }"
+            % " ".join(t.n3() for t in _DECLARING_TYPES)
+        )
+    }
+    declared |= {row["t"] for row in store.select(f"SELECT DISTINCT ?t WHERE {{ ?t a ?c . ?c a {OWL.Class.n3()} }}")}
+    findings = []
+    used = store.select(
+        SPARQL_PREFIXES
+        + """SELECT ?t (SAMPLE(?s) AS ?where) (SAMPLE(?role) AS ?as) WHERE {
+            { ?s ?t ?o BIND("property" AS ?role) }
+            UNION { ?s a ?t BIND("class" AS ?role) }
+            UNION { ?s ?p ?t FILTER(isIRI(?t) && STRSTARTS(STR(?t), STR(ree:))) BIND("term" AS ?role) }
+        } GROUP BY ?t"""
+    )
+    for row in used:
+        term = row["t"]
+        if term in declared or _in_reused_vocabulary(term):
+            continue
+        if row["as"] == Literal("term") and not str(term).startswith(str(REE._NS)):
+            continue
+        findings.append(
+            Finding(
+                severity="violation",
+                rule="lint:undeclared-term",
+                focus=_show_focus(row["where"]),
+                path="",
+                message=f"{_show(term)} is used as a {row['as']} but is not declared in the ontology "
+                "or a reused vocabulary (a typo?)",
+                value=_show(term),
+            )
+        )
+    return findings
+
+
+def _find_ill_typed_literals(store: OxigraphStore) -> list[Finding]:
+    rows = store.select(
+        "SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o FILTER(isLiteral(?o) && DATATYPE(?o) IN (%s)) }"
+        % ", ".join(t.n3() for t in _CHECKED_DATATYPES)
+    )
+    return [
+        Finding(
+            severity="violation",
+            rule="lint:ill-typed-literal",
+            focus=_show_focus(row["s"]),
+            path=_show(row["p"]),
+            message=f"{str(row['o'])!r} is not a valid {_show(row['o'].datatype)}",
+            value=str(row["o"]),
+        )
+        for row in rows
+        if row["o"].ill_typed
+    ]
+
+
+def _lint_ontology(store: OxigraphStore) -> list[Finding]:
+    findings = []
+    terms = store.select(
+        SPARQL_PREFIXES
+        + """SELECT ?t ?kind (COUNT(DISTINCT ?label) AS ?labels) (COUNT(DISTINCT ?def) AS ?defs)
+                  (COUNT(DISTINCT ?domain) AS ?domains) (COUNT(DISTINCT ?range) AS ?ranges) WHERE {
+            ?t a ?kind . VALUES ?kind { owl:Class owl:ObjectProperty owl:DatatypeProperty owl:AnnotationProperty }
+            FILTER(STRSTARTS(STR(?t), STR(ree:)))
+            OPTIONAL { ?t rdfs:label ?label FILTER(LANGMATCHES(LANG(?label), "en")) }
+            OPTIONAL { ?t skos:definition ?def }
+            OPTIONAL { ?t rdfs:domain ?domain }
+            OPTIONAL { ?t rdfs:range ?range }
+        } GROUP BY ?t ?kind"""
+    )
+    for row in terms:
+        term, is_property = _show(row["t"]), row["kind"] != OWL.Class
+        problems = []
+        if int(row["labels"]) != 1:
+            problems.append(f"has {int(row['labels'])} English rdfs:label values (needs exactly one)")
+        if int(row["defs"]) != 1:
+            problems.append(f"has {int(row['defs'])} skos:definition values (needs exactly one)")
+        if is_property and (int(row["domains"]) == 0 or int(row["ranges"]) == 0):
+            problems.append("needs an rdfs:domain and an rdfs:range")
+        findings += [
+            Finding("violation", "lint:ontology-term", term, "", f"ontology term {term} {p}") for p in problems
+        ]
+    header = {row["p"] for row in store.select(f"SELECT DISTINCT ?p WHERE {{ <{ONTOLOGY_IRI}> ?p ?o }}")}
+    required = (OWL.versionIRI, OWL.versionInfo, DCTERMS.title, DCTERMS.description, DCTERMS.license,
+                DCTERMS.creator, DCTERMS.created)
+    findings += [
+        Finding("violation", "lint:ontology-header", f"<{ONTOLOGY_IRI}>", _show(p),
+                f"the ontology header lacks {_show(p)}")
+        for p in required
+        if p not in header
+    ]
+    return findings
+
+
+def _in_reused_vocabulary(term: Node) -> bool:
+    if not isinstance(term, URIRef):
+        return False
+    for vocab in REUSED:
+        if str(term).startswith(str(vocab._NS)):
+            return term in vocab
+    return False
+
+
+def _with_file(store: OxigraphStore, finding: Finding) -> Finding:
+    if finding.file or not finding.focus.startswith("<"):
+        return finding
+    files = store.graphs_of(URIRef(finding.focus[1:-1]))
+    if not files:
+        return finding
+    return Finding(**{**finding.as_dict(), "file": ", ".join(_display_path(f) for f in files)})
+
+
+def _display_path(graph_iri: str) -> str:
+    path = Path(unquote(urlparse(graph_iri).path))
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _shape_name(shapes: Graph, shape: Node | None) -> str:
+    if isinstance(shape, URIRef):
+        return shapes.namespace_manager.normalizeUri(shape)
+    parent = next(shapes.subjects(SH.property, shape), None) or next(shapes.subjects(SH.sparql, shape), None)
+    return _shape_name(shapes, parent) if parent is not None else "shacl"
+
+
+def _show(term: Node | None) -> str:
+    if term is None:
+        return ""
+    if isinstance(term, URIRef):
+        return compact(str(term))
+    return str(term)
+
+
+def _show_focus(term: Node | None) -> str:
+    return f"<{term}>" if isinstance(term, URIRef) else _show(term)

@@ -1,0 +1,124 @@
+"""Every command and exit code, through click's CliRunner."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from reegraph import __version__
+
+from .conftest import DATA
+
+
+def test_version(run):
+    result = run("--version")
+    assert result.exit_code == 0
+    assert result.stdout.strip() == f"reegraph, version {__version__}"
+
+
+def test_help_has_an_example_for_every_command(run):
+    for command in ("info", "validate"):
+        result = run(command, "--help")
+        assert result.exit_code == 0
+        assert "Example:" in result.stdout and "--data" in result.stdout
+
+
+def test_info_table_counts_the_bundled_graph(run):
+    result = run("info")
+    assert result.exit_code == 0
+    assert "ontology version  0.1.0" in result.stdout
+    assert "Element        17" in result.stdout
+
+
+def test_info_json(run_json):
+    info = run_json("info")
+    assert info["ontology_version"] == "0.1.0"
+    assert info["classes"]["Element"] == 17
+    assert info["classes"]["Facility"] == sum(info["stages"].values()) == sum(info["countries"].values())
+    assert info["sources"] >= 1 and info["triples"] > 1000
+    assert info["last_year"] >= info["first_year"] >= 2000
+
+
+def test_info_markdown(run):
+    result = run("info", "--format", "markdown")
+    assert result.exit_code == 0
+    assert "| class | instances |" in result.stdout
+
+
+def test_data_overlay_adds_to_the_counts(run_json):
+    before = run_json("info")
+    after = run_json("info", "--data", str(DATA / "base.ttl"))
+    assert after["classes"]["Facility"] == before["classes"]["Facility"] + 2
+    assert after["countries"]["FR"] == 2
+
+
+def test_data_overlay_accepts_folders_and_the_env_var(run):
+    folder = run("info", "--format", "json", "--data", str(DATA / "bad"))
+    assert folder.exit_code == 2  # the folder is expanded, and its first broken file reported
+    env = run("info", "--format", "json", env={"REEGRAPH_DATA": str(DATA / "base.ttl")})
+    assert env.exit_code == 0
+    assert json.loads(env.stdout)["countries"]["FR"] == 2
+
+
+def test_validate_bundled_data_conforms(run):
+    result = run("validate")
+    assert result.exit_code == 0, result.stdout
+    assert result.stdout.startswith("conforms: 0 violation(s)")
+
+
+def test_validate_violations_exit_1_with_file_and_message(run):
+    bad = DATA / "shacl" / "quantity-negative.ttl"
+    result = run("validate", "--data", str(DATA / "base.ttl"), "--data", str(bad))
+    assert result.exit_code == 1
+    line = next(line for line in result.stdout.splitlines() if "a number >= 0" in line)
+    file, rest = line.split(": ", 1)
+    assert Path(file).resolve() == bad.resolve()
+    assert rest.startswith("violation: <https://example.org/test/q> ")
+    assert "does not conform: 1 violation(s)" in result.stdout
+
+
+def test_validate_json(run):
+    result = run("validate", "--format", "json", "--data", str(DATA / "shacl" / "country-not-iso.ttl"))
+    assert result.exit_code == 1
+    report = json.loads(result.stdout)
+    assert report["conforms"] is False
+    [finding] = report["findings"]
+    assert finding["focus"] == "<https://example.org/test/XB>"
+    assert finding["value"] == "XX"
+    assert finding["file"].endswith("country-not-iso.ttl")
+
+
+def test_unreadable_input_exits_2_without_traceback(run, tmp_path):
+    result = run("validate", "--data", str(tmp_path / "missing.ttl"))
+    assert result.exit_code == 2
+    assert result.stderr == f"reegraph: error: {tmp_path / 'missing.ttl'}: no such file or directory\n"
+
+
+def test_bad_option_exits_2(run):
+    result = run("info", "--format", "yaml")
+    assert result.exit_code == 2
+    assert "Invalid value for '--format'" in result.stderr
+
+
+def test_output_file_is_written_atomically(run, tmp_path):
+    out = tmp_path / "info.json"
+    out.write_text("previous")
+    result = run("info", "--format", "json", "-o", str(out))
+    assert result.exit_code == 0 and result.stdout == ""
+    assert json.loads(out.read_text())["classes"]["Element"] == 17
+    assert [p.name for p in tmp_path.iterdir()] == ["info.json"]
+
+
+def test_output_into_missing_folder_exits_2_and_keeps_nothing(run, tmp_path):
+    result = run("info", "-o", str(tmp_path / "no" / "such" / "out.txt"))
+    assert result.exit_code == 2
+    assert "cannot write" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_failed_run_leaves_previous_output_untouched(run, tmp_path):
+    out = tmp_path / "report.txt"
+    out.write_text("previous")
+    result = run("info", "-o", str(out), "--data", str(DATA / "bad" / "missing-dot.ttl"))
+    assert result.exit_code == 2
+    assert out.read_text() == "previous"

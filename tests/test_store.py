@@ -1,0 +1,69 @@
+"""The store seam: queries, safe bindings, term conversion and the rdflib view."""
+
+from __future__ import annotations
+
+import pytest
+from rdflib import BNode, Literal, URIRef
+from rdflib.namespace import XSD
+
+from reegraph.errors import InputError
+from reegraph.store import OxigraphStore, to_oxigraph, to_rdflib
+
+DATA = b"""
+<urn:a> <urn:label> "Mine \\"X\\"" ; <urn:n> 3 ; <urn:lang> "Bergwerk"@de .
+<urn:b> <urn:label> "other" .
+"""
+
+
+@pytest.fixture
+def store():
+    s = OxigraphStore()
+    s.load_data(DATA, name="t.ttl", graph="urn:g")
+    return s
+
+
+def test_select_ask_construct(store):
+    rows = store.select("SELECT ?s WHERE { ?s <urn:label> ?l } ORDER BY ?s")
+    assert [r["s"] for r in rows] == [URIRef("urn:a"), URIRef("urn:b")]
+    assert store.ask("ASK { <urn:a> <urn:n> 3 }")
+    assert len(store.construct("CONSTRUCT WHERE { ?s <urn:label> ?l }")) == 2
+    assert len(store) == 4
+
+
+def test_bindings_are_values_not_query_text(store):
+    hostile = Literal('x" || true || "')
+    rows = store.select("SELECT ?s ?l WHERE { ?s <urn:label> ?l }", bindings={"l": hostile})
+    assert rows == []
+    rows = store.select("SELECT ?s ?l WHERE { ?s <urn:label> ?l }", bindings={"l": Literal('Mine "X"')})
+    assert [r["s"] for r in rows] == [URIRef("urn:a")]
+
+
+def test_wrong_query_form_and_bad_sparql_are_input_errors(store):
+    with pytest.raises(InputError, match="not a SELECT"):
+        store.select("ASK {}")
+    with pytest.raises(InputError, match="invalid SPARQL"):
+        store.select("SELEKT")
+
+
+@pytest.mark.parametrize(
+    "term",
+    [URIRef("urn:x"), BNode("b1"), Literal("plain"), Literal("de", lang="de"), Literal("3", datatype=XSD.integer)],
+)
+def test_terms_round_trip(term):
+    assert to_rdflib(to_oxigraph(term)) == term
+
+
+def test_unsupported_iri_is_an_input_error():
+    with pytest.raises(InputError, match="invalid IRI"):
+        to_oxigraph(URIRef("not an iri"))
+
+
+def test_rdflib_view_sees_all_graphs(store):
+    graph = store.to_rdflib()
+    assert len(graph) == 4
+    assert (URIRef("urn:a"), URIRef("urn:n"), Literal(3)) in graph
+
+
+def test_graphs_of(store):
+    assert store.graphs_of(URIRef("urn:a")) == ["urn:g"]
+    assert store.graphs_of(URIRef("urn:zzz")) == []
