@@ -233,5 +233,7 @@ def to_oxigraph(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
 def _parse_message(exc: SyntaxError) -> str:
     """Oxigraph's parse message without its own position prefix (reegraph prints path:line)."""
     message = exc.msg or str(exc)
+    if "LoadDocumentCallback" in message:
+        return "remote JSON-LD contexts are never fetched; put the @context inline"
     head, sep, tail = message.partition(": ")
     return tail if sep and head.startswith("Parser error") else message

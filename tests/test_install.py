@@ -1,0 +1,61 @@
+"""The built wheel carries ontology/ and graphs/: install it into a fresh venv, run from elsewhere."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import sysconfig
+import venv
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SKIP = shutil.ignore_patterns(".git", ".venv", "build", "dist", "*.egg-info", "__pycache__", ".*_cache", "out")
+
+
+@pytest.mark.slow
+def test_wheel_installs_and_finds_its_data_from_an_unrelated_directory(tmp_path):
+    source = tmp_path / "src"
+    shutil.copytree(ROOT, source, ignore=SKIP)
+    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "--no-input"]
+    subprocess.run(
+        [*pip, "wheel", "--no-deps", "--no-build-isolation", "--no-index", "-w", str(tmp_path / "dist"), str(source)],
+        check=True, capture_output=True,
+    )
+    [wheel] = (tmp_path / "dist").glob("reegraph-*.whl")
+
+    env_dir = tmp_path / "venv"
+    venv.create(env_dir, with_pip=False)
+    python = env_dir / "bin" / "python"
+    subprocess.run([*pip, "--python", str(python), "install", "--no-deps", "--no-index", str(wheel)],
+                   check=True, capture_output=True)
+    # The dependencies come from the test environment, with no network: list its site-packages.
+    target = Path(subprocess.check_output(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], text=True).strip())
+    paths = {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}
+    (target / "test-deps.pth").write_text("\n".join(sorted(paths)) + "\n")
+
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    where = subprocess.run(
+        [str(python), "-c", "import reegraph.load as l; print(l.data_root())"],
+        cwd=elsewhere, check=True, capture_output=True, text=True,
+    ).stdout.strip()
+    assert Path(where) == target / "reegraph"
+
+    result = subprocess.run([str(env_dir / "bin" / "reegraph"), "info", "--format", "json"],
+                            cwd=elsewhere, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    info = json.loads(result.stdout)
+    assert info["classes"]["Element"] == 17
+    assert info["ontology_version"] == "0.1.0"
+
+    shipped = {p.relative_to(source / "graphs") for p in (source / "graphs").rglob("*.ttl")}
+    installed = {p.relative_to(target / "reegraph" / "graphs") for p in (target / "reegraph" / "graphs").rglob("*.ttl")}
+    assert shipped == installed
+
+    result = subprocess.run([str(env_dir / "bin" / "reegraph"), "validate"], cwd=elsewhere, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
