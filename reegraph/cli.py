@@ -50,14 +50,20 @@ def _data_option(func):
 
 def _output_option(func):
     return click.option(
-        "-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+        "-o",
+        "--output",
+        type=click.Path(dir_okay=False, path_type=Path),
         help="Write to FILE (atomically) instead of standard output.",
     )(func)
 
 
 def _format_option(choices: Sequence[str]):
     return click.option(
-        "--format", "fmt", type=click.Choice(choices), default=choices[0], show_default=True,
+        "--format",
+        "fmt",
+        type=click.Choice(choices),
+        default=choices[0],
+        show_default=True,
         help="Output format.",
     )
 
@@ -140,8 +146,10 @@ def validate(data: tuple[Path, ...], fmt: str, output: Path | None) -> None:
             for f in findings
         ]
         verdict = "conforms" if violations == 0 else "does not conform"
-        lines.append(f"{verdict}: {violations} violation(s), {len(findings) - violations} other finding(s), "
-                     f"{len(store):,} triples checked")
+        lines.append(
+            f"{verdict}: {violations} violation(s), {len(findings) - violations} other finding(s), "
+            f"{len(store):,} triples checked"
+        )
         text = "\n".join(lines)
     _emit(text, output)
     if violations:

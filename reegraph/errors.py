@@ -31,7 +31,7 @@ class ParseError(InputError):
         super().__init__(f"{where}: {message}")
 
 
-class RuntimeFailure(ReegraphError):
+class ExecutionError(ReegraphError):
     """The work could not finish: a timeout, an unreachable endpoint, an engine failure."""
 
     exit_code = 3

@@ -10,8 +10,18 @@ from reegraph.vocab import ONTOLOGY_IRI, SPARQL_PREFIXES, STAGES
 
 #: Classes counted by ``reegraph info`` (instances of subclasses included).
 COUNTED_CLASSES = (
-    "Element", "Country", "Organization", "Facility", "Material", "Component", "EndUse",
-    "Quantity", "SupplyLink", "Policy", "ExportControl", "Source",
+    "Element",
+    "Country",
+    "Organization",
+    "Facility",
+    "Material",
+    "Component",
+    "EndUse",
+    "Quantity",
+    "SupplyLink",
+    "Policy",
+    "ExportControl",
+    "Source",
 )
 
 
@@ -57,7 +67,7 @@ def summarize_store(store: Store) -> Info:
         store,
         "SELECT ?k (COUNT(DISTINCT ?f) AS ?n) WHERE { ?f a ?c . ?c ree:stage/skos:notation ?k } GROUP BY ?k",
     )
-    stages = {k: stages[k] for k in sorted(stages, key=lambda k: (STAGES + (k,)).index(k))}
+    stages = {k: stages[k] for k in sorted(stages, key=lambda k: (*STAGES, k).index(k))}
     countries = _count(
         store,
         "SELECT ?k (COUNT(DISTINCT ?f) AS ?n) WHERE { ?f a/rdfs:subClassOf* ree:Facility ; "
@@ -65,8 +75,7 @@ def summarize_store(store: Store) -> Info:
     )
     years = store.select(SPARQL_PREFIXES + "SELECT (MIN(?y) AS ?lo) (MAX(?y) AS ?hi) WHERE { ?q ree:year ?y }")
     latest = store.select(
-        SPARQL_PREFIXES
-        + "SELECT (MAX(STR(?d)) AS ?latest) WHERE { ?s a ree:Source ; dcterms:issued ?d }"
+        SPARQL_PREFIXES + "SELECT (MAX(STR(?d)) AS ?latest) WHERE { ?s a ree:Source ; dcterms:issued ?d }"
     )
     return Info(
         ontology_version=str(version[0]["v"]) if version else "",

@@ -42,6 +42,7 @@ def render_markdown(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> st
     | --- | --- |
     | mining | 3 |
     """
+
     def md(value: Any) -> str:
         return _cell(value).replace("|", "\\|").replace("\n", " ")
 

@@ -22,7 +22,7 @@ from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.namespace import XSD
 from rdflib.term import Node
 
-from reegraph.errors import InputError, ParseError, RuntimeFailure
+from reegraph.errors import ExecutionError, InputError, ParseError
 
 Row = dict[str, Node]
 
@@ -86,9 +86,7 @@ class OxigraphStore:
             raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
         return self.load_data(data, name=str(path), graph=graph, fmt=fmt)
 
-    def load_data(
-        self, data: bytes, *, name: str, graph: str, fmt: ox.RdfFormat | None = None
-    ) -> int:
+    def load_data(self, data: bytes, *, name: str, graph: str, fmt: ox.RdfFormat | None = None) -> int:
         """Parse ``data`` (called ``name`` in messages) into the named graph ``graph``."""
         fmt = fmt or format_of(Path(name))
         target = ox.NamedNode(graph)
@@ -98,8 +96,12 @@ class OxigraphStore:
                 # Quads keep their own graph; the file's default graph goes to ``graph``.
                 self._store.extend(
                     [
-                        ox.Quad(q.subject, q.predicate, q.object,
-                                target if isinstance(q.graph_name, ox.DefaultGraph) else q.graph_name)
+                        ox.Quad(
+                            q.subject,
+                            q.predicate,
+                            q.object,
+                            target if isinstance(q.graph_name, ox.DefaultGraph) else q.graph_name,
+                        )
                         for q in ox.parse(data, format=fmt)
                     ]
                 )
@@ -163,13 +165,11 @@ class OxigraphStore:
     def _query(self, query: str, bindings: Mapping[str, Node] | None, *, union: bool = True):
         substitutions = {ox.Variable(k): to_oxigraph(v) for k, v in (bindings or {}).items()}
         try:
-            return self._store.query(
-                query, use_default_graph_as_union=union, substitutions=substitutions or None
-            )
+            return self._store.query(query, use_default_graph_as_union=union, substitutions=substitutions or None)
         except SyntaxError as exc:
             raise InputError(f"invalid SPARQL: {exc}") from None
         except (OSError, RuntimeError) as exc:
-            raise RuntimeFailure(f"query failed: {exc}") from None
+            raise ExecutionError(f"query failed: {exc}") from None
 
 
 def read_rdflib(path: Path) -> Graph:

@@ -18,7 +18,20 @@ from urllib.parse import unquote, urlparse
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import (
-    DCAT, DCTERMS, GEO, OWL, PROV, RDF, RDFS, SDO, SH, SKOS, VANN, WGS, XSD, DefinedNamespace,
+    DCAT,
+    DCTERMS,
+    GEO,
+    OWL,
+    PROV,
+    RDF,
+    RDFS,
+    SDO,
+    SH,
+    SKOS,
+    VANN,
+    WGS,
+    XSD,
+    DefinedNamespace,
 )
 from rdflib.term import Node
 
@@ -28,15 +41,41 @@ from reegraph.vocab import ONTOLOGY_IRI, REE, SPARQL_PREFIXES, compact
 
 #: Reused vocabularies whose terms are checked against rdflib's closed term lists.
 REUSED: tuple[type[DefinedNamespace], ...] = (
-    RDF, RDFS, OWL, XSD, SKOS, DCTERMS, PROV, SDO, WGS, GEO, DCAT, VANN, SH,
+    RDF,
+    RDFS,
+    OWL,
+    XSD,
+    SKOS,
+    DCTERMS,
+    PROV,
+    SDO,
+    WGS,
+    GEO,
+    DCAT,
+    VANN,
+    SH,
 )
 _DECLARING_TYPES = (
-    OWL.Class, RDFS.Class, RDF.Property, OWL.ObjectProperty, OWL.DatatypeProperty,
-    OWL.AnnotationProperty, SKOS.ConceptScheme, RDFS.Datatype,
+    OWL.Class,
+    RDFS.Class,
+    RDF.Property,
+    OWL.ObjectProperty,
+    OWL.DatatypeProperty,
+    OWL.AnnotationProperty,
+    SKOS.ConceptScheme,
+    RDFS.Datatype,
 )
 _CHECKED_DATATYPES = (
-    XSD.integer, XSD.decimal, XSD.double, XSD.float, XSD.boolean, XSD.date, XSD.dateTime,
-    XSD.gYear, XSD.gYearMonth, XSD.anyURI,
+    XSD.integer,
+    XSD.decimal,
+    XSD.double,
+    XSD.float,
+    XSD.boolean,
+    XSD.date,
+    XSD.dateTime,
+    XSD.gYear,
+    XSD.gYearMonth,
+    XSD.anyURI,
 )
 _SEVERITY = {SH.Violation: "violation", SH.Warning: "warning", SH.Info: "info"}
 
@@ -103,8 +142,7 @@ def _find_undeclared_terms(store: OxigraphStore) -> list[Finding]:
     declared = {
         row["t"]
         for row in store.select(
-            "SELECT DISTINCT ?t WHERE { ?t a ?kind VALUES ?kind { %s } }"
-            % " ".join(t.n3() for t in _DECLARING_TYPES)
+            "SELECT DISTINCT ?t WHERE { ?t a ?kind VALUES ?kind { %s } }" % " ".join(t.n3() for t in _DECLARING_TYPES)
         )
     }
     declared |= {row["t"] for row in store.select(f"SELECT DISTINCT ?t WHERE {{ ?t a ?c . ?c a {OWL.Class.n3()} }}")}
@@ -183,11 +221,23 @@ def _lint_ontology(store: OxigraphStore) -> list[Finding]:
             Finding("violation", "lint:ontology-term", term, "", f"ontology term {term} {p}") for p in problems
         ]
     header = {row["p"] for row in store.select(f"SELECT DISTINCT ?p WHERE {{ <{ONTOLOGY_IRI}> ?p ?o }}")}
-    required = (OWL.versionIRI, OWL.versionInfo, DCTERMS.title, DCTERMS.description, DCTERMS.license,
-                DCTERMS.creator, DCTERMS.created)
+    required = (
+        OWL.versionIRI,
+        OWL.versionInfo,
+        DCTERMS.title,
+        DCTERMS.description,
+        DCTERMS.license,
+        DCTERMS.creator,
+        DCTERMS.created,
+    )
     findings += [
-        Finding("violation", "lint:ontology-header", f"<{ONTOLOGY_IRI}>", _show(p),
-                f"the ontology header lacks {_show(p)}")
+        Finding(
+            "violation",
+            "lint:ontology-header",
+            f"<{ONTOLOGY_IRI}>",
+            _show(p),
+            f"the ontology header lacks {_show(p)}",
+        )
         for p in required
         if p not in header
     ]

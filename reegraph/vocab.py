@@ -229,6 +229,7 @@ class REE(DefinedNamespace):
     RecyclingStage: URIRef
     SeparationStage: URIRef
 
+
 #: Prefixes of the namespaces reegraph uses, for SPARQL and for readable messages.
 PREFIXES = {
     "ree": "https://w3id.org/reegraph/ontology#",
@@ -256,6 +257,6 @@ def compact(iri: str) -> str:
     'ree:Mine'
     """
     for prefix, namespace in PREFIXES.items():
-        if iri.startswith(namespace) and iri[len(namespace):].replace("_", "").replace("-", "").isalnum():
-            return f"{prefix}:{iri[len(namespace):]}"
+        if iri.startswith(namespace) and iri[len(namespace) :].replace("_", "").replace("-", "").isalnum():
+            return f"{prefix}:{iri[len(namespace) :]}"
     return f"<{iri}>"

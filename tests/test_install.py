@@ -22,19 +22,35 @@ def test_wheel_installs_and_finds_its_data_from_an_unrelated_directory(tmp_path)
     shutil.copytree(ROOT, source, ignore=SKIP)
     pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "--no-input"]
     subprocess.run(
-        [*pip, "wheel", "--no-deps", "--no-build-isolation", "--no-index", "-w", str(tmp_path / "dist"), str(source)],
-        check=True, capture_output=True,
+        [
+            *pip,
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "--no-index",
+            "-w",
+            str(tmp_path / "dist"),
+            str(source),
+        ],
+        check=True,
+        capture_output=True,
     )
     [wheel] = (tmp_path / "dist").glob("reegraph-*.whl")
 
     env_dir = tmp_path / "venv"
     venv.create(env_dir, with_pip=False)
     python = env_dir / "bin" / "python"
-    subprocess.run([*pip, "--python", str(python), "install", "--no-deps", "--no-index", str(wheel)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [*pip, "--python", str(python), "install", "--no-deps", "--no-index", str(wheel)],
+        check=True,
+        capture_output=True,
+    )
     # The dependencies come from the test environment, with no network: list its site-packages.
-    target = Path(subprocess.check_output(
-        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], text=True).strip())
+    target = Path(
+        subprocess.check_output(
+            [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], text=True
+        ).strip()
+    )
     paths = {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}
     (target / "test-deps.pth").write_text("\n".join(sorted(paths)) + "\n")
 
@@ -42,12 +58,19 @@ def test_wheel_installs_and_finds_its_data_from_an_unrelated_directory(tmp_path)
     elsewhere.mkdir()
     where = subprocess.run(
         [str(python), "-c", "import reegraph.load as l; print(l.data_root())"],
-        cwd=elsewhere, check=True, capture_output=True, text=True,
+        cwd=elsewhere,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout.strip()
     assert Path(where) == target / "reegraph"
 
-    result = subprocess.run([str(env_dir / "bin" / "reegraph"), "info", "--format", "json"],
-                            cwd=elsewhere, capture_output=True, text=True)
+    result = subprocess.run(
+        [str(env_dir / "bin" / "reegraph"), "info", "--format", "json"],
+        cwd=elsewhere,
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, result.stderr
     info = json.loads(result.stdout)
     assert info["classes"]["Element"] == 17
@@ -57,5 +80,7 @@ def test_wheel_installs_and_finds_its_data_from_an_unrelated_directory(tmp_path)
     installed = {p.relative_to(target / "reegraph" / "graphs") for p in (target / "reegraph" / "graphs").rglob("*.ttl")}
     assert shipped == installed
 
-    result = subprocess.run([str(env_dir / "bin" / "reegraph"), "validate"], cwd=elsewhere, capture_output=True, text=True)
+    result = subprocess.run(
+        [str(env_dir / "bin" / "reegraph"), "validate"], cwd=elsewhere, capture_output=True, text=True
+    )
     assert result.returncode == 0, result.stdout + result.stderr

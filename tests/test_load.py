@@ -13,9 +13,7 @@ from .conftest import DATA
 
 BAD = DATA / "bad"
 EXPECTED = [
-    line.split("\t")
-    for line in (BAD / "EXPECTED.tsv").read_text().splitlines()
-    if line and not line.startswith("#")
+    line.split("\t") for line in (BAD / "EXPECTED.tsv").read_text().splitlines() if line and not line.startswith("#")
 ]
 
 
@@ -41,9 +39,7 @@ def test_each_file_is_its_own_named_graph():
 
 
 def test_every_bad_file_is_covered_by_the_expectations():
-    assert sorted(name for name, _ in EXPECTED) == sorted(
-        p.name for p in BAD.iterdir() if p.name != "EXPECTED.tsv"
-    )
+    assert sorted(name for name, _ in EXPECTED) == sorted(p.name for p in BAD.iterdir() if p.name != "EXPECTED.tsv")
 
 
 @pytest.mark.parametrize(("name", "message"), EXPECTED)
@@ -68,9 +64,7 @@ def test_deep_nesting_loads_and_validates_without_recursion_error(run, tmp_path,
     depth = 20_000
     close = " ]" if bracket.startswith("[") else " )"
     path = tmp_path / "deep.ttl"
-    path.write_text(
-        "<http://example.org/a> <http://example.org/b> " + bracket * depth + "1" + close * depth + " .\n"
-    )
+    path.write_text("<http://example.org/a> <http://example.org/b> " + bracket * depth + "1" + close * depth + " .\n")
     result = run("validate", "--data", str(path))
     assert result.exit_code in (0, 1), result.stderr
     assert "Traceback" not in result.stderr

@@ -47,7 +47,13 @@ def test_wrong_query_form_and_bad_sparql_are_input_errors(store):
 
 @pytest.mark.parametrize(
     "term",
-    [URIRef("urn:x"), BNode("b1"), Literal("plain"), Literal("de", lang="de"), Literal("3", datatype=XSD.integer)],
+    [
+        URIRef("urn:x"),
+        BNode("b1"),
+        Literal("plain"),
+        Literal("de", lang="de"),
+        Literal("3", datatype=XSD.integer),
+    ],
 )
 def test_terms_round_trip(term):
     assert to_rdflib(to_oxigraph(term)) == term

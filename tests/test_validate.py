@@ -34,8 +34,9 @@ def test_rule_fires_with_its_message(fixture):
     matching = [f for f in findings if expected in f.message and f.focus == focus]
     assert matching, [f"{f.focus} {f.message}" for f in findings]
     assert all(f.severity == "violation" for f in matching)
-    assert all(f.file == str(fixture.relative_to(fixture.parents[3])) or f.file.endswith(fixture.name)
-               for f in matching)
+    assert all(
+        f.file == str(fixture.relative_to(fixture.parents[3])) or f.file.endswith(fixture.name) for f in matching
+    )
 
 
 def test_every_shape_has_a_fixture():
@@ -47,10 +48,20 @@ def test_every_shape_has_a_fixture():
     shapes = read_rdflib(shapes_path())
     named = {str(s).rsplit("#", 1)[1] for s in shapes.subjects(RDF.type, SH.NodeShape)}
     covered = " ".join(f.stem for f in FIXTURES).lower()
-    prefixes = {"Facility": "facility", "Country": "country", "Organization": "organization",
-                "Ownership": "ownership", "Share": "share", "Quantity": "quantity",
-                "MethodForEstimates": "estimate", "SupplyLink": "link", "Element": "element",
-                "Policy": "policy", "ExportControl": "export-control", "Source": "source"}
+    prefixes = {
+        "Facility": "facility",
+        "Country": "country",
+        "Organization": "organization",
+        "Ownership": "ownership",
+        "Share": "share",
+        "Quantity": "quantity",
+        "MethodForEstimates": "estimate",
+        "SupplyLink": "link",
+        "Element": "element",
+        "Policy": "policy",
+        "ExportControl": "export-control",
+        "Source": "source",
+    }
     assert named == set(prefixes)
     assert all(prefixes[name] in covered for name in named)
 

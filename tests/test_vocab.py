@@ -15,10 +15,8 @@ def _ontology_store() -> OxigraphStore:
 
 
 def test_vocab_terms_equal_ontology_terms():
-    rows = _ontology_store().select(
-        'SELECT DISTINCT ?t WHERE { ?t a ?k FILTER(STRSTARTS(STR(?t), "%s")) }' % REE._NS
-    )
-    declared = {str(row["t"])[len(str(REE._NS)):] for row in rows}
+    rows = _ontology_store().select('SELECT DISTINCT ?t WHERE { ?t a ?k FILTER(STRSTARTS(STR(?t), "%s")) }' % REE._NS)
+    declared = {str(row["t"])[len(str(REE._NS)) :] for row in rows}
     assert declared == set(REE.__annotations__)
 
 
@@ -37,15 +35,19 @@ def test_lint_catches_missing_label_definition_and_header(tmp_path):
     store = _ontology_store()
     store.load_data(
         b"<https://w3id.org/reegraph/ontology#Widget> a <http://www.w3.org/2002/07/owl#Class> .",
-        name="extra.ttl", graph="urn:extra",
+        name="extra.ttl",
+        graph="urn:extra",
     )
     problems = {f.message for f in find_lint_problems(store)}
     assert any("Widget has 0 English rdfs:label" in m for m in problems)
     assert any("Widget has 0 skos:definition" in m for m in problems)
 
     bare = OxigraphStore()
-    bare.load_data(f"<{ONTOLOGY_IRI}> a <http://www.w3.org/2002/07/owl#Ontology> .".encode(),
-                   name="bare.ttl", graph="urn:bare")
+    bare.load_data(
+        f"<{ONTOLOGY_IRI}> a <http://www.w3.org/2002/07/owl#Ontology> .".encode(),
+        name="bare.ttl",
+        graph="urn:bare",
+    )
     assert sum("header lacks" in f.message for f in find_lint_problems(bare)) == 7
 
 

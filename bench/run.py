@@ -1,0 +1,95 @@
+"""Benchmarks: each operation with reegraph and with the naive path (rdflib's memory store), in the
+same run, each measurement in a fresh process. Prints one JSON object per line:
+
+    {"op": "load", "triples": N, "reegraph_s": ..., "baseline_s": ..., "ratio": ...,
+     "peak_rss_mb": ..., "baseline_peak_rss_mb": ...}
+
+``ratio`` is baseline time / reegraph time (higher is better); times are medians of ``--repeat``
+runs; ``triples`` is the count actually loaded. Usage:
+
+    python bench/run.py --triples 100000 [--triples 1000000] [--repeat 3] [--op load]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from generate import generate  # noqa: E402
+
+#: Each operation: (reegraph code, baseline code). ``PATH`` is the synthetic Turtle file.
+OPS = {
+    "load": (
+        "from reegraph.load import load_store; store = load_store(data=[PATH]); n = len(store)",
+        "from rdflib import Graph; g = Graph(); g.parse(PATH, format='turtle'); n = len(g)",
+    ),
+}
+
+_TIMER = """
+import resource, time, json
+from pathlib import Path
+PATH = Path({path!r})
+start = time.perf_counter()
+{code}
+elapsed = time.perf_counter() - start
+print(json.dumps({{"s": elapsed, "n": n, "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
+"""
+
+
+def measure(code: str, path: Path) -> dict:
+    """Run ``code`` in a fresh interpreter; return its time, triple count and peak RSS."""
+    out = subprocess.run(
+        [sys.executable, "-c", _TIMER.format(path=str(path), code=code)],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def synthetic_file(triples: int) -> Path:
+    """Write the synthetic graph of about ``triples`` triples (regenerated each run: never stale)."""
+    path = HERE / "out" / f"synth-{triples}.ttl"
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(generate(triples), encoding="utf-8")
+    return path
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="reegraph benchmarks")
+    parser.add_argument("--triples", type=int, action="append", required=True)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--op", choices=sorted(OPS), action="append")
+    args = parser.parse_args()
+    for triples in args.triples:
+        path = synthetic_file(triples)
+        for op in args.op or sorted(OPS):
+            ours, theirs = OPS[op]
+            runs = [(measure(ours, path), measure(theirs, path)) for _ in range(args.repeat)]
+            reegraph_s = statistics.median(r[0]["s"] for r in runs)
+            baseline_s = statistics.median(r[1]["s"] for r in runs)
+            print(
+                json.dumps(
+                    {
+                        "op": op,
+                        "triples": runs[0][0]["n"],
+                        "reegraph_s": round(reegraph_s, 4),
+                        "baseline_s": round(baseline_s, 4),
+                        "ratio": round(baseline_s / reegraph_s, 2),
+                        "peak_rss_mb": round(max(r[0]["rss_mb"] for r in runs), 1),
+                        "baseline_peak_rss_mb": round(max(r[1]["rss_mb"] for r in runs), 1),
+                    }
+                ),
+                flush=True,
+            )
+
+
+if __name__ == "__main__":
+    main()
