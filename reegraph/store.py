@@ -23,6 +23,7 @@ from rdflib.namespace import XSD
 from rdflib.term import Node
 
 from reegraph.errors import ExecutionError, InputError, ParseError
+from reegraph.vocab import PREFIXES
 
 Row = dict[str, Node]
 
@@ -146,6 +147,12 @@ class OxigraphStore:
             graph.add((to_rdflib(triple.subject), to_rdflib(triple.predicate), to_rdflib(triple.object)))
         return graph
 
+    def export(self, *, fmt: ox.RdfFormat = ox.RdfFormat.N_QUADS) -> bytes:
+        """Serialise the store: every named graph for N-Quads or TriG, else the union of all graphs."""
+        if fmt.supports_datasets:
+            return self._store.dump(format=fmt)
+        return self._union().dump(format=fmt, from_graph=ox.DefaultGraph(), prefixes=PREFIXES)
+
     def graphs_of(self, subject: Node) -> list[str]:
         """The named graphs (loaded files) in which ``subject`` is the subject of a triple."""
         solutions = self._query(
@@ -155,12 +162,15 @@ class OxigraphStore:
 
     def to_rdflib(self) -> Graph:
         """An rdflib view of the union of all graphs, backed by a copy in Oxigraph (via oxrdflib)."""
-        union = ox.Store()
-        union.extend(ox.Quad(q.subject, q.predicate, q.object, ox.DefaultGraph()) for q in self._store)
-        return _rdflib_view(union)
+        return _rdflib_view(self._union())
 
     def __len__(self) -> int:
         return len(self._store)
+
+    def _union(self) -> ox.Store:
+        union = ox.Store()
+        union.extend(ox.Quad(q.subject, q.predicate, q.object, ox.DefaultGraph()) for q in self._store)
+        return union
 
     def _query(self, query: str, bindings: Mapping[str, Node] | None, *, union: bool = True):
         substitutions = {ox.Variable(k): to_oxigraph(v) for k, v in (bindings or {}).items()}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pyoxigraph as ox
 import pytest
 from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import XSD
@@ -73,3 +74,13 @@ def test_rdflib_view_sees_all_graphs(store):
 def test_graphs_of(store):
     assert store.graphs_of(URIRef("urn:a")) == ["urn:g"]
     assert store.graphs_of(URIRef("urn:zzz")) == []
+
+
+def test_export_round_trips(store):
+    turtle = store.export(fmt=ox.RdfFormat.TURTLE)
+    assert b"<urn:a>" in turtle
+    again = OxigraphStore()
+    again.load_data(turtle, name="again.ttl", graph="urn:again")
+    assert len(again) == len(store)
+    quads = store.export()
+    assert quads.count(b"<urn:g>") == 4
