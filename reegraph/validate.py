@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-from rdflib import Graph, Literal, URIRef
+from rdflib import Graph, URIRef
 from rdflib.namespace import (
     DCAT,
     DCTERMS,
@@ -37,7 +37,7 @@ from rdflib.term import Node
 
 from reegraph.load import shapes_path
 from reegraph.store import OxigraphStore, read_rdflib
-from reegraph.vocab import ONTOLOGY_IRI, REE, SPARQL_PREFIXES, compact
+from reegraph.vocab import ONTOLOGY_IRI, SPARQL_PREFIXES, compact
 
 #: Reused vocabularies whose terms are checked against rdflib's closed term lists.
 REUSED: tuple[type[DefinedNamespace], ...] = (
@@ -149,17 +149,15 @@ def _find_undeclared_terms(store: OxigraphStore) -> list[Finding]:
     findings = []
     used = store.select(
         SPARQL_PREFIXES
-        + """SELECT ?t (SAMPLE(?s) AS ?where) (SAMPLE(?role) AS ?as) WHERE {
-            { ?s ?t ?o BIND("property" AS ?role) }
-            UNION { ?s a ?t BIND("class" AS ?role) }
-            UNION { ?s ?p ?t FILTER(isIRI(?t) && STRSTARTS(STR(?t), STR(ree:))) BIND("term" AS ?role) }
+        + """SELECT ?t (SAMPLE(?s) AS ?where) (SAMPLE(?role) AS ?as) (SAMPLE(?g) AS ?graph) WHERE {
+            { GRAPH ?g { ?s ?t ?o } BIND("property" AS ?role) }
+            UNION { GRAPH ?g { ?s a ?t } BIND("class" AS ?role) }
+            UNION { GRAPH ?g { ?s ?p ?t } FILTER(isIRI(?t) && STRSTARTS(STR(?t), STR(ree:))) BIND("term" AS ?role) }
         } GROUP BY ?t"""
     )
     for row in used:
         term = row["t"]
         if term in declared or _in_reused_vocabulary(term):
-            continue
-        if row["as"] == Literal("term") and not str(term).startswith(str(REE._NS)):
             continue
         findings.append(
             Finding(
@@ -170,6 +168,7 @@ def _find_undeclared_terms(store: OxigraphStore) -> list[Finding]:
                 message=f"{_show(term)} is used as a {row['as']} but is not declared in the ontology "
                 "or a reused vocabulary (a typo?)",
                 value=_show(term),
+                file=_display_path(str(row["graph"])),
             )
         )
     return findings
@@ -177,7 +176,7 @@ def _find_undeclared_terms(store: OxigraphStore) -> list[Finding]:
 
 def _find_ill_typed_literals(store: OxigraphStore) -> list[Finding]:
     rows = store.select(
-        "SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o FILTER(isLiteral(?o) && DATATYPE(?o) IN (%s)) }"
+        "SELECT DISTINCT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } FILTER(isLiteral(?o) && DATATYPE(?o) IN (%s)) }"
         % ", ".join(t.n3() for t in _CHECKED_DATATYPES)
     )
     return [
@@ -188,6 +187,7 @@ def _find_ill_typed_literals(store: OxigraphStore) -> list[Finding]:
             path=_show(row["p"]),
             message=f"{str(row['o'])!r} is not a valid {_show(row['o'].datatype)}",
             value=str(row["o"]),
+            file=_display_path(str(row["g"])),
         )
         for row in rows
         if row["o"].ill_typed
