@@ -9,8 +9,6 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-FORMATS = ("table", "markdown", "json")
-
 
 def render_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     """A fixed-width text table.

@@ -51,6 +51,9 @@ class Store(Protocol):
     def construct(self, query: str, *, bindings: Mapping[str, Node] | None = None) -> Graph:
         """Run a CONSTRUCT or DESCRIBE query into an in-memory rdflib graph."""
 
+    def export(self, *, fmt: ox.RdfFormat = ox.RdfFormat.N_QUADS) -> bytes:
+        """Serialise the data in ``fmt``."""
+
     def __len__(self) -> int:
         """Number of triples in all graphs."""
 
