@@ -12,7 +12,7 @@ graphs as their default graph, so a finding can be traced back to the file that 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Protocol
 
@@ -156,12 +156,18 @@ class OxigraphStore:
             return self._store.dump(format=fmt)
         return self._union().dump(format=fmt, from_graph=ox.DefaultGraph(), prefixes=PREFIXES)
 
-    def graphs_of(self, subject: Node) -> list[str]:
-        """The named graphs (loaded files) in which ``subject`` is the subject of a triple."""
+    def graphs_of(self, subjects: Iterable[URIRef]) -> dict[URIRef, list[str]]:
+        """For each IRI, the named graphs (loaded files) where it is the subject of a triple; one query."""
+        values = " ".join(str(to_oxigraph(s)) for s in set(subjects))
         solutions = self._query(
-            "SELECT DISTINCT ?g ?s WHERE { GRAPH ?g { ?s ?p ?o } } ORDER BY ?g", {"s": subject}, union=False
+            f"SELECT DISTINCT ?s ?g WHERE {{ VALUES ?s {{ {values} }} GRAPH ?g {{ ?s ?p ?o }} }} ORDER BY ?g",
+            None,
+            union=False,
         )
-        return [solution["g"].value for solution in solutions]
+        found: dict[URIRef, list[str]] = {}
+        for solution in solutions:
+            found.setdefault(URIRef(solution["s"].value), []).append(solution["g"].value)
+        return found
 
     def to_rdflib(self) -> Graph:
         """An rdflib view of the union of all graphs, backed by a copy in Oxigraph (via oxrdflib)."""

@@ -106,9 +106,8 @@ def validate_store(store: OxigraphStore) -> list[Finding]:
     >>> validate_store(load_store())
     []
     """
-    findings = [*find_shacl_violations(store), *find_lint_problems(store)]
-    located = [_with_file(store, f) for f in findings]
-    return sorted(set(located), key=lambda f: (f.file, f.focus, f.path, f.message, f.value))
+    findings = _with_files(store, [*find_shacl_violations(store), *find_lint_problems(store)])
+    return sorted(set(findings), key=lambda f: (f.file, f.focus, f.path, f.message, f.value))
 
 
 def find_shacl_violations(store: OxigraphStore) -> list[Finding]:
@@ -142,10 +141,10 @@ def _find_undeclared_terms(store: OxigraphStore) -> list[Finding]:
     declared = {
         row["t"]
         for row in store.select(
-            "SELECT DISTINCT ?t WHERE { ?t a ?kind VALUES ?kind { %s } }" % " ".join(t.n3() for t in _DECLARING_TYPES)
+            "SELECT DISTINCT ?t WHERE { { ?t a ?kind VALUES ?kind { %s } } UNION { ?t a/a %s } }"
+            % (" ".join(t.n3() for t in _DECLARING_TYPES), OWL.Class.n3())
         )
     }
-    declared |= {row["t"] for row in store.select(f"SELECT DISTINCT ?t WHERE {{ ?t a ?c . ?c a {OWL.Class.n3()} }}")}
     findings = []
     used = store.select(
         SPARQL_PREFIXES
@@ -253,13 +252,17 @@ def _in_reused_vocabulary(term: Node) -> bool:
     return False
 
 
-def _with_file(store: OxigraphStore, finding: Finding) -> Finding:
-    if finding.file or not finding.focus.startswith("<"):
-        return finding
-    files = store.graphs_of(URIRef(finding.focus[1:-1]))
-    if not files:
-        return finding
-    return Finding(**{**finding.as_dict(), "file": ", ".join(_display_path(f) for f in files)})
+def _with_files(store: OxigraphStore, findings: list[Finding]) -> list[Finding]:
+    """Fill in the file of findings that lack one, from the files that state their focus node."""
+    focus = {URIRef(f.focus[1:-1]) for f in findings if not f.file and f.focus.startswith("<")}
+    files = store.graphs_of(focus) if focus else {}
+    located = []
+    for finding in findings:
+        where = files.get(URIRef(finding.focus[1:-1])) if finding.focus.startswith("<") else None
+        if where and not finding.file:
+            finding = Finding(**{**finding.as_dict(), "file": ", ".join(_display_path(g) for g in where)})
+        located.append(finding)
+    return located
 
 
 def _display_path(graph_iri: str) -> str:

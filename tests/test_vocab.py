@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from reegraph.load import load_store, ontology_path
+from reegraph.load import load_store
 from reegraph.store import OxigraphStore
 from reegraph.validate import find_lint_problems
 from reegraph.vocab import ONTOLOGY_IRI, REE, STAGES
 
 
 def _ontology_store() -> OxigraphStore:
-    store = OxigraphStore()
-    store.load_file(ontology_path(), graph="urn:ontology")
-    return store
+    return load_store(bundled=False)
 
 
 def test_vocab_terms_equal_ontology_terms():
