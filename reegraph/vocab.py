@@ -39,6 +39,7 @@ class REE(DefinedNamespace):
     ConcentrationPlant: URIRef
     Confidence: URIRef
     Country: URIRef
+    Disruption: URIRef
     Element: URIRef
     ElementGroup: URIRef
     EndUse: URIRef
@@ -59,6 +60,7 @@ class REE(DefinedNamespace):
     Quantity: URIRef
     QuantityKind: URIRef
     RecyclingPlant: URIRef
+    Region: URIRef
     Sector: URIRef
     SeparationPlant: URIRef
     Source: URIRef
@@ -66,6 +68,7 @@ class REE(DefinedNamespace):
     SupplyLink: URIRef
 
     # Object properties
+    affects: URIRef
     basis: URIRef
     confidence: URIRef
     containsElement: URIRef

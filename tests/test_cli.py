@@ -26,13 +26,13 @@ def test_help_has_an_example_for_every_command(run):
 def test_info_table_counts_the_bundled_graph(run):
     result = run("info")
     assert result.exit_code == 0
-    assert "ontology version  0.1.0" in result.stdout
+    assert "ontology version  0.2.0" in result.stdout
     assert "Element        17" in result.stdout
 
 
 def test_info_json(run_json):
     info = run_json("info")
-    assert info["ontology_version"] == "0.1.0"
+    assert info["ontology_version"] == "0.2.0"
     assert info["classes"]["Element"] == 17
     assert info["classes"]["Facility"] == sum(info["stages"].values()) == sum(info["countries"].values())
     assert info["sources"] >= 1 and info["triples"] > 1000

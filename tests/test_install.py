@@ -74,7 +74,7 @@ def test_wheel_installs_and_finds_its_data_from_an_unrelated_directory(tmp_path)
     assert result.returncode == 0, result.stderr
     info = json.loads(result.stdout)
     assert info["classes"]["Element"] == 17
-    assert info["ontology_version"] == "0.1.0"
+    assert info["ontology_version"] == "0.2.0"
 
     shipped = {p.relative_to(source / "graphs") for p in (source / "graphs").rglob("*.ttl")}
     installed = {p.relative_to(target / "reegraph" / "graphs") for p in (target / "reegraph" / "graphs").rglob("*.ttl")}

@@ -61,6 +61,8 @@ def test_every_shape_has_a_fixture():
         "Policy": "policy",
         "ExportControl": "export-control",
         "Source": "source",
+        "Region": "region",
+        "Disruption": "disruption",
     }
     assert named == set(prefixes)
     assert all(prefixes[name] in covered for name in named)
