@@ -170,7 +170,7 @@ class OxigraphStore:
         return found
 
     def to_rdflib(self) -> Graph:
-        """An rdflib view of the union of all graphs, backed by a copy in Oxigraph (via oxrdflib)."""
+        """A read-only rdflib view of the union of all graphs: a snapshot copy in Oxigraph, via oxrdflib."""
         return _rdflib_view(self._union())
 
     def __len__(self) -> int:
@@ -205,7 +205,20 @@ def read_rdflib(path: Path) -> Graph:
 def _rdflib_view(store: ox.Store) -> Graph:
     from oxrdflib import OxigraphStore as RdflibOxigraphStore
 
-    return Graph(store=RdflibOxigraphStore(store=store), identifier=DATASET_DEFAULT_GRAPH_ID)
+    class SnapshotStore(RdflibOxigraphStore):
+        """oxrdflib over a snapshot nobody writes to: its size is counted once, not per call.
+
+        pySHACL asks for the graph's length for every sh:or result; each ask is a full COUNT query.
+        """
+
+        _size: int | None = None
+
+        def __len__(self, context=None) -> int:
+            if self._size is None:
+                self._size = super().__len__(context)
+            return self._size
+
+    return Graph(store=SnapshotStore(store=store), identifier=DATASET_DEFAULT_GRAPH_ID)
 
 
 def format_of(path: Path) -> ox.RdfFormat:

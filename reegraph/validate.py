@@ -243,12 +243,16 @@ def _lint_ontology(store: OxigraphStore) -> list[Finding]:
     return findings
 
 
+#: Namespaces that rdflib spells differently from the published vocabulary (rdflib's WGS uses https).
+_ALIASES = {"http://www.w3.org/2003/01/geo/wgs84_pos#": WGS}
+
+
 def _in_reused_vocabulary(term: Node) -> bool:
     if not isinstance(term, URIRef):
         return False
-    for vocab in REUSED:
-        if str(term).startswith(str(vocab._NS)):
-            return term in vocab
+    for namespace, vocab in [*((str(v._NS), v) for v in REUSED), *_ALIASES.items()]:
+        if str(term).startswith(namespace):
+            return URIRef(str(vocab._NS) + term[len(namespace) :]) in vocab
     return False
 
 

@@ -80,6 +80,7 @@ class REE(DefinedNamespace):
     dependsOn: URIRef
     destination: URIRef
     element: URIRef
+    forStage: URIRef
     endUserScope: URIRef
     hasComposition: URIRef
     hasQuantity: URIRef

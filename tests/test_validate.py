@@ -63,6 +63,7 @@ def test_every_shape_has_a_fixture():
         "Source": "source",
         "Region": "region",
         "Disruption": "disruption",
+        "StageOfAggregates": "country-figure",
     }
     assert named == set(prefixes)
     assert all(prefixes[name] in covered for name in named)
