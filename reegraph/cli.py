@@ -17,7 +17,7 @@ import click
 
 from reegraph.errors import InputError, ReegraphError
 from reegraph.load import load_store
-from reegraph.report import render_json, render_markdown, render_table
+from reegraph.report import render_csv, render_json, render_markdown, render_table
 
 EXIT_FINDING = 1
 
@@ -154,6 +154,49 @@ def validate(data: tuple[Path, ...], fmt: str, output: Path | None) -> None:
     _emit(text, output)
     if violations:
         click.get_current_context().exit(EXIT_FINDING)
+
+
+@cli.command()
+@_data_option
+@click.option("--estimates", is_flag=True, help="List only the facts whose confidence is 'estimate'.")
+@_format_option(("table", "markdown", "json", "csv"))
+@_output_option
+def sources(data: tuple[Path, ...], estimates: bool, fmt: str, output: Path | None) -> None:
+    """List the sources, how many facts each backs, and the facts that are only estimates.
+
+    JSON holds both lists; the other formats print the sources and then the estimates, or only the
+    estimates with --estimates (CSV prints one of the two).
+
+    Example:
+
+        reegraph sources --estimates --format csv -o estimates.csv
+    """
+    from reegraph.sources import find_estimates, list_sources
+
+    store = load_store(data=data)
+    used, guessed = list_sources(store), find_estimates(store)
+    if fmt == "json":
+        _emit(
+            render_json({"sources": [s.as_dict() for s in used], "estimates": [e.as_dict() for e in guessed]}), output
+        )
+        return
+    source_table = (
+        ["source", "facts", "estimates", "issued", "publisher", "title"],
+        [[s.id, s.facts, s.estimates, s.issued, s.publisher, s.title] for s in used],
+    )
+    estimate_table = (
+        ["fact", "about", "kind", "value", "basis", "year", "method", "sources"],
+        [[e.id, e.about, e.kind, e.value, e.basis, e.year, e.method, " ".join(e.sources)] for e in guessed],
+    )
+    if fmt == "csv":
+        _emit(render_csv(*(estimate_table if estimates else source_table)).rstrip("\n"), output)
+        return
+    render = render_markdown if fmt == "markdown" else render_table
+    heading = f"{len(guessed)} fact(s) with confidence 'estimate':"
+    sections = (
+        [heading, render(*estimate_table)] if estimates else [render(*source_table), heading, render(*estimate_table)]
+    )
+    _emit("\n\n".join(sections), output)
 
 
 def _emit(text: str, output: Path | None) -> None:

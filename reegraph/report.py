@@ -1,10 +1,12 @@
-"""Renderers shared by every command: plain-text tables, Markdown tables and JSON.
+"""Renderers shared by every command: plain-text tables, Markdown tables, CSV and JSON.
 
 Renderers take rows (sequences of cells) or JSON-ready data and return text; they never print.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from collections.abc import Sequence
 from typing import Any
@@ -49,6 +51,23 @@ def render_markdown(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> st
     return "\n".join(lines)
 
 
+def render_csv(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    """RFC 4180 CSV. Text cells that a spreadsheet would run as a formula get a leading apostrophe.
+
+    Examples
+    --------
+    >>> print(render_csv(["name", "n"], [["=cmd()", 3], ["a, b", -1.5]]), end="")
+    name,n
+    '=cmd(),3
+    "a, b",-1.5
+    """
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(headers)
+    writer.writerows([[_csv_cell(c) for c in row] for row in rows])
+    return out.getvalue()
+
+
 def render_json(data: Any) -> str:
     """Stable, indented JSON (keys in insertion order, non-ASCII kept)."""
     return json.dumps(data, indent=2, ensure_ascii=False)
@@ -60,3 +79,9 @@ def _cell(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:,.4g}" if abs(value) < 1000 else f"{value:,.0f}"
     return str(value)
+
+
+def _csv_cell(value: Any) -> Any:
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return "" if value is None else value

@@ -64,7 +64,7 @@ class OxigraphStore:
     Examples
     --------
     >>> store = OxigraphStore()
-    >>> store.load_data(b"<urn:a> <urn:b> 1 .", name="example.nt", graph="urn:g")
+    >>> store.load_data(b'<urn:a> <urn:b> "1" .', name="example.nt", graph="urn:g")
     1
     >>> [str(row["o"]) for row in store.select("SELECT ?o WHERE { ?s ?p ?o }")]
     ['1']

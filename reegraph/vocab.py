@@ -264,3 +264,14 @@ def compact(iri: str) -> str:
         if iri.startswith(namespace) and iri[len(namespace) :].replace("_", "").replace("-", "").isalnum():
             return f"{prefix}:{iri[len(namespace) :]}"
     return f"<{iri}>"
+
+
+def short_id(iri: str) -> str:
+    """A reegraph data IRI without its namespace (``facility/lynas-malaysia``); others as :func:`compact`.
+
+    Examples
+    --------
+    >>> short_id("https://w3id.org/reegraph/id/source/usgs-mcs-2025-rare-earths")
+    'source/usgs-mcs-2025-rare-earths'
+    """
+    return iri[len(DATA) :] if iri.startswith(str(DATA)) else compact(iri)

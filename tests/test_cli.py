@@ -123,3 +123,51 @@ def test_failed_run_leaves_previous_output_untouched(run, tmp_path):
     result = run("info", "-o", str(out), "--data", str(DATA / "bad" / "missing-dot.ttl"))
     assert result.exit_code == 2
     assert out.read_text() == "previous"
+
+
+def test_sources_counts_the_facts_each_source_backs_and_flags_estimates(run_json, tmp_path):
+    estimate = tmp_path / "estimate.ttl"
+    estimate.write_text(
+        "@prefix ree: <https://w3id.org/reegraph/ontology#> .\n"
+        "@prefix t: <https://example.org/test/> .\n"
+        "@prefix prov: <http://www.w3.org/ns/prov#> .\n"
+        "@prefix unit: <http://qudt.org/vocab/unit/> .\n"
+        "t:sep ree:hasQuantity t:sep-capacity .\n"
+        "t:sep-capacity a ree:Quantity ; ree:quantityKind ree:Capacity ; ree:value 50 ; ree:unit unit:TONNE ;\n"
+        '    ree:basis ree:REO ; ree:year 2027 ; ree:confidence ree:Estimate ; ree:method "Half the mine." ;\n'
+        "    prov:wasDerivedFrom t:doc .\n",
+        encoding="utf-8",
+    )
+    out = run_json("sources", "--data", str(DATA / "base.ttl"), "--data", str(estimate))
+    doc = next(s for s in out["sources"] if s["id"] == "<https://example.org/test/doc>")
+    assert (doc["facts"], doc["estimates"], doc["title"], doc["issued"]) == (5, 1, "Test report", "2025-01-31")
+    flagged = next(e for e in out["estimates"] if e["id"] == "<https://example.org/test/sep-capacity>")
+    assert flagged == {
+        "id": "<https://example.org/test/sep-capacity>",
+        "about": "Test separator",
+        "kind": "capacity",
+        "value": 50.0,
+        "basis": "t REO",
+        "year": 2027,
+        "method": "Half the mine.",
+        "sources": ["<https://example.org/test/doc>"],
+    }
+    facts = [s["facts"] for s in out["sources"]]
+    assert facts == sorted(facts, reverse=True)
+    assert out["sources"][0]["id"] == "source/usgs-mcs-2025-rare-earths"
+
+
+def test_sources_csv_lists_estimates_with_their_method(run):
+    result = run("sources", "--estimates", "--format", "csv")
+    assert result.exit_code == 0
+    header, *rows = result.stdout.splitlines()
+    assert header == "fact,about,kind,value,basis,year,method,sources"
+    assert any(row.startswith("quantity/bayan-obo-quota-2024,") and "70.06%" in row for row in rows)
+
+
+def test_sources_table_prints_sources_then_estimates(run):
+    result = run("sources")
+    assert result.exit_code == 0
+    first, _, rest = result.stdout.partition("fact(s) with confidence 'estimate'")
+    assert first.splitlines()[0].split()[:3] == ["source", "facts", "estimates"]
+    assert "quantity/kachin-2024" in rest
