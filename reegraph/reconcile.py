@@ -182,11 +182,33 @@ def render_coverage(store: Store) -> str:
     )
 
 
+def render_country_coverage(store: Store) -> str:
+    """Facilities per country and stage, countries with most facilities first."""
+    from reegraph.vocab import STAGES
+
+    rows = store.select(
+        SPARQL_PREFIXES
+        + "SELECT ?cc ?stage (COUNT(DISTINCT ?f) AS ?n) WHERE { ?f a ?class ; ree:country/ree:isoCode ?cc . "
+        "?class ree:stage/skos:notation ?stage } GROUP BY ?cc ?stage"
+    )
+    stages = [s for s in (*STAGES, "recycling") if any(str(r["stage"]) == s for r in rows)]
+    counts: dict[str, dict[str, int]] = defaultdict(dict)
+    for row in rows:
+        counts[str(row["cc"])][str(row["stage"])] = int(row["n"])
+    order = sorted(counts, key=lambda cc: (-sum(counts[cc].values()), cc))
+    return render_markdown(
+        ["country", *stages, "all"],
+        [[cc, *(counts[cc].get(s, "") for s in stages), sum(counts[cc].values())] for cc in order],
+    )
+
+
 def render_data_card_tables(store: Store) -> str:
     """The coverage and reconciliation tables of ``graphs/README.md``, as Markdown."""
     parts = [
         "**Facilities by stage** (a facility can carry both a production and a capacity figure)",
         render_coverage(store),
+        "**Facilities by country and stage** (aggregates count as one)",
+        render_country_coverage(store),
     ]
     for stage in BASIS:
         checks = check_countries(store, stage)

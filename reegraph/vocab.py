@@ -103,6 +103,7 @@ class REE(DefinedNamespace):
     suspendedBy: URIRef
     unit: URIRef
     usesComponent: URIRef
+    usesMaterial: URIRef
 
     # Datatype properties
     accessed: URIRef

@@ -114,3 +114,13 @@ def test_every_graph_file_opens_with_what_it_covers_its_vintage_and_sources():
 def test_the_data_card_shows_the_current_reconciliation(store):
     card = (graphs_path() / "README.md").read_text(encoding="utf-8")
     assert render_data_card_tables(store) in card
+
+
+def test_the_bundled_graph_loads_and_validates_without_warnings():
+    import warnings
+
+    from reegraph.validate import validate_store
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert validate_store(load_store()) == []
