@@ -11,6 +11,7 @@ import logging
 import os
 import tempfile
 from collections.abc import Sequence
+from datetime import date, datetime
 from pathlib import Path
 
 import click
@@ -18,6 +19,7 @@ import click
 from reegraph.errors import InputError, ReegraphError
 from reegraph.load import load_store
 from reegraph.report import render_csv, render_json, render_markdown, render_table
+from reegraph.vocab import STAGES
 
 EXIT_FINDING = 1
 
@@ -154,6 +156,62 @@ def validate(data: tuple[Path, ...], fmt: str, output: Path | None) -> None:
     _emit(text, output)
     if violations:
         click.get_current_context().exit(EXIT_FINDING)
+
+
+@cli.command()
+@_data_option
+@click.option(
+    "--element", "elements", multiple=True, metavar="SYM", help="Element symbol, group name or ALL (repeatable)."
+)
+@click.option("--end-use", "end_uses", multiple=True, metavar="ID", help="End use, such as electric-cars (repeatable).")
+@click.option("--stage", "stages", multiple=True, type=click.Choice(STAGES), help="Stage to show (repeatable).")
+@click.option(
+    "--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), help="Date of the network [default: today]."
+)
+@click.option("--by", type=click.Choice(["location", "ownership"]), default="location", show_default=True,
+              help="Count shares by the facility's country or by its ultimate owner's country.")  # fmt: skip
+@click.option("--include-planned", is_flag=True, help="Also count plants under construction or planned (capacity).")
+@click.option("--all-years", is_flag=True, help="Concentration for every year with data, not only the latest.")
+@_format_option(("table", "markdown", "json", "csv"))
+@_output_option
+def report(
+    data: tuple[Path, ...],
+    elements: tuple[str, ...],
+    end_uses: tuple[str, ...],
+    stages: tuple[str, ...],
+    as_of: datetime | None,
+    by: str,
+    include_planned: bool,
+    all_years: bool,
+    fmt: str,
+    output: Path | None,
+) -> None:
+    """Rank the chokepoints of the chain, with the figures and sources behind each, and show how
+    concentrated each stage is (country shares, HHI, top-1 and top-3).
+
+    Example:
+
+        reegraph report --element Dy --element Tb --format json -o chokepoints.json
+    """
+    from reegraph.report import make_report, render_report_csv, render_report_markdown, render_report_table
+
+    result = make_report(
+        load_store(data=data),
+        as_of=as_of.date() if as_of else date.today(),
+        elements=elements,
+        end_uses=end_uses,
+        stages=stages,
+        by=by,
+        include_planned=include_planned,
+        all_years=all_years,
+    )
+    renderers = {
+        "json": lambda r: render_json(r.as_dict()),
+        "csv": lambda r: render_report_csv(r).rstrip("\n"),
+        "markdown": render_report_markdown,
+        "table": render_report_table,
+    }
+    _emit(renderers[fmt](result), output)
 
 
 @cli.command()

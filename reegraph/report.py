@@ -1,4 +1,5 @@
-"""Renderers shared by every command: plain-text tables, Markdown tables, CSV and JSON.
+"""Renderers shared by every command (plain-text tables, Markdown tables, CSV and JSON), and the
+chokepoint report: :func:`make_report` runs the analytics; ``render_report_*`` format the result.
 
 Renderers take rows (sequences of cells) or JSON-ready data and return text; they never print.
 """
@@ -8,7 +9,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import date
 from typing import Any
 
 
@@ -85,3 +89,232 @@ def _csv_cell(value: Any) -> Any:
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + value
     return "" if value is None else value
+
+
+# ---------------------------------------------------------------------------------------------
+# The chokepoint report
+# ---------------------------------------------------------------------------------------------
+
+#: Version of the JSON contract of ``reegraph report`` (README, "JSON contract").
+SCHEMA_VERSION = "1"
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything ``reegraph report`` shows: concentration, flows, structure and the ranking."""
+
+    as_of: str
+    by: str
+    concentration: tuple
+    flows: tuple
+    chokepoints: tuple
+    articulation_points: tuple[str, ...]
+    bridges: tuple[tuple[str, str], ...]
+    skipped_links: tuple[str, ...]
+
+    def as_dict(self) -> dict:
+        """The JSON contract (``schema_version`` "1"; ids of data nodes are full IRIs)."""
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "as_of": self.as_of,
+            "by": self.by,
+            "concentration": [_concentration_dict(c) for c in self.concentration],
+            "chokepoints": [
+                c.as_dict()
+                | {
+                    "id": c.id if c.kind == "country" else iri(c.id),
+                    "end_uses": [iri(u) for u in c.end_uses],
+                    "sources": [iri(s) for s in c.sources],
+                }
+                for c in self.chokepoints
+            ],
+            "flows": [_flow_dict(f) for f in self.flows],
+            "structure": {
+                "articulation_points": [iri(n) for n in self.articulation_points],
+                "bridges": [[iri(a), iri(b)] for a, b in self.bridges],
+                "links_not_drawn": [iri(link) for link in self.skipped_links],
+            },
+        }
+
+
+def make_report(
+    store,
+    *,
+    as_of: date,
+    elements: Sequence[str] = (),
+    end_uses: Sequence[str] = (),
+    stages: Sequence[str] = (),
+    by: str = "location",
+    include_planned: bool = False,
+    all_years: bool = False,
+) -> Report:
+    """Project the graph, run the analytics, and collect the report (filters as in ``reegraph report``).
+
+    Raises
+    ------
+    InputError
+        An element, group or end use that the graph does not know.
+    """
+    from reegraph.analysis import (
+        compute_concentration,
+        compute_flow,
+        find_articulation_points,
+        find_bridges,
+        rank_chokepoints,
+    )
+    from reegraph.network import build_network
+
+    G = build_network(store, as_of=as_of, include_planned=include_planned)
+    keys, symbols = _resolve_elements(G, elements)
+    wanted_uses = _resolve_end_uses(G, end_uses)
+    concentration = compute_concentration(G, by=by, stages=stages or None, elements=keys, all_years=all_years)
+    tables: dict = {}
+    flows = []
+    for element in ("ALL", *symbols) if not elements or "ALL" in keys else symbols:
+        for flow in compute_flow(G, element, tables):
+            kept = tuple(u for u in flow.end_uses if not wanted_uses or u in wanted_uses)
+            if kept:
+                flows.append(replace(flow, end_uses=kept))
+    latest = [c for c in concentration if not all_years or c.year == max(x.year for x in concentration)]
+    ranked = [
+        c
+        for c in rank_chokepoints(G, latest, flows, tables=tables)
+        if (not stages or c.stage in stages) and (not wanted_uses or set(c.end_uses) & wanted_uses or not c.end_uses)
+    ]
+    return Report(
+        as_of=as_of.isoformat(),
+        by=by,
+        concentration=tuple(concentration),
+        flows=tuple(flows),
+        chokepoints=tuple(replace(c, rank=i + 1) for i, c in enumerate(ranked)),
+        articulation_points=tuple(find_articulation_points(G)),
+        bridges=tuple(find_bridges(G)),
+        skipped_links=tuple(G.graph.get("skipped_links", ())),
+    )
+
+
+def render_report_table(report: Report, *, top: int = 10) -> str:
+    """The terminal summary: the top chokepoints with their why, then concentration by stage."""
+    lines = [f"reegraph chokepoint report, as of {report.as_of} (shares by {report.by})", "", "Top chokepoints"]
+    for c in report.chokepoints[:top]:
+        elements = ", ".join(c.elements)
+        flag = "  [every path crosses it]" if c.dominates else ""
+        lines.append(f"{c.rank:>3}. {c.label} - {c.stage} - {elements} - score {c.score:.2f}{flag}")
+        lines.append(f"     {c.why}")
+    if len(report.chokepoints) > top:
+        lines.append(f"     ... {len(report.chokepoints) - top} more (--format json or csv for all)")
+    headers, rows = _concentration_rows(report, production_only=True)
+    lines += ["", "Concentration by stage (production, latest year with data)", render_table(headers, rows)]
+    hidden = len(report.concentration) - len(rows)
+    if hidden:
+        lines.append(f"({hidden} entries from capacity figures: --format json or markdown)")
+    return "\n".join(lines)
+
+
+def render_report_markdown(report: Report) -> str:
+    """The report as Markdown: the ranking and the concentration table."""
+    chokepoints = render_markdown(*_chokepoint_rows(report))
+    concentration = render_markdown(*_concentration_rows(report))
+    return (
+        f"# reegraph chokepoint report\n\nAs of {report.as_of}; shares by {report.by}.\n\n"
+        f"## Chokepoints\n\n{chokepoints}\n\n## Concentration by stage\n\n{concentration}"
+    )
+
+
+def render_report_csv(report: Report) -> str:
+    """The chokepoint ranking as CSV, one row per chokepoint."""
+    return render_csv(*_chokepoint_rows(report))
+
+
+def iri(short: str) -> str:
+    """The full IRI of a short data id (``facility/x``); other ids unchanged."""
+    from reegraph.vocab import DATA
+
+    return short if short.startswith(("market/", "<", "http")) or "/" not in short else str(DATA) + short
+
+
+def _chokepoint_rows(report: Report) -> tuple[list[str], list[list[Any]]]:
+    headers = ["rank", "kind", "id", "label", "stage", "elements", "share", "hhi", "flow_loss", "dominates", "why"]
+    rows = [
+        [c.rank, c.kind, c.id, c.label, c.stage, " ".join(c.elements), _pct(c.share), _num(c.hhi), _pct(c.flow_loss),
+         "yes" if c.dominates else "no", c.why]
+        for c in report.chokepoints
+    ]  # fmt: skip
+    return headers, rows
+
+
+def _concentration_rows(report: Report, *, production_only: bool = False) -> tuple[list[str], list[list[Any]]]:
+    headers = ["stage", "element", "year", "kind", "basis", "total", "HHI", "top countries", "from"]
+    rows = [
+        [c.stage, c.element, c.year, c.kind, c.basis, f"{c.total:,.0f}", f"{c.hhi:,.0f}",
+         ", ".join(f"{s.country} {s.share:.0%}" for s in c.shares[:3]), c.computed_from]
+        for c in report.concentration
+        if c.kind == "production" or not production_only
+    ]  # fmt: skip
+    return headers, rows
+
+
+def _concentration_dict(entry) -> dict:
+    data = entry.as_dict()
+    data["sources"] = [iri(s) for s in entry.sources]
+    for share in data["shares"]:
+        share["sources"] = [iri(s) for s in share["sources"]]
+    return data
+
+
+def _flow_dict(flow) -> dict:
+    return {
+        "element": flow.element,
+        "feeding_stage": flow.feeding_stage,
+        "end_uses": [iri(u) for u in flow.end_uses],
+        "basis": flow.basis,
+        "flow": flow.flow,
+        "binding_stage": flow.binding_stage,
+        "stages": [
+            {
+                "stage": s.stage,
+                "quantified": s.quantified,
+                "total": s.total if math.isfinite(s.total) else None,
+                "countries": [{"country": c, "amount": a if math.isfinite(a) else None} for c, a in s.countries],
+                "figures": [iri(a.id) for a in s.evidence],
+            }
+            for s in flow.stages
+        ],
+    }
+
+
+def _resolve_elements(G, names: Sequence[str]) -> tuple[list[str] | None, list[str]]:
+    """Concentration keys and flow symbols for ``--element`` (symbols, group names or ``ALL``)."""
+    from reegraph.errors import InputError
+    from reegraph.network import expand_elements
+
+    if not names:
+        return None, sorted(G.graph["elements"])
+    try:
+        symbols = expand_elements(G.graph["elements"], G.graph["groups"], [n for n in names if n != "ALL"])
+    except InputError as exc:
+        raise InputError(f"--element: {exc}") from None
+    return list(dict.fromkeys(names)), sorted(symbols)
+
+
+def _resolve_end_uses(G, names: Sequence[str]) -> set[str]:
+    from reegraph.errors import InputError
+
+    known = {n for n, d in G.nodes(data=True) if d["kind"] == "end-use"}
+    wanted = set()
+    for name in names:
+        short = name.rsplit("/id/", 1)[-1]
+        short = short if short.startswith("end-use/") else f"end-use/{short}"
+        if short not in known:
+            sample = ", ".join(sorted(n.removeprefix("end-use/") for n in known)[:8])
+            raise InputError(f"--end-use: unknown end use {name!r} (for example: {sample}, ...)")
+        wanted.add(short)
+    return wanted
+
+
+def _pct(value: float | None) -> str:
+    return "" if value is None else f"{value:.1%}"
+
+
+def _num(value: float | None) -> str:
+    return "" if value is None else f"{value:,.0f}"

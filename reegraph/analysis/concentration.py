@@ -1,0 +1,246 @@
+"""Concentration of each stage: country shares, the Herfindahl-Hirschman index, top-1 and top-3.
+
+References
+----------
+US Department of Justice and Federal Trade Commission, *Merger Guidelines* (2023), section 2.1:
+HHI on the 0-10,000 scale; above 1,800 a market is highly concentrated.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+
+import networkx as nx
+
+from reegraph.network import Amount
+
+#: DOJ/FTC (2023): a market with an HHI above this is highly concentrated.
+HHI_THRESHOLD = 1800.0
+
+#: The basis each stage's tonnages are compared on; other bases at that stage are left out.
+STAGE_BASIS = {
+    "mining": "t REO",
+    "concentration": "t REO",
+    "separation": "t REO",
+    "metal": "t metal",
+    "magnet": "t magnet",
+    "component": "units",
+}
+
+
+@dataclass(frozen=True)
+class Share:
+    """A country's share of one stage and element."""
+
+    country: str
+    share: float
+    amount: float
+    sources: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Concentration:
+    """How concentrated one stage is for one element (or ``ALL``, or a group), in one year."""
+
+    stage: str
+    element: str
+    by: str
+    year: int
+    kind: str
+    basis: str
+    total: float
+    hhi: float
+    top1_share: float
+    top3_share: float
+    shares: tuple[Share, ...]
+    computed_from: str
+    years: tuple[int, ...]
+    sources: tuple[str, ...]
+
+    @property
+    def highly_concentrated(self) -> bool:
+        """True above the DOJ/FTC threshold of 1,800."""
+        return self.hhi > HHI_THRESHOLD
+
+    def as_dict(self) -> dict:
+        """JSON-ready data (the report's ``concentration`` entries)."""
+        data = asdict(self)
+        data["shares"] = [asdict(s) | {"sources": list(s.sources)} for s in self.shares]
+        data["years"] = list(self.years)
+        data["sources"] = list(self.sources)
+        data["threshold"] = HHI_THRESHOLD
+        data["highly_concentrated"] = self.highly_concentrated
+        return data
+
+
+def hhi(shares: Iterable[float]) -> float:
+    """Herfindahl-Hirschman index of fractional shares, on the 0-10,000 scale.
+
+    Examples
+    --------
+    >>> hhi([0.5, 0.5])
+    5000.0
+    >>> hhi([1.0])
+    10000.0
+    """
+    return round(sum((100 * s) ** 2 for s in shares), 6)
+
+
+def compute_concentration(
+    G: nx.DiGraph,
+    *,
+    by: str = "location",
+    stages: Iterable[str] | None = None,
+    elements: Iterable[str] | None = None,
+    all_years: bool = False,
+) -> list[Concentration]:
+    """Country shares of each stage, for all rare earths (``ALL``), each element and each group.
+
+    Amounts come from facility figures; a country whose facilities carry no figure for the stage,
+    element and kind, but which has a country figure (USGS mine production, China's oxide output),
+    counts with that figure (``computed_from`` says which were used). Production is used where any
+    exists, else capacity. Each holder counts with its latest figure up to the entry's year; with
+    ``all_years`` every year gets its own entry from that year's figures alone.
+
+    Parameters
+    ----------
+    G
+        The network of :func:`reegraph.network.build_network`.
+    by
+        ``location`` (the facility's country) or ``ownership`` (its ultimate owner's country).
+    stages, elements
+        Restrict the output (element symbols, group names or ``ALL``).
+    all_years
+        One entry per year with data instead of the latest year only.
+
+    Examples
+    --------
+    A star: one country holds everything.
+
+    >>> import networkx as nx
+    >>> from reegraph.network import Amount
+    >>> G = nx.DiGraph(as_of="2025-01-01", elements={"Nd": "neodymium"}, groups={})
+    >>> for n, cc, v in [("a", "CN", 60.0), ("b", "CN", 40.0)]:
+    ...     G.add_node(n, kind="facility", stage="mining", country=cc, owner_country=cc,
+    ...                amounts=(Amount(n, "production", v, "t REO", 2024, (), "reported", ()),))
+    >>> [(c.element, c.hhi, c.top1_share) for c in compute_concentration(G)]
+    [('ALL', 10000.0, 1.0)]
+    """
+    if by not in ("location", "ownership"):
+        raise ValueError(f"by must be 'location' or 'ownership', not {by!r}")
+    as_of_year = int(str(G.graph.get("as_of", "9999"))[:4])
+    keys = _keys(G, elements)
+    results = []
+    for stage in _stages(G, stages):
+        records = _records(G, stage, by, as_of_year)
+        for key, members in keys.items():
+            matching = [r for r in records if _matches(r[2], key, members)]
+            for kind in ("production", "capacity"):
+                chosen = [r for r in matching if r[2].kind == kind]
+                if chosen:
+                    years = sorted({r[2].year for r in chosen}) if all_years else [max(r[2].year for r in chosen)]
+                    for year in years:
+                        entry = _entry(stage, key, by, kind, year, chosen, exact=all_years, group=len(members) > 1)
+                        if entry:
+                            results.append(entry)
+                    break
+    return results
+
+
+def _keys(G: nx.DiGraph, elements: Iterable[str] | None) -> dict[str, tuple[str, ...]]:
+    keys: dict[str, tuple[str, ...]] = {"ALL": ()}
+    keys.update({symbol: (symbol,) for symbol in G.graph.get("elements", {})})
+    keys.update(G.graph.get("groups", {}))
+    if elements:
+        wanted = set(elements)
+        keys = {k: v for k, v in keys.items() if k in wanted}
+    return keys
+
+
+def _stages(G: nx.DiGraph, stages: Iterable[str] | None) -> list[str]:
+    present = {d["stage"] for _, d in G.nodes(data=True) if d["kind"] == "facility"}
+    order = list(STAGE_BASIS)
+    chosen = [s for s in order if s in present]
+    return [s for s in chosen if s in set(stages)] if stages else chosen
+
+
+def _records(G: nx.DiGraph, stage: str, by: str, as_of_year: int) -> list[tuple[str, str, Amount]]:
+    """(holder, country, amount) for every usable figure at ``stage``; holder is a facility, or a
+    market standing for its country's own figure."""
+    basis = STAGE_BASIS[stage]
+    records = []
+    for node, data in sorted(G.nodes(data=True)):
+        if data.get("stage") != stage or data["kind"] not in ("facility", "market"):
+            continue
+        country = data["owner_country"] if by == "ownership" and data["kind"] == "facility" else data["country"]
+        for amount in data.get("amounts", ()):
+            if amount.basis == basis and amount.kind in ("production", "capacity") and amount.year <= as_of_year:
+                records.append((node, country, amount))
+    return records
+
+
+def _matches(amount: Amount, key: str, members: tuple[str, ...]) -> bool:
+    if key == "ALL":
+        return not amount.elements
+    if len(members) == 1:
+        return members[0] in amount.elements
+    return bool(amount.elements) and set(amount.elements) <= set(members)
+
+
+def _entry(stage, key, by, kind, year, records, *, exact: bool, group: bool) -> Concentration | None:
+    latest: dict[tuple, tuple[str, Amount]] = {}
+    for holder, country, amount in records:
+        if amount.year > year or (exact and amount.year != year):
+            continue
+        # one figure per holder (per element set for a group), the latest and most specific
+        slot = (holder, amount.elements) if group else (holder,)
+        best = latest.get(slot)
+        if best is None or (amount.year, -len(amount.elements)) > (best[1].year, -len(best[1].elements)):
+            latest[slot] = (country, amount)
+    # a country's own figure counts only for element sets that none of its facilities report
+    reported = {(c, a.elements) for (h, *_), (c, a) in latest.items() if not h.startswith("market/")}
+    amounts: dict[str, float] = defaultdict(float)
+    by_country: dict[str, set[str]] = defaultdict(set)
+    used_facilities = used_countries = False
+    sources: set[str] = set()
+    years: set[int] = set()
+    for (holder, *_), (country, amount) in latest.items():
+        is_market = holder.startswith("market/")
+        if is_market and (country, amount.elements) in reported:
+            continue
+        amounts[country] += amount.value
+        by_country[country].update(amount.sources)
+        used_countries |= is_market
+        used_facilities |= not is_market
+        sources.update(amount.sources)
+        years.add(amount.year)
+    total = sum(amounts.values())
+    if total <= 0:
+        return None
+    shares = tuple(
+        sorted(
+            (Share(c, v / total, v, tuple(sorted(by_country[c]))) for c, v in amounts.items()),
+            key=lambda s: (-s.share, s.country),
+        )
+    )
+    computed_from = " and ".join(
+        w for w, used in (("facilities", used_facilities), ("countries", used_countries)) if used
+    )
+    return Concentration(
+        stage=stage,
+        element=key,
+        by=by,
+        year=year,
+        kind=kind,
+        basis=STAGE_BASIS[stage],
+        total=total,
+        hhi=hhi(s.share for s in shares),
+        top1_share=shares[0].share,
+        top3_share=sum(s.share for s in shares[:3]),
+        shares=shares,
+        computed_from=computed_from,
+        years=tuple(sorted(years)),
+        sources=tuple(sorted(sources)),
+    )

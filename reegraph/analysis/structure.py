@@ -1,0 +1,88 @@
+"""Structural chokepoints: what every supply path crosses (dominators from a super-source), and the
+articulation points and bridges of the network of known links.
+
+References
+----------
+Cooper, Harvey and Kennedy, "A Simple, Fast Dominance Algorithm" (2001), as in networkx.
+Hopcroft and Tarjan, "Efficient algorithms for graph manipulation" (1973): articulation points.
+"""
+
+from __future__ import annotations
+
+import networkx as nx
+
+from reegraph.analysis.flow import _handlers, _mandatory_stages
+
+KNOWN_LINKS = ("contract", "reported")
+
+
+def find_dominators(G: nx.DiGraph, element: str, end_use: str) -> list[str]:
+    """The nodes (facilities and country markets) that every path from the mines to ``end_use``
+    crosses for ``element``, upstream first.
+
+    Examples
+    --------
+    >>> from reegraph.network import example_network
+    >>> find_dominators(example_network("chain"), "ALL", "use")
+    ['mine', 'market/mining/US', 'sep', 'market/separation/US']
+    >>> find_dominators(example_network("diamond"), "ALL", "use")
+    ['mine', 'market/mining/US']
+    """
+    H = element_subgraph(G, element, end_use)
+    if end_use not in H:
+        return []
+    idom = nx.immediate_dominators(H, "source")
+    if end_use not in idom:
+        return []
+    chain = []
+    node = idom[end_use]
+    while node != "source":
+        chain.append(node)
+        node = idom[node]
+    return chain[::-1]
+
+
+def element_subgraph(G: nx.DiGraph, element: str, end_use: str) -> nx.DiGraph:
+    """The part of ``G`` that can carry ``element`` to ``end_use``, with a ``source`` before the mines."""
+    stages = _mandatory_stages(G, G.nodes[end_use]["feeding_stage"])
+    keep = {n for s in (*stages, "concentration") for n in _handlers(G, element, s)}
+    keep |= {n for n, d in G.nodes(data=True) if d["kind"] == "market"}
+    H = G.subgraph(keep | {end_use}).copy()
+    H.add_node("source")
+    for node in keep:
+        if G.nodes[node]["stage"] == "mining" and G.nodes[node]["kind"] == "facility":
+            H.add_edge("source", node)
+    return H
+
+
+def known_link_network(G: nx.DiGraph) -> nx.Graph:
+    """The undirected network of known supply links (contract or reported) between facilities."""
+    return nx.Graph((u, v) for u, v, d in G.edges(data=True) if d.get("link") in KNOWN_LINKS)
+
+
+def find_articulation_points(G: nx.DiGraph) -> list[str]:
+    """Facilities whose loss splits the network of known links, sorted.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> G = nx.DiGraph()
+    >>> G.add_edges_from([("a", "b"), ("b", "c")], link="contract")
+    >>> find_articulation_points(G)
+    ['b']
+    """
+    return sorted(nx.articulation_points(known_link_network(G)))
+
+
+def find_bridges(G: nx.DiGraph) -> list[tuple[str, str]]:
+    """Known links whose loss splits the network of known links, each as a sorted pair, sorted.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> G = nx.DiGraph()
+    >>> G.add_edges_from([("a", "b"), ("b", "c")], link="contract")
+    >>> find_bridges(G)
+    [('a', 'b'), ('b', 'c')]
+    """
+    return sorted(tuple(sorted(edge)) for edge in nx.bridges(known_link_network(G)))

@@ -1,0 +1,501 @@
+"""The graph as a ``networkx.DiGraph``: facilities, country markets and end uses, with the known
+supply links and the potential flows that ``graphs/README.md`` infers where no contract is known.
+
+Built from a handful of SPARQL queries. Node ids are short data ids (``facility/lynas-malaysia``,
+``end-use/electric-cars``) or ``market/<stage>/<CC>``. Every node has ``kind`` (``facility``,
+``market`` or ``end-use``) and ``stage``; facilities also carry ``label``, ``country``,
+``operators``, ``owner`` (ultimate parent), ``owner_country``, ``status``, ``aggregate``,
+``handles`` (the elements it can pass) and ``amounts`` (its figures, as :class:`Amount`). Market
+nodes carry the country's own figures for their stage as ``amounts``. Edges carry ``link``:
+``contract`` or ``reported`` for known links, ``inferred`` for the market rule, ``trade`` between
+countries' markets. ``G.graph`` holds ``as_of``, ``elements`` (symbol to name) and ``groups``
+(group name to member symbols).
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+import networkx as nx
+
+from reegraph.errors import InputError
+from reegraph.store import Store
+from reegraph.vocab import SPARQL_PREFIXES, STAGES, short_id
+
+#: Stages a flow may skip: mines feed separators directly where cracking is done on site.
+OPTIONAL_STAGES = frozenset({"concentration", "component"})
+
+
+@dataclass(frozen=True)
+class Amount:
+    """One figure about a node: value and unit basis, the elements it counts (empty: all), its year."""
+
+    id: str
+    kind: str
+    value: float
+    basis: str
+    year: int
+    elements: tuple[str, ...]
+    confidence: str
+    sources: tuple[str, ...]
+
+
+_FACILITIES = """
+SELECT ?f (SAMPLE(?l) AS ?label) ?stage ?cc ?status (SAMPLE(?s) AS ?start) (SAMPLE(?e) AS ?end)
+       (SAMPLE(?a) AS ?aggregate) (SAMPLE(?la) AS ?lat) (SAMPLE(?lo) AS ?long)
+WHERE {
+    ?f a ?class ; ree:country/ree:isoCode ?cc ; ree:status/skos:notation ?status .
+    ?class ree:stage/skos:notation ?stage .
+    OPTIONAL { ?f rdfs:label ?l } OPTIONAL { ?f ree:startDate ?s } OPTIONAL { ?f ree:endDate ?e }
+    OPTIONAL { ?f ree:isAggregate ?a } OPTIONAL { ?f wgs:lat ?la } OPTIONAL { ?f wgs:long ?lo }
+}
+GROUP BY ?f ?stage ?cc ?status
+"""
+
+_ORGANIZATIONS = """
+SELECT ?o (SAMPLE(?l) AS ?label) (SAMPLE(?hq) AS ?country) (SAMPLE(?p) AS ?parent) (SAMPLE(?a) AS ?aggregate)
+WHERE {
+    ?o a ree:Organization . OPTIONAL { ?o ree:isAggregate ?a }
+    OPTIONAL { ?o rdfs:label ?l } OPTIONAL { ?o ree:headquarters/ree:isoCode ?hq }
+    OPTIONAL { ?o ree:parentOrganization ?p }
+}
+GROUP BY ?o
+"""
+
+_OPERATORS = "SELECT ?f ?o WHERE { ?f ree:operator ?o }"
+
+_AMOUNTS = """
+SELECT ?holder ?cc ?q ?kind ?value ?basis ?year ?confidence ?stage ?element ?source WHERE {
+    ?holder ree:hasQuantity ?q . OPTIONAL { ?holder ree:isoCode ?cc }
+    ?q ree:quantityKind/skos:notation ?kind ; ree:value ?value ; ree:basis/skos:notation ?basis ; ree:year ?year .
+    OPTIONAL { ?q ree:confidence/skos:notation ?confidence }
+    OPTIONAL { ?q ree:forStage/skos:notation ?stage }
+    OPTIONAL { ?q ree:element/ree:symbol ?element }
+    OPTIONAL { ?q prov:wasDerivedFrom ?source }
+}
+"""
+
+_HANDLES = """
+SELECT ?f ?m ?element WHERE { ?f ree:produces ?m . OPTIONAL { ?m ree:containsElement/ree:symbol ?element } }
+"""
+
+_LINKS = """
+SELECT ?l ?supplier ?customer ?status (SAMPLE(?s) AS ?start) (SAMPLE(?e) AS ?end) WHERE {
+    ?l a ree:SupplyLink ; ree:supplier ?supplier ; ree:customer ?customer ; ree:linkStatus/skos:notation ?status .
+    OPTIONAL { ?l ree:startDate ?s } OPTIONAL { ?l ree:endDate ?e }
+}
+GROUP BY ?l ?supplier ?customer ?status
+"""
+
+_END_USES = """
+SELECT ?u (SAMPLE(?l) AS ?label) (SAMPLE(?sec) AS ?sector) ?element ?critical WHERE {
+    ?u a ree:EndUse .
+    OPTIONAL { ?u rdfs:label ?l } OPTIONAL { ?u ree:sector/skos:notation ?sec }
+    OPTIONAL {
+        { ?u ree:dependsOn/ree:symbol ?element BIND (false AS ?critical) }
+        UNION { ?u ree:criticalElement/ree:symbol ?element BIND (true AS ?critical) }
+        UNION { ?u ree:usesComponent/ree:dependsOn/ree:symbol ?element BIND (false AS ?critical) }
+        UNION { ?u ree:usesComponent/ree:criticalElement/ree:symbol ?element BIND (true AS ?critical) }
+    }
+}
+GROUP BY ?u ?element ?critical
+"""
+
+_FEEDING_STAGES = """
+SELECT DISTINCT ?u ?stage WHERE {
+    ?u a ree:EndUse ; ree:usesComponent/ree:usesMaterial ?m .
+    ?f ree:produces ?m ; a/ree:stage/skos:notation ?stage .
+}
+"""
+
+_ELEMENTS = """
+SELECT ?symbol (SAMPLE(?l) AS ?name) ?group WHERE {
+    ?e a ree:Element ; ree:symbol ?symbol . OPTIONAL { ?e rdfs:label ?l }
+    OPTIONAL { ?e ree:memberOfGroup/skos:notation ?group }
+}
+GROUP BY ?symbol ?group
+"""
+
+
+def build_network(
+    store: Store,
+    *,
+    as_of: date,
+    elements: Iterable[str] | None = None,
+    include_planned: bool = False,
+) -> nx.DiGraph:
+    """Project the graph in ``store`` onto a ``networkx.DiGraph`` as of a date.
+
+    Parameters
+    ----------
+    store
+        The loaded graph.
+    as_of
+        Facilities that started after this date or ended before it are left out, as are links not
+        in force on it.
+    elements
+        Keep only facilities and end uses that handle at least one of these symbols (default: all).
+    include_planned
+        Also keep facilities under construction or planned (by default only operating ones).
+
+    Examples
+    --------
+    >>> from datetime import date
+    >>> from reegraph.load import load_store
+    >>> G = build_network(load_store(), as_of=date(2026, 11, 28))
+    >>> G.nodes["facility/lynas-malaysia"]["country"], G.nodes["facility/lynas-malaysia"]["stage"]
+    ('MY', 'separation')
+    """
+    wanted = _check_elements(store, elements)
+    G = nx.DiGraph(as_of=as_of.isoformat())
+    G.graph["elements"], G.graph["groups"] = _elements(store)
+    organizations = _organizations(store)
+    G.graph["organizations"] = {short_id(o): d["label"] for o, d in sorted(organizations.items())}
+    G.graph["aggregate_organizations"] = sorted(short_id(o) for o, d in organizations.items() if d["aggregate"])
+    G.graph["countries"] = {
+        str(r["cc"]): str(r["label"])
+        for r in store.select(
+            SPARQL_PREFIXES
+            + "SELECT ?cc (SAMPLE(?l) AS ?label) WHERE { ?c ree:isoCode ?cc ; rdfs:label ?l } GROUP BY ?cc"
+        )
+    }
+    operators: dict[str, list[str]] = defaultdict(list)
+    for row in store.select(SPARQL_PREFIXES + _OPERATORS):
+        operators[str(row["f"])].append(str(row["o"]))
+    amounts = _amounts(store)
+    handles = _handles(store, set(G.graph["elements"]))
+    statuses = {"operating"} | ({"construction", "planned"} if include_planned else set())
+
+    for row in store.select(SPARQL_PREFIXES + _FACILITIES):
+        iri, stage = str(row["f"]), str(row["stage"])
+        status = str(row["status"])
+        if status not in statuses or stage not in STAGES:
+            continue
+        if status == "operating" and not _in_force(row.get("start"), row.get("end"), as_of):
+            continue
+        handled = handles.get(iri, frozenset(G.graph["elements"]))
+        if wanted and not handled & wanted:
+            continue
+        ops = sorted(operators.get(iri, []))
+        owners = sorted({_ultimate(o, organizations) for o in ops})
+        G.add_node(
+            short_id(iri),
+            kind="facility",
+            label=str(row.get("label") or short_id(iri)),
+            stage=stage,
+            country=str(row["cc"]),
+            status=status,
+            aggregate=str(row.get("aggregate")) == "true",
+            operators=tuple(short_id(o) for o in ops),
+            owner=short_id(owners[0]) if owners else "",
+            owner_country=_owner_country(owners, organizations, str(row["cc"])),
+            handles=tuple(sorted(handled)),
+            lat=float(row["lat"]) if row.get("lat") is not None else None,
+            long=float(row["long"]) if row.get("long") is not None else None,
+            amounts=tuple(amounts.get(iri, ())),
+        )
+    _add_markets(G, amounts)
+    _add_links(G, store, as_of, organizations, operators)
+    _add_end_uses(G, store, wanted)
+    return G
+
+
+def facilities(G: nx.DiGraph, *, stage: str | None = None) -> list[str]:
+    """Facility node ids of ``G`` (at one stage if given), sorted."""
+    return sorted(
+        n for n, d in G.nodes(data=True) if d["kind"] == "facility" and (stage is None or d["stage"] == stage)
+    )
+
+
+def _check_elements(store: Store, elements: Iterable[str] | None) -> frozenset[str]:
+    return expand_elements(*_elements(store), elements) if elements else frozenset()
+
+
+def expand_elements(known: dict[str, str], groups: dict[str, tuple[str, ...]], names: Iterable[str]) -> frozenset[str]:
+    """The element symbols that ``names`` (symbols, group names or ``ALL``) stand for.
+
+    Raises
+    ------
+    InputError
+        A name that is neither a known symbol, a group nor ``ALL``.
+
+    Examples
+    --------
+    >>> sorted(expand_elements({"Dy": "dysprosium", "Tb": "terbium"}, {"heavy": ("Dy", "Tb")}, ["heavy"]))
+    ['Dy', 'Tb']
+    """
+    wanted: set[str] = set()
+    for name in names:
+        if name in known:
+            wanted.add(name)
+        elif name in groups:
+            wanted.update(groups[name])
+        elif name == "ALL":
+            wanted.update(known)
+        else:
+            choices = ", ".join(["ALL", *sorted(known), *sorted(groups)])
+            raise InputError(f"unknown element or group {name!r} (known: {choices})")
+    return frozenset(wanted)
+
+
+def _elements(store: Store) -> tuple[dict[str, str], dict[str, tuple[str, ...]]]:
+    names: dict[str, str] = {}
+    groups: dict[str, set[str]] = defaultdict(set)
+    for row in store.select(SPARQL_PREFIXES + _ELEMENTS):
+        names[str(row["symbol"])] = str(row.get("name") or row["symbol"])
+        if row.get("group") is not None:
+            groups[str(row["group"])].add(str(row["symbol"]))
+    return dict(sorted(names.items())), {g: tuple(sorted(m)) for g, m in sorted(groups.items())}
+
+
+def _organizations(store: Store) -> dict[str, dict[str, str]]:
+    return {
+        str(row["o"]): {
+            "label": str(row.get("label") or ""),
+            "country": str(row.get("country") or ""),
+            "parent": str(row.get("parent") or ""),
+            "aggregate": str(row.get("aggregate")) == "true",
+        }
+        for row in store.select(SPARQL_PREFIXES + _ORGANIZATIONS)
+    }
+
+
+def _ultimate(org: str, organizations: dict[str, dict[str, str]]) -> str:
+    seen = {org}
+    while (parent := organizations.get(org, {}).get("parent")) and parent not in seen:
+        seen.add(parent)
+        org = parent
+    return org
+
+
+def _owner_country(owners: list[str], organizations: dict[str, dict[str, str]], location: str) -> str:
+    countries = {organizations.get(o, {}).get("country", "") for o in owners} - {""}
+    return countries.pop() if len(countries) == 1 else location
+
+
+def _amounts(store: Store) -> dict[str, list[Amount]]:
+    parts: dict[tuple[str, str], dict] = {}
+    for row in store.select(SPARQL_PREFIXES + _AMOUNTS):
+        holder = f"country/{row['cc']}" if row.get("cc") is not None else str(row["holder"])
+        key = (holder, str(row["q"]))
+        entry = parts.setdefault(
+            key,
+            {
+                "kind": str(row["kind"]),
+                "value": float(row["value"]),
+                "basis": str(row["basis"]),
+                "year": int(row["year"]),
+                "confidence": str(row.get("confidence") or ""),
+                "stage": str(row.get("stage") or ""),
+                "elements": set(),
+                "sources": set(),
+            },
+        )
+        if row.get("element") is not None:
+            entry["elements"].add(str(row["element"]))
+        if row.get("source") is not None:
+            entry["sources"].add(short_id(str(row["source"])))
+    result: dict[str, list[Amount]] = defaultdict(list)
+    for (holder, q), e in sorted(parts.items()):
+        amount = Amount(
+            id=short_id(q),
+            kind=e["kind"],
+            value=e["value"],
+            basis=e["basis"],
+            year=e["year"],
+            elements=tuple(sorted(e["elements"])),
+            confidence=e["confidence"],
+            sources=tuple(sorted(e["sources"])),
+        )
+        result[f"{holder}|{e['stage']}" if e["stage"] else holder].append(amount)
+    return result
+
+
+def _handles(store: Store, every: set[str]) -> dict[str, frozenset[str]]:
+    handled: dict[str, set[str]] = defaultdict(set)
+    for row in store.select(SPARQL_PREFIXES + _HANDLES):
+        # a product that names no element (a concentrate, a mixed carbonate) carries all of them
+        handled[str(row["f"])] |= {str(row["element"])} if row.get("element") is not None else every
+    return {f: frozenset(e) for f, e in handled.items()}
+
+
+def _add_markets(G: nx.DiGraph, amounts: dict[str, list[Amount]]) -> None:
+    """One market per (stage, country) with facilities; facilities feed their market, markets feed the
+    next stage's facilities in their country, and markets of a stage trade with each other."""
+    by_stage: dict[str, set[str]] = defaultdict(set)
+    for node in facilities(G):
+        data = G.nodes[node]
+        market = f"market/{data['stage']}/{data['country']}"
+        by_stage[data["stage"]].add(data["country"])
+        if market not in G:
+            G.add_node(
+                market,
+                kind="market",
+                stage=data["stage"],
+                country=data["country"],
+                label=f"{data['country']} {data['stage']} market",
+                amounts=tuple(a for a in amounts.get(f"country/{data['country']}|{data['stage']}", [])),
+            )
+        G.add_edge(node, market, link="inferred")
+    for stage, countries in by_stage.items():
+        for a in sorted(countries):
+            for b in sorted(countries):
+                if a != b:
+                    G.add_edge(f"market/{stage}/{a}", f"market/{stage}/{b}", link="trade")
+    for node in facilities(G):
+        data = G.nodes[node]
+        for upstream in _upstream_stages(data["stage"], by_stage):
+            market = f"market/{upstream}/{data['country']}"
+            if market in G:
+                G.add_edge(market, node, link="inferred")
+            else:  # the country has no plant at that stage: it buys from every country that has one
+                for country in sorted(by_stage[upstream]):
+                    G.add_edge(f"market/{upstream}/{country}", node, link="inferred")
+
+
+def _upstream_stages(stage: str, present: dict[str, set[str]]) -> list[str]:
+    """The stages whose markets feed a facility at ``stage``: the previous stage that has plants,
+    and also the one before it when the previous stage may be skipped."""
+    order = [s for s in STAGES if s in present]
+    if stage not in order or order.index(stage) == 0:
+        return []
+    feeders = []
+    for previous in reversed(order[: order.index(stage)]):
+        feeders.append(previous)
+        if previous not in OPTIONAL_STAGES:
+            break
+    return feeders
+
+
+def _in_force(start, end, as_of: date) -> bool:
+    return (start is None or _bound(str(start), first=True) <= as_of) and (
+        end is None or as_of <= _bound(str(end), first=False)
+    )
+
+
+def _bound(value: str, *, first: bool) -> date:
+    """The first or last day that an ``xsd:date``, ``xsd:gYearMonth`` or ``xsd:gYear`` covers."""
+    parts = [int(p) for p in value[:10].split("-")]
+    year, month, day = [*parts, 0, 0][:3]
+    if first:
+        return date(year, month or 1, day or 1)
+    month = month or 12
+    return date(year, month, day or calendar.monthrange(year, month)[1])
+
+
+def _add_links(G: nx.DiGraph, store: Store, as_of: date, organizations: dict, operators: dict[str, list[str]]) -> None:
+    """Known links between facilities in the network; a link to an organization reaches its
+    facilities at the stage after the supplier's."""
+    G.graph["skipped_links"] = []
+    present = {d["stage"]: {d["country"]} for _, d in G.nodes(data=True) if d["kind"] == "facility"}
+    operated: dict[str, list[str]] = defaultdict(list)
+    for facility, ops in operators.items():
+        for op in ops:
+            operated[op].append(short_id(facility))
+    for row in store.select(SPARQL_PREFIXES + _LINKS):
+        if not _in_force(row.get("start"), row.get("end"), as_of):
+            continue
+        supplier = short_id(str(row["supplier"]))
+        if supplier not in G:
+            continue
+        customer_iri = str(row["customer"])
+        customers = [short_id(customer_iri)] if short_id(customer_iri) in G else operated.get(customer_iri, [])
+        for customer in customers:
+            if customer not in G:
+                continue
+            if G.nodes[supplier]["stage"] in _upstream_stages(G.nodes[customer]["stage"], present):
+                G.add_edge(supplier, customer, link=str(row["status"]), id=short_id(str(row["l"])))
+            else:  # a link that skips a stage would bypass that stage's cut; it is listed, not drawn
+                G.graph["skipped_links"].append(short_id(str(row["l"])))
+
+
+def _add_end_uses(G: nx.DiGraph, store: Store, wanted: frozenset[str]) -> None:
+    needs: dict[str, dict] = {}
+    for row in store.select(SPARQL_PREFIXES + _END_USES):
+        entry = needs.setdefault(
+            str(row["u"]),
+            {
+                "label": str(row.get("label") or ""),
+                "sector": str(row.get("sector") or ""),
+                "all": set(),
+                "critical": set(),
+            },
+        )
+        if row.get("element") is not None:
+            entry["all"].add(str(row["element"]))
+            if str(row["critical"]) == "true":
+                entry["critical"].add(str(row["element"]))
+    feeding: dict[str, str] = {}
+    for row in store.select(SPARQL_PREFIXES + _FEEDING_STAGES):
+        u, stage = str(row["u"]), str(row["stage"])
+        if stage in STAGES and STAGES.index(stage) > STAGES.index(feeding.get(u, "mining")):
+            feeding[u] = stage
+    present = {d["stage"] for _, d in G.nodes(data=True) if d["kind"] == "market"}
+    for iri, entry in sorted(needs.items()):
+        if wanted and not entry["all"] & wanted:
+            continue
+        stage = feeding.get(iri, "separation")
+        node = short_id(iri)
+        G.add_node(
+            node,
+            kind="end-use",
+            stage="end-use",
+            label=entry["label"],
+            sector=entry["sector"],
+            elements=tuple(sorted(entry["all"])),
+            critical=tuple(sorted(entry["critical"])),
+            feeding_stage=stage,
+        )
+        if stage in present:
+            for market in sorted(n for n, d in G.nodes(data=True) if d["kind"] == "market" and d["stage"] == stage):
+                G.add_edge(market, node, link="inferred")
+
+
+def example_network(shape: str) -> nx.DiGraph:
+    """A tiny hand-checkable network for examples and tests, built as :func:`build_network` builds.
+
+    ``chain``: a US mine (100 t REO) feeds a US separator (40 t) that feeds one end use.
+    ``diamond``: the mine feeds two separators of 30 t each, one in the US and one in Australia.
+    ``star``: two Chinese mines (60 t and 40 t) and nothing else.
+
+    Examples
+    --------
+    >>> sorted(example_network("diamond").nodes)[:3]
+    ['market/mining/US', 'market/separation/AU', 'market/separation/US']
+    """
+    plants = {
+        "chain": {"mine": ("mining", "US", "org/a", 100.0), "sep": ("separation", "US", "org/a", 40.0)},
+        "diamond": {
+            "mine": ("mining", "US", "org/a", 100.0),
+            "sep-a": ("separation", "US", "org/a", 30.0),
+            "sep-b": ("separation", "AU", "org/b", 30.0),
+        },
+        "star": {"mine-1": ("mining", "CN", "org/c", 60.0), "mine-2": ("mining", "CN", "org/c", 40.0)},
+    }[shape]
+    G = nx.DiGraph(as_of="2025-01-01", elements={}, groups={})
+    for name, (stage, country, owner, value) in plants.items():
+        G.add_node(
+            name,
+            kind="facility",
+            label=name,
+            stage=stage,
+            country=country,
+            status="operating",
+            operators=(owner,),
+            owner=owner,
+            owner_country=country,
+            handles=(),
+            amounts=(Amount(name, "production", value, "t REO", 2024, (), "reported", ("source/example",)),),
+        )
+    _add_markets(G, {})
+    if shape != "star":
+        G.add_node(
+            "use", kind="end-use", stage="end-use", label="use", elements=(), critical=(), feeding_stage="separation"
+        )
+        for market in sorted(n for n, d in G.nodes(data=True) if d["kind"] == "market" and d["stage"] == "separation"):
+            G.add_edge(market, "use", link="inferred")
+    return G

@@ -1,0 +1,107 @@
+"""``reegraph report``: the JSON contract, the terminal summary, CSV, filters and bad options."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from reegraph.vocab import STAGES
+
+AS_OF = ("--as-of", "2026-11-28")
+
+
+@pytest.fixture(scope="module")
+def report():
+    from click.testing import CliRunner
+
+    from reegraph.cli import cli
+
+    result = CliRunner().invoke(cli, ["report", *AS_OF, "--format", "json"], catch_exceptions=False)
+    assert result.exit_code == 0, result.stderr
+    return result.stdout
+
+
+def test_json_contract(report):
+    data = json.loads(report)
+    assert (data["schema_version"], data["as_of"]) == ("1", "2026-11-28")
+    for entry in data["concentration"]:
+        assert entry["stage"] in STAGES
+        assert {"element", "by", "year", "kind", "basis", "total", "hhi", "top1_share", "top3_share"} <= set(entry)
+        shares = [s["share"] for s in entry["shares"]]
+        assert shares == sorted(shares, reverse=True) and all(0 <= s <= 1 for s in shares)
+        assert all(len(s["country"]) == 2 for s in entry["shares"])
+        assert 0 <= entry["hhi"] <= 10_000
+    assert {(e["stage"], e["element"]) for e in data["concentration"]} >= {("mining", "ALL"), ("separation", "Dy")}
+    chokepoints = data["chokepoints"]
+    assert [c["rank"] for c in chokepoints] == list(range(1, len(chokepoints) + 1))
+    for c in chokepoints:
+        assert c["kind"] in ("country", "company", "facility", "stage") and c["stage"] in STAGES
+        assert (
+            c["why"]
+            and c["sources"]
+            and all(s.startswith("https://w3id.org/reegraph/id/source/") for s in c["sources"])
+        )
+        assert all(u.startswith("https://w3id.org/reegraph/id/end-use/") for u in c["end_uses"])
+    top = chokepoints[0]
+    assert (top["kind"], top["id"]) == ("country", "CN")
+
+
+def test_same_input_gives_byte_identical_json(run, report):
+    again = run("report", *AS_OF, "--format", "json")
+    assert again.stdout == report
+
+
+def test_default_summary_shows_chokepoints_then_concentration(run):
+    result = run("report", *AS_OF)
+    assert result.exit_code == 0
+    head, _, tail = result.stdout.partition("Concentration by stage")
+    assert "Top chokepoints" in head and "  1. China" in head
+    assert "separation  Dy" in tail
+
+
+def test_filters_narrow_the_report(run_json):
+    data = run_json("report", *AS_OF, "--element", "Tb", "--stage", "separation")
+    assert {(e["stage"], e["element"]) for e in data["concentration"]} == {("separation", "Tb")}
+    assert all(c["stage"] == "separation" and "Tb" in c["elements"] for c in data["chokepoints"])
+    uses = run_json("report", *AS_OF, "--end-use", "mri-contrast")
+    assert all(u.endswith("/end-use/mri-contrast") for c in uses["chokepoints"] for u in c["end_uses"])
+
+
+def test_ownership_and_planned_capacity_change_the_picture(run_json):
+    planned = run_json("report", *AS_OF, "--include-planned", "--element", "Dy")
+    separation = next(f for f in planned["flows"] if f["element"] == "Dy" and f["feeding_stage"] == "magnet")
+    countries = {c["country"] for s in separation["stages"] if s["stage"] == "separation" for c in s["countries"]}
+    assert {"US", "AU", "MY"} <= countries  # White Mesa, Eneabba and Lynas's new plant join when planned count
+    owned = run_json("report", *AS_OF, "--by", "ownership", "--stage", "magnet")
+    assert all(e["by"] == "ownership" for e in owned["concentration"])
+
+
+def test_csv_has_one_row_per_chokepoint(run, report):
+    result = run("report", *AS_OF, "--format", "csv")
+    header, *rows = result.stdout.splitlines()
+    assert header.startswith("rank,kind,id,label,stage,elements,share,hhi,flow_loss,dominates,why")
+    assert len(rows) == len(json.loads(report)["chokepoints"])
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--element", "Xx"], "--element: unknown element or group 'Xx'"),
+        (["--end-use", "flying-cars"], "--end-use: unknown end use 'flying-cars'"),
+        (["--as-of", "2026-13-01"], "Invalid value for '--as-of'"),
+        (["--stage", "smelting"], "Invalid value for '--stage'"),
+    ],
+)
+def test_bad_options_give_one_line_and_exit_2(run, args, message):
+    result = run("report", *args)
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_output_file_is_written_atomically(run, tmp_path):
+    target = tmp_path / "report.json"
+    result = run("report", *AS_OF, "--format", "json", "-o", str(target))
+    assert result.exit_code == 0 and result.stdout == ""
+    assert json.loads(target.read_text())["schema_version"] == "1"
