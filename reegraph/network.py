@@ -164,24 +164,29 @@ def build_network(
         )
     }
     operators: dict[str, list[str]] = defaultdict(list)
-    for row in store.select(SPARQL_PREFIXES + _OPERATORS):
+    for row in store.values(SPARQL_PREFIXES + _OPERATORS):
         operators[str(row["f"])].append(str(row["o"]))
     amounts = _amounts(store)
     handles = _handles(store, set(G.graph["elements"]))
     statuses = {"operating"} | ({"construction", "planned"} if include_planned else set())
+    ultimate: dict[str, str] = {}
+    every = frozenset(G.graph["elements"])
+    every_sorted = tuple(sorted(every))
 
-    for row in store.select(SPARQL_PREFIXES + _FACILITIES):
+    for row in store.values(SPARQL_PREFIXES + _FACILITIES):
         iri, stage = str(row["f"]), str(row["stage"])
         status = str(row["status"])
         if status not in statuses or stage not in STAGES:
             continue
         if status == "operating" and not _in_force(row.get("start"), row.get("end"), as_of):
             continue
-        handled = handles.get(iri, frozenset(G.graph["elements"]))
+        handled = handles.get(iri, every)
         if wanted and not handled & wanted:
             continue
         ops = sorted(operators.get(iri, []))
-        owners = sorted({_ultimate(o, organizations) for o in ops})
+        owners = sorted(
+            {ultimate[o] if o in ultimate else ultimate.setdefault(o, _ultimate(o, organizations)) for o in ops}
+        )
         G.add_node(
             short_id(iri),
             kind="facility",
@@ -193,7 +198,7 @@ def build_network(
             operators=tuple(short_id(o) for o in ops),
             owner=short_id(owners[0]) if owners else "",
             owner_country=_owner_country(owners, organizations, str(row["cc"])),
-            handles=tuple(sorted(handled)),
+            handles=every_sorted if handled is every else tuple(sorted(handled)),
             lat=float(row["lat"]) if row.get("lat") is not None else None,
             long=float(row["long"]) if row.get("long") is not None else None,
             amounts=tuple(amounts.get(iri, ())),
@@ -245,7 +250,7 @@ def expand_elements(known: dict[str, str], groups: dict[str, tuple[str, ...]], n
 def _elements(store: Store) -> tuple[dict[str, str], dict[str, tuple[str, ...]]]:
     names: dict[str, str] = {}
     groups: dict[str, set[str]] = defaultdict(set)
-    for row in store.select(SPARQL_PREFIXES + _ELEMENTS):
+    for row in store.values(SPARQL_PREFIXES + _ELEMENTS):
         names[str(row["symbol"])] = str(row.get("name") or row["symbol"])
         if row.get("group") is not None:
             groups[str(row["group"])].add(str(row["symbol"]))
@@ -260,7 +265,7 @@ def _organizations(store: Store) -> dict[str, dict[str, str]]:
             "parent": str(row.get("parent") or ""),
             "aggregate": str(row.get("aggregate")) == "true",
         }
-        for row in store.select(SPARQL_PREFIXES + _ORGANIZATIONS)
+        for row in store.values(SPARQL_PREFIXES + _ORGANIZATIONS)
     }
 
 
@@ -279,45 +284,47 @@ def _owner_country(owners: list[str], organizations: dict[str, dict[str, str]], 
 
 def _amounts(store: Store) -> dict[str, list[Amount]]:
     parts: dict[tuple[str, str], dict] = {}
-    for row in store.select(SPARQL_PREFIXES + _AMOUNTS):
-        holder = f"country/{row['cc']}" if row.get("cc") is not None else str(row["holder"])
-        key = (holder, str(row["q"]))
-        entry = parts.setdefault(
-            key,
-            {
-                "kind": str(row["kind"]),
+    for row in store.values(SPARQL_PREFIXES + _AMOUNTS):
+        key = (f"country/{row['cc']}" if row["cc"] is not None else row["holder"], row["q"])
+        entry = parts.get(key)
+        if entry is None:
+            entry = parts[key] = {
+                "kind": row["kind"],
                 "value": float(row["value"]),
-                "basis": str(row["basis"]),
+                "basis": row["basis"],
                 "year": int(row["year"]),
-                "confidence": str(row.get("confidence") or ""),
-                "stage": str(row.get("stage") or ""),
+                "confidence": row["confidence"] or "",
+                "stage": row["stage"] or "",
                 "elements": set(),
                 "sources": set(),
-            },
-        )
-        if row.get("element") is not None:
-            entry["elements"].add(str(row["element"]))
-        if row.get("source") is not None:
-            entry["sources"].add(short_id(str(row["source"])))
+            }
+        if row["element"] is not None:
+            entry["elements"].add(row["element"])
+        if row["source"] is not None:
+            entry["sources"].add(short_id(row["source"]))
     result: dict[str, list[Amount]] = defaultdict(list)
-    for (holder, q), e in sorted(parts.items()):
+    for (holder, q), e in parts.items():
         amount = Amount(
             id=short_id(q),
             kind=e["kind"],
             value=e["value"],
             basis=e["basis"],
             year=e["year"],
-            elements=tuple(sorted(e["elements"])),
+            elements=_sorted(e["elements"]),
             confidence=e["confidence"],
-            sources=tuple(sorted(e["sources"])),
+            sources=_sorted(e["sources"]),
         )
         result[f"{holder}|{e['stage']}" if e["stage"] else holder].append(amount)
     return result
 
 
+def _sorted(values: set[str]) -> tuple[str, ...]:
+    return tuple(values) if len(values) < 2 else tuple(sorted(values))
+
+
 def _handles(store: Store, every: set[str]) -> dict[str, frozenset[str]]:
     handled: dict[str, set[str]] = defaultdict(set)
-    for row in store.select(SPARQL_PREFIXES + _HANDLES):
+    for row in store.values(SPARQL_PREFIXES + _HANDLES):
         # a product that names no element (a concentrate, a mixed carbonate) carries all of them
         handled[str(row["f"])] |= {str(row["element"])} if row.get("element") is not None else every
     return {f: frozenset(e) for f, e in handled.items()}
@@ -346,9 +353,10 @@ def _add_markets(G: nx.DiGraph, amounts: dict[str, list[Amount]]) -> None:
             for b in sorted(countries):
                 if a != b:
                     G.add_edge(f"market/{stage}/{a}", f"market/{stage}/{b}", link="trade")
+    feeders = {stage: _upstream_stages(stage, by_stage) for stage in by_stage}
     for node in facilities(G):
         data = G.nodes[node]
-        for upstream in _upstream_stages(data["stage"], by_stage):
+        for upstream in feeders[data["stage"]]:
             market = f"market/{upstream}/{data['country']}"
             if market in G:
                 G.add_edge(market, node, link="inferred")
@@ -396,7 +404,8 @@ def _add_links(G: nx.DiGraph, store: Store, as_of: date, organizations: dict, op
     for facility, ops in operators.items():
         for op in ops:
             operated[op].append(short_id(facility))
-    for row in store.select(SPARQL_PREFIXES + _LINKS):
+    upstream = {stage: set(_upstream_stages(stage, present)) for stage in present}
+    for row in store.values(SPARQL_PREFIXES + _LINKS):
         if not _in_force(row.get("start"), row.get("end"), as_of):
             continue
         supplier = short_id(str(row["supplier"]))
@@ -407,7 +416,7 @@ def _add_links(G: nx.DiGraph, store: Store, as_of: date, organizations: dict, op
         for customer in customers:
             if customer not in G:
                 continue
-            if G.nodes[supplier]["stage"] in _upstream_stages(G.nodes[customer]["stage"], present):
+            if G.nodes[supplier]["stage"] in upstream[G.nodes[customer]["stage"]]:
                 G.add_edge(supplier, customer, link=str(row["status"]), id=short_id(str(row["l"])))
             else:  # a link that skips a stage would bypass that stage's cut; it is listed, not drawn
                 G.graph["skipped_links"].append(short_id(str(row["l"])))
@@ -415,7 +424,7 @@ def _add_links(G: nx.DiGraph, store: Store, as_of: date, organizations: dict, op
 
 def _add_end_uses(G: nx.DiGraph, store: Store, wanted: frozenset[str]) -> None:
     needs: dict[str, dict] = {}
-    for row in store.select(SPARQL_PREFIXES + _END_USES):
+    for row in store.values(SPARQL_PREFIXES + _END_USES):
         entry = needs.setdefault(
             str(row["u"]),
             {
@@ -430,11 +439,14 @@ def _add_end_uses(G: nx.DiGraph, store: Store, wanted: frozenset[str]) -> None:
             if str(row["critical"]) == "true":
                 entry["critical"].add(str(row["element"]))
     feeding: dict[str, str] = {}
-    for row in store.select(SPARQL_PREFIXES + _FEEDING_STAGES):
+    for row in store.values(SPARQL_PREFIXES + _FEEDING_STAGES):
         u, stage = str(row["u"]), str(row["stage"])
         if stage in STAGES and STAGES.index(stage) > STAGES.index(feeding.get(u, "mining")):
             feeding[u] = stage
-    present = {d["stage"] for _, d in G.nodes(data=True) if d["kind"] == "market"}
+    markets: dict[str, list[str]] = defaultdict(list)
+    for n, d in sorted(G.nodes(data=True)):
+        if d["kind"] == "market":
+            markets[d["stage"]].append(n)
     for iri, entry in sorted(needs.items()):
         if wanted and not entry["all"] & wanted:
             continue
@@ -450,9 +462,8 @@ def _add_end_uses(G: nx.DiGraph, store: Store, wanted: frozenset[str]) -> None:
             critical=tuple(sorted(entry["critical"])),
             feeding_stage=stage,
         )
-        if stage in present:
-            for market in sorted(n for n, d in G.nodes(data=True) if d["kind"] == "market" and d["stage"] == stage):
-                G.add_edge(market, node, link="inferred")
+        for market in markets.get(stage, ()):
+            G.add_edge(market, node, link="inferred")
 
 
 def example_network(shape: str) -> nx.DiGraph:

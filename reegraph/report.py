@@ -155,13 +155,7 @@ def make_report(
     InputError
         An element, group or end use that the graph does not know.
     """
-    from reegraph.analysis import (
-        compute_concentration,
-        compute_flow,
-        find_articulation_points,
-        find_bridges,
-        rank_chokepoints,
-    )
+    from reegraph.analysis import compute_concentration, compute_flow, find_cuts, rank_chokepoints
     from reegraph.network import build_network
 
     G = build_network(store, as_of=as_of, include_planned=include_planned)
@@ -181,14 +175,15 @@ def make_report(
         for c in rank_chokepoints(G, latest, flows, tables=tables)
         if (not stages or c.stage in stages) and (not wanted_uses or set(c.end_uses) & wanted_uses or not c.end_uses)
     ]
+    points, bridges = find_cuts(G)
     return Report(
         as_of=as_of.isoformat(),
         by=by,
         concentration=tuple(concentration),
         flows=tuple(flows),
         chokepoints=tuple(replace(c, rank=i + 1) for i, c in enumerate(ranked)),
-        articulation_points=tuple(find_articulation_points(G)),
-        bridges=tuple(find_bridges(G)),
+        articulation_points=tuple(points),
+        bridges=tuple(bridges),
         skipped_links=tuple(G.graph.get("skipped_links", ())),
     )
 
@@ -276,7 +271,6 @@ def _flow_dict(flow) -> dict:
                 "quantified": s.quantified,
                 "total": s.total if math.isfinite(s.total) else None,
                 "countries": [{"country": c, "amount": a if math.isfinite(a) else None} for c, a in s.countries],
-                "figures": [iri(a.id) for a in s.evidence],
             }
             for s in flow.stages
         ],

@@ -45,6 +45,11 @@ class Store(Protocol):
     def select(self, query: str, *, bindings: Mapping[str, Node] | None = None) -> list[Row]:
         """Run a SELECT query; rows map variable names to terms (unbound variables are absent)."""
 
+    def values(self, query: str) -> list[dict[str, str]]:
+        """Run a SELECT query; rows map variable names to each term's string value (an IRI, or a
+        literal's lexical form; ``None`` when unbound). The fast path for bulk reads: no rdflib
+        terms are built."""
+
     def ask(self, query: str, *, bindings: Mapping[str, Node] | None = None) -> bool:
         """Run an ASK query."""
 
@@ -132,6 +137,16 @@ class OxigraphStore:
                     row[name] = to_rdflib(term)
             rows.append(row)
         return rows
+
+    def values(self, query: str) -> list[dict[str, str]]:
+        """Run a SELECT query over the union of all graphs; rows hold each term's string value."""
+        solutions = self._query(query, None)
+        if not isinstance(solutions, ox.QuerySolutions):
+            raise InputError("not a SELECT query")
+        names = [v.value for v in solutions.variables]
+        return [
+            dict(zip(names, [None if t is None else t.value for t in solution], strict=True)) for solution in solutions
+        ]
 
     def ask(self, query: str, *, bindings: Mapping[str, Node] | None = None) -> bool:
         """Run an ASK query over the union of all graphs."""

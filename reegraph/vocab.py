@@ -13,6 +13,8 @@ Examples
 
 from __future__ import annotations
 
+import functools
+
 from rdflib import Namespace, URIRef
 from rdflib.namespace import DefinedNamespace
 
@@ -250,6 +252,7 @@ PREFIXES = {
     "unit": "http://qudt.org/vocab/unit/",
 }
 
+_NAMESPACES = tuple(PREFIXES.values())
 SPARQL_PREFIXES = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items())
 
 
@@ -261,12 +264,15 @@ def compact(iri: str) -> str:
     >>> compact("https://w3id.org/reegraph/ontology#Mine")
     'ree:Mine'
     """
+    if not iri.startswith(_NAMESPACES):
+        return f"<{iri}>"
     for prefix, namespace in PREFIXES.items():
         if iri.startswith(namespace) and iri[len(namespace) :].replace("_", "").replace("-", "").isalnum():
             return f"{prefix}:{iri[len(namespace) :]}"
     return f"<{iri}>"
 
 
+@functools.lru_cache(maxsize=1 << 20)
 def short_id(iri: str) -> str:
     """A reegraph data IRI without its namespace (``facility/lynas-malaysia``); others as :func:`compact`.
 

@@ -71,8 +71,11 @@ def test_filters_narrow_the_report(run_json):
 def test_ownership_and_planned_capacity_change_the_picture(run_json):
     planned = run_json("report", *AS_OF, "--include-planned", "--element", "Dy")
     separation = next(f for f in planned["flows"] if f["element"] == "Dy" and f["feeding_stage"] == "magnet")
-    countries = {c["country"] for s in separation["stages"] if s["stage"] == "separation" for c in s["countries"]}
-    assert {"US", "AU", "MY"} <= countries  # White Mesa, Eneabba and Lynas's new plant join when planned count
+    stage = next(s for s in separation["stages"] if s["stage"] == "separation")
+    amounts = {c["country"]: c["amount"] for c in stage["countries"]}
+    # White Mesa's heavy circuits (150 t Dy oxide) and Lynas's new plant (250 t) join when planned plants count
+    assert amounts["US"] == pytest.approx(150 * 0.8713)
+    assert amounts["MY"] == pytest.approx((75 + 250) * 0.8713)
     owned = run_json("report", *AS_OF, "--by", "ownership", "--stage", "magnet")
     assert all(e["by"] == "ownership" for e in owned["concentration"])
 

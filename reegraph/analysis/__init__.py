@@ -5,7 +5,7 @@ output."""
 from reegraph.analysis.concentration import Concentration, Share, compute_concentration, hhi
 from reegraph.analysis.flow import StageFlow, compute_flow, find_flow_losses, max_flow
 from reegraph.analysis.ranking import Chokepoint, rank_chokepoints
-from reegraph.analysis.structure import find_articulation_points, find_bridges, find_dominators
+from reegraph.analysis.structure import find_articulation_points, find_bridges, find_cuts, find_dominators
 
 __all__ = [
     "Chokepoint",
@@ -16,6 +16,7 @@ __all__ = [
     "compute_flow",
     "find_articulation_points",
     "find_bridges",
+    "find_cuts",
     "find_dominators",
     "find_flow_losses",
     "hhi",

@@ -132,11 +132,12 @@ def compute_concentration(
         raise ValueError(f"by must be 'location' or 'ownership', not {by!r}")
     as_of_year = int(str(G.graph.get("as_of", "9999"))[:4])
     keys = _keys(G, elements)
+    records = _records(G, by, as_of_year)
     results = []
-    for stage in _stages(G, stages):
-        records = _records(G, stage, by, as_of_year)
+    for stage in _stages(records, stages):
+        buckets = _buckets(records[stage], keys)
         for key, members in keys.items():
-            matching = [r for r in records if _matches(r[2], key, members)]
+            matching = buckets.get(key, [])
             for kind in ("production", "capacity"):
                 chosen = [r for r in matching if r[2].kind == kind]
                 if chosen:
@@ -159,34 +160,52 @@ def _keys(G: nx.DiGraph, elements: Iterable[str] | None) -> dict[str, tuple[str,
     return keys
 
 
-def _stages(G: nx.DiGraph, stages: Iterable[str] | None) -> list[str]:
-    present = {d["stage"] for _, d in G.nodes(data=True) if d["kind"] == "facility"}
-    order = list(STAGE_BASIS)
-    chosen = [s for s in order if s in present]
+def _stages(records: dict[str, list], stages: Iterable[str] | None) -> list[str]:
+    chosen = [s for s in STAGE_BASIS if s in records]
     return [s for s in chosen if s in set(stages)] if stages else chosen
 
 
-def _records(G: nx.DiGraph, stage: str, by: str, as_of_year: int) -> list[tuple[str, str, Amount]]:
-    """(holder, country, amount) for every usable figure at ``stage``; holder is a facility, or a
+def _records(G: nx.DiGraph, by: str, as_of_year: int) -> dict[str, list[tuple[str, str, Amount]]]:
+    """Per stage, (holder, country, amount) for every usable figure; a holder is a facility, or a
     market standing for its country's own figure."""
-    basis = STAGE_BASIS[stage]
-    records = []
+    records: dict[str, list[tuple[str, str, Amount]]] = {}
     for node, data in sorted(G.nodes(data=True)):
-        if data.get("stage") != stage or data["kind"] not in ("facility", "market"):
+        if data["kind"] not in ("facility", "market") or data["stage"] not in STAGE_BASIS:
             continue
-        country = data["owner_country"] if by == "ownership" and data["kind"] == "facility" else data["country"]
+        stage = records.setdefault(data["stage"], [])
+        if data["kind"] == "market":
+            continue
+        basis = STAGE_BASIS[data["stage"]]
+        country = data["owner_country"] if by == "ownership" else data["country"]
         for amount in data.get("amounts", ()):
             if amount.basis == basis and amount.kind in ("production", "capacity") and amount.year <= as_of_year:
-                records.append((node, country, amount))
+                stage.append((node, country, amount))
+    for node, data in G.nodes(data=True):
+        if data["kind"] == "market" and data["stage"] in records:
+            basis = STAGE_BASIS[data["stage"]]
+            for amount in data.get("amounts", ()):
+                if amount.basis == basis and amount.kind in ("production", "capacity") and amount.year <= as_of_year:
+                    records[data["stage"]].append((node, data["country"], amount))
     return records
 
 
-def _matches(amount: Amount, key: str, members: tuple[str, ...]) -> bool:
-    if key == "ALL":
-        return not amount.elements
-    if len(members) == 1:
-        return members[0] in amount.elements
-    return bool(amount.elements) and set(amount.elements) <= set(members)
+def _buckets(records: list, keys: dict[str, tuple[str, ...]]) -> dict[str, list]:
+    """The records each key counts: all-element figures for ``ALL``; figures naming a symbol for that
+    symbol; figures whose elements all belong to a group for the group."""
+    groups = {k: set(m) for k, m in keys.items() if len(m) > 1}
+    buckets: dict[str, list] = defaultdict(list)
+    for record in records:
+        elements = record[2].elements
+        if not elements:
+            buckets["ALL"].append(record)
+            continue
+        for symbol in elements:
+            if symbol in keys:
+                buckets[symbol].append(record)
+        for key, members in groups.items():
+            if members.issuperset(elements):
+                buckets[key].append(record)
+    return buckets
 
 
 def _entry(stage, key, by, kind, year, records, *, exact: bool, group: bool) -> Concentration | None:

@@ -48,26 +48,34 @@ _FLOW_STAGES = ("mining", "concentration", "separation", "metal", "magnet", "com
 
 @dataclass(frozen=True)
 class StageTable:
-    """Per-facility capacities (``inf`` where unbounded), per-country market caps, the figures used,
-    and whether any figure for the element exists at the stage."""
+    """One element at one stage: the capacity of every facility that can pass some of it (``inf``
+    where unbounded; facilities that count zero are left out), per-country market caps, the figures
+    used, whether any figure exists, and how many facilities handle the element (per country and
+    per company too), which decides dominance."""
 
     capacities: dict[str, float]
     markets: dict[str, float]
     evidence: tuple[Amount, ...]
     quantified: bool
+    handlers: int
+    handler_counts: dict[tuple[str, str], int]
+    groups: dict[tuple[str, str], list[str]]
+    countries: dict[str, tuple[float, int]]
 
-    def total(self, G: nx.DiGraph, without: frozenset[str] = frozenset()) -> float:
-        """What the stage passes with the facilities in ``without`` left out."""
+    def total(self, G: nx.DiGraph | None = None) -> float:
+        """What the stage passes."""
         if not self.quantified:
             return math.inf
-        per_country: dict[str, float] = defaultdict(float)
-        for node, cap in self.capacities.items():
-            if node not in without:
-                per_country[G.nodes[node]["country"]] += cap
-        return sum(min(v, self.markets.get(c, math.inf)) for c, v in per_country.items())
+        return sum(_country_value(self, c, 0.0, 0) for c in self.countries)
 
 
-#: Stage tables already computed, by (id of the network, element, stage); see :func:`stage_table`.
+def _country_value(table: StageTable, country: str, lost_finite: float, lost_unbounded: int) -> float:
+    finite, unbounded = table.countries.get(country, (0.0, 0))
+    left = math.inf if unbounded - lost_unbounded > 0 else finite - lost_finite
+    return min(left, table.markets.get(country, math.inf))
+
+
+#: Stage tables and the network index already computed; see :func:`stage_table`.
 Tables = dict
 
 
@@ -122,9 +130,10 @@ def compute_flow(G: nx.DiGraph, element: str, tables: Tables | None = None) -> l
     >>> [(f.flow, f.binding_stage) for f in compute_flow(G, "ALL")]
     [(40.0, 'separation')]
     """
+    tables = {} if tables is None else tables
     flows = []
-    for feeding, end_uses in sorted(_end_use_groups(G, element).items()):
-        stages = tuple(stage_capacity(G, element, s, tables) for s in _mandatory_stages(G, feeding))
+    for feeding, end_uses in sorted(_end_use_groups(G, element, tables).items()):
+        stages = tuple(stage_capacity(G, element, s, tables) for s in _mandatory_stages(G, feeding, tables))
         bounded = [s for s in stages if s.quantified]
         binding = min(bounded, key=lambda s: s.total) if bounded else None
         flows.append(
@@ -144,14 +153,11 @@ def compute_flow(G: nx.DiGraph, element: str, tables: Tables | None = None) -> l
 def stage_capacity(G: nx.DiGraph, element: str, stage: str, tables: Tables | None = None) -> StageCapacity:
     """What ``stage`` can pass of ``element``, by country, with the figures used."""
     table = stage_table(G, element, stage, tables)
-    per_country: dict[str, float] = defaultdict(float)
-    for node, cap in table.capacities.items():
-        per_country[G.nodes[node]["country"]] += cap
-    countries = {c: min(v, table.markets.get(c, math.inf)) for c, v in per_country.items()}
+    countries = {c: _country_value(table, c, 0.0, 0) for c in table.countries}
     return StageCapacity(
         stage=stage,
         quantified=table.quantified,
-        total=table.total(G),
+        total=table.total(),
         countries=tuple(sorted(countries.items(), key=lambda kv: (-kv[1], kv[0]))),
         evidence=table.evidence,
     )
@@ -159,19 +165,20 @@ def stage_capacity(G: nx.DiGraph, element: str, stage: str, tables: Tables | Non
 
 def stage_table(G: nx.DiGraph, element: str, stage: str, tables: Tables | None = None) -> StageTable:
     """The :class:`StageTable` of ``element`` at ``stage``, from ``tables`` when already computed."""
+    tables = {} if tables is None else tables
     key = (id(G), element, stage)
-    if tables is not None and key in tables:
-        return tables[key]
-    caps, markets, evidence, quantified = _capacities(G, element, stage)
-    table = StageTable(caps, markets, tuple(evidence), quantified)
-    if tables is not None:
-        tables[key] = table
-    return table
+    if key not in tables:
+        tables[key] = _build_table(_index(G, tables), element, stage)
+    return tables[key]
 
 
-def find_flow_losses(G: nx.DiGraph, flow: StageFlow, tables: Tables | None = None) -> list[Loss]:
+def find_flow_losses(
+    G: nx.DiGraph, flow: StageFlow, tables: Tables | None = None, *, min_loss: float = 0.0
+) -> list[Loss]:
     """The loss of ``flow`` when each facility, each company (ultimate owner) and each country drops
     out at one stage, with whether it dominates (every path crosses it). Sorted by loss, then id.
+    Facilities and companies whose figures add up to less than ``min_loss`` of the flow cannot lose
+    that much and are skipped (countries are always kept).
 
     Exact for the market network of :func:`reegraph.network.build_network` (every stage a cut);
     each candidate costs arithmetic on the countries it touches, not a max-flow.
@@ -191,22 +198,14 @@ def find_flow_losses(G: nx.DiGraph, flow: StageFlow, tables: Tables | None = Non
     for stage_cap in flow.stages:
         table = stage_table(G, flow.element, stage_cap.stage, tables)
         others = min((s.total for s in flow.stages if s.stage != stage_cap.stage), default=math.inf)
-        finite: dict[str, float] = defaultdict(float)
-        unbounded: dict[str, int] = defaultdict(int)
-        for node, cap in table.capacities.items():
-            country = G.nodes[node]["country"]
-            if math.isinf(cap):
-                unbounded[country] += 1
-            else:
-                finite[country] += cap
-
-        def country_value(country: str, lost_finite: float, lost_unbounded: int, table=table, f=finite, u=unbounded):
-            left = math.inf if u[country] - lost_unbounded > 0 else f[country] - lost_finite
-            return min(left, table.markets.get(country, math.inf))
-
-        base = {c: country_value(c, 0.0, 0) for c in set(finite) | set(unbounded)}
+        base = {c: _country_value(table, c, 0.0, 0) for c in table.countries}
         stage_total = sum(base.values()) if table.quantified else math.inf
-        for (kind, ident), removed in _candidates(G, table.capacities).items():
+        for (kind, ident), removed in table.groups.items():
+            count = table.handler_counts.get((kind, ident), len(removed))
+            dominates = count == table.handlers
+            bound = sum(table.capacities[n] for n in removed)  # the most that removing them can cost
+            if not dominates and kind != "country" and bound < min_loss * flow.flow:
+                continue
             touched: dict[str, list[float]] = defaultdict(lambda: [0.0, 0])
             for node in removed:
                 cap = table.capacities[node]
@@ -215,10 +214,15 @@ def find_flow_losses(G: nx.DiGraph, flow: StageFlow, tables: Tables | None = Non
                     entry[1] += 1
                 else:
                     entry[0] += cap
-            if table.quantified:
-                left = stage_total - sum(base[c] - country_value(c, f, u) for c, (f, u) in touched.items())
+            if dominates:
+                left = 0.0
+            elif table.quantified:
+                lost = sum(
+                    _country_value(table, c, 0.0, 0) - _country_value(table, c, f, u) for c, (f, u) in touched.items()
+                )
+                left = stage_total - lost
             else:
-                left = 0.0 if len(removed) == len(table.capacities) else math.inf
+                left = math.inf
             remaining = min(left, others)
             loss = 1 - remaining / flow.flow if math.isfinite(remaining) else 0.0
             losses.append(
@@ -230,22 +234,10 @@ def find_flow_losses(G: nx.DiGraph, flow: StageFlow, tables: Tables | None = Non
                     feeding_stage=flow.feeding_stage,
                     loss=round(min(max(loss, 0.0), 1.0), 12),
                     remaining=remaining,
-                    dominates=len(removed) == len(table.capacities),
+                    dominates=dominates,
                 )
             )
     return sorted(losses, key=lambda x: (-x.loss, x.kind, x.id, x.stage))
-
-
-def _candidates(G: nx.DiGraph, capacities: dict[str, float]) -> dict[tuple[str, str], list[str]]:
-    """Each facility, country and company (ultimate owner) at a stage, with its facilities."""
-    groups: dict[tuple[str, str], list[str]] = defaultdict(list)
-    for node in sorted(capacities):
-        data = G.nodes[node]
-        groups[("facility", node)].append(node)
-        groups[("country", data["country"])].append(node)
-        if data.get("owner"):
-            groups[("company", data["owner"])].append(node)
-    return groups
 
 
 def max_flow(G: nx.DiGraph, element: str, end_use: str, *, without: Iterable[str] = ()) -> float | None:
@@ -274,10 +266,14 @@ def flow_network(G: nx.DiGraph, element: str, end_use: str, *, without: frozense
     stages = set(_mandatory_stages(G, G.nodes[end_use]["feeding_stage"])) | OPTIONAL_STAGES
     capacities: dict[str, float] = {}
     market_caps: dict[str, float] = {}
+    tables: Tables = {}
     for stage in stages & set(_FLOW_STAGES):
-        caps, markets, _, quantified = _capacities(G, element, stage)
-        capacities.update({n: c if quantified else math.inf for n, c in caps.items()})
-        market_caps.update({f"market/{stage}/{c}": v for c, v in markets.items()})
+        table = stage_table(G, element, stage, tables)
+        if table.quantified:
+            capacities.update(table.capacities)
+        else:
+            capacities.update(dict.fromkeys(_handlers(G, element, stage), math.inf))
+        market_caps.update({f"market/{stage}/{c}": v for c, v in table.markets.items()})
     kept = {n for n in capacities if n not in without}
     for node in kept:
         _split(H, node, capacities[node])
@@ -320,61 +316,138 @@ def _in(G: nx.DiGraph, node: str, kept: set[str], H: nx.DiGraph, *, trade: bool)
     return None
 
 
-def _capacities(
-    G: nx.DiGraph, element: str, stage: str
-) -> tuple[dict[str, float], dict[str, float], list[Amount], bool]:
-    """Per-facility capacities, per-country market caps, the figures used, and whether any figure
-    for the element exists at the stage."""
-    as_of_year = int(str(G.graph.get("as_of", "9999"))[:4])
+class _Index:
+    """What every element's tables need, gathered in one pass over the network: facilities by stage
+    and country, their figures by element, the countries' own figures, the end uses."""
+
+    def __init__(self, G: nx.DiGraph) -> None:
+        self.year = int(str(G.graph.get("as_of", "9999"))[:4])
+        every = frozenset(G.graph.get("elements", {}))
+        self.figures: dict[tuple[str, str], list[tuple[str, Amount]]] = defaultdict(list)
+        self.markets: dict[tuple[str, str], list[tuple[str, Amount]]] = defaultdict(list)
+        self.open: dict[str, list[str]] = defaultdict(list)  # facilities that handle every element
+        self.restricted: dict[str, list[tuple[str, frozenset[str]]]] = defaultdict(list)
+        self.by_country: dict[tuple[str, str], list[str]] = defaultdict(list)
+        self.end_uses: list[tuple[str, dict]] = []
+        self.country: dict[str, str] = {}
+        self.owner: dict[str, str] = {}
+        for node, data in sorted(G.nodes(data=True)):
+            kind = data["kind"]
+            if kind == "end-use":
+                self.end_uses.append((node, data))
+            elif kind == "market":
+                for amount in data.get("amounts", ()):
+                    for key in _keys(amount):
+                        self.markets[(data["stage"], key)].append((data["country"], amount))
+            elif kind == "facility":
+                stage = data["stage"]
+                self.country[node], self.owner[node] = data["country"], data.get("owner", "")
+                self.by_country[(stage, data["country"])].append(node)
+                handles = frozenset(data.get("handles", ()))
+                if not handles or handles >= every:
+                    self.open[stage].append(node)
+                else:
+                    self.restricted[stage].append((node, handles))
+                for amount in data.get("amounts", ()):
+                    for key in _keys(amount):
+                        self.figures[(stage, key)].append((node, amount))
+        self.present = set(self.open) | set(self.restricted)
+        self.open_sets = {stage: set(nodes) for stage, nodes in self.open.items()}
+
+
+def _keys(amount: Amount) -> list[str]:
+    """The element keys a figure can serve: ``ALL`` for an all-element REO figure, else its symbols."""
+    if amount.kind not in ("production", "capacity"):
+        return []
+    if not amount.elements:
+        return ["ALL"] if amount.basis == "t REO" else []
+    return list(amount.elements) if amount.basis in _ELEMENT_BASES else []
+
+
+def _index(G: nx.DiGraph, tables: Tables) -> _Index:
+    key = (id(G), "index")
+    if key not in tables:
+        tables[key] = _Index(G)
+    return tables[key]
+
+
+def _build_table(index: _Index, element: str, stage: str) -> StageTable:
+    handles = {n for n, h in index.restricted[stage] if element == "ALL" or element in h}
+    counts: dict[tuple[str, str], int] = defaultdict(int)
+    for node in [*index.open[stage], *handles]:
+        counts[("country", index.country[node])] += 1
+        if index.owner[node]:
+            counts[("company", index.owner[node])] += 1
+    handlers = len(index.open[stage]) + len(handles)
+    open_nodes = index.open_sets.get(stage, set())
+
+    def handled(node: str) -> bool:
+        return node in handles or node in open_nodes
+
     markets: dict[str, float] = {}
     evidence: list[Amount] = []
-    for data in (d for _, d in G.nodes(data=True)):
-        if data["kind"] == "market" and data["stage"] == stage:
-            amount = _best(data.get("amounts", ()), element, as_of_year)
-            if amount:
-                markets[data["country"]] = _convert(amount, element)
-                evidence.append(amount)
-    caps: dict[str, float] = {}
-    figures: dict[str, float] = {}
-    for node in _handlers(G, element, stage):
-        amount = _best(G.nodes[node].get("amounts", ()), element, as_of_year)
-        if amount:
-            figures[node] = _convert(amount, element)
-            evidence.append(amount)
-    quantified = bool(figures or markets)
-    for node in _handlers(G, element, stage):
-        if node in figures:
-            caps[node] = figures[node]
-        elif G.nodes[node]["country"] in markets or not quantified:
-            caps[node] = math.inf
+    for country, amount in _best_by_holder(index.markets[(stage, element)], index.year).items():
+        markets[country] = _convert(amount, element)
+        evidence.append(amount)
+    capacities: dict[str, float] = {}
+    for node, amount in _best_by_holder(
+        [(n, a) for n, a in index.figures[(stage, element)] if handled(n)], index.year
+    ).items():
+        capacities[node] = _convert(amount, element)
+        evidence.append(amount)
+    quantified = bool(capacities or markets)
+    if quantified:  # facilities without a figure: unbounded under a country cap, else zero
+        for country in markets:
+            for node in index.by_country[(stage, country)]:
+                if node not in capacities and handled(node):
+                    capacities[node] = math.inf
+        capacities = {n: c for n, c in capacities.items() if c > 0}
+    else:
+        capacities = {}
+    countries: dict[str, list] = defaultdict(lambda: [0.0, 0])
+    for node, cap in capacities.items():
+        entry = countries[index.country[node]]
+        if math.isinf(cap):
+            entry[1] += 1
         else:
-            caps[node] = 0.0
-    return caps, markets, sorted(evidence, key=lambda a: a.id), quantified
-
-
-def _handlers(G: nx.DiGraph, element: str, stage: str) -> list[str]:
-    return sorted(
-        n
-        for n, d in G.nodes(data=True)
-        if d["kind"] == "facility" and d["stage"] == stage and (element == "ALL" or element in d["handles"])
+            entry[0] += cap
+    groups: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for node in sorted(capacities):
+        groups[("facility", node)].append(node)
+        groups[("country", index.country[node])].append(node)
+        if index.owner[node]:
+            groups[("company", index.owner[node])].append(node)
+    for (kind, ident), count in counts.items():  # dominators carry no capacity of their own if unquantified
+        if count == handlers and (kind, ident) not in groups:
+            field = index.country if kind == "country" else index.owner
+            groups[(kind, ident)] = [n for n in capacities if field[n] == ident]
+    if handlers == 1:
+        (only,) = [*index.open[stage], *handles]
+        groups.setdefault(("facility", only), [n for n in capacities if n == only])
+        counts[("facility", only)] = 1
+    return StageTable(
+        capacities=capacities,
+        markets=markets,
+        evidence=tuple(sorted(evidence, key=lambda a: a.id)),
+        quantified=quantified,
+        handlers=handlers,
+        handler_counts=dict(counts),
+        groups=dict(groups),
+        countries={c: (f, u) for c, (f, u) in countries.items()},
     )
 
 
-def _best(amounts: Iterable[Amount], element: str, as_of_year: int) -> Amount | None:
-    """The figure to use: production of the latest year up to ``as_of``, else the latest capacity;
-    among equals the most specific (fewest elements)."""
-    usable = [
-        a
-        for a in amounts
-        if a.kind in ("production", "capacity")
-        and (
-            (element == "ALL" and not a.elements and a.basis == "t REO")
-            or (element in a.elements and a.basis in _ELEMENT_BASES)
-        )
-    ]
-    production = [a for a in usable if a.kind == "production" and a.year <= as_of_year]
-    pool = production or [a for a in usable if a.kind == "capacity"]
-    return max(pool, key=lambda a: (a.year, -len(a.elements), a.id), default=None)
+def _best_by_holder(pairs: Iterable[tuple[str, Amount]], as_of_year: int) -> dict[str, Amount]:
+    """Per holder, the figure to use: production of the latest year up to ``as_of``, else the latest
+    capacity; among equals the most specific (fewest elements)."""
+    best: dict[str, tuple] = {}
+    for holder, amount in pairs:
+        if amount.kind == "production" and amount.year > as_of_year:
+            continue
+        rank = (amount.kind == "production", amount.year, -len(amount.elements), amount.id)
+        if holder not in best or rank > best[holder][0]:
+            best[holder] = (rank, amount)
+    return {h: a for h, (_, a) in best.items()}
 
 
 def _convert(amount: Amount, element: str) -> float:
@@ -383,16 +456,25 @@ def _convert(amount: Amount, element: str) -> float:
     return amount.value
 
 
-def _end_use_groups(G: nx.DiGraph, element: str) -> dict[str, list[str]]:
+def _end_use_groups(G: nx.DiGraph, element: str, tables: Tables) -> dict[str, list[str]]:
     groups: dict[str, list[str]] = defaultdict(list)
-    for node, data in sorted(G.nodes(data=True)):
-        if data["kind"] == "end-use" and (element == "ALL" or element in data["elements"]):
+    for node, data in _index(G, tables).end_uses:
+        if element == "ALL" or element in data["elements"]:
             groups[data["feeding_stage"]].append(node)
     return groups
 
 
-def _mandatory_stages(G: nx.DiGraph, feeding: str) -> list[str]:
+def _mandatory_stages(G: nx.DiGraph, feeding: str, tables: Tables | None = None) -> list[str]:
     """The stages every flow to an end use fed from ``feeding`` must cross, in order."""
-    present = {d["stage"] for _, d in G.nodes(data=True) if d["kind"] == "facility"}
+    present = _index(G, {} if tables is None else tables).present
     chain = _FLOW_STAGES[: _FLOW_STAGES.index(feeding) + 1] if feeding in _FLOW_STAGES else _FLOW_STAGES
     return [s for s in chain if s in present and s not in OPTIONAL_STAGES]
+
+
+def _handlers(G: nx.DiGraph, element: str, stage: str) -> list[str]:
+    """The facilities at ``stage`` that can pass ``element``, sorted."""
+    return sorted(
+        n
+        for n, d in G.nodes(data=True)
+        if d["kind"] == "facility" and d["stage"] == stage and (element == "ALL" or element in d["handles"])
+    )

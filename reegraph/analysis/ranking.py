@@ -106,19 +106,21 @@ def rank_chokepoints(
     for flow in flows:
         if not flow.flow:
             continue
-        for loss in find_flow_losses(G, flow, tables):
-            key = (loss.kind, loss.id, loss.stage)
-            signal = signals[key].setdefault(flow.element, _Signal(flow.element))
+        stages = {s.stage: _StageFacts(G, stage_table(G, flow.element, s.stage, tables), s.stage) for s in flow.stages}
+        for loss in find_flow_losses(G, flow, tables, min_loss=min_score):
+            if loss.loss < min_score and not loss.dominates and loss.kind != "country":
+                continue  # too small to list; countries keep their loss for their share entries
+            facts = stages[loss.stage]
+            members = facts.groups.get((loss.kind, loss.id), [])
+            signal = signals[(loss.kind, loss.id, loss.stage)].setdefault(flow.element, _Signal(flow.element))
             if signal.flow_loss is None or loss.loss > signal.flow_loss:
                 signal.flow_loss = loss.loss
             signal.dominates |= loss.dominates
             if loss.loss > 0 or loss.dominates:
                 signal.end_uses.update(flow.end_uses)
-            table = stage_table(G, flow.element, loss.stage, tables)
-            members = _members(G, table.capacities, loss.kind, loss.id)
-            signal.sources.update(_sources(G, table, loss.stage, loss.kind, members))
+            signal.sources.update(facts.sources(members, country=loss.id if loss.kind == "country" else None))
             if loss.kind != "country" and signal.share is None:
-                signal.share = _group_share(table, members)
+                signal.share = facts.share(members)
     chokepoints = []
     for (kind, ident, stage), by_element in signals.items():
         strong = [s for s in by_element.values() if s.score >= min_score]
@@ -176,34 +178,31 @@ def _element_order(element: str) -> tuple[int, str]:
     return (0 if element == "ALL" else 1, element)
 
 
-def _members(G: nx.DiGraph, capacities: dict[str, float], kind: str, ident: str) -> list[str]:
-    if kind == "facility":
-        return [ident] if ident in capacities else []
-    field_name = "country" if kind == "country" else "owner"
-    return [n for n in capacities if G.nodes[n].get(field_name) == ident]
+class _StageFacts:
+    """One stage's table for one element, indexed for the ranking: members of each candidate,
+    the stage total when every facility has a finite figure, and the sources of the figures used."""
 
+    def __init__(self, G: nx.DiGraph, table, stage: str) -> None:
+        self.G, self.table, self.stage = G, table, stage
+        self.groups = table.groups
+        caps = table.capacities.values()
+        finite = table.quantified and all(c != float("inf") for c in caps)
+        self.total = sum(caps) if finite else None
+        self.used = set(table.evidence)
 
-def _group_share(table, members: list[str]) -> float | None:
-    """The members' share of the stage, when every facility at the stage has a finite figure."""
-    caps = table.capacities
-    if not table.quantified or any(c == float("inf") for c in caps.values()):
-        return None
-    total = sum(caps.values())
-    return sum(caps[n] for n in members) / total if total else None
+    def share(self, members: list[str]) -> float | None:
+        if not self.total:
+            return None
+        return sum(self.table.capacities[n] for n in members) / self.total
 
-
-def _sources(G: nx.DiGraph, table, stage: str, kind: str, members: list[str]) -> set[str]:
-    """Sources of the figures behind a candidate: its facilities' and, for a country, its own."""
-    used = set(table.evidence)
-    holders = list(members)
-    if kind == "country":
-        holders += [f"market/{stage}/{c}" for c in {G.nodes[n]["country"] for n in members}]
-    sources: set[str] = set()
-    for holder in holders:
-        for amount in G.nodes[holder].get("amounts", ()) if holder in G else ():
-            if amount in used:
-                sources.update(amount.sources)
-    return sources
+    def sources(self, members: list[str], *, country: str | None) -> set[str]:
+        holders = [*members, f"market/{self.stage}/{country}"] if country else members
+        found: set[str] = set()
+        for holder in holders:
+            for amount in self.G.nodes[holder].get("amounts", ()) if holder in self.G else ():
+                if amount in self.used:
+                    found.update(amount.sources)
+        return found
 
 
 def _label(G: nx.DiGraph, kind: str, ident: str) -> str:

@@ -9,6 +9,8 @@ Hopcroft and Tarjan, "Efficient algorithms for graph manipulation" (1973): artic
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 import networkx as nx
 
 from reegraph.analysis.flow import _handlers, _mandatory_stages
@@ -60,6 +62,20 @@ def known_link_network(G: nx.DiGraph) -> nx.Graph:
     return nx.Graph((u, v) for u, v, d in G.edges(data=True) if d.get("link") in KNOWN_LINKS)
 
 
+def find_cuts(G: nx.DiGraph) -> tuple[list[str], list[tuple[str, str]]]:
+    """The articulation points and bridges of the network of known links, from one depth-first pass
+    (a bridge is a biconnected component of one edge; an articulation point belongs to several)."""
+    seen: dict[str, int] = defaultdict(int)
+    bridges = []
+    for component in nx.biconnected_component_edges(known_link_network(G)):
+        nodes = {n for edge in component for n in edge}
+        for node in nodes:
+            seen[node] += 1
+        if len(component) == 1:
+            bridges.append(tuple(sorted(component[0])))
+    return sorted(n for n, k in seen.items() if k > 1), sorted(bridges)
+
+
 def find_articulation_points(G: nx.DiGraph) -> list[str]:
     """Facilities whose loss splits the network of known links, sorted.
 
@@ -71,7 +87,7 @@ def find_articulation_points(G: nx.DiGraph) -> list[str]:
     >>> find_articulation_points(G)
     ['b']
     """
-    return sorted(nx.articulation_points(known_link_network(G)))
+    return find_cuts(G)[0]
 
 
 def find_bridges(G: nx.DiGraph) -> list[tuple[str, str]]:
@@ -85,4 +101,4 @@ def find_bridges(G: nx.DiGraph) -> list[tuple[str, str]]:
     >>> find_bridges(G)
     [('a', 'b'), ('b', 'c')]
     """
-    return sorted(tuple(sorted(edge)) for edge in nx.bridges(known_link_network(G)))
+    return find_cuts(G)[1]
