@@ -4,10 +4,14 @@ same run, each measurement in a fresh process. Prints one JSON object per line:
     {"op": "load", "triples": N, "reegraph_s": ..., "baseline_s": ..., "ratio": ...,
      "peak_rss_mb": ..., "baseline_peak_rss_mb": ...}
 
+Operations: ``load`` (parse into the store) and ``report`` (load, then ``reegraph report --format
+json`` end to end: projection, analytics, JSON). The report's naive path answers the same SPARQL
+with rdflib's memory store and runs the same networkx analysis.
+
 ``ratio`` is baseline time / reegraph time (higher is better); times are medians of ``--repeat``
 runs; ``triples`` is the count actually loaded. Usage:
 
-    python bench/run.py --triples 100000 [--triples 1000000] [--repeat 3] [--op load]
+    python bench/run.py --triples 100000 [--triples 1000000] [--repeat 3] [--op load] [--op report]
 """
 
 from __future__ import annotations
@@ -24,11 +28,41 @@ sys.path.insert(0, str(HERE))
 
 from generate import generate  # noqa: E402
 
+#: The naive path for the report: rdflib's memory store answers the same SPARQL, networkx and the
+#: same analysis code do the rest.
+_RDFLIB_STORE = """
+from rdflib import Graph
+from reegraph.load import bundled_files
+class RdflibStore:
+    def __init__(self, graph):
+        self.graph = graph
+    def values(self, query):
+        result = self.graph.query(query)
+        names = [str(v) for v in result.vars]
+        return [{n: None if t is None else str(t) for n, t in zip(names, row)} for row in result]
+    def select(self, query, *, bindings=None):
+        return [{str(k): v for k, v in row.asdict().items()} for row in self.graph.query(query)]
+    def __len__(self):
+        return len(self.graph)
+g = Graph()
+for p in [*bundled_files(), PATH]:
+    g.parse(p)
+store = RdflibStore(g)
+"""
+_REPORT = (
+    "from datetime import date; from reegraph.report import make_report, render_json; "
+    "text = render_json(make_report(store, as_of=date(2026, 11, 28)).as_dict()); n = len(store)"
+)
+
 #: Each operation: (reegraph code, baseline code). ``PATH`` is the synthetic Turtle file.
 OPS = {
     "load": (
         "from reegraph.load import load_store; store = load_store(data=[PATH]); n = len(store)",
         "from rdflib import Graph; g = Graph(); g.parse(PATH, format='turtle'); n = len(g)",
+    ),
+    "report": (
+        "from reegraph.load import load_store; store = load_store(data=[PATH]); " + _REPORT,
+        _RDFLIB_STORE + _REPORT,
     ),
 }
 

@@ -45,8 +45,8 @@ class Amount:
 
 
 _FACILITIES = """
-SELECT ?f (SAMPLE(?l) AS ?label) ?stage ?cc ?status (SAMPLE(?s) AS ?start) (SAMPLE(?e) AS ?end)
-       (SAMPLE(?a) AS ?aggregate) (SAMPLE(?la) AS ?lat) (SAMPLE(?lo) AS ?long)
+SELECT ?f (MIN(?l) AS ?label) ?stage ?cc ?status (MIN(?s) AS ?start) (MIN(?e) AS ?end)
+       (MIN(?a) AS ?aggregate) (MIN(?la) AS ?lat) (MIN(?lo) AS ?long)
 WHERE {
     ?f a ?class ; ree:country/ree:isoCode ?cc ; ree:status/skos:notation ?status .
     ?class ree:stage/skos:notation ?stage .
@@ -57,7 +57,7 @@ GROUP BY ?f ?stage ?cc ?status
 """
 
 _ORGANIZATIONS = """
-SELECT ?o (SAMPLE(?l) AS ?label) (SAMPLE(?hq) AS ?country) (SAMPLE(?p) AS ?parent) (SAMPLE(?a) AS ?aggregate)
+SELECT ?o (MIN(?l) AS ?label) (MIN(?hq) AS ?country) (MIN(?p) AS ?parent) (MIN(?a) AS ?aggregate)
 WHERE {
     ?o a ree:Organization . OPTIONAL { ?o ree:isAggregate ?a }
     OPTIONAL { ?o rdfs:label ?l } OPTIONAL { ?o ree:headquarters/ree:isoCode ?hq }
@@ -84,7 +84,7 @@ SELECT ?f ?m ?element WHERE { ?f ree:produces ?m . OPTIONAL { ?m ree:containsEle
 """
 
 _LINKS = """
-SELECT ?l ?supplier ?customer ?status (SAMPLE(?s) AS ?start) (SAMPLE(?e) AS ?end) WHERE {
+SELECT ?l ?supplier ?customer ?status (MIN(?s) AS ?start) (MIN(?e) AS ?end) WHERE {
     ?l a ree:SupplyLink ; ree:supplier ?supplier ; ree:customer ?customer ; ree:linkStatus/skos:notation ?status .
     OPTIONAL { ?l ree:startDate ?s } OPTIONAL { ?l ree:endDate ?e }
 }
@@ -92,7 +92,7 @@ GROUP BY ?l ?supplier ?customer ?status
 """
 
 _END_USES = """
-SELECT ?u (SAMPLE(?l) AS ?label) (SAMPLE(?sec) AS ?sector) ?element ?critical WHERE {
+SELECT ?u (MIN(?l) AS ?label) (MIN(?sec) AS ?sector) ?element ?critical WHERE {
     ?u a ree:EndUse .
     OPTIONAL { ?u rdfs:label ?l } OPTIONAL { ?u ree:sector/skos:notation ?sec }
     OPTIONAL {
@@ -113,7 +113,7 @@ SELECT DISTINCT ?u ?stage WHERE {
 """
 
 _ELEMENTS = """
-SELECT ?symbol (SAMPLE(?l) AS ?name) ?group WHERE {
+SELECT ?symbol (MIN(?l) AS ?name) ?group WHERE {
     ?e a ree:Element ; ree:symbol ?symbol . OPTIONAL { ?e rdfs:label ?l }
     OPTIONAL { ?e ree:memberOfGroup/skos:notation ?group }
 }
@@ -156,13 +156,10 @@ def build_network(
     organizations = _organizations(store)
     G.graph["organizations"] = {short_id(o): d["label"] for o, d in sorted(organizations.items())}
     G.graph["aggregate_organizations"] = sorted(short_id(o) for o, d in organizations.items() if d["aggregate"])
-    G.graph["countries"] = {
-        str(r["cc"]): str(r["label"])
-        for r in store.select(
-            SPARQL_PREFIXES
-            + "SELECT ?cc (SAMPLE(?l) AS ?label) WHERE { ?c ree:isoCode ?cc ; rdfs:label ?l } GROUP BY ?cc"
-        )
-    }
+    names: dict[str, list[str]] = defaultdict(list)
+    for row in store.values(SPARQL_PREFIXES + "SELECT ?cc ?l WHERE { ?c ree:isoCode ?cc ; rdfs:label ?l }"):
+        names[row["cc"]].append(row["l"])
+    G.graph["countries"] = {cc: min(labels) for cc, labels in sorted(names.items())}  # min: same on any engine
     operators: dict[str, list[str]] = defaultdict(list)
     for row in store.values(SPARQL_PREFIXES + _OPERATORS):
         operators[str(row["f"])].append(str(row["o"]))
@@ -315,6 +312,8 @@ def _amounts(store: Store) -> dict[str, list[Amount]]:
             sources=_sorted(e["sources"]),
         )
         result[f"{holder}|{e['stage']}" if e["stage"] else holder].append(amount)
+    for figures in result.values():
+        figures.sort(key=lambda a: a.id)  # the same order whatever order the engine answers in
     return result
 
 
@@ -420,6 +419,7 @@ def _add_links(G: nx.DiGraph, store: Store, as_of: date, organizations: dict, op
                 G.add_edge(supplier, customer, link=str(row["status"]), id=short_id(str(row["l"])))
             else:  # a link that skips a stage would bypass that stage's cut; it is listed, not drawn
                 G.graph["skipped_links"].append(short_id(str(row["l"])))
+    G.graph["skipped_links"].sort()
 
 
 def _add_end_uses(G: nx.DiGraph, store: Store, wanted: frozenset[str]) -> None:

@@ -44,7 +44,7 @@ class EstimateFact:
 
 
 _SOURCES = """
-SELECT ?s (SAMPLE(?t) AS ?title) (SAMPLE(?p) AS ?publisher) (SAMPLE(?d) AS ?issued) (SAMPLE(?u) AS ?url)
+SELECT ?s (MIN(?t) AS ?title) (MIN(?p) AS ?publisher) (MIN(?d) AS ?issued) (MIN(?u) AS ?url)
        (COUNT(DISTINCT ?f) AS ?facts) (COUNT(DISTINCT ?e) AS ?estimates)
 WHERE {
     ?s a ree:Source .
@@ -56,8 +56,8 @@ GROUP BY ?s
 """
 
 _ESTIMATES = """
-SELECT ?f (SAMPLE(?a) AS ?about) (SAMPLE(?k) AS ?kind) (SAMPLE(?v) AS ?value) (SAMPLE(?b) AS ?basis)
-       (SAMPLE(?y) AS ?year) (SAMPLE(?m) AS ?method)
+SELECT ?f (MIN(?a) AS ?about) (MIN(?k) AS ?kind) (MIN(?v) AS ?value) (MIN(?b) AS ?basis)
+       (MIN(?y) AS ?year) (MIN(?m) AS ?method)
 WHERE {
     ?f ree:confidence ree:Estimate .
     OPTIONAL { ?f ree:method ?m }

@@ -25,3 +25,18 @@ def test_generated_graph_conforms_and_has_the_requested_size(tmp_path):
 def test_generator_is_deterministic():
     assert generate(2000, seed=1) == generate(2000, seed=1)
     assert generate(2000, seed=1) != generate(2000, seed=2)
+
+
+def test_the_naive_report_path_answers_the_same_as_reegraph(tmp_path):
+    from datetime import date
+
+    from run import _RDFLIB_STORE, _REPORT
+
+    from reegraph.report import make_report, render_json
+
+    path = tmp_path / "synth.ttl"
+    path.write_text(generate(2000, seed=3))
+    naive: dict = {"PATH": path}
+    exec(_RDFLIB_STORE + _REPORT, naive)  # the baseline as bench/run.py times it
+    ours = render_json(make_report(load_store(data=[path]), as_of=date(2026, 11, 28)).as_dict())
+    assert naive["text"] == ours
