@@ -45,16 +45,14 @@ class Amount:
 
 
 _FACILITIES = """
-SELECT ?f (MIN(?l) AS ?label) ?stage ?cc ?status (MIN(?s) AS ?start) (MIN(?e) AS ?end)
-       (MIN(?a) AS ?aggregate) (MIN(?la) AS ?lat) (MIN(?lo) AS ?long)
-WHERE {
+SELECT ?f ?stage ?cc ?status ?label ?start ?end ?aggregate ?lat ?long WHERE {
     ?f a ?class ; ree:country/ree:isoCode ?cc ; ree:status/skos:notation ?status .
     ?class ree:stage/skos:notation ?stage .
-    OPTIONAL { ?f rdfs:label ?l } OPTIONAL { ?f ree:startDate ?s } OPTIONAL { ?f ree:endDate ?e }
-    OPTIONAL { ?f ree:isAggregate ?a } OPTIONAL { ?f wgs:lat ?la } OPTIONAL { ?f wgs:long ?lo }
+    OPTIONAL { ?f rdfs:label ?label } OPTIONAL { ?f ree:startDate ?start } OPTIONAL { ?f ree:endDate ?end }
+    OPTIONAL { ?f ree:isAggregate ?aggregate } OPTIONAL { ?f wgs:lat ?lat } OPTIONAL { ?f wgs:long ?long }
 }
-GROUP BY ?f ?stage ?cc ?status
 """
+_OPTIONAL_FIELDS = ("label", "start", "end", "aggregate", "lat", "long")
 
 _ORGANIZATIONS = """
 SELECT ?o (MIN(?l) AS ?label) (MIN(?hq) AS ?country) (MIN(?p) AS ?parent) (MIN(?a) AS ?aggregate)
@@ -170,7 +168,7 @@ def build_network(
     every = frozenset(G.graph["elements"])
     every_sorted = tuple(sorted(every))
 
-    for row in store.values(SPARQL_PREFIXES + _FACILITIES):
+    for row in _merged(store.values(SPARQL_PREFIXES + _FACILITIES)):
         iri, stage = str(row["f"]), str(row["stage"])
         status = str(row["status"])
         if status not in statuses or stage not in STAGES:
@@ -204,6 +202,23 @@ def build_network(
     _add_links(G, store, as_of, organizations, operators)
     _add_end_uses(G, store, wanted)
     return G
+
+
+def _merged(rows: list[dict[str, str | None]]) -> list[dict[str, str | None]]:
+    """One row per facility and stage: a value stated twice (two labels) keeps its smallest, as
+    MIN would, so every engine gives the same network."""
+    merged: dict[tuple, dict[str, str | None]] = {}
+    for row in rows:
+        key = (row["f"], row["stage"], row["cc"], row["status"])
+        kept = merged.get(key)
+        if kept is None:
+            merged[key] = row
+            continue
+        for name in _OPTIONAL_FIELDS:
+            value = row[name]
+            if value is not None and (kept[name] is None or value < kept[name]):
+                kept[name] = value
+    return list(merged.values())
 
 
 def facilities(G: nx.DiGraph, *, stage: str | None = None) -> list[str]:

@@ -31,6 +31,13 @@ def test_select_ask_construct(store):
     assert len(store) == 4
 
 
+def test_values_gives_plain_strings_and_none_for_unbound(store):
+    rows = store.values("SELECT ?s ?l ?n WHERE { ?s <urn:label> ?l OPTIONAL { ?s <urn:n> ?n } } ORDER BY ?s")
+    assert rows == [{"s": "urn:a", "l": 'Mine "X"', "n": "3"}, {"s": "urn:b", "l": "other", "n": None}]
+    with pytest.raises(InputError, match="not a SELECT"):
+        store.values("ASK {}")
+
+
 def test_bindings_are_values_not_query_text(store):
     hostile = Literal('x" || true || "')
     rows = store.select("SELECT ?s ?l WHERE { ?s <urn:label> ?l }", bindings={"l": hostile})

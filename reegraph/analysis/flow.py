@@ -194,35 +194,13 @@ def find_flow_losses(
     """
     if not flow.flow:
         return []
+    tables = {} if tables is None else tables
     losses = []
     for stage_cap in flow.stages:
-        table = stage_table(G, flow.element, stage_cap.stage, tables)
         others = min((s.total for s in flow.stages if s.stage != stage_cap.stage), default=math.inf)
-        base = {c: _country_value(table, c, 0.0, 0) for c in table.countries}
-        stage_total = sum(base.values()) if table.quantified else math.inf
-        for (kind, ident), removed in table.groups.items():
-            count = table.handler_counts.get((kind, ident), len(removed))
-            dominates = count == table.handlers
-            bound = sum(table.capacities[n] for n in removed)  # the most that removing them can cost
+        for kind, ident, dominates, bound, left in _removals(G, flow.element, stage_cap.stage, tables):
             if not dominates and kind != "country" and bound < min_loss * flow.flow:
                 continue
-            touched: dict[str, list[float]] = defaultdict(lambda: [0.0, 0])
-            for node in removed:
-                cap = table.capacities[node]
-                entry = touched[G.nodes[node]["country"]]
-                if math.isinf(cap):
-                    entry[1] += 1
-                else:
-                    entry[0] += cap
-            if dominates:
-                left = 0.0
-            elif table.quantified:
-                lost = sum(
-                    _country_value(table, c, 0.0, 0) - _country_value(table, c, f, u) for c, (f, u) in touched.items()
-                )
-                left = stage_total - lost
-            else:
-                left = math.inf
             remaining = min(left, others)
             loss = 1 - remaining / flow.flow if math.isfinite(remaining) else 0.0
             losses.append(
@@ -238,6 +216,38 @@ def find_flow_losses(
                 )
             )
     return sorted(losses, key=lambda x: (-x.loss, x.kind, x.id, x.stage))
+
+
+def _removals(G: nx.DiGraph, element: str, stage: str, tables: Tables) -> list[tuple[str, str, bool, float, float]]:
+    """Every candidate at a stage: (kind, id, dominates, the most it can cost, what the stage passes
+    without it). Computed once per element and stage."""
+    key = (id(G), element, stage, "removals")
+    if key in tables:
+        return tables[key]
+    table = stage_table(G, element, stage, tables)
+    base = {c: _country_value(table, c, 0.0, 0) for c in table.countries}
+    stage_total = sum(base.values()) if table.quantified else math.inf
+    removals = []
+    for (kind, ident), removed in table.groups.items():
+        dominates = table.handler_counts.get((kind, ident), len(removed)) == table.handlers
+        touched: dict[str, list[float]] = defaultdict(lambda: [0.0, 0])
+        for node in removed:
+            cap = table.capacities[node]
+            entry = touched[G.nodes[node]["country"]]
+            if math.isinf(cap):
+                entry[1] += 1
+            else:
+                entry[0] += cap
+        if dominates:
+            left = 0.0
+        elif table.quantified:
+            left = stage_total - sum(base[c] - _country_value(table, c, f, u) for c, (f, u) in touched.items())
+        else:
+            left = math.inf
+        bound = sum(table.capacities[n] for n in removed)
+        removals.append((kind, ident, dominates, bound, left))
+    tables[key] = removals
+    return removals
 
 
 def max_flow(G: nx.DiGraph, element: str, end_use: str, *, without: Iterable[str] = ()) -> float | None:
