@@ -84,3 +84,9 @@ def test_wheel_installs_and_finds_its_data_from_an_unrelated_directory(tmp_path)
         [str(env_dir / "bin" / "reegraph"), "validate"], cwd=elsewhere, capture_output=True, text=True
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+    result = subprocess.run(
+        [str(env_dir / "bin" / "reegraph"), "report", "--format", "json"], cwd=elsewhere, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["chokepoints"][0]["id"] == "CN"
