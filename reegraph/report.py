@@ -82,7 +82,19 @@ def _cell(value: Any) -> str:
         return ""
     if isinstance(value, float):
         return f"{value:,.4g}" if abs(value) < 1000 else f"{value:,.0f}"
-    return str(value)
+    return plain(str(value))
+
+
+def plain(text: str) -> str:
+    """``text`` with control characters (line breaks, terminal escape sequences) made visible as
+    ``\\uFFFD``, so data cannot reshape or recolour a terminal table.
+
+    Examples
+    --------
+    >>> plain("Mine\\x1b[31m A\\nB")
+    'Mine\\ufffd[31m A\\ufffdB'
+    """
+    return "".join("\ufffd" if ord(c) < 32 or 127 <= ord(c) < 160 else c for c in text)
 
 
 def _csv_cell(value: Any) -> Any:
@@ -194,8 +206,8 @@ def render_report_table(report: Report, *, top: int = 10) -> str:
     for c in report.chokepoints[:top]:
         elements = ", ".join(c.elements)
         flag = "  [every path crosses it]" if c.dominates else ""
-        lines.append(f"{c.rank:>3}. {c.label} - {c.stage} - {elements} - score {c.score:.2f}{flag}")
-        lines.append(f"     {c.why}")
+        lines.append(f"{c.rank:>3}. {plain(c.label)} - {c.stage} - {elements} - score {c.score:.2f}{flag}")
+        lines.append(f"     {plain(c.why)}")
     if len(report.chokepoints) > top:
         lines.append(f"     ... {len(report.chokepoints) - top} more (--format json or csv for all)")
     headers, rows = _concentration_rows(report, production_only=True)

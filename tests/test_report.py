@@ -108,3 +108,30 @@ def test_output_file_is_written_atomically(run, tmp_path):
     result = run("report", *AS_OF, "--format", "json", "-o", str(target))
     assert result.exit_code == 0 and result.stdout == ""
     assert json.loads(target.read_text())["schema_version"] == "1"
+
+
+def test_hostile_labels_cannot_reshape_the_terminal_table(run, tmp_path):
+    hostile = tmp_path / "hostile.ttl"
+    hostile.write_text(
+        "@prefix ree: <https://w3id.org/reegraph/ontology#> .\n"
+        "@prefix prov: <http://www.w3.org/ns/prov#> .\n"
+        "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
+        "@prefix unit: <http://qudt.org/vocab/unit/> .\n"
+        "@prefix el: <https://w3id.org/reegraph/id/element/> .\n"
+        "<https://example.org/evil> a ree:SeparationPlant ;\n"
+        '    rdfs:label "=Evil\\u001b[2J\\nplant" ;\n'
+        "    ree:country <https://w3id.org/reegraph/id/country/VN> ;\n"
+        "    ree:operator <https://w3id.org/reegraph/id/org/lynas> ; ree:status ree:Operating ;\n"
+        "    prov:wasDerivedFrom <https://w3id.org/reegraph/id/source/usgs-mcs-2025-rare-earths> ;\n"
+        "    ree:hasQuantity <https://example.org/evil-q> .\n"
+        "<https://example.org/evil-q> a ree:Quantity ; ree:quantityKind ree:Production ; ree:value 90000 ;\n"
+        "    ree:unit unit:TONNE ; ree:basis ree:REO ; ree:element el:Dy ; ree:year 2024 ;\n"
+        "    ree:confidence ree:Reported ;\n"
+        "    prov:wasDerivedFrom <https://w3id.org/reegraph/id/source/usgs-mcs-2025-rare-earths> .\n",
+        encoding="utf-8",
+    )
+    table = run("report", *AS_OF, "--data", str(hostile), "--element", "Dy")
+    assert table.exit_code == 0
+    assert "=Evil\ufffd[2J\ufffdplant" in table.stdout and "\x1b" not in table.stdout
+    csv_out = run("report", *AS_OF, "--data", str(hostile), "--element", "Dy", "--format", "csv").stdout
+    assert "\"'=Evil" in csv_out  # quoted, and a spreadsheet will not run it as a formula
