@@ -44,10 +44,18 @@ class Amount:
     sources: tuple[str, ...]
 
 
+# Codes are read as IRIs and named through :func:`_names` (one small query), which keeps the big
+# queries free of joins.
+_NAMES = """
+SELECT ?x ?name WHERE {
+    { ?x skos:notation ?name } UNION { ?x ree:symbol ?name } UNION { ?x ree:isoCode ?name }
+    UNION { ?x ree:stage/skos:notation ?name }
+}
+"""
+
 _FACILITIES = """
-SELECT ?f ?stage ?cc ?status ?label ?start ?end ?aggregate ?lat ?long WHERE {
-    ?f a ?class ; ree:country/ree:isoCode ?cc ; ree:status/skos:notation ?status .
-    ?class ree:stage/skos:notation ?stage .
+SELECT ?f ?class ?country ?state ?label ?start ?end ?aggregate ?lat ?long WHERE {
+    ?f ree:status ?state ; a ?class ; ree:country ?country .
     OPTIONAL { ?f rdfs:label ?label } OPTIONAL { ?f ree:startDate ?start } OPTIONAL { ?f ree:endDate ?end }
     OPTIONAL { ?f ree:isAggregate ?aggregate } OPTIONAL { ?f wgs:lat ?lat } OPTIONAL { ?f wgs:long ?long }
 }
@@ -67,12 +75,12 @@ GROUP BY ?o
 _OPERATORS = "SELECT ?f ?o WHERE { ?f ree:operator ?o }"
 
 _AMOUNTS = """
-SELECT ?holder ?cc ?q ?kind ?value ?basis ?year ?confidence ?stage ?element ?source WHERE {
-    ?holder ree:hasQuantity ?q . OPTIONAL { ?holder ree:isoCode ?cc }
-    ?q ree:quantityKind/skos:notation ?kind ; ree:value ?value ; ree:basis/skos:notation ?basis ; ree:year ?year .
-    OPTIONAL { ?q ree:confidence/skos:notation ?confidence }
-    OPTIONAL { ?q ree:forStage/skos:notation ?stage }
-    OPTIONAL { ?q ree:element/ree:symbol ?element }
+SELECT ?holder ?q ?kind ?value ?basis ?year ?confidence ?stage ?element ?source WHERE {
+    ?holder ree:hasQuantity ?q .
+    ?q ree:quantityKind ?kind ; ree:value ?value ; ree:basis ?basis ; ree:year ?year .
+    OPTIONAL { ?q ree:confidence ?confidence }
+    OPTIONAL { ?q ree:forStage ?stage }
+    OPTIONAL { ?q ree:element ?element }
     OPTIONAL { ?q prov:wasDerivedFrom ?source }
 }
 """
@@ -82,11 +90,10 @@ SELECT ?f ?m ?element WHERE { ?f ree:produces ?m . OPTIONAL { ?m ree:containsEle
 """
 
 _LINKS = """
-SELECT ?l ?supplier ?customer ?status (MIN(?s) AS ?start) (MIN(?e) AS ?end) WHERE {
-    ?l a ree:SupplyLink ; ree:supplier ?supplier ; ree:customer ?customer ; ree:linkStatus/skos:notation ?status .
-    OPTIONAL { ?l ree:startDate ?s } OPTIONAL { ?l ree:endDate ?e }
+SELECT ?l ?supplier ?customer ?status ?start ?end WHERE {
+    ?l a ree:SupplyLink ; ree:supplier ?supplier ; ree:customer ?customer ; ree:linkStatus ?status .
+    OPTIONAL { ?l ree:startDate ?start } OPTIONAL { ?l ree:endDate ?end }
 }
-GROUP BY ?l ?supplier ?customer ?status
 """
 
 _END_USES = """
@@ -161,14 +168,15 @@ def build_network(
     operators: dict[str, list[str]] = defaultdict(list)
     for row in store.values(SPARQL_PREFIXES + _OPERATORS):
         operators[str(row["f"])].append(str(row["o"]))
-    amounts = _amounts(store)
+    codes = {row["x"]: row["name"] for row in store.values(SPARQL_PREFIXES + _NAMES)}
+    amounts = _amounts(store, codes)
     handles = _handles(store, set(G.graph["elements"]))
     statuses = {"operating"} | ({"construction", "planned"} if include_planned else set())
     ultimate: dict[str, str] = {}
     every = frozenset(G.graph["elements"])
     every_sorted = tuple(sorted(every))
 
-    for row in _merged(store.values(SPARQL_PREFIXES + _FACILITIES)):
+    for row in _merged(store.values(SPARQL_PREFIXES + _FACILITIES), codes):
         iri, stage = str(row["f"]), str(row["stage"])
         status = str(row["status"])
         if status not in statuses or stage not in STAGES:
@@ -199,16 +207,19 @@ def build_network(
             amounts=tuple(amounts.get(iri, ())),
         )
     _add_markets(G, amounts)
-    _add_links(G, store, as_of, organizations, operators)
+    _add_links(G, store, as_of, operators, codes)
     _add_end_uses(G, store, wanted)
     return G
 
 
-def _merged(rows: list[dict[str, str | None]]) -> list[dict[str, str | None]]:
-    """One row per facility and stage: a value stated twice (two labels) keeps its smallest, as
-    MIN would, so every engine gives the same network."""
+def _merged(rows: list[dict[str, str | None]], codes: dict[str, str]) -> list[dict[str, str | None]]:
+    """One row per facility and stage class, with its codes named: a value stated twice (two
+    labels) keeps its smallest, as MIN would, so every engine gives the same network."""
     merged: dict[tuple, dict[str, str | None]] = {}
     for row in rows:
+        row["stage"], row["cc"], row["status"] = (codes.get(row[k] or "") for k in ("class", "country", "state"))
+        if row["stage"] is None or row["cc"] is None or row["status"] is None:
+            continue  # a class without a stage (schema:Place), or a country or status without a code
         key = (row["f"], row["stage"], row["cc"], row["status"])
         kept = merged.get(key)
         if kept is None:
@@ -294,24 +305,27 @@ def _owner_country(owners: list[str], organizations: dict[str, dict[str, str]], 
     return countries.pop() if len(countries) == 1 else location
 
 
-def _amounts(store: Store) -> dict[str, list[Amount]]:
+def _amounts(store: Store, codes: dict[str, str]) -> dict[str, list[Amount]]:
     parts: dict[tuple[str, str], dict] = {}
     for row in store.values(SPARQL_PREFIXES + _AMOUNTS):
-        key = (f"country/{row['cc']}" if row["cc"] is not None else row["holder"], row["q"])
+        if row["kind"] not in codes or row["basis"] not in codes:
+            continue
+        holder = row["holder"]
+        key = (f"country/{codes[holder]}" if holder in codes else holder, row["q"])
         entry = parts.get(key)
         if entry is None:
             entry = parts[key] = {
-                "kind": row["kind"],
+                "kind": codes[row["kind"]],
                 "value": float(row["value"]),
-                "basis": row["basis"],
+                "basis": codes[row["basis"]],
                 "year": int(row["year"]),
-                "confidence": row["confidence"] or "",
-                "stage": row["stage"] or "",
+                "confidence": codes.get(row["confidence"] or "", ""),
+                "stage": codes.get(row["stage"] or "", ""),
                 "elements": set(),
                 "sources": set(),
             }
-        if row["element"] is not None:
-            entry["elements"].add(row["element"])
+        if row["element"] in codes:
+            entry["elements"].add(codes[row["element"]])
         if row["source"] is not None:
             entry["sources"].add(short_id(row["source"]))
     result: dict[str, list[Amount]] = defaultdict(list)
@@ -348,8 +362,9 @@ def _add_markets(G: nx.DiGraph, amounts: dict[str, list[Amount]]) -> None:
     """One market per (stage, country) with facilities; facilities feed their market, markets feed the
     next stage's facilities in their country, and markets of a stage trade with each other."""
     by_stage: dict[str, set[str]] = defaultdict(set)
-    for node in facilities(G):
-        data = G.nodes[node]
+    nodes = [(n, d) for n, d in sorted(G.nodes(data=True)) if d["kind"] == "facility"]
+    inferred = []
+    for node, data in nodes:
         market = f"market/{data['stage']}/{data['country']}"
         by_stage[data["stage"]].add(data["country"])
         if market not in G:
@@ -359,24 +374,23 @@ def _add_markets(G: nx.DiGraph, amounts: dict[str, list[Amount]]) -> None:
                 stage=data["stage"],
                 country=data["country"],
                 label=f"{data['country']} {data['stage']} market",
-                amounts=tuple(a for a in amounts.get(f"country/{data['country']}|{data['stage']}", [])),
+                amounts=tuple(amounts.get(f"country/{data['country']}|{data['stage']}", [])),
             )
-        G.add_edge(node, market, link="inferred")
+        inferred.append((node, market))
     for stage, countries in by_stage.items():
-        for a in sorted(countries):
-            for b in sorted(countries):
-                if a != b:
-                    G.add_edge(f"market/{stage}/{a}", f"market/{stage}/{b}", link="trade")
+        ordered = sorted(countries)
+        G.add_edges_from(
+            ((f"market/{stage}/{a}", f"market/{stage}/{b}") for a in ordered for b in ordered if a != b), link="trade"
+        )
     feeders = {stage: _upstream_stages(stage, by_stage) for stage in by_stage}
-    for node in facilities(G):
-        data = G.nodes[node]
+    for node, data in nodes:
         for upstream in feeders[data["stage"]]:
             market = f"market/{upstream}/{data['country']}"
             if market in G:
-                G.add_edge(market, node, link="inferred")
+                inferred.append((market, node))
             else:  # the country has no plant at that stage: it buys from every country that has one
-                for country in sorted(by_stage[upstream]):
-                    G.add_edge(f"market/{upstream}/{country}", node, link="inferred")
+                inferred.extend((f"market/{upstream}/{country}", node) for country in sorted(by_stage[upstream]))
+    G.add_edges_from(inferred, link="inferred")
 
 
 def _upstream_stages(stage: str, present: dict[str, set[str]]) -> list[str]:
@@ -409,7 +423,9 @@ def _bound(value: str, *, first: bool) -> date:
     return date(year, month, day or calendar.monthrange(year, month)[1])
 
 
-def _add_links(G: nx.DiGraph, store: Store, as_of: date, organizations: dict, operators: dict[str, list[str]]) -> None:
+def _add_links(
+    G: nx.DiGraph, store: Store, as_of: date, operators: dict[str, list[str]], codes: dict[str, str]
+) -> None:
     """Known links between facilities in the network; a link to an organization reaches its
     facilities at the stage after the supplier's."""
     G.graph["skipped_links"] = []
@@ -431,10 +447,10 @@ def _add_links(G: nx.DiGraph, store: Store, as_of: date, organizations: dict, op
             if customer not in G:
                 continue
             if G.nodes[supplier]["stage"] in upstream[G.nodes[customer]["stage"]]:
-                G.add_edge(supplier, customer, link=str(row["status"]), id=short_id(str(row["l"])))
+                G.add_edge(supplier, customer, link=codes.get(row["status"], "reported"), id=short_id(row["l"]))
             else:  # a link that skips a stage would bypass that stage's cut; it is listed, not drawn
-                G.graph["skipped_links"].append(short_id(str(row["l"])))
-    G.graph["skipped_links"].sort()
+                G.graph["skipped_links"].append(short_id(row["l"]))
+    G.graph["skipped_links"] = sorted(set(G.graph["skipped_links"]))
 
 
 def _add_end_uses(G: nx.DiGraph, store: Store, wanted: frozenset[str]) -> None:
