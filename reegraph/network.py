@@ -200,7 +200,7 @@ def build_network(
             aggregate=str(row.get("aggregate")) == "true",
             operators=tuple(short_id(o) for o in ops),
             owner=short_id(owners[0]) if owners else "",
-            owner_country=_owner_country(owners, organizations, str(row["cc"])),
+            owner_country=_owner_country(tuple(owners), organizations, str(row["cc"])),
             handles=every_sorted if handled is every else tuple(sorted(handled)),
             lat=float(row["lat"]) if row.get("lat") is not None else None,
             long=float(row["long"]) if row.get("long") is not None else None,
@@ -300,47 +300,44 @@ def _ultimate(org: str, organizations: dict[str, dict[str, str]]) -> str:
     return org
 
 
-def _owner_country(owners: list[str], organizations: dict[str, dict[str, str]], location: str) -> str:
+def _owner_country(owners: tuple[str, ...], organizations: dict[str, dict[str, str]], location: str) -> str:
+    if len(owners) == 1:
+        return organizations.get(owners[0], {}).get("country") or location
     countries = {organizations.get(o, {}).get("country", "") for o in owners} - {""}
     return countries.pop() if len(countries) == 1 else location
 
 
 def _amounts(store: Store, codes: dict[str, str]) -> dict[str, list[Amount]]:
-    parts: dict[tuple[str, str], dict] = {}
+    """Every figure, keyed by its holder (``country/CC|stage`` for a country's figure for a stage)."""
+    name = codes.get
+    parts: dict[tuple[str, str], list] = {}
     for row in store.values(SPARQL_PREFIXES + _AMOUNTS):
-        if row["kind"] not in codes or row["basis"] not in codes:
+        kind, basis = name(row["kind"]), name(row["basis"])
+        if kind is None or basis is None:
             continue
         holder = row["holder"]
-        key = (f"country/{codes[holder]}" if holder in codes else holder, row["q"])
+        iso = name(holder)
+        key = (f"country/{iso}" if iso else holder, row["q"])
         entry = parts.get(key)
         if entry is None:
-            entry = parts[key] = {
-                "kind": codes[row["kind"]],
-                "value": float(row["value"]),
-                "basis": codes[row["basis"]],
-                "year": int(row["year"]),
-                "confidence": codes.get(row["confidence"] or "", ""),
-                "stage": codes.get(row["stage"] or "", ""),
-                "elements": set(),
-                "sources": set(),
-            }
-        if row["element"] in codes:
-            entry["elements"].add(codes[row["element"]])
+            entry = parts[key] = [
+                kind,
+                float(row["value"]),
+                basis,
+                int(row["year"]),
+                name(row["confidence"] or "", ""),
+                name(row["stage"] or "", ""),
+                set(),
+                set(),
+            ]
+        if row["element"] is not None and (symbol := name(row["element"])):
+            entry[6].add(symbol)
         if row["source"] is not None:
-            entry["sources"].add(short_id(row["source"]))
+            entry[7].add(short_id(row["source"]))
     result: dict[str, list[Amount]] = defaultdict(list)
-    for (holder, q), e in parts.items():
-        amount = Amount(
-            id=short_id(q),
-            kind=e["kind"],
-            value=e["value"],
-            basis=e["basis"],
-            year=e["year"],
-            elements=_sorted(e["elements"]),
-            confidence=e["confidence"],
-            sources=_sorted(e["sources"]),
-        )
-        result[f"{holder}|{e['stage']}" if e["stage"] else holder].append(amount)
+    for (holder, q), (kind, value, basis, year, confidence, stage, elements, sources) in parts.items():
+        amount = Amount(short_id(q), kind, value, basis, year, _sorted(elements), confidence, _sorted(sources))
+        result[f"{holder}|{stage}" if stage else holder].append(amount)
     for figures in result.values():
         figures.sort(key=lambda a: a.id)  # the same order whatever order the engine answers in
     return result
@@ -428,29 +425,31 @@ def _add_links(
 ) -> None:
     """Known links between facilities in the network; a link to an organization reaches its
     facilities at the stage after the supplier's."""
-    G.graph["skipped_links"] = []
-    present = {d["stage"]: {d["country"]} for _, d in G.nodes(data=True) if d["kind"] == "facility"}
+    stage_of = {n: d["stage"] for n, d in G.nodes(data=True) if d["kind"] == "facility"}
     operated: dict[str, list[str]] = defaultdict(list)
     for facility, ops in operators.items():
         for op in ops:
             operated[op].append(short_id(facility))
+    present = dict.fromkeys(stage_of.values(), ())
     upstream = {stage: set(_upstream_stages(stage, present)) for stage in present}
+    edges, skipped = [], set()
     for row in store.values(SPARQL_PREFIXES + _LINKS):
-        if not _in_force(row.get("start"), row.get("end"), as_of):
+        if (row["start"] or row["end"]) and not _in_force(row["start"], row["end"], as_of):
             continue
-        supplier = short_id(str(row["supplier"]))
-        if supplier not in G:
+        supplier = short_id(row["supplier"])
+        supplier_stage = stage_of.get(supplier)
+        if supplier_stage is None:
             continue
-        customer_iri = str(row["customer"])
-        customers = [short_id(customer_iri)] if short_id(customer_iri) in G else operated.get(customer_iri, [])
-        for customer in customers:
-            if customer not in G:
+        customer = short_id(row["customer"])
+        for node in (customer,) if customer in stage_of else operated.get(row["customer"], ()):
+            if node not in stage_of:
                 continue
-            if G.nodes[supplier]["stage"] in upstream[G.nodes[customer]["stage"]]:
-                G.add_edge(supplier, customer, link=codes.get(row["status"], "reported"), id=short_id(row["l"]))
+            if supplier_stage in upstream[stage_of[node]]:
+                edges.append((supplier, node, {"link": codes.get(row["status"], "reported"), "id": short_id(row["l"])}))
             else:  # a link that skips a stage would bypass that stage's cut; it is listed, not drawn
-                G.graph["skipped_links"].append(short_id(row["l"]))
-    G.graph["skipped_links"] = sorted(set(G.graph["skipped_links"]))
+                skipped.add(short_id(row["l"]))
+    G.add_edges_from(edges)
+    G.graph["skipped_links"] = sorted(skipped)
 
 
 def _add_end_uses(G: nx.DiGraph, store: Store, wanted: frozenset[str]) -> None:
