@@ -17,8 +17,8 @@ from __future__ import annotations
 import calendar
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 import networkx as nx
 
@@ -30,8 +30,7 @@ from reegraph.vocab import SPARQL_PREFIXES, STAGES, short_id
 OPTIONAL_STAGES = frozenset({"concentration", "component"})
 
 
-@dataclass(frozen=True)
-class Amount:
+class Amount(NamedTuple):
     """One figure about a node: value and unit basis, the elements it counts (empty: all), its year."""
 
     id: str
