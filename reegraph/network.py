@@ -15,6 +15,7 @@ countries' markets. ``G.graph`` holds ``as_of``, ``elements`` (symbol to name) a
 from __future__ import annotations
 
 import calendar
+import math
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date
@@ -46,8 +47,8 @@ class Amount(NamedTuple):
 # Codes are read as IRIs and named through :func:`_names` (one small query), which keeps the big
 # queries free of joins.
 _NAMES = """
-SELECT ?x ?name WHERE {
-    { ?x skos:notation ?name } UNION { ?x ree:symbol ?name } UNION { ?x ree:isoCode ?name }
+SELECT ?x ?name ?iso WHERE {
+    { ?x skos:notation ?name } UNION { ?x ree:symbol ?name } UNION { ?x ree:isoCode ?iso BIND (?iso AS ?name) }
     UNION { ?x ree:stage/skos:notation ?name }
 }
 """
@@ -110,9 +111,9 @@ GROUP BY ?u ?element ?critical
 """
 
 _FEEDING_STAGES = """
-SELECT DISTINCT ?u ?stage WHERE {
-    ?u a ree:EndUse ; ree:usesComponent/ree:usesMaterial ?m .
-    ?f ree:produces ?m ; a/ree:stage/skos:notation ?stage .
+SELECT DISTINCT ?u ?f ?element WHERE {
+    ?u a ree:EndUse ; ree:usesComponent/ree:usesMaterial ?m . ?f ree:produces ?m .
+    OPTIONAL { ?m ree:containsElement/ree:symbol ?element }
 }
 """
 
@@ -167,8 +168,10 @@ def build_network(
     operators: dict[str, list[str]] = defaultdict(list)
     for row in store.values(SPARQL_PREFIXES + _OPERATORS):
         operators[str(row["f"])].append(str(row["o"]))
-    codes = {row["x"]: row["name"] for row in store.values(SPARQL_PREFIXES + _NAMES)}
-    amounts = _amounts(store, codes)
+    names_rows = store.values(SPARQL_PREFIXES + _NAMES)
+    codes = {row["x"]: row["name"] for row in sorted(names_rows, key=lambda r: (r["x"], r["name"]))}
+    isos = {row["x"]: row["iso"] for row in names_rows if row["iso"] is not None}
+    amounts = _amounts(store, codes, isos)
     handles = _handles(store, set(G.graph["elements"]))
     statuses = {"operating"} | ({"construction", "planned"} if include_planned else set())
     ultimate: dict[str, str] = {}
@@ -199,10 +202,11 @@ def build_network(
             aggregate=str(row.get("aggregate")) == "true",
             operators=tuple(short_id(o) for o in ops),
             owner=short_id(owners[0]) if owners else "",
+            owners=tuple(short_id(o) for o in owners),
             owner_country=_owner_country(tuple(owners), organizations, str(row["cc"])),
             handles=every_sorted if handled is every else tuple(sorted(handled)),
-            lat=float(row["lat"]) if row.get("lat") is not None else None,
-            long=float(row["long"]) if row.get("long") is not None else None,
+            lat=_coordinate(row["lat"], iri, "wgs:lat"),
+            long=_coordinate(row["long"], iri, "wgs:long"),
             amounts=tuple(amounts.get(iri, ())),
         )
     _add_markets(G, amounts)
@@ -211,20 +215,28 @@ def build_network(
     return G
 
 
+def _coordinate(text: str | None, node: str, prop: str) -> float | None:
+    if text is None:
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        raise InputError(f"{short_id(node)}: {prop} {text!r} is not a number") from None
+
+
 def _merged(rows: list[dict[str, str | None]], codes: dict[str, str]) -> list[dict[str, str | None]]:
-    """One row per facility and stage class, with its codes named: a value stated twice (two
-    labels) keeps its smallest, as MIN would, so every engine gives the same network."""
+    """One row per facility, with its codes named: a value stated twice (two labels, two countries)
+    keeps its smallest, as MIN would, so any engine and any file order give the same network."""
     merged: dict[tuple, dict[str, str | None]] = {}
     for row in rows:
         row["stage"], row["cc"], row["status"] = (codes.get(row[k] or "") for k in ("class", "country", "state"))
         if row["stage"] is None or row["cc"] is None or row["status"] is None:
             continue  # a class without a stage (schema:Place), or a country or status without a code
-        key = (row["f"], row["stage"], row["cc"], row["status"])
-        kept = merged.get(key)
+        kept = merged.get(row["f"])
         if kept is None:
-            merged[key] = row
+            merged[row["f"]] = row
             continue
-        for name in _OPTIONAL_FIELDS:
+        for name in ("stage", "cc", "status", *_OPTIONAL_FIELDS):
             value = row[name]
             if value is not None and (kept[name] is None or value < kept[name]):
                 kept[name] = value
@@ -306,8 +318,14 @@ def _owner_country(owners: tuple[str, ...], organizations: dict[str, dict[str, s
     return countries.pop() if len(countries) == 1 else location
 
 
-def _amounts(store: Store, codes: dict[str, str]) -> dict[str, list[Amount]]:
-    """Every figure, keyed by its holder (``country/CC|stage`` for a country's figure for a stage)."""
+def _amounts(store: Store, codes: dict[str, str], isos: dict[str, str]) -> dict[str, list[Amount]]:
+    """Every figure, keyed by its holder (``country/CC|stage`` for a country's figure for a stage).
+
+    Raises
+    ------
+    InputError
+        A value that is not a finite number >= 0, or a year that is not an integer.
+    """
     name = codes.get
     parts: dict[tuple[str, str], list] = {}
     for row in store.values(SPARQL_PREFIXES + _AMOUNTS):
@@ -315,15 +333,18 @@ def _amounts(store: Store, codes: dict[str, str]) -> dict[str, list[Amount]]:
         if kind is None or basis is None:
             continue
         holder = row["holder"]
-        iso = name(holder)
+        iso = isos.get(holder)
         key = (f"country/{iso}" if iso else holder, row["q"])
+        value, year = _number(row["value"], row["q"], "ree:value"), _year(row["year"], row["q"])
         entry = parts.get(key)
-        if entry is None:
+        if entry is not None:  # a value or year stated twice: keep the smallest, whatever the file order
+            entry[1], entry[3] = min(entry[1], value), min(entry[3], year)
+        else:
             entry = parts[key] = [
                 kind,
-                float(row["value"]),
+                value,
                 basis,
-                int(row["year"]),
+                year,
                 name(row["confidence"] or "", ""),
                 name(row["stage"] or "", ""),
                 set(),
@@ -340,6 +361,23 @@ def _amounts(store: Store, codes: dict[str, str]) -> dict[str, list[Amount]]:
     for figures in result.values():
         figures.sort(key=lambda a: a.id)  # the same order whatever order the engine answers in
     return result
+
+
+def _number(text: str, node: str, prop: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise InputError(f"{short_id(node)}: {prop} {text!r} is not a number") from None
+    if not math.isfinite(value) or value < 0:
+        raise InputError(f"{short_id(node)}: {prop} {text!r} must be a finite number >= 0")
+    return value
+
+
+def _year(text: str, node: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise InputError(f"{short_id(node)}: ree:year {text!r} is not an integer") from None
 
 
 def _sorted(values: set[str]) -> tuple[str, ...]:
@@ -410,13 +448,22 @@ def _in_force(start, end, as_of: date) -> bool:
 
 
 def _bound(value: str, *, first: bool) -> date:
-    """The first or last day that an ``xsd:date``, ``xsd:gYearMonth`` or ``xsd:gYear`` covers."""
-    parts = [int(p) for p in value[:10].split("-")]
-    year, month, day = [*parts, 0, 0][:3]
-    if first:
-        return date(year, month or 1, day or 1)
-    month = month or 12
-    return date(year, month, day or calendar.monthrange(year, month)[1])
+    """The first or last day that an ``xsd:date``, ``xsd:gYearMonth`` or ``xsd:gYear`` covers.
+
+    Raises
+    ------
+    InputError
+        A value that is none of these.
+    """
+    try:
+        parts = [int(p) for p in value[:10].split("-")]
+        year, month, day = [*parts, 0, 0][:3]
+        if first:
+            return date(year, month or 1, day or 1)
+        month = month or 12
+        return date(year, month, day or calendar.monthrange(year, month)[1])
+    except (ValueError, IndexError, calendar.IllegalMonthError):
+        raise InputError(f"date {value!r} is not an xsd:date, xsd:gYearMonth or xsd:gYear") from None
 
 
 def _add_links(
@@ -431,8 +478,9 @@ def _add_links(
             operated[op].append(short_id(facility))
     present = dict.fromkeys(stage_of.values(), ())
     upstream = {stage: set(_upstream_stages(stage, present)) for stage in present}
-    edges, skipped = [], set()
-    for row in store.values(SPARQL_PREFIXES + _LINKS):
+    edges: dict[tuple[str, str], dict] = {}
+    drawn, skipped = set(), set()
+    for row in sorted(store.values(SPARQL_PREFIXES + _LINKS), key=lambda r: (r["l"], r["customer"], r["status"])):
         if (row["start"] or row["end"]) and not _in_force(row["start"], row["end"], as_of):
             continue
         supplier = short_id(row["supplier"])
@@ -444,11 +492,15 @@ def _add_links(
             if node not in stage_of:
                 continue
             if supplier_stage in upstream[stage_of[node]]:
-                edges.append((supplier, node, {"link": codes.get(row["status"], "reported"), "id": short_id(row["l"])}))
+                # two links between one pair of plants make one edge: the first link by id names it
+                edges.setdefault(
+                    (supplier, node), {"link": codes.get(row["status"], "reported"), "id": short_id(row["l"])}
+                )
+                drawn.add(short_id(row["l"]))
             else:  # a link that skips a stage would bypass that stage's cut; it is listed, not drawn
                 skipped.add(short_id(row["l"]))
-    G.add_edges_from(edges)
-    G.graph["skipped_links"] = sorted(skipped)
+    G.add_edges_from((u, v, d) for (u, v), d in edges.items())
+    G.graph["skipped_links"] = sorted(skipped - drawn)
 
 
 def _add_end_uses(G: nx.DiGraph, store: Store, wanted: frozenset[str]) -> None:
@@ -467,11 +519,18 @@ def _add_end_uses(G: nx.DiGraph, store: Store, wanted: frozenset[str]) -> None:
             entry["all"].add(str(row["element"]))
             if str(row["critical"]) == "true":
                 entry["critical"].add(str(row["element"]))
-    feeding: dict[str, str] = {}
-    for row in store.values(SPARQL_PREFIXES + _FEEDING_STAGES):
-        u, stage = str(row["u"]), str(row["stage"])
-        if stage in STAGES and STAGES.index(stage) > STAGES.index(feeding.get(u, "mining")):
-            feeding[u] = stage
+    # an end use is fed, for each element, from the stage that makes the materials its components
+    # use that contain the element (a material naming no element contains all); else from separation
+    feeding: dict[str, dict[str, str]] = defaultdict(dict)
+    for row in store.values(SPARQL_PREFIXES + _FEEDING_STAGES):  # plants in this network only
+        plant = short_id(row["f"])
+        stage = G.nodes[plant]["stage"] if plant in G else None
+        if stage not in STAGES:
+            continue
+        stages = feeding[row["u"]]
+        for key in ("ALL", row["element"] or "*"):
+            if STAGES.index(stage) > STAGES.index(stages.get(key, "mining")):
+                stages[key] = stage
     markets: dict[str, list[str]] = defaultdict(list)
     for n, d in sorted(G.nodes(data=True)):
         if d["kind"] == "market":
@@ -479,7 +538,11 @@ def _add_end_uses(G: nx.DiGraph, store: Store, wanted: frozenset[str]) -> None:
     for iri, entry in sorted(needs.items()):
         if wanted and not entry["all"] & wanted:
             continue
-        stage = feeding.get(iri, "separation")
+        stages = feeding.get(iri, {})
+        per_element = {
+            e: max((stages.get(e, "mining"), stages.get("*", "mining")), key=STAGES.index) for e in sorted(entry["all"])
+        }
+        per_element = {e: s if s != "mining" else "separation" for e, s in per_element.items()}
         node = short_id(iri)
         G.add_node(
             node,
@@ -489,10 +552,21 @@ def _add_end_uses(G: nx.DiGraph, store: Store, wanted: frozenset[str]) -> None:
             sector=entry["sector"],
             elements=tuple(sorted(entry["all"])),
             critical=tuple(sorted(entry["critical"])),
-            feeding_stage=stage,
+            feeding_stage=stages.get("ALL", "separation"),
+            feeding_stages=per_element,
         )
-        for market in markets.get(stage, ()):
-            G.add_edge(market, node, link="inferred")
+        for stage in sorted({stages.get("ALL", "separation"), *per_element.values()}):
+            G.add_edges_from(((market, node) for market in markets.get(stage, ())), link="inferred")
+
+
+def feeding_stage(G: nx.DiGraph, end_use: str, element: str) -> str:
+    """The stage whose markets feed ``end_use`` with ``element`` (``ALL``: the last stage of any)."""
+    data = G.nodes[end_use]
+    return (
+        data.get("feeding_stages", {}).get(element, data["feeding_stage"])
+        if element != "ALL"
+        else data["feeding_stage"]
+    )
 
 
 def example_network(shape: str) -> nx.DiGraph:

@@ -181,11 +181,18 @@ def make_report(
             kept = tuple(u for u in flow.end_uses if not wanted_uses or u in wanted_uses)
             if kept:
                 flows.append(replace(flow, end_uses=kept))
-    latest = [c for c in concentration if not all_years or c.year == max(x.year for x in concentration)]
+    # the ranking reads the latest year of each entry, and the symbols of any group asked for
+    wanted_elements = {e for u in wanted_uses for e in G.nodes[u]["elements"]}
+    signal_elements = ["ALL", *symbols] if keys else None
+    if wanted_uses:
+        signal_elements = ["ALL", *sorted(wanted_elements & set(symbols))]
+    signals = compute_concentration(G, by=by, stages=stages or None, elements=signal_elements)
     ranked = [
         c
-        for c in rank_chokepoints(G, latest, flows, tables=tables)
-        if (not stages or c.stage in stages) and (not wanted_uses or set(c.end_uses) & wanted_uses or not c.end_uses)
+        for c in rank_chokepoints(G, signals, flows, tables=tables)
+        if (not stages or c.stage in stages)
+        and (not keys or set(c.elements) & {*keys, *symbols})
+        and (not wanted_uses or set(c.end_uses) & wanted_uses or (not c.end_uses and set(c.elements) & wanted_elements))
     ]
     points, bridges = find_cuts(G)
     return Report(
@@ -206,8 +213,8 @@ def render_report_table(report: Report, *, top: int = 10) -> str:
     for c in report.chokepoints[:top]:
         elements = ", ".join(c.elements)
         flag = "  [every path crosses it]" if c.dominates else ""
-        lines.append(f"{c.rank:>3}. {plain(c.label)} - {c.stage} - {elements} - score {c.score:.2f}{flag}")
-        lines.append(f"     {plain(c.why)}")
+        lines.append(plain(f"{c.rank:>3}. {c.label} - {c.stage} - {elements} - score {c.score:.2f}{flag}"))
+        lines.append(plain(f"     {c.why}"))
     if len(report.chokepoints) > top:
         lines.append(f"     ... {len(report.chokepoints) - top} more (--format json or csv for all)")
     headers, rows = _concentration_rows(report, production_only=True)

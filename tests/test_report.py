@@ -135,3 +135,76 @@ def test_hostile_labels_cannot_reshape_the_terminal_table(run, tmp_path):
     assert "=Evil\ufffd[2J\ufffdplant" in table.stdout and "\x1b" not in table.stdout
     csv_out = run("report", *AS_OF, "--data", str(hostile), "--element", "Dy", "--format", "csv").stdout
     assert "\"'=Evil" in csv_out  # quoted, and a spreadsheet will not run it as a formula
+
+
+PLANT = """@prefix ree: <https://w3id.org/reegraph/ontology#> .
+@prefix prov: <http://www.w3.org/ns/prov#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix unit: <http://qudt.org/vocab/unit/> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+<https://example.org/p> a ree:Mine ; rdfs:label "P" ; ree:country <https://w3id.org/reegraph/id/country/{cc}> ;
+    ree:operator <https://w3id.org/reegraph/id/org/lynas> ; ree:status ree:Operating ; {extra}
+    prov:wasDerivedFrom <https://w3id.org/reegraph/id/source/usgs-mcs-2025-rare-earths> ;
+    ree:hasQuantity <https://example.org/q> .
+<https://example.org/q> a ree:Quantity ; ree:quantityKind ree:Production ; ree:value {value} ; ree:unit unit:TONNE ;
+    ree:basis ree:REO ; ree:year {year} ; ree:confidence ree:Reported ;
+    prov:wasDerivedFrom <https://w3id.org/reegraph/id/source/usgs-mcs-2025-rare-earths> .
+"""
+
+
+def plant(tmp_path, name="p.ttl", *, cc="AU", value='"100"^^xsd:decimal', year="2024", extra=""):
+    path = tmp_path / name
+    path.write_text(PLANT.format(cc=cc, value=value, year=year, extra=extra), encoding="utf-8")
+    return str(path)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"value": '"abc"'}, "ree:value 'abc' is not a number"),
+        ({"value": '"NaN"^^xsd:double'}, "must be a finite number >= 0"),
+        ({"value": '"-5"^^xsd:decimal'}, "must be a finite number >= 0"),
+        ({"year": '"2024-05"'}, "ree:year '2024-05' is not an integer"),
+        ({"extra": 'ree:startDate "2024-13" ;'}, "date '2024-13' is not an xsd:date"),
+        (
+            {"extra": 'wgs:lat "north" ;'.replace("wgs:", "<http://www.w3.org/2003/01/geo/wgs84_pos#>")},
+            "is not a number",
+        ),
+    ],
+)
+def test_malformed_overlay_figures_give_one_line_and_exit_2(run, tmp_path, kwargs, message):
+    extra = kwargs.pop("extra", "")
+    if "wgs84_pos#>" in extra:
+        extra = extra.replace(
+            "<http://www.w3.org/2003/01/geo/wgs84_pos#>lat", "<http://www.w3.org/2003/01/geo/wgs84_pos#lat>"
+        )
+    result = run("report", *AS_OF, "--data", plant(tmp_path, extra=extra, **kwargs))
+    assert result.exit_code == 2, result.stdout
+    assert message in result.stderr and "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_plant_stated_twice_gives_the_same_report_in_any_file_order(run, tmp_path):
+    a = plant(tmp_path, "a.ttl", cc="AU")
+    b = plant(tmp_path, "b.ttl", cc="US")
+    first = run("report", *AS_OF, "--format", "json", "--data", a, "--data", b).stdout
+    second = run("report", *AS_OF, "--format", "json", "--data", b, "--data", a).stdout
+    assert first == second
+
+
+def test_all_years_keeps_the_latest_figures_in_the_ranking(run_json):
+    top = run_json("report", *AS_OF, "--all-years")["chokepoints"][:3]
+    assert [(c["id"], c["stage"]) for c in top[:2]] == [("CN", "metal"), ("CN", "separation")]
+
+
+def test_a_group_name_ranks_on_its_members(run_json):
+    magnet = run_json("report", *AS_OF, "--element", "magnet")
+    assert {e["element"] for e in magnet["concentration"]} == {"magnet"}
+    china = next(c for c in magnet["chokepoints"] if c["id"] == "CN" and c["stage"] == "separation")
+    assert china["share"] == 1.0 and {"Dy", "Tb"} <= set(china["elements"])
+
+
+def test_end_use_filter_keeps_only_chokepoints_for_its_elements(run_json):
+    polishing = run_json("report", *AS_OF, "--end-use", "glass-polishing")
+    assert polishing["chokepoints"]
+    assert all(set(c["elements"]) <= {"ALL", "Ce"} for c in polishing["chokepoints"])

@@ -139,9 +139,9 @@ def compute_concentration(
         for key, members in keys.items():
             matching = buckets.get(key, [])
             for kind in ("production", "capacity"):
-                chosen = [r for r in matching if r[2].kind == kind]
+                chosen = [r for r in matching if r[3].kind == kind]
                 if chosen:
-                    years = sorted({r[2].year for r in chosen}) if all_years else [max(r[2].year for r in chosen)]
+                    years = sorted({r[3].year for r in chosen}) if all_years else [max(r[3].year for r in chosen)]
                     for year in years:
                         entry = _entry(stage, key, by, kind, year, chosen, exact=all_years, group=len(members) > 1)
                         if entry:
@@ -165,10 +165,10 @@ def _stages(records: dict[str, list], stages: Iterable[str] | None) -> list[str]
     return [s for s in chosen if s in set(stages)] if stages else chosen
 
 
-def _records(G: nx.DiGraph, by: str, as_of_year: int) -> dict[str, list[tuple[str, str, Amount]]]:
-    """Per stage, (holder, country, amount) for every usable figure; a holder is a facility, or a
-    market standing for its country's own figure."""
-    records: dict[str, list[tuple[str, str, Amount]]] = {}
+def _records(G: nx.DiGraph, by: str, as_of_year: int) -> dict[str, list[tuple[str, str, str, Amount]]]:
+    """Per stage, (holder, location, country counted, amount) for every usable figure; a holder is a
+    facility, or a market standing for its country's own figure."""
+    records: dict[str, list[tuple[str, str, str, Amount]]] = {}
     for node, data in sorted(G.nodes(data=True)):
         if data["kind"] not in ("facility", "market") or data["stage"] not in STAGE_BASIS:
             continue
@@ -179,13 +179,13 @@ def _records(G: nx.DiGraph, by: str, as_of_year: int) -> dict[str, list[tuple[st
         country = data["owner_country"] if by == "ownership" else data["country"]
         for amount in data.get("amounts", ()):
             if amount.basis == basis and amount.kind in ("production", "capacity") and amount.year <= as_of_year:
-                stage.append((node, country, amount))
+                stage.append((node, data["country"], country, amount))
     for node, data in G.nodes(data=True):
         if data["kind"] == "market" and data["stage"] in records:
             basis = STAGE_BASIS[data["stage"]]
             for amount in data.get("amounts", ()):
                 if amount.basis == basis and amount.kind in ("production", "capacity") and amount.year <= as_of_year:
-                    records[data["stage"]].append((node, data["country"], amount))
+                    records[data["stage"]].append((node, data["country"], data["country"], amount))
     return records
 
 
@@ -195,7 +195,7 @@ def _buckets(records: list, keys: dict[str, tuple[str, ...]]) -> dict[str, list]
     groups = {k: set(m) for k, m in keys.items() if len(m) > 1}
     buckets: dict[str, list] = defaultdict(list)
     for record in records:
-        elements = record[2].elements
+        elements = record[3].elements
         if not elements:
             buckets["ALL"].append(record)
             continue
@@ -209,25 +209,36 @@ def _buckets(records: list, keys: dict[str, tuple[str, ...]]) -> dict[str, list]
 
 
 def _entry(stage, key, by, kind, year, records, *, exact: bool, group: bool) -> Concentration | None:
-    latest: dict[tuple, tuple[str, Amount]] = {}
-    for holder, country, amount in records:
-        if amount.year > year or (exact and amount.year != year):
-            continue
-        # one figure per holder (per element set for a group), the latest and most specific
-        slot = (holder, amount.elements) if group else (holder,)
-        best = latest.get(slot)
-        if best is None or (amount.year, -len(amount.elements)) > (best[1].year, -len(best[1].elements)):
-            latest[slot] = (country, amount)
-    # a country's own figure counts only for element sets that none of its facilities report
-    reported = {(c, a.elements) for (h, *_), (c, a) in latest.items() if not h.startswith("market/")}
+    # each holder's latest figures up to the year; for a group, non-overlapping ones, broadest first
+    by_holder: dict[str, list[tuple[str, str, Amount]]] = defaultdict(list)
+    for holder, location, country, amount in records:
+        if amount.year <= year and (not exact or amount.year == year):
+            by_holder[holder].append((location, country, amount))
+    chosen: list[tuple[str, str, str, Amount]] = []
+    for holder, figures in sorted(by_holder.items()):
+        if group:
+            ranked = sorted(figures, key=lambda f: (-len(f[2].elements), -f[2].year, f[2].id))
+        else:
+            ranked = sorted(figures, key=lambda f: (-f[2].year, len(f[2].elements), f[2].id))[:1]
+        covered: set[str] = set()
+        for location, country, amount in ranked:
+            if covered & set(amount.elements):
+                continue
+            covered.update(amount.elements)
+            chosen.append((holder, location, country, amount))
+    # a country's own figure counts only for elements that none of its facilities report
+    reported: dict[str, set[str]] = defaultdict(set)
+    for holder, location, _, amount in chosen:
+        if not holder.startswith("market/"):
+            reported[location].update(amount.elements or ("ALL",))
     amounts: dict[str, float] = defaultdict(float)
     by_country: dict[str, set[str]] = defaultdict(set)
     used_facilities = used_countries = False
     sources: set[str] = set()
     years: set[int] = set()
-    for (holder, *_), (country, amount) in latest.items():
+    for holder, location, country, amount in chosen:
         is_market = holder.startswith("market/")
-        if is_market and (country, amount.elements) in reported:
+        if is_market and reported[location] & set(amount.elements or ("ALL",)):
             continue
         amounts[country] += amount.value
         by_country[country].update(amount.sources)

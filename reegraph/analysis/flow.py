@@ -33,7 +33,8 @@ from dataclasses import dataclass
 
 import networkx as nx
 
-from reegraph.network import OPTIONAL_STAGES, Amount, example_network  # noqa: F401 (used in examples)
+from reegraph.errors import InputError
+from reegraph.network import OPTIONAL_STAGES, Amount, example_network, feeding_stage  # noqa: F401 (used in examples)
 
 #: Oxide to contained element, by mass (stoichiometry with IUPAC standard atomic weights; the
 #: oxides in which each element is reported: La2O3, CeO2, Pr6O11, Nd2O3, ..., Tb4O7, Y2O3, Sc2O3).
@@ -156,8 +157,8 @@ def stage_capacity(G: nx.DiGraph, element: str, stage: str, tables: Tables | Non
     countries = {c: _country_value(table, c, 0.0, 0) for c in table.countries}
     return StageCapacity(
         stage=stage,
-        quantified=table.quantified,
-        total=table.total(),
+        quantified=table.quantified or not table.handlers,  # no plant handles it: nothing passes
+        total=table.total() if table.handlers else 0.0,
         countries=tuple(sorted(countries.items(), key=lambda kv: (-kv[1], kv[0]))),
         evidence=table.evidence,
     )
@@ -273,7 +274,9 @@ def flow_network(G: nx.DiGraph, element: str, end_use: str, *, without: frozense
     the ``sink``. Edges without a capacity are unbounded. Known links are left out: each runs
     parallel to a path through the markets, so they add no capacity."""
     H = nx.DiGraph()
-    stages = set(_mandatory_stages(G, G.nodes[end_use]["feeding_stage"])) | OPTIONAL_STAGES
+    H.add_nodes_from(("source", "sink"))
+    feeding = feeding_stage(G, end_use, element)
+    stages = set(_mandatory_stages(G, feeding)) | OPTIONAL_STAGES
     capacities: dict[str, float] = {}
     market_caps: dict[str, float] = {}
     tables: Tables = {}
@@ -295,6 +298,8 @@ def flow_network(G: nx.DiGraph, element: str, end_use: str, *, without: frozense
     for u, v, data in G.edges(data=True):
         if u in without or v in without or data["link"] in ("contract", "reported"):
             continue  # every known link runs parallel to a market path; through it, it would skip the country's cap
+        if v == end_use and G.nodes[u].get("stage") != feeding:
+            continue  # the element reaches this end use from its feeding stage only
         tail = _out(G, u, kept, H)
         head = "sink" if v == end_use else _in(G, v, kept, H, trade=data["link"] == "trade")
         if tail and head:
@@ -341,6 +346,8 @@ class _Index:
         self.end_uses: list[tuple[str, dict]] = []
         self.country: dict[str, str] = {}
         self.owner: dict[str, str] = {}
+        self.owners: dict[str, tuple[str, ...]] = {}
+        self.operating: set[str] = set()
         for node, data in sorted(G.nodes(data=True)):
             kind = data["kind"]
             if kind == "end-use":
@@ -352,6 +359,9 @@ class _Index:
             elif kind == "facility":
                 stage = data["stage"]
                 self.country[node], self.owner[node] = data["country"], data.get("owner", "")
+                self.owners[node] = data.get("owners") or ((data["owner"],) if data.get("owner") else ())
+                if data.get("status", "operating") == "operating":
+                    self.operating.add(node)
                 self.by_country[(stage, data["country"])].append(node)
                 handles = frozenset(data.get("handles", ()))
                 if not handles or handles >= every:
@@ -386,8 +396,8 @@ def _build_table(index: _Index, element: str, stage: str) -> StageTable:
     counts: dict[tuple[str, str], int] = defaultdict(int)
     for node in [*index.open[stage], *handles]:
         counts[("country", index.country[node])] += 1
-        if index.owner[node]:
-            counts[("company", index.owner[node])] += 1
+        for owner in index.owners[node]:
+            counts[("company", owner)] += 1
     handlers = len(index.open[stage]) + len(handles)
     open_nodes = index.open_sets.get(stage, set())
 
@@ -396,13 +406,18 @@ def _build_table(index: _Index, element: str, stage: str) -> StageTable:
 
     markets: dict[str, float] = {}
     evidence: list[Amount] = []
-    for country, amount in _best_by_holder(index.markets[(stage, element)], index.year).items():
+    current = [(c, a) for c, a in index.markets[(stage, element)] if a.year <= index.year]
+    for country, amount in _best_by_holder(current, index.year).items():
         markets[country] = _convert(amount, element)
         evidence.append(amount)
     capacities: dict[str, float] = {}
-    for node, amount in _best_by_holder(
-        [(n, a) for n, a in index.figures[(stage, element)] if handled(n)], index.year
-    ).items():
+    # an operating plant counts with figures up to the as-of year; a planned one with its capacity
+    usable = [
+        (n, a)
+        for n, a in index.figures[(stage, element)]
+        if handled(n) and (a.year <= index.year or n not in index.operating)
+    ]
+    for node, amount in _best_by_holder(usable, index.year).items():
         capacities[node] = _convert(amount, element)
         evidence.append(amount)
     quantified = bool(capacities or markets)
@@ -425,12 +440,14 @@ def _build_table(index: _Index, element: str, stage: str) -> StageTable:
     for node in sorted(capacities):
         groups[("facility", node)].append(node)
         groups[("country", index.country[node])].append(node)
-        if index.owner[node]:
-            groups[("company", index.owner[node])].append(node)
+        for owner in index.owners[node]:
+            groups[("company", owner)].append(node)
     for (kind, ident), count in counts.items():  # dominators carry no capacity of their own if unquantified
         if count == handlers and (kind, ident) not in groups:
-            field = index.country if kind == "country" else index.owner
-            groups[(kind, ident)] = [n for n in capacities if field[n] == ident]
+            if kind == "country":
+                groups[(kind, ident)] = [n for n in capacities if index.country[n] == ident]
+            else:
+                groups[(kind, ident)] = [n for n in capacities if ident in index.owners[n]]
     if handlers == 1:
         (only,) = [*index.open[stage], *handles]
         groups.setdefault(("facility", only), [n for n in capacities if n == only])
@@ -462,6 +479,8 @@ def _best_by_holder(pairs: Iterable[tuple[str, Amount]], as_of_year: int) -> dic
 
 def _convert(amount: Amount, element: str) -> float:
     if element != "ALL" and amount.basis == "t REO":
+        if element not in OXIDE_TO_ELEMENT:
+            raise InputError(f"{amount.id}: no oxide-to-element factor for {element!r} (not a rare earth?)")
         return amount.value * OXIDE_TO_ELEMENT[element]
     return amount.value
 
@@ -470,7 +489,7 @@ def _end_use_groups(G: nx.DiGraph, element: str, tables: Tables) -> dict[str, li
     groups: dict[str, list[str]] = defaultdict(list)
     for node, data in _index(G, tables).end_uses:
         if element == "ALL" or element in data["elements"]:
-            groups[data["feeding_stage"]].append(node)
+            groups[feeding_stage(G, node, element)].append(node)
     return groups
 
 

@@ -126,7 +126,7 @@ def rank_chokepoints(
         strong = [s for s in by_element.values() if s.score >= min_score]
         if not strong or _redundant(G, kind, ident, stage):
             continue
-        strong.sort(key=lambda s: (-s.score, _element_order(s.element)))
+        strong.sort(key=lambda s: (-s.score, not s.dominates, _element_order(s.element)))
         top = strong[0]
         chokepoints.append(
             Chokepoint(
@@ -139,7 +139,7 @@ def rank_chokepoints(
                 share=_max(s.share for s in strong),
                 hhi=_max(s.hhi for s in strong),
                 flow_loss=_max(s.flow_loss for s in strong),
-                dominates=any(s.dominates for s in strong),
+                dominates=top.dominates,
                 score=round(top.score, 12),
                 why=_why(G, kind, ident, stage, top, strong),
                 sources=tuple(sorted(set().union(*(s.sources for s in strong)))),
@@ -157,7 +157,7 @@ def _redundant(G: nx.DiGraph, kind: str, ident: str, stage: str) -> bool:
         plants = [
             n
             for n, d in G.nodes(data=True)
-            if d["kind"] == "facility" and d["stage"] == stage and d.get("owner") == ident
+            if d["kind"] == "facility" and d["stage"] == stage and ident in d.get("owners", ())
         ]
         return ident in unnamed or len(plants) == 1
     if kind == "facility":

@@ -14,6 +14,7 @@ from collections import defaultdict
 import networkx as nx
 
 from reegraph.analysis.flow import _handlers, _mandatory_stages
+from reegraph.network import feeding_stage
 
 KNOWN_LINKS = ("contract", "reported")
 
@@ -46,10 +47,12 @@ def find_dominators(G: nx.DiGraph, element: str, end_use: str) -> list[str]:
 
 def element_subgraph(G: nx.DiGraph, element: str, end_use: str) -> nx.DiGraph:
     """The part of ``G`` that can carry ``element`` to ``end_use``, with a ``source`` before the mines."""
-    stages = _mandatory_stages(G, G.nodes[end_use]["feeding_stage"])
+    feeding = feeding_stage(G, end_use, element)
+    stages = _mandatory_stages(G, feeding)
     keep = {n for s in (*stages, "concentration") for n in _handlers(G, element, s)}
     keep |= {n for n, d in G.nodes(data=True) if d["kind"] == "market"}
     H = G.subgraph(keep | {end_use}).copy()
+    H.remove_edges_from([(u, end_use) for u in list(H.predecessors(end_use)) if G.nodes[u]["stage"] != feeding])
     H.add_node("source")
     for node in keep:
         if G.nodes[node]["stage"] == "mining" and G.nodes[node]["kind"] == "facility":
