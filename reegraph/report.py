@@ -186,7 +186,10 @@ def make_report(
     signal_elements = ["ALL", *symbols] if keys else None
     if wanted_uses:
         signal_elements = ["ALL", *sorted(wanted_elements & set(symbols))]
-    signals = compute_concentration(G, by=by, stages=stages or None, elements=signal_elements)
+    same = signal_elements is None and not all_years
+    signals = (
+        concentration if same else compute_concentration(G, by=by, stages=stages or None, elements=signal_elements)
+    )
     ranked = [
         c
         for c in rank_chokepoints(G, signals, flows, tables=tables)
