@@ -214,6 +214,148 @@ def report(
     _emit(renderers[fmt](result), output)
 
 
+@cli.group(cls=_Group)
+def scenario() -> None:
+    """Disruption scenarios: export controls, outages and new capacity, and who runs short.
+
+    Example:
+
+        reegraph scenario run china-2025-04 --licensed-fraction 0.26
+    """
+
+
+@scenario.command("list")
+def scenario_list() -> None:
+    """List the built-in scenarios.
+
+    Example:
+
+        reegraph scenario list
+    """
+    from reegraph.scenario_file import list_scenarios
+
+    rows = [[p.stem, _title(p)] for p in list_scenarios()]
+    _emit(render_table(["scenario", "title"], rows), None)
+
+
+@scenario.command("show")
+@click.argument("name")
+def scenario_show(name: str) -> None:
+    """Print a built-in scenario (or a scenario file) as written.
+
+    Example:
+
+        reegraph scenario show china-2025-04
+    """
+    from reegraph.scenario_file import find_scenario
+
+    _emit(find_scenario(name).read_text(encoding="utf-8").rstrip("\n"), None)
+
+
+@scenario.command("run")
+@click.argument("name")
+@_data_option
+@click.option(
+    "--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), help="Date to run at [default: the scenario's]."
+)
+@click.option("--licensed-fraction", type=click.FloatRange(0, 1), help="Share of normal exports that controls license.")
+@click.option("--element", "elements", multiple=True, metavar="SYM", help="Element symbol or group (repeatable).")
+@click.option(
+    "--region",
+    "regions",
+    multiple=True,
+    type=click.Choice(["CN", "US", "EU", "JP", "ROW"]),
+    help="Region (repeatable).",
+)
+@_format_option(("table", "markdown", "json", "csv"))
+@_output_option
+def scenario_run(
+    name: str,
+    data: tuple[Path, ...],
+    as_of: datetime | None,
+    licensed_fraction: float | None,
+    elements: tuple[str, ...],
+    regions: tuple[str, ...],
+    fmt: str,
+    output: Path | None,
+) -> None:
+    """Run a built-in scenario or a scenario file: for each end use, element and region, the supply
+    in the baseline and in the scenario, the shortfall, the binding plants and the days to shortage.
+
+    Example:
+
+        reegraph scenario run china-2025-04 --element Dy --region EU --format json
+    """
+    from reegraph.report import make_scenario_report, render_scenario_csv, render_scenario_table
+
+    result = make_scenario_report(
+        load_store(data=data),
+        name,
+        as_of=as_of.date() if as_of else None,
+        licensed_fraction=licensed_fraction,
+        elements=elements,
+        regions=regions,
+    )
+    renderers = {
+        "json": lambda r: render_json(r.as_dict()),
+        "csv": lambda r: render_scenario_csv(r).rstrip("\n"),
+        "markdown": lambda r: render_scenario_table(r, markdown=True),
+        "table": render_scenario_table,
+    }
+    _emit(renderers[fmt](result), output)
+
+
+@scenario.command("compare")
+@click.argument("first")
+@click.argument("second")
+@_data_option
+@click.option("--element", "elements", multiple=True, metavar="SYM", help="Element symbol or group (repeatable).")
+@_format_option(("table", "markdown", "json", "csv"))
+@_output_option
+def scenario_compare(
+    first: str, second: str, data: tuple[Path, ...], elements: tuple[str, ...], fmt: str, output: Path | None
+) -> None:
+    """Compare two scenarios: the shortfall of each end use, element and region under each.
+
+    Example:
+
+        reegraph scenario compare china-2025-04 china-2025-04-with-build-out --element Dy
+    """
+    from reegraph.report import make_scenario_report
+
+    store = load_store(data=data)
+    a, b = (make_scenario_report(store, n, elements=elements) for n in (first, second))
+    key = lambda i: (i["end_use"], i["element"], i["region"])  # noqa: E731
+    other = {key(i): i for i in b.impacts}
+    rows = []
+    for impact in a.impacts:
+        match = other.get(key(impact), {})
+        rows.append(
+            {"end_use": impact["end_use"], "end_use_label": impact["end_use_label"], "element": impact["element"],
+             "region": impact["region"], first: impact["shortfall"], second: match.get("shortfall")}
+        )  # fmt: skip
+    if fmt == "json":
+        _emit(render_json({"schema_version": "1", "scenarios": [first, second], "rows": rows}), output)
+        return
+    headers = ["end use", "element", "region", first, second]
+    table = [[r["end_use_label"], r["element"], r["region"], _share(r[first]), _share(r[second])] for r in rows]
+    render = {"csv": render_csv, "markdown": render_markdown}.get(fmt, render_table)
+    _emit(render(headers, table).rstrip("\n"), output)
+
+
+def _share(value: float | None) -> str:
+    return "" if value is None else f"{value:.1%}"
+
+
+def _title(path: Path) -> str:
+    import tomllib
+
+    try:
+        return str(tomllib.loads(path.read_text(encoding="utf-8")).get("scenario", {}).get("title", ""))
+    except (OSError, tomllib.TOMLDecodeError):
+        return ""
+
+
 @cli.command()
 @_data_option
 @click.option("--estimates", is_flag=True, help="List only the facts whose confidence is 'estimate'.")

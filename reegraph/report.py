@@ -334,3 +334,102 @@ def _pct(value: float | None) -> str:
 
 def _num(value: float | None) -> str:
     return "" if value is None else f"{value:,.0f}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Scenario results
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScenarioReport:
+    """What ``reegraph scenario run`` shows: the impacts of one scenario, as of a date."""
+
+    scenario: str
+    title: str
+    as_of: str
+    impacts: tuple[dict, ...]
+
+    def as_dict(self) -> dict:
+        """The JSON contract (``schema_version`` "1")."""
+        return {"schema_version": SCHEMA_VERSION, "scenario": self.scenario, "title": self.title,
+                "as_of": self.as_of, "impacts": list(self.impacts)}  # fmt: skip
+
+
+def make_scenario_report(
+    store,
+    name: str,
+    *,
+    as_of: date | None = None,
+    licensed_fraction: float | None = None,
+    elements: Sequence[str] = (),
+    regions: Sequence[str] = (),
+) -> ScenarioReport:
+    """Read a built-in scenario or a scenario file, run it, and collect its impacts.
+
+    Impacts whose baseline no figure bounds are left out; ``days_to_shortage`` is the stockpile's
+    days of cover divided by the shortfall, where the scenario names a stockpile for the region.
+    """
+    from reegraph.analysis.scenarios import REGIONS, run_scenario
+    from reegraph.network import build_network
+    from reegraph.scenario_file import find_scenario, read_scenario
+
+    path = find_scenario(name)
+    draft = build_network(store, as_of=as_of or date.today(), include_planned=True)
+    spec = read_scenario(path, store, draft, licensed_fraction=licensed_fraction)
+    when = as_of or spec.as_of or date.today()
+    G = build_network(store, as_of=when, include_planned=True)
+    online = frozenset(n for n, start in spec.online.items() if start is None or start <= when)
+    scenario = replace(spec.scenario, online=online)
+    symbols = sorted(G.graph["elements"]) if not elements else _resolve_elements(G, elements)[1]
+    chosen = list(regions) or [*REGIONS, "ROW"]
+    impacts = []
+    for impact in run_scenario(G, scenario, elements=symbols, regions=chosen):
+        if impact.baseline is None:
+            continue
+        days = [s.days for s in spec.stockpiles if s.region == impact.region and s.end_use in ("", impact.end_use)]
+        impacts.append(
+            {
+                "end_use": iri(impact.end_use),
+                "end_use_label": impact.end_use_label,
+                "element": impact.element,
+                "region": impact.region,
+                "baseline": impact.baseline,
+                "scenario": impact.scenario,
+                "shortfall": impact.shortfall,
+                "binding": [iri(b) for b in impact.binding],
+                "days_to_shortage": round(min(days) / impact.shortfall, 1) if days and impact.shortfall else None,
+            }
+        )
+    return ScenarioReport(spec.name, spec.title, when.isoformat(), tuple(impacts))
+
+
+def render_scenario_table(report: ScenarioReport, *, markdown: bool = False) -> str:
+    """Impacts as a table: the largest shortfalls first."""
+    headers = ["end use", "element", "region", "baseline", "scenario", "shortfall", "days", "binding"]
+    rows = [
+        [i["end_use_label"], i["element"], i["region"], _num(i["baseline"]), _num(i["scenario"]),
+         _pct(i["shortfall"]), "" if i["days_to_shortage"] is None else i["days_to_shortage"],
+         " ".join(b.removeprefix("https://w3id.org/reegraph/id/") for b in i["binding"][:3])]
+        for i in report.impacts
+    ]  # fmt: skip
+    head = f"Scenario {report.scenario}: {report.title}, as of {report.as_of} (t contained element; t REO for ALL)"
+    body = render_markdown(headers, rows) if markdown else render_table(headers, rows)
+    return plain(head) + "\n\n" + body
+
+
+def render_scenario_csv(report: ScenarioReport) -> str:
+    """Impacts as CSV, one row per end use, element and region."""
+    headers = [
+        "end_use",
+        "end_use_label",
+        "element",
+        "region",
+        "baseline",
+        "scenario",
+        "shortfall",
+        "days_to_shortage",
+        "binding",
+    ]
+    rows = [[i[h] if h != "binding" else " ".join(i["binding"]) for h in headers] for i in report.impacts]
+    return render_csv(headers, rows)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import networkx as nx
 
@@ -70,12 +70,14 @@ class ExportControl:
 
 @dataclass(frozen=True)
 class Scenario:
-    """A what-if: export controls, facilities offline, and capacity scaled by a factor."""
+    """A what-if: export controls, facilities offline, capacity scaled by a factor, and planned
+    facilities brought online (the others in the network stay offline, as in the baseline)."""
 
     name: str
     controls: tuple[ExportControl, ...] = ()
     offline: frozenset[str] = frozenset()
     scale: Mapping[str, float] = field(default_factory=dict)
+    online: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -115,11 +117,14 @@ def run_scenario(
     [('ROW', 1.0), ('US', 0.0)]
     """
     tables = {} if tables is None else tables
+    planned = frozenset(n for n, d in G.nodes(data=True) if d["kind"] == "facility" and d.get("status") != "operating")
+    base = Scenario("baseline", offline=planned)
+    scenario = replace(scenario, offline=scenario.offline | (planned - scenario.online))
     impacts = []
     for element in elements:
         for end_uses in _end_use_groups(G, element, tables).values():
             representative = end_uses[0]
-            baseline = _max_flow(_network(G, element, representative, None, Scenario("baseline"), tables))
+            baseline = _max_flow(_network(G, element, representative, None, base, tables))
             for region in regions:
                 H = _network(G, element, representative, region, scenario, tables)
                 value = _max_flow(H)

@@ -1,0 +1,78 @@
+"""``reegraph scenario``: list, show, run, compare, and scenario files with errors."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+
+def test_list_and_show(run):
+    listed = run("scenario", "list")
+    assert listed.exit_code == 0
+    for name in ("china-2025-04", "china-2025-10", "china-2025-11-suspension", "myanmar-kachin", "us-2028-build-out"):
+        assert name in listed.stdout
+    shown = run("scenario", "show", "china-2025-04")
+    assert 'policy = "policy/mofcom-2025-18"' in shown.stdout
+
+
+def test_run_json_contract_and_headline(run):
+    result = run("scenario", "run", "china-2025-04", "--element", "Dy", "--element", "Ce", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert (data["schema_version"], data["scenario"], data["as_of"]) == ("1", "china-2025-04", "2025-06-01")
+    rows = {(i["end_use"].rsplit("/", 1)[-1], i["element"], i["region"]): i for i in data["impacts"]}
+    ev_eu = rows[("electric-cars", "Dy", "EU")]
+    assert ev_eu["shortfall"] > 0.95  # separated Dy outside China: what Lynas Malaysia makes
+    assert ev_eu["days_to_shortage"] == pytest.approx(21 / ev_eu["shortfall"], abs=0.1)
+    assert rows[("electric-cars", "Dy", "CN")]["shortfall"] == 0.0
+    assert all(i["shortfall"] == 0.0 for i in data["impacts"] if i["element"] == "Ce")
+    for impact in data["impacts"]:
+        assert set(impact) == {"end_use", "end_use_label", "element", "region", "baseline", "scenario", "shortfall",
+                               "binding", "days_to_shortage"}  # fmt: skip
+
+
+def test_licensed_fraction_and_new_capacity_reduce_the_shortfall(run_json):
+    def dy_us(*args):
+        data = run_json("scenario", "run", *args, "--element", "Dy", "--region", "US")
+        return next(i["shortfall"] for i in data["impacts"] if i["end_use"].endswith("/electric-cars"))
+
+    blocked = dy_us("china-2025-04")
+    assert dy_us("china-2025-04", "--licensed-fraction", "0.5") == pytest.approx(blocked * 0.5, abs=0.01)
+    assert dy_us("china-2025-04-with-build-out") < blocked - 0.05  # Lynas's new plant and White Mesa
+
+
+def test_compare(run):
+    result = run("scenario", "compare", "china-2025-04", "china-2025-04-with-build-out", "--element", "Dy")
+    assert result.exit_code == 0
+    assert "china-2025-04-with-build-out" in result.stdout.splitlines()[0]
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "message"),
+    [
+        (
+            '[scenario]\ntitle = "x"\n[[offline]]\nfacility = "facility/nowhere"\n',
+            4,
+            "unknown facility 'facility/nowhere'",
+        ),
+        ("[scenario]\nlicensed_fraction = 1.5\n", 2, "licensed_fraction must be a number between 0 and 1"),
+        ('[[export_control]]\nexporter = "CN"\nelements = ["Xx"]\n', 3, "unknown element 'Xx'"),
+        ('[[export_control]]\npolicy = "policy/none"\n', 2, "unknown export control 'policy/none'"),
+        ("[scenario]\ntitle = \n", 2, "Invalid value"),
+        ("[bogus]\n", 1, "unknown section [bogus]"),
+        ('[[stockpile]]\nregion = "EU"\ndays = -3\n', 3, "days must be a number >= 0"),
+    ],
+)
+def test_scenario_files_with_errors_give_file_line_and_exit_2(run, tmp_path, text, line, message):
+    path = tmp_path / "bad.toml"
+    path.write_text(text, encoding="utf-8")
+    result = run("scenario", "run", str(path))
+    assert result.exit_code == 2
+    assert f"bad.toml:{line}: " in result.stderr and message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_unknown_scenario_name(run):
+    result = run("scenario", "run", "martian-embargo")
+    assert result.exit_code == 2 and "unknown scenario 'martian-embargo'" in result.stderr
