@@ -267,6 +267,16 @@ def scenario_show(name: str) -> None:
     type=click.Choice(["CN", "US", "EU", "JP", "ROW"]),
     help="Region (repeatable).",
 )
+@click.option(
+    "--monte-carlo", "draws", type=click.IntRange(1, 1_000_000), help="Random outage draws on top of the scenario."
+)
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the Monte Carlo draws.")
+@click.option(
+    "--facility-outage", type=click.FloatRange(0, 1), default=0.05, show_default=True, help="Chance each plant is out."
+)
+@click.option(
+    "--country-outage", type=click.FloatRange(0, 1), default=0.01, show_default=True, help="Chance each country is out."
+)
 @_format_option(("table", "markdown", "json", "csv"))
 @_output_option
 def scenario_run(
@@ -276,17 +286,54 @@ def scenario_run(
     licensed_fraction: float | None,
     elements: tuple[str, ...],
     regions: tuple[str, ...],
+    draws: int | None,
+    seed: int,
+    facility_outage: float,
+    country_outage: float,
     fmt: str,
     output: Path | None,
 ) -> None:
     """Run a built-in scenario or a scenario file: for each end use, element and region, the supply
     in the baseline and in the scenario, the shortfall, the binding plants and the days to shortage.
+    With --monte-carlo N, random plant and country outages are drawn on top (seeded) and the
+    shortfall's p50, p90 and mean are reported instead.
 
     Example:
 
         reegraph scenario run china-2025-04 --element Dy --region EU --format json
     """
-    from reegraph.report import make_scenario_report, render_scenario_csv, render_scenario_table
+    from reegraph.report import (
+        make_monte_carlo_report,
+        make_scenario_report,
+        render_monte_carlo_table,
+        render_scenario_csv,
+        render_scenario_table,
+    )
+
+    if draws:
+        data = make_monte_carlo_report(
+            load_store(data=data),
+            name,
+            draws=draws,
+            seed=seed,
+            facility_outage=facility_outage,
+            country_outage=country_outage,
+            as_of=as_of.date() if as_of else None,
+            licensed_fraction=licensed_fraction,
+            elements=elements,
+            regions=regions,
+        )
+        if fmt == "json":
+            _emit(render_json(data), output)
+        elif fmt == "csv":
+            rows = [
+                [d["element"], d["region"], " ".join(d["end_uses"]), d["p50"], d["p90"], d["mean"]]
+                for d in data["distributions"]
+            ]
+            _emit(render_csv(["element", "region", "end_uses", "p50", "p90", "mean"], rows).rstrip("\n"), output)
+        else:
+            _emit(render_monte_carlo_table(data, markdown=fmt == "markdown"), output)
+        return
 
     result = make_scenario_report(
         load_store(data=data),

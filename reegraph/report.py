@@ -356,6 +356,21 @@ class ScenarioReport:
                 "as_of": self.as_of, "impacts": list(self.impacts)}  # fmt: skip
 
 
+def _prepare_scenario(store, name: str, as_of: date | None, licensed_fraction: float | None):
+    """Read a scenario, build the network at its date with planned plants, and bring online the
+    planned plants it names whose start has come."""
+    from reegraph.network import build_network
+    from reegraph.scenario_file import find_scenario, read_scenario
+
+    path = find_scenario(name)
+    draft = build_network(store, as_of=as_of or date.today(), include_planned=True)
+    spec = read_scenario(path, store, draft, licensed_fraction=licensed_fraction)
+    when = as_of or spec.as_of or date.today()
+    G = build_network(store, as_of=when, include_planned=True)
+    online = frozenset(n for n, start in spec.online.items() if start is None or start <= when)
+    return spec, G, replace(spec.scenario, online=online), when
+
+
 def make_scenario_report(
     store,
     name: str,
@@ -371,16 +386,8 @@ def make_scenario_report(
     days of cover divided by the shortfall, where the scenario names a stockpile for the region.
     """
     from reegraph.analysis.scenarios import REGIONS, run_scenario
-    from reegraph.network import build_network
-    from reegraph.scenario_file import find_scenario, read_scenario
 
-    path = find_scenario(name)
-    draft = build_network(store, as_of=as_of or date.today(), include_planned=True)
-    spec = read_scenario(path, store, draft, licensed_fraction=licensed_fraction)
-    when = as_of or spec.as_of or date.today()
-    G = build_network(store, as_of=when, include_planned=True)
-    online = frozenset(n for n, start in spec.online.items() if start is None or start <= when)
-    scenario = replace(spec.scenario, online=online)
+    spec, G, scenario, when = _prepare_scenario(store, name, as_of, licensed_fraction)
     symbols = sorted(G.graph["elements"]) if not elements else _resolve_elements(G, elements)[1]
     chosen = list(regions) or [*REGIONS, "ROW"]
     impacts = []
@@ -402,6 +409,77 @@ def make_scenario_report(
             }
         )
     return ScenarioReport(spec.name, spec.title, when.isoformat(), tuple(impacts))
+
+
+def make_monte_carlo_report(
+    store,
+    name: str,
+    *,
+    draws: int,
+    seed: int,
+    facility_outage: float,
+    country_outage: float,
+    as_of: date | None = None,
+    licensed_fraction: float | None = None,
+    elements: Sequence[str] = (),
+    regions: Sequence[str] = (),
+) -> dict:
+    """Shortfall distributions over seeded random outages on top of a scenario (JSON-ready).
+
+    Elements default to those the scenario's controls cover, else all; elements whose flow no figure
+    bounds are left out.
+    """
+    from reegraph.analysis.scenarios import REGIONS, monte_carlo
+
+    spec, G, scenario, when = _prepare_scenario(store, name, as_of, licensed_fraction)
+    controlled = sorted({e for c in scenario.controls for e in c.elements} & set(G.graph["elements"]))
+    symbols = _resolve_elements(G, elements)[1] if elements else controlled or sorted(G.graph["elements"])
+    results = monte_carlo(
+        G,
+        scenario,
+        elements=symbols,
+        regions=list(regions) or [*REGIONS, "ROW"],
+        draws=draws,
+        seed=seed,
+        facility_outage=facility_outage,
+        country_outage=country_outage,
+    )
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "scenario": spec.name,
+        "as_of": when.isoformat(),
+        "monte_carlo": {
+            "draws": draws,
+            "seed": seed,
+            "facility_outage": facility_outage,
+            "country_outage": country_outage,
+        },
+        "distributions": [
+            {"element": d.element, "end_uses": [iri(u) for u in d.end_uses], "region": d.region,
+             "p50": d.p50, "p90": d.p90, "mean": d.mean}
+            for d in results
+        ],
+    }  # fmt: skip
+
+
+def render_monte_carlo_table(data: dict, *, markdown: bool = False) -> str:
+    """Shortfall percentiles as a table, one row per element, group of end uses and region."""
+    headers = ["element", "region", "end uses", "p50", "p90", "mean"]
+    rows = [
+        [d["element"], d["region"], _uses(d["end_uses"]), _pct(d["p50"]), _pct(d["p90"]), _pct(d["mean"])]
+        for d in data["distributions"]
+    ]  # fmt: skip
+    mc = data["monte_carlo"]
+    head = (
+        f"Scenario {data['scenario']} as of {data['as_of']}: {mc['draws']} draws (seed {mc['seed']}), each plant out "
+        f"with probability {mc['facility_outage']}, each country with {mc['country_outage']}"
+    )
+    return plain(head) + "\n\n" + (render_markdown(headers, rows) if markdown else render_table(headers, rows))
+
+
+def _uses(end_uses: list[str]) -> str:
+    names = ", ".join(u.rsplit("/", 1)[-1] for u in end_uses[:3])
+    return names + (f" +{len(end_uses) - 3}" if len(end_uses) > 3 else "")
 
 
 def render_scenario_table(report: ScenarioReport, *, markdown: bool = False) -> str:

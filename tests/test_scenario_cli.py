@@ -76,3 +76,25 @@ def test_scenario_files_with_errors_give_file_line_and_exit_2(run, tmp_path, tex
 def test_unknown_scenario_name(run):
     result = run("scenario", "run", "martian-embargo")
     assert result.exit_code == 2 and "unknown scenario 'martian-embargo'" in result.stderr
+
+
+def test_monte_carlo_output_is_deterministic(run):
+    args = (
+        "scenario",
+        "run",
+        "china-2025-04",
+        "--element",
+        "Dy",
+        "--monte-carlo",
+        "200",
+        "--seed",
+        "5",
+        "--format",
+        "json",
+    )
+    first, second = run(*args), run(*args)
+    assert first.exit_code == 0 and first.stdout == second.stdout
+    data = json.loads(first.stdout)
+    assert data["monte_carlo"]["draws"] == 200
+    eu = next(d for d in data["distributions"] if d["region"] == "EU")
+    assert 0.9 < eu["p50"] <= eu["p90"] <= 1.0

@@ -63,3 +63,35 @@ def test_china_blocking_dy_and_tb_leaves_outside_china_with_what_others_separate
     dy_cn = next(i for i in impacts if i.element == "Dy" and i.region == "CN" and i.end_use == "end-use/electric-cars")
     assert dy_cn.shortfall == 0.0
     assert all(i.shortfall in (0.0, None) for i in impacts if i.element == "Ce")  # cerium is not controlled
+
+
+def test_monte_carlo_is_seeded_and_matches_the_hand_count():
+    from reegraph.analysis.scenarios import monte_carlo
+
+    G = example_network("diamond")
+    once = monte_carlo(G, Scenario("x"), elements=["ALL"], regions=["US"], draws=400, seed=3, facility_outage=0.3)
+    again = monte_carlo(G, Scenario("x"), elements=["ALL"], regions=["US"], draws=400, seed=3, facility_outage=0.3)
+    assert once == again
+    # mine out (0.3) or both separators out (0.7 x 0.09) -> 1; one separator out (0.7 x 0.42) -> 0.5
+    assert once[0].p50 == 0.5 and once[0].p90 == 1.0
+    assert once[0].mean == pytest.approx(0.3 + 0.063 + 0.5 * 0.294, abs=0.06)
+
+
+def test_the_aggregated_draws_price_flows_as_the_full_network_does():
+    from reegraph.analysis.scenarios import _aggregate_flow
+    from reegraph.network import feeding_stage
+
+    G = build_network(load_store(), as_of=date(2028, 12, 31), include_planned=True)
+    online = frozenset({"facility/lynas-malaysia-heavy-plant", "facility/white-mesa-heavy-circuit"})
+    control = ExportControl(
+        "CN", frozenset({"Dy", "Tb"}), frozenset({"separation", "metal", "magnet"}), licensed_fraction=0.2
+    )
+    scenario = Scenario("mixed", (control,), offline=frozenset({"facility/creg-separation"}), online=online)
+    planned = frozenset(n for n, d in G.nodes(data=True) if d["kind"] == "facility" and d["status"] != "operating")
+    offline = scenario.offline | (planned - online)
+    impacts = run_scenario(G, scenario, elements=["Dy", "Tb", "Nd", "ALL"])
+    assert len(impacts) > 50
+    for impact in impacts:
+        feeding = feeding_stage(G, impact.end_use, impact.element)
+        aggregated = _aggregate_flow(G, impact.element, feeding, impact.region, scenario, offline, {})
+        assert aggregated == pytest.approx(impact.scenario), impact
