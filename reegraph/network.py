@@ -613,3 +613,59 @@ def example_network(shape: str) -> nx.DiGraph:
         for market in sorted(n for n, d in G.nodes(data=True) if d["kind"] == "market" and d["stage"] == "separation"):
             G.add_edge(market, "use", link="inferred")
     return G
+
+
+def add_facility(
+    G: nx.DiGraph,
+    node: str,
+    *,
+    stage: str,
+    country: str,
+    amounts: tuple[Amount, ...],
+    handles: tuple[str, ...] = (),
+    status: str = "planned",
+) -> None:
+    """Add a facility to a built network, wired by the same market rule as :func:`build_network`
+    (for scenarios: a hypothetical plant). ``handles`` defaults to every element."""
+    every = tuple(sorted(G.graph.get("elements", {})))
+    G.add_node(
+        node,
+        kind="facility",
+        label=node,
+        stage=stage,
+        country=country,
+        status=status,
+        aggregate=False,
+        operators=(),
+        owner="",
+        owners=(),
+        owner_country=country,
+        handles=handles or every,
+        lat=None,
+        long=None,
+        amounts=amounts,
+    )
+    present: dict[str, set[str]] = defaultdict(set)
+    for _, data in G.nodes(data=True):
+        if data["kind"] == "facility":
+            present[data["stage"]].add(data["country"])
+    market = f"market/{stage}/{country}"
+    if market not in G:
+        G.add_node(market, kind="market", stage=stage, country=country, label=f"{country} {stage} market", amounts=())
+        for other in sorted(present[stage] - {country}):
+            G.add_edge(market, f"market/{stage}/{other}", link="trade")
+            G.add_edge(f"market/{stage}/{other}", market, link="trade")
+        for later, data in list(G.nodes(data=True)):
+            if (
+                data["kind"] == "facility"
+                and data["country"] == country
+                and stage in _upstream_stages(data["stage"], present)
+            ):
+                G.add_edge(market, later, link="inferred")
+            if data["kind"] == "end-use" and stage in {data["feeding_stage"], *data.get("feeding_stages", {}).values()}:
+                G.add_edge(market, later, link="inferred")
+    G.add_edge(node, market, link="inferred")
+    for upstream in _upstream_stages(stage, present):
+        feeder = f"market/{upstream}/{country}"
+        sources = [feeder] if feeder in G else [f"market/{upstream}/{c}" for c in sorted(present[upstream])]
+        G.add_edges_from(((m, node) for m in sources), link="inferred")

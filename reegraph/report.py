@@ -359,7 +359,7 @@ class ScenarioReport:
 def _prepare_scenario(store, name: str, as_of: date | None, licensed_fraction: float | None):
     """Read a scenario, build the network at its date with planned plants, and bring online the
     planned plants it names whose start has come."""
-    from reegraph.network import build_network
+    from reegraph.network import Amount, add_facility, build_network
     from reegraph.scenario_file import find_scenario, read_scenario
 
     path = find_scenario(name)
@@ -367,8 +367,15 @@ def _prepare_scenario(store, name: str, as_of: date | None, licensed_fraction: f
     spec = read_scenario(path, store, draft, licensed_fraction=licensed_fraction)
     when = as_of or spec.as_of or date.today()
     G = build_network(store, as_of=when, include_planned=True)
-    online = frozenset(n for n, start in spec.online.items() if start is None or start <= when)
-    return spec, G, replace(spec.scenario, online=online), when
+    online = {n for n, start in spec.online.items() if start is None or start <= when}
+    for plant in spec.new_facilities:
+        if plant["from"] is None or plant["from"] <= when:
+            figure = Amount(f"{plant['id']}/capacity", "capacity", plant["capacity"], plant["basis"], when.year,
+                            plant["elements"], "estimate", (str(spec.path),))  # fmt: skip
+            add_facility(G, plant["id"], stage=plant["stage"], country=plant["country"], amounts=(figure,),
+                         handles=plant["elements"])  # fmt: skip
+            online.add(plant["id"])
+    return spec, G, replace(spec.scenario, online=frozenset(online)), when
 
 
 def make_scenario_report(

@@ -18,6 +18,8 @@ The format (documented in the README, section "Scenarios")::
     [[scale]]                    # facility = "facility/...", factor = 1.5
     [[online]]                   # facility = "facility/..." (a planned plant), from = 2027-01-01
     [[stockpile]]                # region = "EU", days = 60 (end_use = "electric-cars" to narrow it)
+    [[new_facility]]             # id = "x", stage = "separation", country = "US", elements = ["Dy"],
+                                 # capacity = 500, basis = "t REO", from = 2027-01-01
 """
 
 from __future__ import annotations
@@ -66,7 +68,10 @@ _SECTIONS = {
     "scale": {"facility", "factor"},
     "online": {"facility", "from"},
     "stockpile": {"region", "days", "end_use"},
+    "new_facility": {"id", "stage", "country", "elements", "capacity", "basis", "from"},
 }
+#: Bases a hypothetical facility's capacity may be given in.
+BASES = ("t REO", "t metal", "t magnet", "t contained element")
 
 
 @dataclass(frozen=True)
@@ -91,6 +96,7 @@ class ScenarioSpec:
     scenario: Scenario
     online: Mapping[str, date | None] = field(default_factory=dict)
     stockpiles: tuple[Stockpile, ...] = ()
+    new_facilities: tuple[dict, ...] = ()
 
 
 def scenarios_path() -> Path:
@@ -172,6 +178,7 @@ def read_scenario(path: Path, store: Store, G: nx.DiGraph, *, licensed_fraction:
             for i, t in enumerate(data.get("online", []))
         },
         stockpiles=tuple(checker.stockpile(t, i) for i, t in enumerate(data.get("stockpile", []))),
+        new_facilities=tuple(checker.new_facility(t, i) for i, t in enumerate(data.get("new_facility", []))),
     )
     for index, name in enumerate(head.get("include", [])):
         other = read_scenario(checker.include(name, index), store, G, licensed_fraction=licensed_fraction)
@@ -192,6 +199,7 @@ def _merge(spec: ScenarioSpec, other: ScenarioSpec) -> ScenarioSpec:
         scenario=scenario,
         online={**other.online, **spec.online},
         stockpiles=(*spec.stockpiles, *other.stockpiles),
+        new_facilities=(*spec.new_facilities, *other.new_facilities),
     )
 
 
@@ -383,6 +391,35 @@ class _Checker:
         if end_use and end_use.removeprefix("end-use/") not in self.end_uses:
             raise self.fail("stockpile", index, "end_use", f"unknown end use {end_use!r}")
         return Stockpile(region, float(days), _short("end-use", end_use) if end_use else "")
+
+    def new_facility(self, table: dict, index: int) -> dict:
+        section = "new_facility"
+        ident = self.text(table, section, index, "id")
+        stage = self.text(table, section, index, "stage")
+        if stage not in FORM_STAGES.values():
+            raise self.fail(section, index, "stage", f"unknown stage {stage!r}")
+        country = self.text(table, section, index, "country")
+        if country not in self.countries:
+            raise self.fail(section, index, "country", f"unknown country {country!r}")
+        elements = self.strings(table, section, index, "elements")
+        for element in elements:
+            if element not in self.elements:
+                raise self.fail(section, index, "elements", f"unknown element {element!r}")
+        capacity = table.get("capacity")
+        if isinstance(capacity, bool) or not isinstance(capacity, int | float) or capacity < 0:
+            raise self.fail(section, index, "capacity", f"capacity must be a number >= 0, not {capacity!r}")
+        basis = table.get("basis", "t REO")
+        if basis not in BASES:
+            raise self.fail(section, index, "basis", f"basis must be one of {', '.join(BASES)}, not {basis!r}")
+        return {
+            "id": f"new/{ident}",
+            "stage": stage,
+            "country": country,
+            "elements": tuple(sorted(elements)),
+            "capacity": float(capacity),
+            "basis": basis,
+            "from": self.date(table, section, index, "from"),
+        }
 
     def include(self, name: str, index: int) -> Path:
         try:

@@ -98,3 +98,22 @@ def test_monte_carlo_output_is_deterministic(run):
     assert data["monte_carlo"]["draws"] == 200
     eu = next(d for d in data["distributions"] if d["region"] == "EU")
     assert 0.9 < eu["p50"] <= eu["p90"] <= 1.0
+
+
+def test_a_hypothetical_separator_restores_the_flow(run_json, tmp_path):
+    path = tmp_path / "new-separator.toml"
+    path.write_text(
+        '[scenario]\nas_of = 2026-06-01\ninclude = ["china-2025-04"]\n\n[[new_facility]]\nid = "us-dy"\n'
+        'stage = "separation"\ncountry = "US"\nelements = ["Dy"]\ncapacity = 3500\n',
+        encoding="utf-8",
+    )
+    data = run_json("scenario", "run", str(path), "--element", "Dy", "--region", "US")
+    ev = next(i for i in data["impacts"] if i["end_use"].endswith("/electric-cars"))
+    assert ev["shortfall"] == 0.0
+
+
+def test_a_hypothetical_facility_at_an_unknown_stage_is_refused(run, tmp_path):
+    path = tmp_path / "bad.toml"
+    path.write_text('[[new_facility]]\nid = "x"\nstage = "smelting"\n', encoding="utf-8")
+    result = run("scenario", "run", str(path))
+    assert result.exit_code == 2 and "bad.toml:3: unknown stage 'smelting'" in result.stderr
