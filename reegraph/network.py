@@ -19,10 +19,12 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date
+from operator import itemgetter
 from typing import NamedTuple
 
 import networkx as nx
 
+from reegraph._gc import gc_paused
 from reegraph.errors import InputError
 from reegraph.store import Store
 from reegraph.vocab import SPARQL_PREFIXES, STAGES, short_id
@@ -126,6 +128,39 @@ GROUP BY ?symbol ?group
 """
 
 
+#: Every query the projection reads, in the order it reads them (they run ahead of it, two at a
+#: time: :meth:`~reegraph.store.Store.values_many`).
+_QUERIES = {
+    "elements": _ELEMENTS,
+    "organizations": _ORGANIZATIONS,
+    "countries": "SELECT ?cc ?l WHERE { ?c ree:isoCode ?cc ; rdfs:label ?l }",
+    "operators": _OPERATORS,
+    "names": _NAMES,
+    "amounts": _AMOUNTS,
+    "handles": _HANDLES,
+    "facilities": _FACILITIES,
+    "links": _LINKS,
+    "end_uses": _END_USES,
+    "feeding": _FEEDING_STAGES,
+}
+
+
+class _Answers(dict):
+    """The rows of each query by name, taken from the running queries when first asked for."""
+
+    def __init__(self, store: Store) -> None:
+        super().__init__()
+        self._pending = zip(_QUERIES, store.values_many([SPARQL_PREFIXES + q for q in _QUERIES.values()]), strict=True)
+
+    def __missing__(self, name: str) -> list[dict[str, str | None]]:
+        for done, rows in self._pending:
+            self[done] = rows
+            if done == name:
+                return rows
+        raise KeyError(name)
+
+
+@gc_paused()
 def build_network(
     store: Store,
     *,
@@ -155,63 +190,67 @@ def build_network(
     >>> G.nodes["facility/lynas-malaysia"]["country"], G.nodes["facility/lynas-malaysia"]["stage"]
     ('MY', 'separation')
     """
-    wanted = _check_elements(store, elements)
+    answers = _Answers(store)
     G = nx.DiGraph(as_of=as_of.isoformat())
-    G.graph["elements"], G.graph["groups"] = _elements(store)
-    organizations = _organizations(store)
+    G.graph["elements"], G.graph["groups"] = _elements(answers["elements"])
+    wanted = expand_elements(G.graph["elements"], G.graph["groups"], elements) if elements else frozenset()
+    organizations = _organizations(answers["organizations"])
     G.graph["organizations"] = {short_id(o): d["label"] for o, d in sorted(organizations.items())}
     G.graph["aggregate_organizations"] = sorted(short_id(o) for o, d in organizations.items() if d["aggregate"])
     names: dict[str, list[str]] = defaultdict(list)
-    for row in store.values(SPARQL_PREFIXES + "SELECT ?cc ?l WHERE { ?c ree:isoCode ?cc ; rdfs:label ?l }"):
+    for row in answers["countries"]:
         names[row["cc"]].append(row["l"])
     G.graph["countries"] = {cc: min(labels) for cc, labels in sorted(names.items())}  # min: same on any engine
     operators: dict[str, list[str]] = defaultdict(list)
-    for row in store.values(SPARQL_PREFIXES + _OPERATORS):
+    for row in answers["operators"]:
         operators[str(row["f"])].append(str(row["o"]))
-    names_rows = store.values(SPARQL_PREFIXES + _NAMES)
+    names_rows = answers["names"]
     codes = {row["x"]: row["name"] for row in sorted(names_rows, key=lambda r: (r["x"], r["name"]))}
     isos = {row["x"]: row["iso"] for row in names_rows if row["iso"] is not None}
-    amounts = _amounts(store, codes, isos)
-    handles = _handles(store, set(G.graph["elements"]))
+    amounts = _amounts(answers["amounts"], codes, isos)
+    handles = _handles(answers["handles"], set(G.graph["elements"]))
     statuses = {"operating"} | ({"construction", "planned"} if include_planned else set())
-    ultimate: dict[str, str] = {}
     every = frozenset(G.graph["elements"])
     every_sorted = tuple(sorted(every))
+    owned: dict[tuple[tuple[str, ...], str], dict] = {}  # facilities share few operator lists: one lookup each
 
-    for row in _merged(store.values(SPARQL_PREFIXES + _FACILITIES), codes):
-        iri, stage = str(row["f"]), str(row["stage"])
-        status = str(row["status"])
+    for row in _merged(answers["facilities"], codes):
+        iri, stage, status, country = row["f"], row["stage"], row["status"], row["cc"]
         if status not in statuses or stage not in STAGES:
             continue
-        if status == "operating" and not _in_force(row.get("start"), row.get("end"), as_of):
+        if status == "operating" and (row["start"] or row["end"]) and not _in_force(row["start"], row["end"], as_of):
             continue
         handled = handles.get(iri, every)
         if wanted and not handled & wanted:
             continue
-        ops = sorted(operators.get(iri, []))
-        owners = sorted(
-            {ultimate[o] if o in ultimate else ultimate.setdefault(o, _ultimate(o, organizations)) for o in ops}
-        )
+        ops = tuple(sorted(operators.get(iri, ())))
+        ownership = owned.get((ops, country))
+        if ownership is None:
+            owners = tuple(sorted({_ultimate(o, organizations) for o in ops}))
+            ownership = owned[(ops, country)] = {
+                "operators": tuple(short_id(o) for o in ops),
+                "owner": short_id(owners[0]) if owners else "",
+                "owners": tuple(short_id(o) for o in owners),
+                "owner_country": _owner_country(owners, organizations, country),
+            }
+        node = short_id(iri)
         G.add_node(
-            short_id(iri),
+            node,
             kind="facility",
-            label=str(row.get("label") or short_id(iri)),
+            label=row["label"] or node,
             stage=stage,
-            country=str(row["cc"]),
+            country=country,
             status=status,
-            aggregate=str(row.get("aggregate")) == "true",
-            operators=tuple(short_id(o) for o in ops),
-            owner=short_id(owners[0]) if owners else "",
-            owners=tuple(short_id(o) for o in owners),
-            owner_country=_owner_country(tuple(owners), organizations, str(row["cc"])),
+            aggregate=row["aggregate"] == "true",
+            **ownership,
             handles=every_sorted if handled is every else tuple(sorted(handled)),
             lat=_coordinate(row["lat"], iri, "wgs:lat"),
             long=_coordinate(row["long"], iri, "wgs:long"),
             amounts=tuple(amounts.get(iri, ())),
         )
     _add_markets(G, amounts)
-    _add_links(G, store, as_of, operators, codes)
-    _add_end_uses(G, store, wanted)
+    _add_links(G, answers["links"], as_of, operators, codes)
+    _add_end_uses(G, answers["end_uses"], answers["feeding"], wanted)
     return G
 
 
@@ -250,10 +289,6 @@ def facilities(G: nx.DiGraph, *, stage: str | None = None) -> list[str]:
     )
 
 
-def _check_elements(store: Store, elements: Iterable[str] | None) -> frozenset[str]:
-    return expand_elements(*_elements(store), elements) if elements else frozenset()
-
-
 def expand_elements(known: dict[str, str], groups: dict[str, tuple[str, ...]], names: Iterable[str]) -> frozenset[str]:
     """The element symbols that ``names`` (symbols, group names or ``ALL``) stand for.
 
@@ -281,17 +316,17 @@ def expand_elements(known: dict[str, str], groups: dict[str, tuple[str, ...]], n
     return frozenset(wanted)
 
 
-def _elements(store: Store) -> tuple[dict[str, str], dict[str, tuple[str, ...]]]:
+def _elements(rows: list[dict]) -> tuple[dict[str, str], dict[str, tuple[str, ...]]]:
     names: dict[str, str] = {}
     groups: dict[str, set[str]] = defaultdict(set)
-    for row in store.values(SPARQL_PREFIXES + _ELEMENTS):
+    for row in rows:
         names[str(row["symbol"])] = str(row.get("name") or row["symbol"])
         if row.get("group") is not None:
             groups[str(row["group"])].add(str(row["symbol"]))
     return dict(sorted(names.items())), {g: tuple(sorted(m)) for g, m in sorted(groups.items())}
 
 
-def _organizations(store: Store) -> dict[str, dict[str, str]]:
+def _organizations(rows: list[dict]) -> dict[str, dict[str, str]]:
     return {
         str(row["o"]): {
             "label": str(row.get("label") or ""),
@@ -299,7 +334,7 @@ def _organizations(store: Store) -> dict[str, dict[str, str]]:
             "parent": str(row.get("parent") or ""),
             "aggregate": str(row.get("aggregate")) == "true",
         }
-        for row in store.values(SPARQL_PREFIXES + _ORGANIZATIONS)
+        for row in rows
     }
 
 
@@ -318,7 +353,7 @@ def _owner_country(owners: tuple[str, ...], organizations: dict[str, dict[str, s
     return countries.pop() if len(countries) == 1 else location
 
 
-def _amounts(store: Store, codes: dict[str, str], isos: dict[str, str]) -> dict[str, list[Amount]]:
+def _amounts(rows: list[dict], codes: dict[str, str], isos: dict[str, str]) -> dict[str, list[Amount]]:
     """Every figure, keyed by its holder (``country/CC|stage`` for a country's figure for a stage).
 
     Raises
@@ -328,45 +363,47 @@ def _amounts(store: Store, codes: dict[str, str], isos: dict[str, str]) -> dict[
     """
     name = codes.get
     parts: dict[tuple[str, str], list] = {}
-    for row in store.values(SPARQL_PREFIXES + _AMOUNTS):
+    for row in rows:
         kind, basis = name(row["kind"]), name(row["basis"])
         if kind is None or basis is None:
             continue
-        holder = row["holder"]
+        holder, q = row["holder"], row["q"]
         iso = isos.get(holder)
-        key = (f"country/{iso}" if iso else holder, row["q"])
-        value, year = _number(row["value"], row["q"], "ree:value"), _year(row["year"], row["q"])
+        key = (f"country/{iso}" if iso else holder, q)
+        value, year = _number(row["value"], q, "ree:value"), _year(row["year"], q)
         entry = parts.get(key)
-        if entry is not None:  # a value or year stated twice: keep the smallest, whatever the file order
-            entry[1], entry[3] = min(entry[1], value), min(entry[3], year)
-        else:
+        if entry is None:
+            confidence, stage = row["confidence"], row["stage"]
             entry = parts[key] = [
                 kind,
                 value,
                 basis,
                 year,
-                name(row["confidence"] or "", ""),
-                name(row["stage"] or "", ""),
+                name(confidence, "") if confidence else "",
+                name(stage, "") if stage else "",
                 set(),
                 set(),
             ]
-        if row["element"] is not None and (symbol := name(row["element"])):
+        else:  # a value or year stated twice: keep the smallest, whatever the file order
+            entry[1], entry[3] = min(entry[1], value), min(entry[3], year)
+        if (element := row["element"]) is not None and (symbol := name(element)):
             entry[6].add(symbol)
-        if row["source"] is not None:
-            entry[7].add(short_id(row["source"]))
+        if (source := row["source"]) is not None:
+            entry[7].add(short_id(source))
     result: dict[str, list[Amount]] = defaultdict(list)
     for (holder, q), (kind, value, basis, year, confidence, stage, elements, sources) in parts.items():
         amount = Amount(short_id(q), kind, value, basis, year, _sorted(elements), confidence, _sorted(sources))
         result[f"{holder}|{stage}" if stage else holder].append(amount)
     for figures in result.values():
-        figures.sort(key=lambda a: a.id)  # the same order whatever order the engine answers in
+        if len(figures) > 1:
+            figures.sort(key=lambda a: a.id)  # the same order whatever order the engine answers in
     return result
 
 
 def _number(text: str, node: str, prop: str) -> float:
     try:
         value = float(text)
-    except ValueError:
+    except (TypeError, ValueError):  # None: an empty literal
         raise InputError(f"{short_id(node)}: {prop} {text!r} is not a number") from None
     if not math.isfinite(value) or value < 0:
         raise InputError(f"{short_id(node)}: {prop} {text!r} must be a finite number >= 0")
@@ -376,7 +413,7 @@ def _number(text: str, node: str, prop: str) -> float:
 def _year(text: str, node: str) -> int:
     try:
         return int(text)
-    except ValueError:
+    except (TypeError, ValueError):
         raise InputError(f"{short_id(node)}: ree:year {text!r} is not an integer") from None
 
 
@@ -384,9 +421,9 @@ def _sorted(values: set[str]) -> tuple[str, ...]:
     return tuple(values) if len(values) < 2 else tuple(sorted(values))
 
 
-def _handles(store: Store, every: set[str]) -> dict[str, frozenset[str]]:
+def _handles(rows: list[dict], every: set[str]) -> dict[str, frozenset[str]]:
     handled: dict[str, set[str]] = defaultdict(set)
-    for row in store.values(SPARQL_PREFIXES + _HANDLES):
+    for row in rows:
         # a product that names no element (a concentrate, a mixed carbonate) carries all of them
         handled[str(row["f"])] |= {str(row["element"])} if row.get("element") is not None else every
     return {f: frozenset(e) for f, e in handled.items()}
@@ -467,7 +504,7 @@ def _bound(value: str, *, first: bool) -> date:
 
 
 def _add_links(
-    G: nx.DiGraph, store: Store, as_of: date, operators: dict[str, list[str]], codes: dict[str, str]
+    G: nx.DiGraph, rows: list[dict], as_of: date, operators: dict[str, list[str]], codes: dict[str, str]
 ) -> None:
     """Known links between facilities in the network; a link to an organization reaches its
     facilities at the stage after the supplier's."""
@@ -480,32 +517,31 @@ def _add_links(
     upstream = {stage: set(_upstream_stages(stage, present)) for stage in present}
     edges: dict[tuple[str, str], dict] = {}
     drawn, skipped = set(), set()
-    for row in sorted(store.values(SPARQL_PREFIXES + _LINKS), key=lambda r: (r["l"], r["customer"], r["status"])):
+    for row in sorted(rows, key=itemgetter("l", "customer", "status")):
         if (row["start"] or row["end"]) and not _in_force(row["start"], row["end"], as_of):
             continue
         supplier = short_id(row["supplier"])
         supplier_stage = stage_of.get(supplier)
         if supplier_stage is None:
             continue
-        customer = short_id(row["customer"])
+        customer, link = short_id(row["customer"]), short_id(row["l"])
         for node in (customer,) if customer in stage_of else operated.get(row["customer"], ()):
             if node not in stage_of:
                 continue
             if supplier_stage in upstream[stage_of[node]]:
                 # two links between one pair of plants make one edge: the first link by id names it
-                edges.setdefault(
-                    (supplier, node), {"link": codes.get(row["status"], "reported"), "id": short_id(row["l"])}
-                )
-                drawn.add(short_id(row["l"]))
+                if (supplier, node) not in edges:
+                    edges[(supplier, node)] = {"link": codes.get(row["status"], "reported"), "id": link}
+                drawn.add(link)
             else:  # a link that skips a stage would bypass that stage's cut; it is listed, not drawn
-                skipped.add(short_id(row["l"]))
+                skipped.add(link)
     G.add_edges_from((u, v, d) for (u, v), d in edges.items())
     G.graph["skipped_links"] = sorted(skipped - drawn)
 
 
-def _add_end_uses(G: nx.DiGraph, store: Store, wanted: frozenset[str]) -> None:
+def _add_end_uses(G: nx.DiGraph, uses: list[dict], feeders: list[dict], wanted: frozenset[str]) -> None:
     needs: dict[str, dict] = {}
-    for row in store.values(SPARQL_PREFIXES + _END_USES):
+    for row in uses:
         entry = needs.setdefault(
             str(row["u"]),
             {
@@ -522,7 +558,7 @@ def _add_end_uses(G: nx.DiGraph, store: Store, wanted: frozenset[str]) -> None:
     # an end use is fed, for each element, from the stage that makes the materials its components
     # use that contain the element (a material naming no element contains all); else from separation
     feeding: dict[str, dict[str, str]] = defaultdict(dict)
-    for row in store.values(SPARQL_PREFIXES + _FEEDING_STAGES):  # plants in this network only
+    for row in feeders:  # plants in this network only
         plant = short_id(row["f"])
         stage = G.nodes[plant]["stage"] if plant in G else None
         if stage not in STAGES:

@@ -15,6 +15,8 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
+from reegraph._gc import gc_paused
+
 
 def render_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     """A fixed-width text table.
@@ -149,6 +151,7 @@ class Report:
         }
 
 
+@gc_paused()
 def make_report(
     store,
     *,
@@ -378,6 +381,7 @@ def _prepare_scenario(store, name: str, as_of: date | None, licensed_fraction: f
     return spec, G, replace(spec.scenario, online=frozenset(online)), when
 
 
+@gc_paused()
 def make_scenario_report(
     store,
     name: str,

@@ -93,6 +93,27 @@ def test_articulation_points_and_bridges_of_known_links(bundled):
     assert ("facility/mountain-pass-mine", "facility/mountain-pass-separation") in find_bridges(bundled)
 
 
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_igraph_cuts_match_networkx_on_random_link_networks(seed, bundled):
+    import networkx as nx
+
+    from reegraph.analysis import find_cuts
+
+    graphs = [bundled] if seed == 1 else []
+    random = nx.gnm_random_graph(300, 330, seed=seed, directed=True)  # sparse: many cuts, some cycles
+    G = nx.DiGraph()
+    G.add_edges_from(((f"f{u}", f"f{v}") for u, v in random.edges), link="contract")
+    G.add_edges_from([("f0", "f1"), ("f1", "f0")], link="reported")  # a link both ways is one edge
+    G.add_edges_from([("f2", "m"), ("m", "f3")], link="inferred")  # not a known link: ignored
+    graphs.append(G)
+    for graph in graphs:
+        known = nx.Graph((u, v) for u, v, d in graph.edges(data=True) if d.get("link") in ("contract", "reported"))
+        points, bridges = find_cuts(graph)
+        assert points == sorted(nx.articulation_points(known))
+        assert bridges == sorted(tuple(sorted(b)) for b in nx.bridges(known))
+        assert points and bridges
+
+
 def test_stage_cut_losses_match_networkx_max_flow_on_the_bundled_graph(bundled):
     checked = 0
     for element in ("ALL", "Nd", "Dy", "Tb"):

@@ -110,6 +110,19 @@ def test_output_file_is_written_atomically(run, tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["info.json"]
 
 
+def test_output_file_gets_the_usual_mode_not_the_temporary_files(run, tmp_path):
+    import os
+    import stat
+
+    mask = os.umask(0o022)
+    try:
+        out = tmp_path / "info.txt"
+        assert run("info", "-o", str(out)).exit_code == 0
+    finally:
+        os.umask(mask)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o644  # mkstemp alone would leave 0o600
+
+
 def test_output_into_missing_folder_exits_2_and_keeps_nothing(run, tmp_path):
     result = run("info", "-o", str(tmp_path / "no" / "such" / "out.txt"))
     assert result.exit_code == 2

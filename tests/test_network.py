@@ -72,3 +72,17 @@ def test_element_filter_and_unknown_element(store):
     assert all("Dy" in d["handles"] for n, d in G.nodes(data=True) if d["kind"] == "facility")
     with pytest.raises(InputError, match="unknown element or group 'Xx'"):
         build_network(store, as_of=date(2026, 11, 28), elements=["Xx"])
+
+
+def test_the_collector_pause_nests_and_restores():
+    import gc
+
+    from reegraph._gc import gc_paused
+
+    assert gc.isenabled()
+    with gc_paused():
+        assert not gc.isenabled()
+        with gc_paused():
+            pass
+        assert not gc.isenabled()  # the inner pause leaves the collector to the outer one
+    assert gc.isenabled()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 
 import networkx as nx
 
@@ -66,8 +66,11 @@ class Concentration:
 
     def as_dict(self) -> dict:
         """JSON-ready data (the report's ``concentration`` entries)."""
-        data = asdict(self)
-        data["shares"] = [asdict(s) | {"sources": list(s.sources)} for s in self.shares]
+        data = {f.name: getattr(self, f.name) for f in fields(self)}  # shallow: asdict deep-copies
+        data["shares"] = [
+            {"country": s.country, "share": s.share, "amount": s.amount, "sources": list(s.sources)}
+            for s in self.shares
+        ]
         data["years"] = list(self.years)
         data["sources"] = list(self.sources)
         data["threshold"] = HHI_THRESHOLD

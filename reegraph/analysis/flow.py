@@ -51,15 +51,15 @@ _FLOW_STAGES = ("mining", "concentration", "separation", "metal", "magnet", "com
 class StageTable:
     """One element at one stage: the capacity of every facility that can pass some of it (``inf``
     where unbounded; facilities that count zero are left out), per-country market caps, the figures
-    used, whether any figure exists, and how many facilities handle the element (per country and
-    per company too), which decides dominance."""
+    used, whether any figure exists, how many facilities handle the element, and the candidates
+    (country, company or the only facility) that hold every one of them: these dominate."""
 
     capacities: dict[str, float]
     markets: dict[str, float]
     evidence: tuple[Amount, ...]
     quantified: bool
     handlers: int
-    handler_counts: dict[tuple[str, str], int]
+    dominant: frozenset[tuple[str, str]]
     groups: dict[tuple[str, str], list[str]]
     countries: dict[str, tuple[float, int]]
 
@@ -178,8 +178,8 @@ def find_flow_losses(
 ) -> list[Loss]:
     """The loss of ``flow`` when each facility, each company (ultimate owner) and each country drops
     out at one stage, with whether it dominates (every path crosses it). Sorted by loss, then id.
-    Facilities and companies whose figures add up to less than ``min_loss`` of the flow cannot lose
-    that much and are skipped (countries are always kept).
+    Facilities and companies that neither dominate nor lose at least ``min_loss`` of the flow are
+    left out (countries are always kept).
 
     Exact for the market network of :func:`reegraph.network.build_network` (every stage a cut);
     each candidate costs arithmetic on the countries it touches, not a max-flow.
@@ -199,11 +199,11 @@ def find_flow_losses(
     losses = []
     for stage_cap in flow.stages:
         others = min((s.total for s in flow.stages if s.stage != stage_cap.stage), default=math.inf)
-        for kind, ident, dominates, bound, left in _removals(G, flow.element, stage_cap.stage, tables):
-            if not dominates and kind != "country" and bound < min_loss * flow.flow:
-                continue
+        for kind, ident, dominates, left in _removals(G, flow.element, stage_cap.stage, tables):
             remaining = min(left, others)
             loss = 1 - remaining / flow.flow if math.isfinite(remaining) else 0.0
+            if loss < min_loss and not dominates and kind != "country":
+                continue
             losses.append(
                 Loss(
                     kind=kind,
@@ -219,34 +219,34 @@ def find_flow_losses(
     return sorted(losses, key=lambda x: (-x.loss, x.kind, x.id, x.stage))
 
 
-def _removals(G: nx.DiGraph, element: str, stage: str, tables: Tables) -> list[tuple[str, str, bool, float, float]]:
-    """Every candidate at a stage: (kind, id, dominates, the most it can cost, what the stage passes
-    without it). Computed once per element and stage."""
+def _removals(G: nx.DiGraph, element: str, stage: str, tables: Tables) -> list[tuple[str, str, bool, float]]:
+    """Every candidate at a stage: (kind, id, dominates, what the stage passes without it). Computed
+    once per element and stage."""
     key = (id(G), element, stage, "removals")
     if key in tables:
         return tables[key]
     table = stage_table(G, element, stage, tables)
+    country_of = _index(G, tables).country
     base = {c: _country_value(table, c, 0.0, 0) for c in table.countries}
     stage_total = sum(base.values()) if table.quantified else math.inf
     removals = []
     for (kind, ident), removed in table.groups.items():
-        dominates = table.handler_counts.get((kind, ident), len(removed)) == table.handlers
-        touched: dict[str, list[float]] = defaultdict(lambda: [0.0, 0])
-        for node in removed:
-            cap = table.capacities[node]
-            entry = touched[G.nodes[node]["country"]]
-            if math.isinf(cap):
-                entry[1] += 1
-            else:
-                entry[0] += cap
+        dominates = (kind, ident) in table.dominant
         if dominates:
             left = 0.0
         elif table.quantified:
+            touched: dict[str, list[float]] = {}
+            for node in removed:
+                cap = table.capacities[node]
+                entry = touched.setdefault(country_of[node], [0.0, 0])
+                if cap == math.inf:
+                    entry[1] += 1
+                else:
+                    entry[0] += cap
             left = stage_total - sum(base[c] - _country_value(table, c, f, u) for c, (f, u) in touched.items())
         else:
             left = math.inf
-        bound = sum(table.capacities[n] for n in removed)
-        removals.append((kind, ident, dominates, bound, left))
+        removals.append((kind, ident, dominates, left))
     tables[key] = removals
     return removals
 
@@ -373,6 +373,10 @@ class _Index:
                         self.figures[(stage, key)].append((node, amount))
         self.present = set(self.open) | set(self.restricted)
         self.open_sets = {stage: set(nodes) for stage, nodes in self.open.items()}
+        self.open_countries = defaultdict(set, {s: {self.country[n] for n in nodes} for s, nodes in self.open.items()})
+        self.open_owners: dict[str, frozenset[str]] = {
+            s: frozenset.intersection(*(frozenset(self.owners[n]) for n in nodes)) for s, nodes in self.open.items()
+        }
 
 
 def _keys(amount: Amount) -> list[str]:
@@ -393,12 +397,16 @@ def _index(G: nx.DiGraph, tables: Tables) -> _Index:
 
 def _build_table(index: _Index, element: str, stage: str) -> StageTable:
     handles = {n for n, h in index.restricted[stage] if element == "ALL" or element in h}
-    counts: dict[tuple[str, str], int] = defaultdict(int)
-    for node in [*index.open[stage], *handles]:
-        counts[("country", index.country[node])] += 1
-        for owner in index.owners[node]:
-            counts[("company", owner)] += 1
     handlers = len(index.open[stage]) + len(handles)
+    dominant: set[tuple[str, str]] = set()
+    if handlers:  # a country or company that holds every facility handling the element
+        countries_in = index.open_countries[stage] | {index.country[n] for n in handles}
+        common = set(index.open_owners[stage]) if index.open[stage] else set(index.owners[next(iter(handles))])
+        for node in handles:
+            common &= set(index.owners[node])
+        dominant = {("company", o) for o in common} | (
+            {("country", next(iter(countries_in)))} if len(countries_in) == 1 else set()
+        )
     open_nodes = index.open_sets.get(stage, set())
 
     def handled(node: str) -> bool:
@@ -442,23 +450,22 @@ def _build_table(index: _Index, element: str, stage: str) -> StageTable:
         groups[("country", index.country[node])].append(node)
         for owner in index.owners[node]:
             groups[("company", owner)].append(node)
-    for (kind, ident), count in counts.items():  # dominators carry no capacity of their own if unquantified
-        if count == handlers and (kind, ident) not in groups:
-            if kind == "country":
-                groups[(kind, ident)] = [n for n in capacities if index.country[n] == ident]
-            else:
-                groups[(kind, ident)] = [n for n in capacities if ident in index.owners[n]]
+    for kind, ident in sorted(dominant - groups.keys()):  # dominators carry no capacity of their own if unquantified
+        if kind == "country":
+            groups[(kind, ident)] = [n for n in capacities if index.country[n] == ident]
+        else:
+            groups[(kind, ident)] = [n for n in capacities if ident in index.owners[n]]
     if handlers == 1:
         (only,) = [*index.open[stage], *handles]
         groups.setdefault(("facility", only), [n for n in capacities if n == only])
-        counts[("facility", only)] = 1
+        dominant.add(("facility", only))
     return StageTable(
         capacities=capacities,
         markets=markets,
         evidence=tuple(sorted(evidence, key=lambda a: a.id)),
         quantified=quantified,
         handlers=handlers,
-        handler_counts=dict(counts),
+        dominant=frozenset(dominant),
         groups=dict(groups),
         countries={c: (f, u) for c, (f, u) in countries.items()},
     )

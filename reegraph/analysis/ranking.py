@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields, replace
 
 import networkx as nx
 
@@ -36,7 +36,7 @@ class Chokepoint:
 
     def as_dict(self) -> dict:
         """JSON-ready data (the report's ``chokepoints`` entries)."""
-        data = asdict(self)
+        data = {f.name: getattr(self, f.name) for f in fields(self)}
         data["elements"], data["end_uses"], data["sources"] = (
             list(self.elements),
             list(self.end_uses),
@@ -107,9 +107,7 @@ def rank_chokepoints(
         if not flow.flow:
             continue
         stages = {s.stage: _StageFacts(G, stage_table(G, flow.element, s.stage, tables), s.stage) for s in flow.stages}
-        for loss in find_flow_losses(G, flow, tables, min_loss=min_score):
-            if loss.loss < min_score and not loss.dominates and loss.kind != "country":
-                continue  # too small to list; countries keep their loss for their share entries
+        for loss in find_flow_losses(G, flow, tables, min_loss=min_score):  # countries: every loss, for their shares
             facts = stages[loss.stage]
             members = facts.groups.get((loss.kind, loss.id), [])
             signal = signals[(loss.kind, loss.id, loss.stage)].setdefault(flow.element, _Signal(flow.element))
@@ -166,7 +164,7 @@ def _redundant(G: nx.DiGraph, kind: str, ident: str, stage: str) -> bool:
 
 
 def _with_rank(c: Chokepoint, rank: int) -> Chokepoint:
-    return Chokepoint(**{**asdict(c), "rank": rank})
+    return replace(c, rank=rank)
 
 
 def _max(values) -> float | None:
