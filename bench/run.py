@@ -4,10 +4,11 @@ same run, each measurement in a fresh process. Prints one JSON object per line:
     {"op": "load", "triples": N, "reegraph_s": ..., "baseline_s": ..., "ratio": ...,
      "peak_rss_mb": ..., "baseline_peak_rss_mb": ...}
 
-Operations: ``load`` (parse into the store) and ``report`` (``reegraph report --format json -o
-FILE`` end to end, run in the measuring process: load, projection, analytics, JSON). The report's
-naive path loads into rdflib's memory store, answers the same SPARQL there and runs the same
-networkx analysis.
+Operations: ``load`` (parse into the store); ``report`` (``reegraph report --format json -o FILE``
+end to end, run in the measuring process: load, projection, analytics, JSON); ``scenario``
+(``reegraph scenario run china-2025-04``, same way); ``monte-carlo`` (the same with
+``--monte-carlo 100 --seed 1``). Their naive path loads into rdflib's memory store, answers the
+same SPARQL there and runs the same networkx analysis.
 
 ``ratio`` is baseline time / reegraph time (higher is better); times are medians of ``--repeat``
 runs; ``triples`` is the count actually loaded. Usage:
@@ -56,6 +57,24 @@ _REPORT = (
     "from datetime import date; from reegraph.report import make_report, render_json; "
     "text = render_json(make_report(store, as_of=date(2026, 11, 28)).as_dict()); n = len(store)"
 )
+_SCENARIO = (
+    "from reegraph.report import make_scenario_report, render_json; "
+    "text = render_json(make_scenario_report(store, 'china-2025-04').as_dict()); n = len(store)"
+)
+_MONTE_CARLO = (
+    "from reegraph.report import make_monte_carlo_report, render_json; "
+    "text = render_json(make_monte_carlo_report(store, 'china-2025-04', draws=100, seed=1, "
+    "facility_outage=0.05, country_outage=0.01)); n = len(store)"
+)
+
+
+def _command(*args: str) -> str:
+    """A reegraph command run in the measuring process, writing to ``PATH`` with ``.<op>.json``."""
+    return (
+        f"from reegraph.cli import cli; cli.main([*{list(args)!r}, '--data', str(PATH), '--format', 'json', "
+        f"'-o', str(PATH.with_suffix('.{args[0]}.json'))], standalone_mode=False); n = None"
+    )
+
 
 #: Each operation: (reegraph code, baseline code). ``PATH`` is the synthetic Turtle file.
 OPS = {
@@ -63,11 +82,12 @@ OPS = {
         "from reegraph.load import load_store; store = load_store(data=[PATH]); n = len(store)",
         "from rdflib import Graph; g = Graph(); g.parse(PATH, format='turtle'); n = len(g)",
     ),
-    "report": (
-        # exactly what a user runs: the command, in this process, writing its JSON to a file
-        "from reegraph.cli import cli; cli.main(['report', '--data', str(PATH), '--as-of', '2026-11-28', "
-        "'--format', 'json', '-o', str(PATH.with_suffix('.report.json'))], standalone_mode=False); n = None",
-        _RDFLIB_STORE + _REPORT,
+    # reegraph: exactly what a user runs, the command, in this process, writing its JSON to a file
+    "report": (_command("report", "--as-of", "2026-11-28"), _RDFLIB_STORE + _REPORT),
+    "scenario": (_command("scenario", "run", "china-2025-04"), _RDFLIB_STORE + _SCENARIO),
+    "monte-carlo": (
+        _command("scenario", "run", "china-2025-04", "--monte-carlo", "100", "--seed", "1"),
+        _RDFLIB_STORE + _MONTE_CARLO,
     ),
 }
 

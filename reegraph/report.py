@@ -363,13 +363,12 @@ def _prepare_scenario(store, name: str, as_of: date | None, licensed_fraction: f
     """Read a scenario, build the network at its date with planned plants, and bring online the
     planned plants it names whose start has come."""
     from reegraph.network import Amount, add_facility, build_network
-    from reegraph.scenario_file import find_scenario, read_scenario
+    from reegraph.scenario_file import find_scenario, read_scenario, scenario_date
 
     path = find_scenario(name)
-    draft = build_network(store, as_of=as_of or date.today(), include_planned=True)
-    spec = read_scenario(path, store, draft, licensed_fraction=licensed_fraction)
-    when = as_of or spec.as_of or date.today()
+    when = as_of or scenario_date(path) or date.today()
     G = build_network(store, as_of=when, include_planned=True)
+    spec = read_scenario(path, store, G, licensed_fraction=licensed_fraction)
     online = {n for n, start in spec.online.items() if start is None or start <= when}
     for plant in spec.new_facilities:
         if plant["from"] is None or plant["from"] <= when:

@@ -15,7 +15,7 @@ The format (documented in the README, section "Scenarios")::
     #     end_users = "all" | "military", licensed_fraction = 0.3
 
     [[offline]]                  # facility = "facility/..." | company = "org/..." | country = "MM"
-    [[scale]]                    # facility = "facility/...", factor = 1.5
+    [[scale]]                    # facility | company | country as for [[offline]], factor = 1.5
     [[online]]                   # facility = "facility/..." (a planned plant), from = 2027-01-01
     [[stockpile]]                # region = "EU", days = 60 (end_use = "electric-cars" to narrow it)
     [[new_facility]]             # id = "x", stage = "separation", country = "US", elements = ["Dy"],
@@ -65,7 +65,7 @@ _SECTIONS = {
         "licensed_fraction",
     },
     "offline": {"facility", "company", "country"},
-    "scale": {"facility", "factor"},
+    "scale": {"facility", "company", "country", "factor"},
     "online": {"facility", "from"},
     "stockpile": {"region", "days", "end_use"},
     "new_facility": {"id", "stage", "country", "elements", "capacity", "basis", "from"},
@@ -135,6 +135,70 @@ def read_scenario(path: Path, store: Store, G: nx.DiGraph, *, licensed_fraction:
     ParseError
         The file is not TOML, or names something the graph does not know (``file:line: message``).
     """
+    data, lines = _parse(path)
+    checker = _Checker(path, lines, store, G)
+    head = data.get("scenario", {})
+    fraction = checker.fraction(head, "scenario", 0, "licensed_fraction", 0.0)
+    if licensed_fraction is not None:
+        fraction = licensed_fraction
+    spec = ScenarioSpec(
+        name=path.stem,
+        title=str(head.get("title", path.stem)),
+        description=str(head.get("description", "")),
+        path=path,
+        as_of=_date(path, lines, head, "scenario", 0, "as_of"),
+        scenario=Scenario(
+            name=path.stem,
+            controls=tuple(
+                checker.control(t, i, fraction, licensed_fraction) for i, t in enumerate(data.get("export_control", []))
+            ),
+            offline=frozenset(
+                n for i, t in enumerate(data.get("offline", [])) for n in checker.plants(t, "offline", i)
+            ),
+            scale={
+                n: checker.factor(t, i)
+                for i, t in enumerate(data.get("scale", []))
+                for n in sorted(checker.plants(t, "scale", i))
+            },
+        ),
+        online={
+            checker.facility(t, "online", i): checker.date(t, "online", i, "from")
+            for i, t in enumerate(data.get("online", []))
+        },
+        stockpiles=tuple(checker.stockpile(t, i) for i, t in enumerate(data.get("stockpile", []))),
+        new_facilities=tuple(checker.new_facility(t, i) for i, t in enumerate(data.get("new_facility", []))),
+    )
+    for index, name in enumerate(head.get("include", [])):
+        other = read_scenario(checker.include(name, index), store, G, licensed_fraction=licensed_fraction)
+        spec = _merge(spec, other)
+    return spec
+
+
+def scenario_date(path: Path) -> date | None:
+    """The date a scenario file runs at: its own ``as_of``, else the first of its includes' (the
+    network is built at this date before the file's names are checked against it).
+
+    Raises
+    ------
+    ParseError
+        The file is not TOML, has an unknown section or key, or a bad ``as_of``.
+    """
+    data, lines = _parse(path)
+    head = data.get("scenario", {})
+    when = _date(path, lines, head, "scenario", 0, "as_of")
+    includes = head.get("include", [])
+    for name in includes if when is None and isinstance(includes, list) else []:
+        try:
+            other = find_scenario(str(name))
+        except InputError:
+            continue  # read_scenario reports it, at its line
+        if (when := scenario_date(other)) is not None:
+            break
+    return when
+
+
+def _parse(path: Path) -> tuple[dict, _Locator]:
+    """The TOML of a scenario file, with only known sections and keys, and where each key is."""
     text = _read(path)
     try:
         data = tomllib.loads(text)
@@ -154,36 +218,14 @@ def read_scenario(path: Path, store: Store, G: nx.DiGraph, *, licensed_fraction:
                     raise ParseError(
                         path, lines.key(section, index, key), f"unknown key {key!r} in [{section}] (known: {known})"
                     )
-    checker = _Checker(path, lines, store, G)
-    head = data.get("scenario", {})
-    fraction = checker.fraction(head, "scenario", 0, "licensed_fraction", 0.0)
-    if licensed_fraction is not None:
-        fraction = licensed_fraction
-    spec = ScenarioSpec(
-        name=path.stem,
-        title=str(head.get("title", path.stem)),
-        description=str(head.get("description", "")),
-        path=path,
-        as_of=checker.date(head, "scenario", 0, "as_of"),
-        scenario=Scenario(
-            name=path.stem,
-            controls=tuple(
-                checker.control(t, i, fraction, licensed_fraction) for i, t in enumerate(data.get("export_control", []))
-            ),
-            offline=frozenset(n for i, t in enumerate(data.get("offline", [])) for n in checker.offline(t, i)),
-            scale={checker.facility(t, "scale", i): checker.factor(t, i) for i, t in enumerate(data.get("scale", []))},
-        ),
-        online={
-            checker.facility(t, "online", i): checker.date(t, "online", i, "from")
-            for i, t in enumerate(data.get("online", []))
-        },
-        stockpiles=tuple(checker.stockpile(t, i) for i, t in enumerate(data.get("stockpile", []))),
-        new_facilities=tuple(checker.new_facility(t, i) for i, t in enumerate(data.get("new_facility", []))),
-    )
-    for index, name in enumerate(head.get("include", [])):
-        other = read_scenario(checker.include(name, index), store, G, licensed_fraction=licensed_fraction)
-        spec = _merge(spec, other)
-    return spec
+    return data, lines
+
+
+def _date(path: Path, lines: _Locator, table: dict, section: str, index: int, key: str) -> date | None:
+    value = table.get(key)
+    if value is None or (isinstance(value, date) and not hasattr(value, "hour")):
+        return value
+    raise ParseError(path, lines.key(section, index, key), f"{key} must be a date such as 2025-06-01, not {value!r}")
 
 
 def _merge(spec: ScenarioSpec, other: ScenarioSpec) -> ScenarioSpec:
@@ -272,10 +314,7 @@ class _Checker:
         return float(value)
 
     def date(self, table: dict, section: str, index: int, key: str) -> date | None:
-        value = table.get(key)
-        if value is None or (isinstance(value, date) and not hasattr(value, "hour")):
-            return value
-        raise self.fail(section, index, key, f"{key} must be a date such as 2025-06-01, not {value!r}")
+        return _date(self.path, self.lines, table, section, index, key)
 
     def facility(self, table: dict, section: str, index: int) -> str:
         name = _short("facility", self.text(table, section, index, "facility"))
@@ -289,21 +328,22 @@ class _Checker:
             raise self.fail("scale", index, "factor", f"factor must be a number >= 0, not {value!r}")
         return float(value)
 
-    def offline(self, table: dict, index: int) -> set[str]:
+    def plants(self, table: dict, section: str, index: int) -> set[str]:
+        """The facilities a table names: one facility, a company's plants, or a country's."""
         if len([k for k in ("facility", "company", "country") if k in table]) != 1:
             raise ParseError(
-                self.path, self.lines.table("offline", index), "[[offline]] needs one of facility, company, country"
+                self.path, self.lines.table(section, index), f"[[{section}]] needs one of facility, company, country"
             )
         if "facility" in table:
-            return {self.facility(table, "offline", index)}
+            return {self.facility(table, section, index)}
         if "country" in table:
-            country = self.text(table, "offline", index, "country")
+            country = self.text(table, section, index, "country")
             if country not in self.countries:
-                raise self.fail("offline", index, "country", f"unknown country {country!r}")
+                raise self.fail(section, index, "country", f"unknown country {country!r}")
             return {n for n in self.facilities if self.G.nodes[n]["country"] == country}
-        company = _short("org", self.text(table, "offline", index, "company"))
+        company = _short("org", self.text(table, section, index, "company"))
         if company not in self.companies:
-            raise self.fail("offline", index, "company", f"unknown company {company!r}")
+            raise self.fail(section, index, "company", f"unknown company {company!r}")
         return {
             n
             for n in self.facilities

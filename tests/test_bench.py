@@ -5,6 +5,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import pytest
+
 from reegraph.load import load_store
 from reegraph.validate import validate_store
 
@@ -27,12 +29,16 @@ def test_generator_is_deterministic():
     assert generate(2000, seed=1) != generate(2000, seed=2)
 
 
-def test_the_naive_report_path_answers_the_same_as_reegraph(tmp_path):
-    from run import _RDFLIB_STORE, _REPORT, OPS
+@pytest.mark.parametrize(
+    ("op", "written"), [("report", "report"), ("scenario", "scenario"), ("monte-carlo", "scenario")]
+)
+def test_the_naive_path_answers_the_same_as_reegraph(tmp_path, op, written):
+    from run import OPS
 
     path = tmp_path / "synth.ttl"
     path.write_text(generate(2000, seed=3))
+    ours, theirs = OPS[op]
     naive: dict = {"PATH": path}
-    exec(_RDFLIB_STORE + _REPORT, naive)  # both sides as bench/run.py times them
-    exec(OPS["report"][0], {"PATH": path})
-    assert path.with_suffix(".report.json").read_text(encoding="utf-8") == naive["text"] + "\n"
+    exec(theirs, naive)  # both sides as bench/run.py times them
+    exec(ours, {"PATH": path})
+    assert path.with_suffix(f".{written}.json").read_text(encoding="utf-8") == naive["text"] + "\n"

@@ -62,6 +62,8 @@ def test_compare(run):
         ("[scenario]\ntitle = \n", 2, "Invalid value"),
         ("[bogus]\n", 1, "unknown section [bogus]"),
         ('[[stockpile]]\nregion = "EU"\ndays = -3\n', 3, "days must be a number >= 0"),
+        ("[scenario]\n\n[[scale]]\nfactor = 2\n", 3, "[[scale]] needs one of facility, company, country"),
+        ('[[scale]]\ncompany = "org/nobody"\nfactor = 2\n', 2, "unknown company 'org/nobody'"),
     ],
 )
 def test_scenario_files_with_errors_give_file_line_and_exit_2(run, tmp_path, text, line, message):
@@ -117,3 +119,17 @@ def test_a_hypothetical_facility_at_an_unknown_stage_is_refused(run, tmp_path):
     path.write_text('[[new_facility]]\nid = "x"\nstage = "smelting"\n', encoding="utf-8")
     result = run("scenario", "run", str(path))
     assert result.exit_code == 2 and "bad.toml:3: unknown stage 'smelting'" in result.stderr
+
+
+def test_scaling_a_country_or_company_scales_each_of_its_plants(run_json, tmp_path):
+    def ev_dy_us(text):
+        path = tmp_path / "scale.toml"
+        path.write_text('[scenario]\ninclude = ["china-2025-04"]\n' + text, encoding="utf-8")
+        data = run_json("scenario", "run", str(path), "--element", "Dy", "--region", "US")
+        return next(i["scenario"] for i in data["impacts"] if i["end_use"].endswith("/electric-cars"))
+
+    base = ev_dy_us("")
+    assert base > 0  # Lynas Malaysia's heavy circuit
+    assert ev_dy_us('[[scale]]\ncountry = "MY"\nfactor = 0\n') == 0.0
+    assert ev_dy_us('[[scale]]\ncompany = "org/lynas"\nfactor = 0.5\n') == pytest.approx(base * 0.5)
+    assert ev_dy_us('[[offline]]\ncompany = "org/lynas"\n') == 0.0

@@ -22,8 +22,7 @@ from dataclasses import dataclass, field, replace
 
 import networkx as nx
 
-from reegraph.analysis.flow import Tables, _end_use_groups, _mandatory_stages, flow_network, stage_table
-from reegraph.network import feeding_stage
+from reegraph.analysis.flow import Tables, _country_value, _end_use_groups, _index, _mandatory_stages, stage_table
 
 _EU = """AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK"""
 
@@ -118,18 +117,23 @@ def run_scenario(
     [('ROW', 1.0), ('US', 0.0)]
     """
     tables = {} if tables is None else tables
-    planned = frozenset(n for n, d in G.nodes(data=True) if d["kind"] == "facility" and d.get("status") != "operating")
+    planned = _planned(G)
     base = Scenario("baseline", offline=planned)
     scenario = replace(scenario, offline=scenario.offline | (planned - scenario.online))
     impacts = []
+    base_known: dict = {}
+    known: dict = {}
     for element in elements:
-        for end_uses in _end_use_groups(G, element, tables).values():
-            representative = end_uses[0]
-            baseline = _max_flow(_network(G, element, representative, None, base, tables))
+        for feeding, end_uses in _end_use_groups(G, element, tables).items():
+            baseline = _max_flow(_aggregate_network(G, element, feeding, None, base, tables, base_known))
+            priced: dict[tuple, tuple[float | None, tuple[str, ...]]] = {}  # regions the controls treat alike
             for region in regions:
-                H = _network(G, element, representative, region, scenario, tables)
-                value = _max_flow(H)
-                binding = _binding(H) if value is not None else ()
+                key = _signature(G, scenario, element, feeding, region, tables)
+                if key not in priced:
+                    H = _aggregate_network(G, element, feeding, region, scenario, tables, known)
+                    value = _max_flow(H)
+                    priced[key] = value, _binding(G, H, element, feeding, region, scenario, tables) if value else ()
+                value, binding = priced[key]
                 shortfall = None
                 if baseline is not None and value is not None and baseline > 0:
                     shortfall = round(max(0.0, 1 - value / baseline), 12)
@@ -151,43 +155,13 @@ def run_scenario(
     return sorted(impacts, key=lambda i: (-(i.shortfall or 0.0), i.end_use, i.element, i.region))
 
 
+def _planned(G: nx.DiGraph) -> frozenset[str]:
+    """Facilities not yet operating: offline unless a scenario brings them online."""
+    return frozenset(n for n, d in G.nodes(data=True) if d["kind"] == "facility" and d.get("status") != "operating")
+
+
 def _military_only(scenario: Scenario) -> bool:
     return bool(scenario.controls) and all(c.military_only for c in scenario.controls)
-
-
-def _network(
-    G: nx.DiGraph, element: str, end_use: str, region: str | None, scenario: Scenario, tables: Tables
-) -> nx.DiGraph:
-    """The node-split network with the scenario applied: offline plants removed, capacities
-    scaled, and every edge that carries a controlled export routed through a gate whose capacity is
-    the licensed fraction of the exporter's output at that stage."""
-    H = flow_network(G, element, end_use, without=scenario.offline)
-    for node, factor in scenario.scale.items():
-        edge = H.get_edge_data(f"{node}|in", f"{node}|out")
-        if edge is not None and "capacity" in edge:
-            edge["capacity"] *= factor
-    feeding = feeding_stage(G, end_use, element)
-    stages = _mandatory_stages(G, feeding, tables)
-    for control in scenario.controls:
-        if element not in control.elements and "ALL" not in control.elements:
-            continue
-        for stage in control.stages:
-            market = f"market/{stage}/{control.exporter}|out"
-            if market not in H:
-                continue
-            gate = f"gate/{stage}/{control.exporter}"
-            for head in list(H.successors(market)):
-                if head == "sink":
-                    if region is None or stage != feeding or not _restricts(control, element, stage, region):
-                        continue
-                elif not _crosses(G, head, control, element, stage):
-                    continue
-                H.remove_edge(market, head)
-                H.add_edge(gate, head)
-            if gate in H:
-                through = _throughput(G, element, stages, control.exporter, scenario, tables).get(stage, math.inf)
-                _gate(H, market, gate, _fraction(control, stage, stages), through)
-    return H
 
 
 def _fraction(control: ExportControl, stage: str, stages: list[str]) -> float:
@@ -206,53 +180,40 @@ def _gate(H: nx.DiGraph, tail, gate, fraction: float, throughput: float) -> None
         H.add_edge(tail, gate, capacity=0.0 if math.isinf(throughput) else fraction * throughput)
 
 
-def _throughput(
-    G: nx.DiGraph, element: str, stages: list[str], exporter: str, scenario: Scenario, tables: Tables
-) -> dict[str, float]:
-    """What ``exporter`` can pass at each stage: its capacity there, and never more than at any
-    earlier stage with figures (a stage without figures passes what came before it)."""
+def _throughput(capacities: dict[str, dict[str, float] | None], stages: list[str], exporter: str) -> dict[str, float]:
+    """What ``exporter`` can pass at each stage (``capacities``: stage to :func:`_capacities`): its
+    capacity there, and never more than at any earlier stage with figures (a stage without figures
+    passes what came before it)."""
     result, bound = {}, math.inf
     for stage in stages:
-        value = _country_capacity(G, element, stage, exporter, scenario, tables)
-        bound = min(bound, value)
+        caps = capacities[stage]
+        bound = min(bound, math.inf if caps is None else caps.get(exporter, 0.0))
         result[stage] = bound
     return result
 
 
-def _country_capacity(
-    G: nx.DiGraph, element: str, stage: str, country: str, scenario: Scenario, tables: Tables
-) -> float:
-    """A country's capacity at a stage with the scenario's offline plants removed and scaling applied."""
-    from reegraph.analysis.flow import _country_value
-
+def _capacities(G: nx.DiGraph, element: str, stage: str, scenario: Scenario, tables: Tables) -> dict[str, float] | None:
+    """Each country's capacity at a stage with the scenario's offline plants removed and scaling
+    applied (``None``: the stage has no figures, so nothing bounds it). Costs the size of those
+    sets, not the stage's."""
     table = stage_table(G, element, stage, tables)
     if not table.quantified:
-        return math.inf
-    finite, unbounded = 0.0, 0
-    for node, cap in table.capacities.items():
-        if G.nodes[node]["country"] != country:
-            continue
-        if node in scenario.offline:
+        return None
+    country_of = _index(G, tables).country
+    lost: dict[str, list] = defaultdict(lambda: [0.0, 0])
+    for node in scenario.offline:
+        cap = table.capacities.get(node)
+        if cap is not None:
+            entry = lost[country_of[node]]
             if math.isinf(cap):
-                unbounded += 1
+                entry[1] += 1
             else:
-                finite += cap
-        elif node in scenario.scale and not math.isinf(cap):
-            finite += cap * (1 - scenario.scale[node])
-    return _country_value(table, country, finite, unbounded)
-
-
-def _restricts(control: ExportControl, element: str, stage: str, region: str) -> bool:
-    return control.covers(element if element in control.elements else "ALL", stage, region)
-
-
-def _crosses(G: nx.DiGraph, head: str, control: ExportControl, element: str, stage: str) -> bool:
-    """Whether an edge from the exporter's market to ``head`` leaves for a controlled destination."""
-    node = head.split("|")[0]
-    country = G.nodes[node]["country"] if node in G else None
-    if country is None or country == control.exporter:
-        return False
-    return _restricts(control, element, stage, region_of(country))
+                entry[0] += cap
+    for node, factor in scenario.scale.items():
+        cap = table.capacities.get(node)
+        if cap is not None and node not in scenario.offline and not math.isinf(cap):
+            lost[country_of[node]][0] += cap * (1 - factor)
+    return {c: _country_value(table, c, *lost.get(c, (0.0, 0))) for c in table.countries}
 
 
 def _max_flow(H: nx.DiGraph) -> float | None:
@@ -262,16 +223,45 @@ def _max_flow(H: nx.DiGraph) -> float | None:
         return None
 
 
-def _binding(H: nx.DiGraph) -> tuple[str, ...]:
-    """The plants, markets and gates whose capacity the minimum cut saturates."""
+#: At most this many plants are named for one saturated group (largest first).
+BINDING_PLANTS = 5
+
+
+def _binding(
+    G: nx.DiGraph, H: nx.DiGraph, element: str, feeding: str, region: str, scenario: Scenario, tables: Tables
+) -> tuple[str, ...]:
+    """What the minimum cut of the aggregate network saturates, named: an export gate as
+    ``gate/<stage>/<CC>``; a group's capacity at a stage as each of its countries' market
+    (``market/<stage>/<CC>``) where the country's own figure caps it, else its largest plants."""
     _, (reachable, _) = nx.minimum_cut(H, "source", "sink")
-    cut = {
-        u.split("|")[0]
-        for u in reachable
-        for v in H.successors(u)
-        if v not in reachable and "capacity" in H.edges[u, v]
-    }
-    return tuple(sorted(cut))
+    stages = _mandatory_stages(G, feeding, tables)
+    group = _grouping(scenario, region)
+    found: set[str] = set()
+    for u in reachable:
+        for v in H.successors(u):
+            if v in reachable or "capacity" not in H.edges[u, v]:
+                continue
+            if v[0] == "gate":
+                found.add(f"gate/{v[1]}/{v[2]}")
+                continue
+            (k, name) = u[0]
+            stage = stages[k]
+            table = stage_table(G, element, stage, tables)
+            for country in table.countries:
+                if group(country) != name:
+                    continue
+                plants = [
+                    n
+                    for n in table.groups.get(("country", country), ())
+                    if n not in scenario.offline and math.isfinite(table.capacities[n])
+                ]
+                market = table.markets.get(country, math.inf)
+                if market < sum(table.capacities[n] for n in plants) or (not plants and math.isfinite(market)):
+                    found.add(f"market/{stage}/{country}")
+                else:
+                    plants.sort(key=lambda n: (-table.capacities[n], n))
+                    found.update(plants[:BINDING_PLANTS])
+    return tuple(sorted(found))
 
 
 @dataclass(frozen=True)
@@ -319,21 +309,26 @@ def monte_carlo(
     tables = {} if tables is None else tables
     rng = random.Random(seed)
     regions = list(regions)
-    planned = frozenset(n for n, d in G.nodes(data=True) if d["kind"] == "facility" and d.get("status") != "operating")
+    planned = _planned(G)
     offline_base = scenario.offline | (planned - scenario.online)
     plants = sorted(n for n, d in G.nodes(data=True) if d["kind"] == "facility" and n not in offline_base)
-    countries = sorted({G.nodes[n]["country"] for n in plants})
+    by_country: dict[str, list[str]] = defaultdict(list)
+    for plant in plants:
+        by_country[G.nodes[plant]["country"]].append(plant)
+    countries = sorted(by_country)
     outcomes: dict[tuple[str, tuple[str, ...], str], list[float]] = defaultdict(list)
     groups = {e: _end_use_groups(G, e, tables) for e in elements}
+    base: dict = {}
     baselines = {
-        (e, feeding): _aggregate_flow(G, e, feeding, None, Scenario("baseline", offline=planned), planned, tables)
+        (e, feeding): _max_flow(_aggregate_network(G, e, feeding, None, Scenario("b", offline=planned), tables, base))
         for e in elements
         for feeding in groups[e]
     }
     for _ in range(draws):
-        down = {c for c in countries if rng.random() < country_outage}
-        out = {n for n in plants if G.nodes[n]["country"] in down or rng.random() < facility_outage}
-        offline = offline_base | out
+        down = [c for c in countries if rng.random() < country_outage]
+        out = _bernoulli(rng, plants, facility_outage)
+        drawn = replace(scenario, offline=offline_base.union(out, *(by_country[c] for c in down)))
+        known: dict = {}
         for element in elements:
             for feeding, end_uses in groups[element].items():
                 baseline = baselines[(element, feeding)]
@@ -343,7 +338,8 @@ def monte_carlo(
                 for region in regions:
                     key = _signature(G, scenario, element, feeding, region, tables)
                     if key not in priced:
-                        priced[key] = _aggregate_flow(G, element, feeding, region, scenario, offline, tables)
+                        H = _aggregate_network(G, element, feeding, region, drawn, tables, known)
+                        priced[key] = _max_flow(H)
                     value = priced[key]
                     if value is not None:
                         outcomes[(element, tuple(end_uses), region)].append(max(0.0, 1 - value / baseline))
@@ -364,6 +360,21 @@ def monte_carlo(
     return results
 
 
+def _bernoulli(rng, items: list[str], p: float) -> list[str]:
+    """Each item kept with probability ``p``: one random number per kept item, not per item, by
+    drawing the geometric gaps between them (Batagelj and Brandes, Phys. Rev. E 71, 2005)."""
+    if p <= 0:
+        return []
+    if p >= 1:
+        return list(items)
+    kept, index, log_q = [], -1, math.log(1 - p)
+    while True:
+        index += 1 + int(math.log(1 - rng.random()) / log_q)
+        if index >= len(items):
+            return kept
+        kept.append(items[index])
+
+
 def _signature(G: nx.DiGraph, scenario: Scenario, element: str, feeding: str, region: str, tables: Tables) -> tuple:
     """What the flow to ``region`` depends on: which controls cover it at which stage, and whether it
     is an exporter's own region."""
@@ -381,34 +392,46 @@ def _percentile(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, max(0, math.ceil(q * len(values)) - 1))]
 
 
-def _aggregate_flow(
+def _grouping(scenario: Scenario, region: str | None):
+    """Country to group: each controlled exporter on its own, the other countries by region."""
+    exporters = {c.exporter for c in scenario.controls} if region is not None else set()
+    return lambda country: country if country in exporters else region_of(country)
+
+
+def _aggregate_network(
     G: nx.DiGraph,
     element: str,
     feeding: str,
     region: str | None,
     scenario: Scenario,
-    offline: frozenset[str] | set[str],
     tables: Tables,
-) -> float | None:
-    """The maximum flow of ``element`` to ``region`` (``None``: no controls apply) on the network
-    aggregated by stage and country group, with ``offline`` facilities removed."""
+    known: dict[tuple[str, str], dict[str, float] | None] | None = None,
+) -> nx.DiGraph:
+    """The flow network of ``element`` to ``region``'s end uses fed from ``feeding`` (``region``
+    ``None``: no controls apply), aggregated to one node per stage and country group (each
+    controlled exporter, then each region's other countries) with the scenario applied.
+
+    Trade within a group is free and every stage is a cut, so its maximum flow equals that of the
+    facility-level network (the tests check this), at a few dozen nodes whatever the graph's size.
+    ``known`` caches :func:`_capacities` by element and stage for this scenario.
+    """
     exporters = sorted({c.exporter for c in scenario.controls}) if region is not None else []
-
-    def group(country: str) -> str:
-        return country if country in exporters else region_of(country)
-
+    group = _grouping(scenario, region)
     stages = _mandatory_stages(G, feeding, tables)
-    drawn = replace(scenario, offline=frozenset(offline))
     H = nx.DiGraph()
     H.add_nodes_from(("source", "sink"))
     names = sorted({*exporters, *REGIONS, "ROW"})
-    through = {x: _throughput(G, element, stages, x, drawn, tables) for x in exporters}
+    known = {} if known is None else known
+    for stage in stages:
+        if (element, stage) not in known:
+            known[(element, stage)] = _capacities(G, element, stage, scenario, tables)
+    capacities = {stage: known[(element, stage)] for stage in stages}
+    through = {x: _throughput(capacities, stages, x) for x in exporters}
     for k, stage in enumerate(stages):
         table = stage_table(G, element, stage, tables)
         capacity: dict[str, float] = defaultdict(float)
-        if table.quantified:
-            for country in table.countries:
-                capacity[group(country)] += _country_capacity(G, element, stage, country, drawn, tables)
+        for country, value in (capacities[stage] or {}).items():
+            capacity[group(country)] += value
         for name in names:
             node = (k, name)
             if table.quantified:
@@ -430,10 +453,7 @@ def _aggregate_flow(
                     (_fraction(c, stage, stages) for c in scenario.controls if c.exporter == exporter), default=0.0
                 )
                 _gate(H, ((k, exporter), "out"), gate, fraction, through[exporter][stage])
-    try:
-        return float(nx.maximum_flow_value(H, "source", "sink"))
-    except nx.NetworkXUnbounded:
-        return None
+    return H
 
 
 def _link(H, scenario, element, stage, tail, head, origin, destination, region) -> None:
