@@ -164,26 +164,49 @@ def test_the_engine_prices_flows_as_the_facility_level_network_does(variant):
             assert impact.scenario == pytest.approx(expected), impact
 
 
-def test_goods_under_control_are_not_transshipped_through_a_spared_country():
+def plants_network(plants, feeding):
+    """A network of (name, stage, country, t REO) plants, wired by the market rule, with one end
+    use fed from the markets at ``feeding``."""
     import networkx as nx
 
     from reegraph.network import Amount, _add_markets
 
-    # Chinese oxide; the US and Japan make metal; Japan separates a little; the control spares Japan
     G = nx.DiGraph(as_of="2025-01-01", elements={}, groups={})
-    for name, stage, country, value in [
-        ("mine", "mining", "CN", 100.0),
-        ("sep", "separation", "CN", 100.0),
-        ("sep-jp", "separation", "JP", 1.0),
-        ("metal-us", "metal", "US", 100.0),
-        ("metal-jp", "metal", "JP", 10.0),
-    ]:
+    for name, stage, country, value in plants:
         G.add_node(name, kind="facility", label=name, stage=stage, country=country, status="operating",
                    operators=(), owner="", owners=(), owner_country=country, handles=(),
                    amounts=(Amount(name, "production", value, "t REO", 2024, (), "reported", ()),))  # fmt: skip
     _add_markets(G, {})
-    G.add_node("use", kind="end-use", stage="end-use", label="use", elements=(), critical=(), feeding_stage="metal")
-    G.add_edges_from([("market/metal/US", "use"), ("market/metal/JP", "use")], link="inferred")
+    G.add_node("use", kind="end-use", stage="end-use", label="use", elements=(), critical=(), feeding_stage=feeding)
+    markets = [n for n, d in G.nodes(data=True) if d["kind"] == "market" and d["stage"] == feeding]
+    G.add_edges_from(((m, "use") for m in markets), link="inferred")
+    return G
+
+
+def test_licensed_oxide_reaches_a_metal_maker_abroad():
+    G = plants_network(
+        [("mine", "mining", "CN", 100.0), ("sep", "separation", "CN", 100.0), ("metal", "metal", "US", 100.0)],
+        feeding="metal",
+    )
+    licensed = ExportControl("CN", ALL, SEPARATION, licensed_fraction=0.3)
+    (us,) = run_scenario(G, Scenario("l", (licensed,)), elements=["ALL"], regions=["US"])
+    assert (us.baseline, us.scenario, us.binding) == (100.0, pytest.approx(30.0), ("gate/separation/CN",))
+
+
+def test_goods_under_control_are_not_transshipped_through_a_spared_country():
+    import networkx as nx
+
+    # Chinese oxide; the US and Japan make metal; Japan separates a little; the control spares Japan
+    G = plants_network(
+        [
+            ("mine", "mining", "CN", 100.0),
+            ("sep", "separation", "CN", 100.0),
+            ("sep-jp", "separation", "JP", 1.0),
+            ("metal-us", "metal", "US", 100.0),
+            ("metal-jp", "metal", "JP", 10.0),
+        ],
+        feeding="metal",
+    )
     block = ExportControl("CN", ALL, SEPARATION, destinations=frozenset({"US"}))
     (us,) = run_scenario(G, Scenario("b", (block,)), elements=["ALL"], regions=["US"])
     # Japan's metal from Chinese oxide (10) and Japan's own oxide (1), not 100 t of oxide re-exported

@@ -72,7 +72,8 @@ class StageTable:
 
 def _country_value(table: StageTable, country: str, lost_finite: float, lost_unbounded: int) -> float:
     finite, unbounded = table.countries.get(country, (0.0, 0))
-    left = math.inf if unbounded - lost_unbounded > 0 else finite - lost_finite
+    # sums taken in another order can leave -1e-13 for nothing: never below zero
+    left = math.inf if unbounded - lost_unbounded > 0 else max(0.0, finite - lost_finite)
     return min(left, table.markets.get(country, math.inf))
 
 

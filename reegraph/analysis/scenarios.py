@@ -446,7 +446,8 @@ def _aggregate_network(
         if stage == stages[-1]:
             for name in names:
                 _link(H, scenario, element, stage, (k, name), "sink", name, region, region)
-        for exporter in exporters:  # the gates: the licensed share of the exporter's throughput here
+    for k, stage in enumerate(stages):  # feed each gate, now that all exist: the licensed share
+        for exporter in exporters:
             gate = ("gate", stage, exporter)
             if gate in H:
                 fraction = max(
