@@ -6,13 +6,14 @@ The format (documented in the README, section "Scenarios")::
     [scenario]
     title = "China licenses exports of seven medium and heavy rare earths"
     as_of = 2025-06-01            # the date the scenario is run at (--as-of overrides)
-    licensed_fraction = 0.0       # default for controls that set none (--licensed-fraction overrides)
+    licensed_fraction = 0.0       # for controls that set none (--licensed-fraction overrides this)
     include = ["other-scenario"]  # built-in scenarios merged into this one
 
     [[export_control]]
     policy = "policy/mofcom-2025-18"   # elements, product forms, destinations, end users from the graph
     # or: exporter = "CN", elements = ["Dy"], product_forms = ["oxide"], destinations = ["US", "EU"],
-    #     end_users = "all" | "military", licensed_fraction = 0.3
+    #     end_users = "all" | "military", licensed_fraction = 0.3,
+    #     extraterritorial = true  (also once processed abroad; a policy with ree:deMinimisShare is)
 
     [[offline]]                  # facility = "facility/..." | company = "org/..." | country = "MM"
     [[scale]]                    # facility | company | country as for [[offline]], factor = 1.5
@@ -63,6 +64,7 @@ _SECTIONS = {
         "destinations",
         "end_users",
         "licensed_fraction",
+        "extraterritorial",
     },
     "offline": {"facility", "company", "country"},
     "scale": {"facility", "company", "country", "factor"},
@@ -149,9 +151,7 @@ def read_scenario(path: Path, store: Store, G: nx.DiGraph, *, licensed_fraction:
         as_of=_date(path, lines, head, "scenario", 0, "as_of"),
         scenario=Scenario(
             name=path.stem,
-            controls=tuple(
-                checker.control(t, i, fraction, licensed_fraction) for i, t in enumerate(data.get("export_control", []))
-            ),
+            controls=tuple(checker.control(t, i, fraction) for i, t in enumerate(data.get("export_control", []))),
             offline=frozenset(
                 n for i, t in enumerate(data.get("offline", [])) for n in checker.plants(t, "offline", i)
             ),
@@ -350,14 +350,22 @@ class _Checker:
             if company in self.G.nodes[n].get("owners", ()) or company in self.G.nodes[n].get("operators", ())
         }
 
-    def control(self, table: dict, index: int, default: float, override: float | None) -> ExportControl:
-        fraction = (
-            override
-            if override is not None
-            else self.fraction(table, "export_control", index, "licensed_fraction", default)
-        )
+    def control(self, table: dict, index: int, default: float) -> ExportControl:
+        """A control's own licensed fraction wins over the scenario's (and --licensed-fraction)."""
+        fraction = self.fraction(table, "export_control", index, "licensed_fraction", default)
+        extraterritorial = table.get("extraterritorial", False)
+        if not isinstance(extraterritorial, bool):
+            raise self.fail(
+                "export_control",
+                index,
+                "extraterritorial",
+                f"extraterritorial must be true or false, not {extraterritorial!r}",
+            )
         if "policy" in table:
-            return self.policy(_short("policy", self.text(table, "export_control", index, "policy")), index, fraction)
+            control = self.policy(
+                _short("policy", self.text(table, "export_control", index, "policy")), index, fraction
+            )
+            return replace(control, extraterritorial=control.extraterritorial or extraterritorial)
         exporter = self.text(table, "export_control", index, "exporter")
         if exporter not in self.countries:
             raise self.fail("export_control", index, "exporter", f"unknown country {exporter!r}")
@@ -388,14 +396,16 @@ class _Checker:
             destinations=frozenset(destinations),
             licensed_fraction=fraction,
             military_only=users == "military",
+            extraterritorial=extraterritorial,
         )
 
     def policy(self, name: str, index: int, fraction: float) -> ExportControl:
         iri = f"https://w3id.org/reegraph/id/{name}"
         rows = self.store.values(
             SPARQL_PREFIXES
-            + f"""SELECT ?issuer ?element ?form ?destination ?scope WHERE {{
+            + f"""SELECT ?issuer ?element ?form ?destination ?scope ?share WHERE {{
                 <{iri}> a ree:ExportControl ; ree:issuer ?issuer .
+                OPTIONAL {{ <{iri}> ree:deMinimisShare ?share }}
                 OPTIONAL {{ <{iri}> ree:coversElement/ree:symbol ?element }}
                 OPTIONAL {{ <{iri}> ree:coversProductForm/skos:notation ?form }}
                 OPTIONAL {{ <{iri}> ree:destination/ree:isoCode ?destination }}
@@ -418,6 +428,7 @@ class _Checker:
             destinations=frozenset(destinations),
             licensed_fraction=fraction,
             military_only=any(r["scope"] == "military" for r in rows),
+            extraterritorial=any(r["share"] for r in rows),
         )
 
     def stockpile(self, table: dict, index: int) -> Stockpile:

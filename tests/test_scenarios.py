@@ -229,3 +229,66 @@ def test_outage_draws_keep_each_plant_with_the_given_probability():
     assert 0.095 < sum(counts.values()) / (200 * 500) < 0.105
     assert min(counts.values()) > 20 and max(counts.values()) < 85  # binomial(500, 0.1): 50 +- 6.7
     assert _bernoulli(rng, items, 0.0) == [] and _bernoulli(rng, items, 1.0) == items
+
+
+def test_an_extraterritorial_control_follows_the_material_through_foreign_plants():
+    G = plants_network(
+        [
+            ("mine", "mining", "CN", 100.0),
+            ("sep", "separation", "CN", 100.0),
+            ("sep-jp", "separation", "JP", 1.0),
+            ("metal-us", "metal", "US", 100.0),
+            ("metal-jp", "metal", "JP", 10.0),
+        ],
+        feeding="metal",
+    )
+    rule = ExportControl("CN", ALL, SEPARATION, destinations=frozenset({"US"}), extraterritorial=True)
+    found = {
+        i.region: i.scenario for i in run_scenario(G, Scenario("r", (rule,)), elements=["ALL"], regions=["US", "JP"])
+    }
+    assert found == {"US": 1.0, "JP": 100.0}  # the US keeps Japan's own oxide only; Japan is spared
+
+
+def test_controls_for_military_end_users_act_on_defence_end_uses_only():
+    G = plants_network([("mine", "mining", "CN", 100.0), ("sep", "separation", "CN", 100.0)], feeding="separation")
+    G.add_node("jet", kind="end-use", stage="end-use", label="jet", sector="defence", elements=(), critical=(),
+               feeding_stage="separation")  # fmt: skip
+    G.add_edge("market/separation/CN", "jet", link="inferred")
+    military = ExportControl("CN", ALL, SEPARATION, military_only=True)
+    found = {
+        i.end_use: i.shortfall for i in run_scenario(G, Scenario("m", (military,)), elements=["ALL"], regions=["US"])
+    }
+    assert found == {"use": 0.0, "jet": 1.0}
+
+
+def test_the_strictest_of_several_controls_holds_and_others_elements_do_not_leak():
+    from reegraph.network import Amount
+
+    G = plants_network([("mine", "mining", "CN", 100.0), ("sep", "separation", "CN", 100.0)], feeding="separation")
+    G.add_node("jet", kind="end-use", stage="end-use", label="jet", sector="defence", elements=(), critical=(),
+               feeding_stage="separation")  # fmt: skip
+    G.add_edge("market/separation/CN", "jet", link="inferred")
+    for node in ("mine", "sep"):  # figures for Dy itself
+        G.nodes[node]["amounts"] = (Amount(node, "production", 100.0, "t contained element", 2024, ("Dy",), "", ()),)
+    for use in ("use", "jet"):
+        G.nodes[use]["elements"] = ("Dy",)
+    other = ExportControl("CN", frozenset({"Ho"}), frozenset({"separation", "metal"}), licensed_fraction=0.5)
+    general = ExportControl("CN", frozenset({"Dy"}), SEPARATION, licensed_fraction=0.5)
+    military = ExportControl("CN", frozenset({"Dy"}), SEPARATION, military_only=True)
+    scenario = Scenario("m", (other, general, military))
+    found = {i.end_use: i.shortfall for i in run_scenario(G, scenario, elements=["Dy"], regions=["US"])}
+    assert found == {"use": pytest.approx(0.5), "jet": 1.0}  # Ho's control lets no Dy through
+
+
+def test_a_country_with_every_plant_offline_has_exactly_nothing_left():
+    from reegraph.analysis.scenarios import _capacities
+
+    values = [651.59297, 788.72335, 93.85959, 28.34748, 835.7651, 432.76707]  # summed two ways: 4.5e-13 apart
+    G = plants_network(
+        [("mine", "mining", "US", 5000.0), *((f"sep-{i}", "separation", "US", v) for i, v in enumerate(values))],
+        feeding="separation",
+    )
+    offline = Scenario("x", offline=frozenset(f"sep-{i}" for i in range(len(values))))
+    assert _capacities(G, "ALL", "separation", offline, {}) == {"US": 0.0}
+    half = Scenario("x", scale={"sep-0": 0.5})
+    assert _capacities(G, "ALL", "separation", half, {}) == {"US": round(sum(values) - values[0] / 2, 6)}

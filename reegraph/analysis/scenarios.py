@@ -49,7 +49,8 @@ def region_of(country: str) -> str:
 @dataclass(frozen=True)
 class ExportControl:
     """Exports of ``elements`` from ``exporter`` at ``stages`` to ``destinations`` (regions; empty:
-    everywhere else) are blocked, or licensed up to ``licensed_fraction`` of the exporter's output."""
+    everywhere else) are blocked, or licensed up to ``licensed_fraction`` of the exporter's output;
+    ``military_only``: for defence end uses only; ``extraterritorial``: also once processed abroad."""
 
     exporter: str
     elements: frozenset[str]
@@ -57,6 +58,21 @@ class ExportControl:
     destinations: frozenset[str] = frozenset()
     licensed_fraction: float = 0.0
     military_only: bool = False
+    extraterritorial: bool = False
+
+    def reaches(self, element: str, stage: str, destination: str, region: str) -> bool:
+        """Whether material leaving the exporter at ``stage`` for ``destination`` (a region or an
+        exporter) on its way to ``region``'s end uses passes this control's gate. An extraterritorial
+        control (MOFCOM No. 61's 0.1% rule) follows the material through foreign plants, so what
+        counts is where it ends up."""
+        to = (
+            region
+            if self.extraterritorial
+            else destination
+            if destination in (*REGIONS, "ROW")
+            else region_of(destination)
+        )
+        return self.covers(element if element in self.elements else "ALL", stage, to)
 
     def covers(self, element: str, stage: str, region: str) -> bool:
         """Whether this control restricts ``element`` leaving at ``stage`` for ``region``."""
@@ -124,34 +140,33 @@ def run_scenario(
     base_known: dict = {}
     known: dict = {}
     for element in elements:
-        for feeding, end_uses in _end_use_groups(G, element, tables).items():
+        for feeding, all_uses in _end_use_groups(G, element, tables).items():
             baseline = _max_flow(_aggregate_network(G, element, feeding, None, base, tables, base_known))
-            priced: dict[tuple, tuple[float | None, tuple[str, ...]]] = {}  # regions the controls treat alike
-            for region in regions:
-                key = _signature(G, scenario, element, feeding, region, tables)
-                if key not in priced:
-                    H = _aggregate_network(G, element, feeding, region, scenario, tables, known)
-                    value = _max_flow(H)
-                    priced[key] = value, _binding(G, H, element, feeding, region, scenario, tables) if value else ()
-                value, binding = priced[key]
-                shortfall = None
-                if baseline is not None and value is not None and baseline > 0:
-                    shortfall = round(max(0.0, 1 - value / baseline), 12)
-                for end_use in end_uses:
-                    if _military_only(scenario) and G.nodes[end_use].get("sector") != "defence":
-                        continue
-                    impacts.append(
-                        Impact(
-                            end_use=end_use,
-                            end_use_label=G.nodes[end_use].get("label", end_use),
-                            element=element,
-                            region=region,
-                            baseline=baseline,
-                            scenario=value,
-                            shortfall=shortfall,
-                            binding=binding,
+            for scoped, end_uses in _scopes(G, scenario, all_uses):
+                priced: dict[tuple, tuple[float | None, tuple[str, ...]]] = {}  # regions the controls treat alike
+                for region in regions:
+                    key = _signature(G, scoped, element, feeding, region, tables)
+                    if key not in priced:
+                        H = _aggregate_network(G, element, feeding, region, scoped, tables, known)
+                        value = _max_flow(H)
+                        priced[key] = value, _binding(G, H, element, feeding, region, scoped, tables) if value else ()
+                    value, binding = priced[key]
+                    shortfall = None
+                    if baseline is not None and value is not None and baseline > 0:
+                        shortfall = round(max(0.0, 1 - value / baseline), 12)
+                    for end_use in end_uses:
+                        impacts.append(
+                            Impact(
+                                end_use=end_use,
+                                end_use_label=G.nodes[end_use].get("label", end_use),
+                                element=element,
+                                region=region,
+                                baseline=baseline,
+                                scenario=value,
+                                shortfall=shortfall,
+                                binding=binding,
+                            )
                         )
-                    )
     return sorted(impacts, key=lambda i: (-(i.shortfall or 0.0), i.end_use, i.element, i.region))
 
 
@@ -160,8 +175,15 @@ def _planned(G: nx.DiGraph) -> frozenset[str]:
     return frozenset(n for n, d in G.nodes(data=True) if d["kind"] == "facility" and d.get("status") != "operating")
 
 
-def _military_only(scenario: Scenario) -> bool:
-    return bool(scenario.controls) and all(c.military_only for c in scenario.controls)
+def _scopes(G: nx.DiGraph, scenario: Scenario, end_uses: list[str]) -> list[tuple[Scenario, list[str]]]:
+    """The end uses split by the controls that apply to them: controls for military end users act
+    on defence end uses only."""
+    if not any(c.military_only for c in scenario.controls):
+        return [(scenario, end_uses)]
+    civil = replace(scenario, controls=tuple(c for c in scenario.controls if not c.military_only))
+    defence = [u for u in end_uses if G.nodes[u].get("sector") == "defence"]
+    scopes = [(civil, [u for u in end_uses if u not in defence]), (scenario, defence)]
+    return [(s, uses) for s, uses in scopes if uses]
 
 
 def _fraction(control: ExportControl, stage: str, stages: list[str]) -> float:
@@ -200,20 +222,25 @@ def _capacities(G: nx.DiGraph, element: str, stage: str, scenario: Scenario, tab
     if not table.quantified:
         return None
     country_of = _index(G, tables).country
-    lost: dict[str, list] = defaultdict(lambda: [0.0, 0])
+    finite: dict[str, list[float]] = defaultdict(list)
+    unbounded: dict[str, int] = defaultdict(int)
     for node in scenario.offline:
         cap = table.capacities.get(node)
         if cap is not None:
-            entry = lost[country_of[node]]
             if math.isinf(cap):
-                entry[1] += 1
+                unbounded[country_of[node]] += 1
             else:
-                entry[0] += cap
+                finite[country_of[node]].append(cap)
     for node, factor in scenario.scale.items():
         cap = table.capacities.get(node)
         if cap is not None and node not in scenario.offline and not math.isinf(cap):
-            lost[country_of[node]][0] += cap * (1 - factor)
-    return {c: _country_value(table, c, *lost.get(c, (0.0, 0))) for c in table.countries}
+            finite[country_of[node]].append(cap * (1 - factor))
+    # fsum: the same loss whatever order the set gives; rounded to the gram, as a residue such as
+    # 1.8e-12 t left by subtracting sums makes networkx's preflow-push fail
+    return {
+        c: round(_country_value(table, c, math.fsum(finite.get(c, ())), unbounded.get(c, 0)), 6)
+        for c in table.countries
+    }
 
 
 def _max_flow(H: nx.DiGraph) -> float | None:
@@ -330,19 +357,20 @@ def monte_carlo(
         drawn = replace(scenario, offline=offline_base.union(out, *(by_country[c] for c in down)))
         known: dict = {}
         for element in elements:
-            for feeding, end_uses in groups[element].items():
+            for feeding, all_uses in groups[element].items():
                 baseline = baselines[(element, feeding)]
                 if not baseline:
                     continue
-                priced: dict[tuple, float | None] = {}  # regions that controls treat alike share a flow
-                for region in regions:
-                    key = _signature(G, scenario, element, feeding, region, tables)
-                    if key not in priced:
-                        H = _aggregate_network(G, element, feeding, region, drawn, tables, known)
-                        priced[key] = _max_flow(H)
-                    value = priced[key]
-                    if value is not None:
-                        outcomes[(element, tuple(end_uses), region)].append(max(0.0, 1 - value / baseline))
+                for scoped, end_uses in _scopes(G, drawn, all_uses):
+                    priced: dict[tuple, float | None] = {}  # regions that controls treat alike share a flow
+                    for region in regions:
+                        key = _signature(G, scoped, element, feeding, region, tables)
+                        if key not in priced:
+                            H = _aggregate_network(G, element, feeding, region, scoped, tables, known)
+                            priced[key] = _max_flow(H)
+                        value = priced[key]
+                        if value is not None:
+                            outcomes[(element, tuple(end_uses), region)].append(max(0.0, 1 - value / baseline))
     results = []
     for (element, end_uses, region), values in sorted(outcomes.items()):
         values.sort()
@@ -379,11 +407,7 @@ def _signature(G: nx.DiGraph, scenario: Scenario, element: str, feeding: str, re
     """What the flow to ``region`` depends on: which controls cover it at which stage, and whether it
     is an exporter's own region."""
     stages = _mandatory_stages(G, feeding, tables)
-    covered = tuple(
-        c.covers(element if element in c.elements else "ALL", stage, region)
-        for c in scenario.controls
-        for stage in stages
-    )
+    covered = tuple(c.reaches(element, stage, region, region) for c in scenario.controls for stage in stages)
     return (covered, tuple(region_of(c.exporter) == region for c in scenario.controls))
 
 
@@ -450,8 +474,13 @@ def _aggregate_network(
         for exporter in exporters:
             gate = ("gate", stage, exporter)
             if gate in H:
-                fraction = max(
-                    (_fraction(c, stage, stages) for c in scenario.controls if c.exporter == exporter), default=0.0
+                fraction = min(  # several controls on the same goods: the strictest holds
+                    (
+                        _fraction(c, stage, stages)
+                        for c in scenario.controls
+                        if c.exporter == exporter and stage in c.stages and {element, "ALL"} & c.elements
+                    ),
+                    default=0.0,
                 )
                 _gate(H, ((k, exporter), "out"), gate, fraction, through[exporter][stage])
     return H
@@ -463,11 +492,7 @@ def _link(H, scenario, element, stage, tail, head, origin, destination, region) 
     target = head if head == "sink" else (head, "in")
     if origin != destination and region is not None:
         for control in scenario.controls:
-            if control.exporter == origin and control.covers(
-                element if element in control.elements else "ALL",
-                stage,
-                destination if destination in (*REGIONS, "ROW") else region_of(destination),
-            ):
+            if control.exporter == origin and control.reaches(element, stage, destination, region):
                 gate = ("gate", stage, origin)
                 H.add_edge(gate, target)
                 return
