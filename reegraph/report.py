@@ -316,6 +316,12 @@ def _resolve_elements(G, names: Sequence[str]) -> tuple[list[str] | None, list[s
     return list(dict.fromkeys(names)), sorted(symbols)
 
 
+def _flow_elements(G, names: Sequence[str]) -> list[str]:
+    """The flows ``--element`` asks a scenario for: ``ALL`` (all rare earths, t REO) if named, then
+    each symbol named or in a group named."""
+    return (["ALL"] if "ALL" in names else []) + _resolve_elements(G, names)[1]
+
+
 def _resolve_end_uses(G, names: Sequence[str]) -> set[str]:
     from reegraph.errors import InputError
 
@@ -398,7 +404,7 @@ def make_scenario_report(
     from reegraph.analysis.scenarios import REGIONS, run_scenario
 
     spec, G, scenario, when = _prepare_scenario(store, name, as_of, licensed_fraction)
-    symbols = sorted(G.graph["elements"]) if not elements else _resolve_elements(G, elements)[1]
+    symbols = _flow_elements(G, elements) if elements else ["ALL", *sorted(G.graph["elements"])]
     chosen = list(regions) or [*REGIONS, "ROW"]
     impacts = []
     for impact in run_scenario(G, scenario, elements=symbols, regions=chosen):
@@ -443,7 +449,7 @@ def make_monte_carlo_report(
 
     spec, G, scenario, when = _prepare_scenario(store, name, as_of, licensed_fraction)
     controlled = sorted({e for c in scenario.controls for e in c.elements} & set(G.graph["elements"]))
-    symbols = _resolve_elements(G, elements)[1] if elements else controlled or sorted(G.graph["elements"])
+    symbols = _flow_elements(G, elements) if elements else controlled or ["ALL", *sorted(G.graph["elements"])]
     results = monte_carlo(
         G,
         scenario,

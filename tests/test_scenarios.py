@@ -193,20 +193,20 @@ def test_licensed_oxide_reaches_a_metal_maker_abroad():
     assert (us.baseline, us.scenario, us.binding) == (100.0, pytest.approx(30.0), ("gate/separation/CN",))
 
 
+#: Chinese oxide; the US and Japan make metal; Japan separates a little (the controls spare Japan)
+JAPAN_SPARED = [
+    ("mine", "mining", "CN", 100.0),
+    ("sep", "separation", "CN", 100.0),
+    ("sep-jp", "separation", "JP", 1.0),
+    ("metal-us", "metal", "US", 100.0),
+    ("metal-jp", "metal", "JP", 10.0),
+]
+
+
 def test_goods_under_control_are_not_transshipped_through_a_spared_country():
     import networkx as nx
 
-    # Chinese oxide; the US and Japan make metal; Japan separates a little; the control spares Japan
-    G = plants_network(
-        [
-            ("mine", "mining", "CN", 100.0),
-            ("sep", "separation", "CN", 100.0),
-            ("sep-jp", "separation", "JP", 1.0),
-            ("metal-us", "metal", "US", 100.0),
-            ("metal-jp", "metal", "JP", 10.0),
-        ],
-        feeding="metal",
-    )
+    G = plants_network(JAPAN_SPARED, feeding="metal")
     block = ExportControl("CN", ALL, SEPARATION, destinations=frozenset({"US"}))
     (us,) = run_scenario(G, Scenario("b", (block,)), elements=["ALL"], regions=["US"])
     # Japan's metal from Chinese oxide (10) and Japan's own oxide (1), not 100 t of oxide re-exported
@@ -232,16 +232,7 @@ def test_outage_draws_keep_each_plant_with_the_given_probability():
 
 
 def test_an_extraterritorial_control_follows_the_material_through_foreign_plants():
-    G = plants_network(
-        [
-            ("mine", "mining", "CN", 100.0),
-            ("sep", "separation", "CN", 100.0),
-            ("sep-jp", "separation", "JP", 1.0),
-            ("metal-us", "metal", "US", 100.0),
-            ("metal-jp", "metal", "JP", 10.0),
-        ],
-        feeding="metal",
-    )
+    G = plants_network(JAPAN_SPARED, feeding="metal")
     rule = ExportControl("CN", ALL, SEPARATION, destinations=frozenset({"US"}), extraterritorial=True)
     found = {
         i.region: i.scenario for i in run_scenario(G, Scenario("r", (rule,)), elements=["ALL"], regions=["US", "JP"])
