@@ -8,7 +8,9 @@ Operations: ``load`` (parse into the store); ``report`` (``reegraph report --for
 end to end, run in the measuring process: load, projection, analytics, JSON); ``scenario``
 (``reegraph scenario run china-2025-04``, same way); ``monte-carlo`` (the same with
 ``--monte-carlo 100 --seed 1``). Their naive path loads into rdflib's memory store, answers the
-same SPARQL there and runs the same networkx analysis.
+same SPARQL there and runs the same networkx analysis. ``queries`` times each library query
+(``reegraph query NAME --format json``: check, child process, evaluation, W3C JSON) once the data
+is loaded, against rdflib answering it (``null`` past 30 s or when rdflib fails on it); ``triples`` is then the requested size.
 
 ``ratio`` is baseline time / reegraph time (higher is better); times are medians of ``--repeat``
 runs; ``triples`` is the count actually loaded. Usage:
@@ -121,15 +123,78 @@ def synthetic_file(triples: int) -> Path:
     return path
 
 
+#: The library queries' parameters for the benchmark (the others run with their defaults).
+QUERY_PARAMS = {
+    "facts-from-source": {"source": "source/usgs-mcs-2025-rare-earths"},
+    "company-facilities": {"company": "org/lynas"},
+}
+_QUERY_TIMES = """
+import json, signal, statistics, time
+from pathlib import Path
+from reegraph.query import bind, library
+PATH, PARAMS, REPEAT, LIMIT = Path({path!r}), {params!r}, {repeat}, {limit}
+{setup}
+times = {{}}
+for name, q in library().items():
+    bindings = bind(q, PARAMS.get(name, {{}}))
+    runs = []
+    for _ in range(REPEAT):
+        signal.alarm(LIMIT)
+        try:
+            start = time.perf_counter()
+            {run}
+            runs.append(time.perf_counter() - start)
+        except Exception:  # past the limit, or an engine that cannot answer it (rdflib: components)
+            break
+        finally:
+            signal.alarm(0)
+    times[name] = statistics.median(runs) if runs else None
+print(json.dumps(times))
+"""
+_QUERY_SIDES = {
+    "reegraph": (
+        "from reegraph.load import load_store; from reegraph.query import run_query; store = load_store(data=[PATH])",
+        "run_query(store, q.text, bindings, 'json', timeout=None)",
+    ),
+    "rdflib": (
+        "from rdflib import Graph; from reegraph.load import bundled_files\n"
+        "def stop(*_): raise TimeoutError\n"
+        "signal.signal(signal.SIGALRM, stop)\n"
+        "graph = Graph()\n"
+        "for p in [*bundled_files(), PATH]: graph.parse(p)",
+        "graph.query(q.text, initBindings=bindings).serialize(format='json')",
+    ),
+}
+
+
+def time_queries(path: Path, repeat: int, limit: int = 30) -> dict[str, dict]:
+    """Each library query's median time on each side (load excluded; ``None`` past ``limit`` s)."""
+    found = {}
+    for side, (setup, run) in _QUERY_SIDES.items():
+        code = _QUERY_TIMES.format(
+            path=str(path), params=QUERY_PARAMS, repeat=repeat, limit=limit, setup=setup, run=run
+        )
+        out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
+        found[side] = json.loads(out.strip().splitlines()[-1])
+    return found
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="reegraph benchmarks")
     parser.add_argument("--triples", type=int, action="append", required=True)
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--op", choices=sorted(OPS), action="append")
+    parser.add_argument("--op", choices=[*sorted(OPS), "queries"], action="append")
     args = parser.parse_args()
     for triples in args.triples:
         path = synthetic_file(triples)
-        for op in args.op or sorted(OPS):
+        if "queries" in (args.op or ["queries"]):
+            times = time_queries(path, args.repeat)
+            for name, ours in times["reegraph"].items():
+                theirs = times["rdflib"].get(name)
+                ratio = round(theirs / ours, 1) if theirs and ours else None
+                line = {"op": "query", "name": name, "triples": triples, "reegraph_s": ours, "baseline_s": theirs}
+                print(json.dumps({**line, "ratio": ratio}), flush=True)
+        for op in [o for o in args.op or sorted(OPS) if o != "queries"]:
             ours, theirs = OPS[op]
             runs = [(measure(ours, path), measure(theirs, path)) for _ in range(args.repeat)]
             reegraph_s = statistics.median(r[0]["s"] for r in runs)

@@ -408,6 +408,60 @@ def _title(path: Path) -> str:
 
 
 @cli.command()
+@click.argument("name", required=False, metavar="NAME|FILE.rq")
+@click.option("-e", "--expression", metavar="SPARQL", help="Run this query text instead of a named one.")
+@click.option("--param", "params", multiple=True, metavar="NAME=VALUE", help="Bind a parameter (repeatable).")
+@click.option("--list", "list_only", is_flag=True, help="List the named queries and their parameters.")
+@click.option("--timeout", type=click.FloatRange(min=0), default=60.0, show_default=True,
+              help="Stop the query after this many seconds (0: no limit); exit 3.")  # fmt: skip
+@_data_option
+@_format_option(("table", "markdown", "json", "csv", "tsv", "xml"))
+@_output_option
+def query(
+    name: str | None,
+    expression: str | None,
+    params: tuple[str, ...],
+    list_only: bool,
+    timeout: float,
+    data: tuple[Path, ...],
+    fmt: str,
+    output: Path | None,
+) -> None:
+    """Run a named query, a .rq file or a query given with -e, with parameters bound safely.
+
+    json, csv, tsv and xml are the W3C SPARQL 1.1 results formats; a CONSTRUCT query prints Turtle.
+    SERVICE is refused. A query that runs past --timeout is stopped (exit 3).
+
+    Examples:
+
+        reegraph query --list
+        reegraph query separators-outside-china --param element=Tb
+        reegraph query -e 'SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }' --format json
+    """
+    from reegraph.query import Query, bind, find_query, library, run_query
+
+    if list_only:
+        rows = [
+            [q.name, q.title, " ".join(f"{p.name}:{p.type}" + ("?" if p.optional else "") for p in q.params)]
+            for q in library().values()
+        ]
+        headers = ["query", "title", "parameters (?: optional)"]
+        _emit(render_markdown(headers, rows) if fmt == "markdown" else render_table(headers, rows), output)
+        return
+    if (name is None) == (expression is None):
+        raise click.UsageError("give a query NAME or FILE.rq, or -e 'SPARQL' (one of them)")
+    chosen = Query("-e", "-e", "", (), expression) if expression is not None else find_query(name)
+    values = {}
+    for item in params:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise click.BadParameter(f"{item!r} is not NAME=VALUE", param_hint="--param")
+        values[key] = value
+    bindings = bind(chosen, values)
+    _emit(run_query(load_store(data=data), chosen.text, bindings, fmt, timeout=timeout or None).rstrip("\n"), output)
+
+
+@cli.command()
 @_data_option
 @click.option("--estimates", is_flag=True, help="List only the facts whose confidence is 'estimate'.")
 @_format_option(("table", "markdown", "json", "csv"))

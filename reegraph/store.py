@@ -166,6 +166,10 @@ class OxigraphStore:
         except (OSError, RuntimeError) as exc:
             raise ExecutionError(f"query failed: {exc}") from None
 
+    def evaluate(self, query: str, *, bindings: Mapping[str, Node] | None = None):
+        """Run any query over the union of all graphs; Oxigraph's own results, ready to serialise."""
+        return self._query(query, bindings)
+
     def ask(self, query: str, *, bindings: Mapping[str, Node] | None = None) -> bool:
         """Run an ASK query over the union of all graphs."""
         result = self._query(query, bindings)

@@ -90,3 +90,14 @@ def test_wheel_installs_and_finds_its_data_from_an_unrelated_directory(tmp_path)
     )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["chokepoints"][0]["id"] == "CN"
+
+    shipped_queries = {p.name for p in (source / "reegraph" / "queries").glob("*.rq")}
+    assert {p.name for p in (target / "reegraph" / "queries").glob("*.rq")} == shipped_queries
+    result = subprocess.run(
+        [str(env_dir / "bin" / "reegraph"), "query", "elements", "--param", "group=magnet", "--format", "csv"],
+        cwd=elsewhere,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[0] == "symbol,name,atomicNumber,group,classification"

@@ -1,0 +1,296 @@
+"""SPARQL for analysts: the named query library (``reegraph/queries/*.rq``), safe parameters, the
+W3C result formats, and a timeout that really stops the work.
+
+A library query opens with a header of ``#`` lines::
+
+    # title: Who separates an element outside China
+    # description: Separation plants outside China that make ... (one line)
+    # param: element: string = Dy — element symbol
+    # param: country: string, optional — ISO 3166-1 alpha-2 code
+
+A parameter is a variable of the query's SELECT clause. Its value is bound to that variable by the
+engine (Oxigraph's substitutions), never pasted into the query text; an optional parameter left out
+stays unbound and matches anything. Types: ``string``, ``iri`` (a full IRI or a short data id such
+as ``org/lynas``), ``date`` (``today`` allowed), ``integer``, ``decimal``.
+
+Queries never reach the network: ``SERVICE`` is refused before evaluation (Oxigraph would fetch
+it), updates (``LOAD`` among them) are not queries and are refused by the parser.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import re
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from rdflib import Literal, URIRef
+from rdflib.namespace import XSD
+from rdflib.term import Node
+
+from reegraph.errors import ExecutionError, InputError
+from reegraph.vocab import DATA
+
+#: Folder of the named queries.
+QUERIES = Path(__file__).resolve().parent / "queries"
+#: Parameter types and what a value must look like.
+TYPES = ("string", "iri", "date", "integer", "decimal")
+#: Result formats: the W3C SPARQL 1.1 results formats, and two for people.
+FORMATS = ("table", "markdown", "json", "csv", "tsv", "xml")
+
+_PARAM = re.compile(r"^# param: (\w+): (\w+)(?:, (optional)| = (\S+))? — (.+)$")
+_IRI = re.compile(r"^[^\s<>\"{}|\\^`]+$")
+_ESCAPES = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")  # SPARQL's escapes, valid anywhere
+
+
+@dataclass(frozen=True)
+class Param:
+    """A query parameter: the variable it binds, its type, its default (``None``: required unless
+    optional) and what it means."""
+
+    name: str
+    type: str
+    default: str | None
+    optional: bool
+    description: str
+
+
+@dataclass(frozen=True)
+class Query:
+    """A SPARQL query with its header."""
+
+    name: str
+    title: str
+    description: str
+    params: tuple[Param, ...]
+    text: str
+
+
+def library() -> dict[str, Query]:
+    """The named queries, by name (the file's stem), sorted."""
+    return {path.stem: read_query(path) for path in sorted(QUERIES.glob("*.rq"), key=lambda p: p.stem)}
+
+
+def find_query(name: str) -> Query:
+    """A library query by name, or a ``.rq`` file.
+
+    Raises
+    ------
+    InputError
+        Neither a library name nor a readable ``.rq`` file.
+    """
+    path = Path(name)
+    if path.suffix == ".rq" and path.is_file():
+        return read_query(path)
+    queries = library()
+    if name in queries:
+        return queries[name]
+    raise InputError(f"unknown query {name!r} (see reegraph query --list, or give a .rq file)")
+
+
+def read_query(path: Path) -> Query:
+    """Read a ``.rq`` file and its header (a file without a header has no parameters).
+
+    Raises
+    ------
+    InputError
+        The file cannot be read, or a ``# param:`` line is malformed (named with its line).
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: cannot read: {getattr(exc, 'strerror', None) or exc}") from None
+    fields: dict[str, str] = {}
+    params = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.startswith("#"):
+            break
+        if line.startswith("# param:"):
+            match = _PARAM.match(line)
+            if not match or match.group(2) not in TYPES:
+                raise InputError(
+                    f"{path}:{number}: expected '# param: NAME: TYPE[, optional| = DEFAULT] — meaning' "
+                    f"with TYPE one of {', '.join(TYPES)}"
+                )
+            name, kind, optional, default, description = match.groups()
+            params.append(Param(name, kind, default, optional is not None, description))
+        elif ":" in line:
+            key, _, value = line[1:].partition(":")
+            fields[key.strip()] = value.strip()
+    return Query(path.stem, fields.get("title", path.stem), fields.get("description", ""), tuple(params), text)
+
+
+def bind(query: Query, values: dict[str, str]) -> dict[str, Node]:
+    """Typed terms for the query's parameters from ``name=value`` strings, with the defaults.
+
+    Raises
+    ------
+    InputError
+        An unknown parameter, a missing required one, or a value that is not of its type.
+
+    Examples
+    --------
+    >>> q = Query("x", "x", "", (Param("element", "string", "Dy", False, "symbol"),), "")
+    >>> bind(q, {})
+    {'element': rdflib.term.Literal('Dy')}
+    """
+    known = {p.name: p for p in query.params}
+    for name in values:
+        if name not in known:
+            choices = ", ".join(known) or "none"
+            raise InputError(f"--param: query {query.name!r} has no parameter {name!r} (parameters: {choices})")
+    bound: dict[str, Node] = {}
+    for param in query.params:
+        value = values.get(param.name, param.default)
+        if value is None:
+            if param.optional:
+                continue
+            raise InputError(f"--param: query {query.name!r} needs {param.name}=<{param.type}> ({param.description})")
+        bound[param.name] = _term(param, value)
+    return bound
+
+
+def _term(param: Param, value: str) -> Node:
+    wrong = InputError(f"--param {param.name}: {value!r} is not a valid {param.type}")
+    if param.type == "string":
+        return Literal(value)
+    if param.type == "iri":
+        iri = value if re.match(r"^[a-z][a-z0-9+.-]*:", value) else f"{DATA}{value}"
+        if not _IRI.match(iri):
+            raise wrong
+        return URIRef(iri)
+    if param.type == "date":
+        try:
+            day = date.today() if value == "today" else date.fromisoformat(value)
+        except ValueError:
+            raise wrong from None
+        return Literal(day.isoformat(), datatype=XSD.date)
+    try:
+        number = int(value) if param.type == "integer" else Decimal(value)
+    except (ValueError, InvalidOperation):
+        raise wrong from None
+    if param.type == "decimal" and not number.is_finite():
+        raise wrong
+    return Literal(str(number), datatype=XSD.integer if param.type == "integer" else XSD.decimal)
+
+
+def check_query(text: str) -> None:
+    """Refuse ``SERVICE`` (Oxigraph would call the remote endpoint) in any form, escapes included.
+
+    Raises
+    ------
+    InputError
+        The query calls a remote service (or, naming one, does not parse).
+
+    Examples
+    --------
+    >>> check_query("SELECT * WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } }")
+    Traceback (most recent call last):
+    ...
+    reegraph.errors.InputError: SERVICE is refused: reegraph queries only its own data
+    """
+    from pyparsing import ParseException
+    from rdflib.plugins.sparql.parser import parseQuery
+
+    plain = _ESCAPES.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), text)
+    if "service" not in plain.lower():
+        return  # the keyword can hide nowhere else; Oxigraph checks the syntax as it evaluates
+    try:
+        tree = parseQuery(text)
+    except ParseException as exc:
+        raise InputError(f"invalid SPARQL query at line {exc.lineno}, column {exc.col}: {exc.msg}") from None
+    except Exception as exc:
+        raise InputError(f"invalid SPARQL query: {exc}") from None
+    if _calls_service(tree):
+        raise InputError("SERVICE is refused: reegraph queries only its own data")
+
+
+def _calls_service(node) -> bool:
+    from pyparsing import ParseResults
+
+    if getattr(node, "name", None) == "ServiceGraphPattern":
+        return True
+    if isinstance(node, dict):
+        return any(_calls_service(v) for v in node.values())
+    if isinstance(node, list | tuple | ParseResults):
+        return any(_calls_service(v) for v in node)
+    return False
+
+
+def run_query(store, text: str, bindings: dict[str, Node], fmt: str, *, timeout: float | None) -> str:
+    """Evaluate a query on the embedded store in a child process and return its results in ``fmt``;
+    past ``timeout`` seconds the child is killed, so a runaway query really stops.
+
+    Raises
+    ------
+    InputError
+        The query is refused or does not parse.
+    ExecutionError
+        It ran past the timeout, or the engine failed.
+    """
+    check_query(text)
+    kind = "json" if fmt in ("table", "markdown") else fmt
+    context = multiprocessing.get_context("fork")  # the child shares the loaded store copy-on-write
+    receive, send = context.Pipe(duplex=False)
+    child = context.Process(target=_evaluate, args=(store, text, bindings, kind, send), daemon=True)
+    child.start()
+    send.close()
+    try:
+        if not receive.poll(timeout):
+            raise ExecutionError(f"query stopped after its timeout of {timeout:g} s (--timeout)")
+        status, payload = receive.recv()
+    except EOFError:
+        raise ExecutionError("query failed: the evaluating process ended without an answer") from None
+    finally:
+        child.kill()
+        child.join()
+        receive.close()
+    if status == "input":
+        raise InputError(payload)
+    if status == "error":
+        raise ExecutionError(payload)
+    return payload if kind == fmt else _for_people(payload, fmt)
+
+
+def _evaluate(store, text: str, bindings: dict[str, Node], kind: str, send) -> None:
+    """In the child: evaluate and serialise, then send ``(status, text)``."""
+    import pyoxigraph as ox
+
+    formats = {
+        "json": ox.QueryResultsFormat.JSON,
+        "csv": ox.QueryResultsFormat.CSV,
+        "tsv": ox.QueryResultsFormat.TSV,
+        "xml": ox.QueryResultsFormat.XML,
+    }
+    try:
+        result = store.evaluate(text, bindings=bindings)
+        if isinstance(result, ox.QueryTriples):
+            data = result.serialize(format=ox.RdfFormat.TURTLE)
+        else:
+            data = result.serialize(format=formats[kind])
+        send.send(("ok", data.decode("utf-8")))
+    except InputError as exc:
+        send.send(("input", str(exc)))
+    except Exception as exc:
+        send.send(("error", f"query failed: {exc}"))
+    finally:
+        send.close()
+
+
+def _for_people(data: str, fmt: str) -> str:
+    """A table or Markdown table of W3C JSON results (Turtle from CONSTRUCT passes through)."""
+    from reegraph.report import render_markdown, render_table
+
+    try:
+        results = json.loads(data)
+    except json.JSONDecodeError:
+        return data.rstrip("\n")  # a graph, in Turtle
+    if "boolean" in results:
+        return "true" if results["boolean"] else "false"
+    names = results["head"]["vars"]
+    rows = [[binding.get(n, {}).get("value", "") for n in names] for binding in results["results"]["bindings"]]
+    render = render_markdown if fmt == "markdown" else render_table
+    return render(names, rows)

@@ -1,0 +1,267 @@
+"""The query library on a hand-made fixture (expected rows checked by eye), safe parameters, the W3C
+result formats, refused SERVICE and updates, and a timeout that stops the query."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import multiprocessing
+
+import pytest
+
+from reegraph.load import load_store, ontology_path
+from reegraph.query import bind, library
+from reegraph.vocab import short_id
+
+from .conftest import DATA
+
+FIXTURE = DATA / "queries" / "fixture.ttl"
+
+#: query -> (parameters, columns compared, expected rows in order); ids shortened.
+EXPECTED = {
+    "capacity-by-country": (
+        {},
+        ("stage", "country", "element", "total"),
+        [("mining", "CN", "ALL", "1000"), ("separation", "CN", "Dy", "90")],
+    ),
+    "company-facilities": (
+        {"company": "org/state"},
+        ("facility", "operator"),
+        [("facility/mine-cn", "org/state"), ("facility/sep-cn", "org/sep-co")],
+    ),
+    "components": (
+        {},
+        ("component", "element", "critical"),
+        [("component/motor", "Dy", "true"), ("component/motor", "Nd", "false")],
+    ),
+    "disruptions": (
+        {},
+        ("disruption", "affected", "country", "start"),
+        [("disruption/flood", "facility/sep-my", "MY", "2025-02-01")],
+    ),
+    "element-chain": (
+        {"element": "Dy"},
+        ("stage", "facility", "status"),
+        [
+            ("separation", "facility/sep-cn", "operating"),
+            ("separation", "facility/sep-my", "operating"),
+            ("separation", "facility/sep-us", "planned"),
+            ("magnet", "facility/magnet-jp", "operating"),
+        ],
+    ),
+    "elements": (
+        {"group": "magnet"},
+        ("symbol", "atomicNumber", "group"),
+        [("Nd", "60", "magnet"), ("Dy", "66", "magnet")],
+    ),
+    "end-uses-of-element": (
+        {},
+        ("endUse", "sector", "critical", "through"),
+        [("end-use/cars", "automotive", "true", "traction motor"), ("end-use/jets", "defence", "false", "")],
+    ),
+    "estimates": (
+        {},
+        ("holder", "value", "confidence", "method"),
+        [
+            ("facility/sep-cn", "90", "estimate", "share of the national total"),
+            ("facility/sep-us", "20", "estimate", "announced nameplate"),
+        ],
+    ),
+    "export-controls-on": (
+        {"date": "2025-12-01"},  # the extension to Nd is suspended on that day
+        ("policy", "issuer", "elements", "forms"),
+        [("policy/ban", "CN", "Dy", "sintered-ndfeb oxide")],
+    ),
+    "facilities": (
+        {"stage": "separation"},
+        ("facility", "country", "status", "operator"),
+        [
+            ("facility/sep-cn", "CN", "operating", "Separation Co"),
+            ("facility/sep-my", "MY", "operating", "Lynas"),
+            ("facility/sep-us", "US", "planned", "Lynas"),
+        ],
+    ),
+    "facilities-near": (
+        {"south": "30", "north": "50", "west": "100", "east": "120"},
+        ("facility", "lat", "long"),
+        [("facility/mine-cn", "40", "110")],
+    ),
+    "facilities-without-figures": ({}, ("facility", "stage"), [("facility/magnet-jp", "magnet")]),
+    "facts-from-source": (
+        {"source": "source/usgs"},
+        ("thing", "value"),
+        [
+            ("facility/mine-cn", ""),
+            ("facility/sep-cn", ""),
+            ("quantity/cn-mining-2024", "270000"),
+            ("quantity/cn-quota-2024", "270000"),
+            ("quantity/cn-reserves", "44000000"),
+            ("quantity/mine-cn", "1000"),
+            ("quantity/sep-cn-dy", "90"),
+            ("quantity/us-mining-2024", "45000"),
+        ],
+    ),
+    "magnet-feedstock": (
+        {},
+        ("plant", "supplier", "supplierCountry", "linkStatus"),
+        [
+            ("facility/magnet-jp", "facility/sep-cn", "CN", "reported"),  # a link to the plant's company
+            ("facility/magnet-jp", "facility/sep-my", "MY", "contract"),
+        ],
+    ),
+    "mine-production": ({"year": "2024"}, ("country", "value"), [("CN", "270000"), ("US", "45000")]),
+    "ownership": (
+        {"parentCountry": "CN"},
+        ("facility", "operator", "ultimateParent"),
+        [("facility/mine-cn", "org/state", "org/state"), ("facility/sep-cn", "org/sep-co", "org/state")],
+    ),
+    "planned-capacity": ({}, ("startYear", "stage", "element", "capacity"), [("2027", "separation", "Dy", "20")]),
+    "policies": (
+        {},
+        ("policy", "status", "suspendedUntil"),
+        [("policy/ban", "in-force", ""), ("policy/later", "suspended", "2026-11-10")],
+    ),
+    "quotas": ({}, ("holder", "stage", "value"), [("country/CN", "mining", "270000")]),
+    "reserves": ({}, ("country", "value"), [("CN", "44000000")]),
+    "separators-outside-china": (
+        {"element": "Dy"},
+        ("facility", "status", "kind", "value"),
+        [("facility/sep-us", "planned", "capacity", "20"), ("facility/sep-my", "operating", "capacity", "10")],
+    ),
+    "sources": ({}, ("source", "publisher", "uses"), [("source/report", "Lynas", "10"), ("source/usgs", "USGS", "8")]),
+    "supply-links": (
+        {"customerCountry": "JP"},
+        ("link", "supplier", "customer", "status"),
+        [
+            ("link/cn-to-jp", "facility/sep-cn", "org/magnet-co", "reported"),
+            ("link/my-to-jp", "facility/sep-my", "facility/magnet-jp", "contract"),
+        ],
+    ),
+}
+
+
+@pytest.fixture(scope="module")
+def fixture_store():
+    return load_store(data=[ontology_path(), FIXTURE], bundled=False)
+
+
+@pytest.fixture(scope="module")
+def bundled_store():
+    return load_store()
+
+
+def cells(row: dict, columns) -> tuple:
+    return tuple(
+        short_id(str(row[c])) if c in row and str(row[c]).startswith("http") else str(row.get(c, "")) for c in columns
+    )
+
+
+def test_the_library_has_twenty_documented_queries_and_each_is_tested():
+    queries = library()
+    assert len(queries) >= 20 and set(queries) == set(EXPECTED)
+    for query in queries.values():
+        assert query.title != query.name and query.description, query.name
+        assert all(p.description for p in query.params)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_each_query_gives_its_expected_rows_on_the_fixture(fixture_store, name):
+    params, columns, expected = EXPECTED[name]
+    query = library()[name]
+    rows = fixture_store.select(query.text, bindings=bind(query, params))
+    assert [cells(r, columns) for r in rows] == expected
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_an_optional_parameter_narrows_exactly_like_a_filter(bundled_store, name):
+    """Binding an optional parameter keeps exactly the rows that carry that value (a parameter in an
+    OPTIONAL block or tested with BOUND would not: the engine substitutes it)."""
+    query = library()[name]
+    required = {p.name: v for p in query.params if not p.optional for v in [EXPECTED[name][0].get(p.name)] if v}
+    for param in (p for p in query.params if p.optional):
+        every = bundled_store.select(query.text, bindings=bind(query, required))
+        values = sorted({str(r[param.name]) for r in every if param.name in r})
+        assert values, f"{name}: no row has {param.name}"
+        value = values[len(values) // 2]
+        narrowed = bundled_store.select(query.text, bindings=bind(query, {**required, param.name: value}))
+        kept = [r for r in every if str(r.get(param.name)) == value]
+        assert sorted(map(_key, narrowed)) == sorted(map(_key, kept)), param.name
+
+
+def _key(row: dict) -> str:
+    return repr(sorted((k, str(v)) for k, v in row.items()))
+
+
+def test_json_csv_tsv_and_xml_follow_the_w3c_results_formats(run):
+    args = ("query", "separators-outside-china", "--param", "element=Dy", "--format")
+    data = json.loads(run(*args, "json").stdout)
+    assert data["head"]["vars"][:3] == ["facility", "label", "country"]
+    first = data["results"]["bindings"][0]
+    assert first["facility"]["type"] == "uri" and first["value"]["datatype"].startswith(
+        "http://www.w3.org/2001/XMLSchema#"
+    )
+    table = list(csv.reader(io.StringIO(run(*args, "csv").stdout)))
+    assert table[0][:3] == ["facility", "label", "country"] and len(table) == len(data["results"]["bindings"]) + 1
+    assert run(*args, "tsv").stdout.splitlines()[0].startswith("?facility\t?label\t?country")
+    assert '<sparql xmlns="http://www.w3.org/2005/sparql-results#">' in run(*args, "xml").stdout
+
+
+def test_a_hostile_value_is_only_a_value(run):
+    hostile = 'Dy" || true || "'
+    result = run("query", "separators-outside-china", "--param", f"element={hostile}", "--format", "csv")
+    assert result.exit_code == 0 and result.stdout.strip().splitlines() == [
+        "facility,label,country,status,element,kind,value,basis,year"
+    ]
+    bad_iri = run("query", "facts-from-source", "--param", "source=x> } ?s ?p ?o { <y")
+    assert bad_iri.exit_code == 2 and "is not a valid iri" in bad_iri.stderr
+
+
+def test_parameters_are_checked(run):
+    unknown = run("query", "facilities", "--param", "colour=red")
+    assert unknown.exit_code == 2 and "has no parameter 'colour'" in unknown.stderr
+    missing = run("query", "facts-from-source")
+    assert missing.exit_code == 2 and "needs source=<iri>" in missing.stderr
+    bad = run("query", "export-controls-on", "--param", "date=yesterday")
+    assert bad.exit_code == 2 and "is not a valid date" in bad.stderr
+
+
+def test_service_and_updates_never_run(run):
+    import socket
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    listener.settimeout(0.2)
+    url = f"http://127.0.0.1:{listener.getsockname()[1]}/sparql"
+    try:
+        service = run("query", "-e", f"SELECT * WHERE {{ SERVICE <{url}> {{ ?s ?p ?o }} }}")
+        assert service.exit_code == 2 and "SERVICE is refused" in service.stderr
+        escaped = run("query", "-e", f"SELECT * WHERE {{ \\u0053ERVICE <{url}> {{ ?s ?p ?o }} }}")
+        assert escaped.exit_code == 2 and "SERVICE is refused" in escaped.stderr
+        load = run("query", "-e", f"LOAD <{url}>")
+        assert load.exit_code == 2 and "invalid SPARQL" in load.stderr
+        with pytest.raises(TimeoutError):
+            listener.accept()  # nobody called
+    finally:
+        listener.close()
+
+
+def test_a_runaway_query_is_stopped_at_its_timeout(run):
+    runaway = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"  # 5,600^4 rows
+    result = run("query", "-e", runaway, "--timeout", "0.5")
+    assert result.exit_code == 3 and "stopped after its timeout of 0.5 s" in result.stderr
+    assert multiprocessing.active_children() == []  # the evaluating process is gone, not left burning a core
+
+
+def test_list_expression_and_file(run, tmp_path):
+    listed = run("query", "--list")
+    assert listed.exit_code == 0 and "separators-outside-china" in listed.stdout
+    counted = run("query", "-e", "SELECT (COUNT(*) AS ?n) WHERE { ?s a <https://w3id.org/reegraph/ontology#Element> }")
+    assert counted.stdout.splitlines()[-1].strip() == "17"
+    path = tmp_path / "mine.rq"
+    path.write_text("# title: x\n# param: n: number — bad type\nSELECT * WHERE { ?s ?p ?n }\n", encoding="utf-8")
+    bad = run("query", str(path))
+    assert bad.exit_code == 2 and f"{path}:2: expected '# param:" in bad.stderr
+    neither = run("query")
+    assert neither.exit_code == 2 and "give a query NAME" in neither.stderr
