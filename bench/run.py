@@ -10,7 +10,8 @@ end to end, run in the measuring process: load, projection, analytics, JSON); ``
 ``--monte-carlo 100 --seed 1``). Their naive path loads into rdflib's memory store, answers the
 same SPARQL there and runs the same networkx analysis. ``queries`` times each library query
 (``reegraph query NAME --format json``: check, child process, evaluation, W3C JSON) once the data
-is loaded, against rdflib answering it (``null`` past 30 s or when rdflib fails on it); ``triples`` is then the requested size.
+is loaded, against rdflib answering it (``null`` past 30 s or when rdflib fails on it);
+``triples`` is then the requested size.
 
 ``ratio`` is baseline time / reegraph time (higher is better); times are medians of ``--repeat``
 runs; ``triples`` is the count actually loaded. Usage:

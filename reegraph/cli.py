@@ -462,6 +462,40 @@ def query(
 
 
 @cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (loopback unless told).")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port (0: any free one).")
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=30.0, show_default=True,
+              help="Stop each query after this many seconds (HTTP 503).")  # fmt: skip
+@click.option("--max-bytes", type=click.IntRange(min=1), default=50_000_000, show_default=True,
+              help="Refuse answers larger than this (HTTP 413).")  # fmt: skip
+@_data_option
+def serve(host: str, port: int, timeout: float, max_bytes: int, data: tuple[Path, ...]) -> None:
+    """Serve the graph as a read-only SPARQL 1.1 endpoint (/sparql) with a query page (/).
+
+    Example:
+
+        reegraph serve --port 8000   # then open http://127.0.0.1:8000/
+    """
+    from reegraph.serve import make_server
+
+    store = load_store(data=data)
+    try:
+        server = make_server(store, host, port, timeout=timeout, max_bytes=max_bytes)
+    except OSError as exc:
+        raise InputError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    bound_host, bound_port = server.server_address[:2]
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        click.echo(f"reegraph: warning: listening on {host}, reachable from other machines", err=True)
+    click.echo(f"reegraph: serving {len(store):,} triples at http://{bound_host}:{bound_port}/sparql", err=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+@cli.command()
 @_data_option
 @click.option("--estimates", is_flag=True, help="List only the facts whose confidence is 'estimate'.")
 @_format_option(("table", "markdown", "json", "csv"))

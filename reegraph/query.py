@@ -38,8 +38,6 @@ from reegraph.vocab import DATA
 QUERIES = Path(__file__).resolve().parent / "queries"
 #: Parameter types and what a value must look like.
 TYPES = ("string", "iri", "date", "integer", "decimal")
-#: Result formats: the W3C SPARQL 1.1 results formats, and two for people.
-FORMATS = ("table", "markdown", "json", "csv", "tsv", "xml")
 
 _PARAM = re.compile(r"^# param: (\w+): (\w+)(?:, (optional)| = (\S+))? — (.+)$")
 _IRI = re.compile(r"^[^\s<>\"{}|\\^`]+$")
@@ -221,8 +219,7 @@ def _calls_service(node) -> bool:
 
 
 def run_query(store, text: str, bindings: dict[str, Node], fmt: str, *, timeout: float | None) -> str:
-    """Evaluate a query on the embedded store in a child process and return its results in ``fmt``;
-    past ``timeout`` seconds the child is killed, so a runaway query really stops.
+    """A query's results in ``fmt`` (table, markdown, or one of :data:`RESULTS`); a graph as Turtle.
 
     Raises
     ------
@@ -231,17 +228,51 @@ def run_query(store, text: str, bindings: dict[str, Node], fmt: str, *, timeout:
     ExecutionError
         It ran past the timeout, or the engine failed.
     """
+    kind, data = evaluate(
+        store, text, bindings, results="json" if fmt in ("table", "markdown") else fmt, timeout=timeout
+    )
+    if kind == "graph" or fmt not in ("table", "markdown"):
+        return data.decode("utf-8")
+    return _for_people(data.decode("utf-8"), fmt)
+
+
+#: Serialisations of SELECT and ASK results, and of graphs, by name.
+RESULTS = ("json", "xml", "csv", "tsv")
+GRAPHS = ("turtle", "json-ld", "n-triples", "rdf-xml")
+
+
+def evaluate(
+    store,
+    text: str,
+    bindings: dict[str, Node],
+    *,
+    results: str = "json",
+    graph: str = "turtle",
+    timeout: float | None,
+    max_bytes: int | None = None,
+) -> tuple[str, bytes]:
+    """Evaluate a query on the embedded store in a child process and return ``("results", data)``
+    (SELECT, ASK) or ``("graph", data)`` (CONSTRUCT, DESCRIBE). Past ``timeout`` seconds the child
+    is killed, so a runaway query really stops (Oxigraph cannot cancel one); an answer larger than
+    ``max_bytes`` is refused.
+
+    Raises
+    ------
+    InputError
+        The query is refused or does not parse.
+    ExecutionError
+        It ran past the timeout, its answer is too large, or the engine failed.
+    """
     check_query(text)
-    kind = "json" if fmt in ("table", "markdown") else fmt
     context = multiprocessing.get_context("fork")  # the child shares the loaded store copy-on-write
     receive, send = context.Pipe(duplex=False)
-    child = context.Process(target=_evaluate, args=(store, text, bindings, kind, send), daemon=True)
+    child = context.Process(target=_child, args=(store, text, bindings, results, graph, max_bytes, send), daemon=True)
     child.start()
     send.close()
     try:
         if not receive.poll(timeout):
-            raise ExecutionError(f"query stopped after its timeout of {timeout:g} s (--timeout)")
-        status, payload = receive.recv()
+            raise ExecutionError(f"query stopped after its timeout of {timeout:g} s")
+        status, kind, payload = receive.recv()
     except EOFError:
         raise ExecutionError("query failed: the evaluating process ended without an answer") from None
     finally:
@@ -252,42 +283,44 @@ def run_query(store, text: str, bindings: dict[str, Node], fmt: str, *, timeout:
         raise InputError(payload)
     if status == "error":
         raise ExecutionError(payload)
-    return payload if kind == fmt else _for_people(payload, fmt)
+    return kind, payload
 
 
-def _evaluate(store, text: str, bindings: dict[str, Node], kind: str, send) -> None:
-    """In the child: evaluate and serialise, then send ``(status, text)``."""
+def _child(store, text: str, bindings: dict[str, Node], results: str, graph: str, max_bytes: int | None, send) -> None:
+    """In the child: evaluate and serialise, then send ``(status, kind, data or message)``."""
     import pyoxigraph as ox
 
     formats = {
         "json": ox.QueryResultsFormat.JSON,
+        "xml": ox.QueryResultsFormat.XML,
         "csv": ox.QueryResultsFormat.CSV,
         "tsv": ox.QueryResultsFormat.TSV,
-        "xml": ox.QueryResultsFormat.XML,
+        "turtle": ox.RdfFormat.TURTLE,
+        "json-ld": ox.RdfFormat.JSON_LD,
+        "n-triples": ox.RdfFormat.N_TRIPLES,
+        "rdf-xml": ox.RdfFormat.RDF_XML,
     }
     try:
         result = store.evaluate(text, bindings=bindings)
-        if isinstance(result, ox.QueryTriples):
-            data = result.serialize(format=ox.RdfFormat.TURTLE)
+        kind = "graph" if isinstance(result, ox.QueryTriples) else "results"
+        data = result.serialize(format=formats[graph if kind == "graph" else results])
+        if max_bytes is not None and len(data) > max_bytes:
+            send.send(("error", kind, f"the answer is over the limit of {max_bytes:,} bytes: add a LIMIT"))
         else:
-            data = result.serialize(format=formats[kind])
-        send.send(("ok", data.decode("utf-8")))
+            send.send(("ok", kind, data))
     except InputError as exc:
-        send.send(("input", str(exc)))
+        send.send(("input", "", str(exc)))
     except Exception as exc:
-        send.send(("error", f"query failed: {exc}"))
+        send.send(("error", "", f"query failed: {exc}"))
     finally:
         send.close()
 
 
 def _for_people(data: str, fmt: str) -> str:
-    """A table or Markdown table of W3C JSON results (Turtle from CONSTRUCT passes through)."""
+    """A table or Markdown table of W3C JSON results."""
     from reegraph.report import render_markdown, render_table
 
-    try:
-        results = json.loads(data)
-    except json.JSONDecodeError:
-        return data.rstrip("\n")  # a graph, in Turtle
+    results = json.loads(data)
     if "boolean" in results:
         return "true" if results["boolean"] else "false"
     names = results["head"]["vars"]

@@ -1,0 +1,281 @@
+"""A read-only SPARQL 1.1 Protocol endpoint over the loaded graph (``reegraph serve``).
+
+``/sparql`` answers queries by GET (``?query=``) and POST (a form, or ``application/sparql-query``);
+results are negotiated from the Accept header: SPARQL JSON (default), XML, CSV or TSV for SELECT
+and ASK; Turtle (default), JSON-LD, N-Triples or RDF/XML for CONSTRUCT and DESCRIBE. Updates get
+403. Every query runs in its own child process, killed at the timeout (503), so a slow query never
+blocks the others and a runaway one really stops; answers over the size limit get 413 instead.
+``SERVICE`` is refused (400) and nothing is ever fetched: ``FROM`` names local graphs only.
+
+``/`` is a small offline page to type queries and run the named ones; ``/queries`` lists the
+named queries (JSON) and ``/queries/NAME?param=value`` runs one with its parameters bound.
+"""
+
+from __future__ import annotations
+
+import json
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+from reegraph.errors import ExecutionError, InputError
+from reegraph.query import bind, evaluate, library
+
+#: Media types by serialisation, for results and for graphs; the first of each is the default.
+RESULT_TYPES = {
+    "application/sparql-results+json": "json",
+    "application/json": "json",
+    "application/sparql-results+xml": "xml",
+    "application/xml": "xml",
+    "text/csv": "csv",
+    "text/tab-separated-values": "tsv",
+}
+GRAPH_TYPES = {
+    "text/turtle": "turtle",
+    "application/ld+json": "json-ld",
+    "application/n-triples": "n-triples",
+    "application/rdf+xml": "rdf-xml",
+}
+_MEDIA = {**{v: k for k, v in reversed(RESULT_TYPES.items())}, **{v: k for k, v in reversed(GRAPH_TYPES.items())}}
+
+
+def make_server(store, host: str, port: int, *, timeout: float, max_bytes: int) -> ThreadingHTTPServer:
+    """A threaded HTTP server answering SPARQL over ``store`` (call ``serve_forever``)."""
+
+    class Handler(_Handler):
+        pass
+
+    Handler.store, Handler.timeout_s, Handler.max_bytes = store, timeout, max_bytes
+    server = ThreadingHTTPServer((host, port), Handler)
+    server.daemon_threads = True
+    return server
+
+
+class _Handler(BaseHTTPRequestHandler):
+    store = None
+    timeout_s = 30.0
+    max_bytes = 50_000_000
+    server_version = "reegraph"
+
+    def log_message(self, format: str, *args) -> None:
+        pass  # quiet; errors reach the client
+
+    def do_GET(self) -> None:
+        url = urlsplit(self.path)
+        params = parse_qs(url.query, keep_blank_values=True)
+        if url.path == "/":
+            self._send(HTTPStatus.OK, "text/html; charset=utf-8", _PAGE.encode("utf-8"))
+        elif url.path == "/queries":
+            self._send(HTTPStatus.OK, "application/json", json.dumps(_library_json()).encode("utf-8"))
+        elif url.path.startswith("/queries/"):
+            self._named(url.path.removeprefix("/queries/"), params)
+        elif url.path == "/sparql":
+            self._sparql(params)
+        else:
+            self._fail(HTTPStatus.NOT_FOUND, f"no such page: {url.path} (the endpoint is /sparql)")
+
+    def do_POST(self) -> None:
+        url = urlsplit(self.path)
+        if url.path != "/sparql":
+            self._fail(HTTPStatus.NOT_FOUND, f"no such page: {url.path} (the endpoint is /sparql)")
+            return
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length).decode("utf-8", errors="replace")
+        kind = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+        if kind == "application/sparql-update":
+            self._fail(HTTPStatus.FORBIDDEN, "this endpoint is read-only: updates are refused")
+            return
+        params = parse_qs(urlsplit(self.path).query, keep_blank_values=True)
+        if kind == "application/sparql-query":
+            params["query"] = [body]
+        elif kind == "application/x-www-form-urlencoded":
+            params.update(parse_qs(body, keep_blank_values=True))
+        else:
+            self._fail(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, f"unsupported Content-Type {kind!r}")
+            return
+        self._sparql(params)
+
+    def _sparql(self, params: dict[str, list[str]]) -> None:
+        if "update" in params:
+            self._fail(HTTPStatus.FORBIDDEN, "this endpoint is read-only: updates are refused")
+        elif params.keys() & {"default-graph-uri", "named-graph-uri"}:
+            self._fail(HTTPStatus.BAD_REQUEST, "default-graph-uri and named-graph-uri are not supported")
+        elif len(params.get("query", [])) != 1:
+            self._fail(HTTPStatus.BAD_REQUEST, "give exactly one query parameter")
+        else:
+            self._answer(params["query"][0], {})
+
+    def _named(self, name: str, params: dict[str, list[str]]) -> None:
+        query = library().get(name)
+        if query is None:
+            self._fail(HTTPStatus.NOT_FOUND, f"unknown query {name!r} (see /queries)")
+            return
+        try:
+            bindings = bind(query, {k: v[-1] for k, v in params.items()})
+        except InputError as exc:
+            self._fail(HTTPStatus.BAD_REQUEST, str(exc).removeprefix("--param").lstrip(": "))
+            return
+        self._answer(query.text, bindings)
+
+    def _answer(self, text: str, bindings: dict) -> None:
+        accept = self.headers.get("Accept") or ""
+        results, graph = _negotiate(accept, RESULT_TYPES, "json"), _negotiate(accept, GRAPH_TYPES, "turtle")
+        try:
+            kind, data = evaluate(
+                self.store,
+                text,
+                bindings,
+                results=results,
+                graph=graph,
+                timeout=self.timeout_s,
+                max_bytes=self.max_bytes,
+            )
+        except InputError as exc:
+            self._fail(HTTPStatus.BAD_REQUEST, str(exc))
+            return
+        except ExecutionError as exc:
+            status = (
+                HTTPStatus.REQUEST_ENTITY_TOO_LARGE if "over the limit" in str(exc) else HTTPStatus.SERVICE_UNAVAILABLE
+            )
+            self._fail(status, str(exc))
+            return
+        media = _MEDIA[graph if kind == "graph" else results]
+        self._send(HTTPStatus.OK, f"{media}; charset=utf-8", data)
+
+    def _fail(self, status: HTTPStatus, message: str) -> None:
+        self._send(status, "text/plain; charset=utf-8", (message + "\n").encode("utf-8"))
+
+    def _send(self, status: HTTPStatus, media: str, body: bytes) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", media)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("X-Content-Type-Options", "nosniff")
+        if media.startswith("text/html"):
+            self.send_header("Content-Security-Policy", "default-src 'none'; script-src 'unsafe-inline'; "
+                             "style-src 'unsafe-inline'; connect-src 'self'")  # fmt: skip
+        self.end_headers()
+        self.wfile.write(body)
+
+
+def _negotiate(accept: str, types: dict[str, str], default: str) -> str:
+    """The serialisation the Accept header prefers among ``types`` (q-values honoured)."""
+    best, best_q = default, 0.0
+    for part in accept.split(","):
+        media, *options = (p.strip() for p in part.split(";"))
+        q = next((float(o[2:]) for o in options if o.startswith("q=") and _number(o[2:])), 1.0)
+        if media.lower() in types and q > best_q:
+            best, best_q = types[media.lower()], q
+    return best
+
+
+def _number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _library_json() -> list[dict]:
+    return [
+        {
+            "name": q.name,
+            "title": q.title,
+            "description": q.description,
+            "params": [
+                {
+                    "name": p.name,
+                    "type": p.type,
+                    "default": p.default,
+                    "optional": p.optional,
+                    "description": p.description,
+                }
+                for p in q.params
+            ],
+            "text": q.text,
+        }
+        for q in library().values()
+    ]
+
+
+_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>reegraph SPARQL</title>
+<style>
+body { font: 14px system-ui, sans-serif; margin: 1.5em; color: #222 }
+textarea { width: 100%; height: 14em; font: 13px monospace }
+table { border-collapse: collapse; margin-top: 1em }
+td, th { border: 1px solid #ccc; padding: 2px 6px; text-align: left }
+#params label { margin-right: 1em } #status { color: #a33 }
+</style></head>
+<body>
+<h1>reegraph SPARQL</h1>
+<p>Ask the rare-earth supply-chain graph anything in SPARQL, or pick a named query. The endpoint is
+<code>/sparql</code> (SPARQL 1.1 Protocol, read-only). The network and map views come with
+<code>reegraph view</code> and <code>reegraph map</code>.</p>
+<p><select id="named"><option value="">named queries...</option></select> <span id="about"></span></p>
+<p id="params"></p>
+<textarea id="text">PREFIX ree: &lt;https://w3id.org/reegraph/ontology#&gt;
+PREFIX rdfs: &lt;http://www.w3.org/2000/01/rdf-schema#&gt;
+SELECT ?facility ?label WHERE { ?facility a ree:SeparationPlant ; rdfs:label ?label }</textarea>
+<p><button id="run">Run</button> <span id="status"></span></p>
+<div id="out"></div>
+<script>
+"use strict";
+const $ = (id) => document.getElementById(id);
+let library = [];
+function cell(row, name) { return row[name] ? row[name].value : ""; }
+function show(data) {
+  const out = $("out"); out.textContent = "";
+  if ("boolean" in data) { out.textContent = String(data.boolean); return; }
+  const table = document.createElement("table"), head = table.insertRow();
+  for (const name of data.head.vars) {
+    const th = document.createElement("th"); th.textContent = name; head.appendChild(th);
+  }
+  for (const row of data.results.bindings) {
+    const tr = table.insertRow();
+    for (const name of data.head.vars) { tr.insertCell().textContent = cell(row, name); }
+  }
+  out.appendChild(table);
+  $("status").textContent = data.results.bindings.length + " rows";
+}
+async function run() {
+  $("status").textContent = "running..."; $("out").textContent = "";
+  const query = $("named").value, headers = { Accept: "application/sparql-results+json" };
+  let response;
+  if (query) {
+    const params = new URLSearchParams();
+    for (const input of $("params").querySelectorAll("input")) {
+      if (input.value) params.set(input.name, input.value);
+    }
+    response = await fetch("/queries/" + encodeURIComponent(query) + "?" + params, { headers });
+  } else {
+    const post = { ...headers, "Content-Type": "application/sparql-query" };
+    response = await fetch("/sparql", { method: "POST", headers: post, body: $("text").value });
+  }
+  if (!response.ok) { $("status").textContent = await response.text(); return; }
+  show(await response.json());
+}
+function pick() {
+  const query = library.find((q) => q.name === $("named").value);
+  $("params").textContent = ""; $("about").textContent = query ? query.description : "";
+  if (!query) return;
+  $("text").value = query.text;
+  for (const p of query.params) {
+    const label = document.createElement("label"), input = document.createElement("input");
+    input.name = p.name; input.title = p.description;
+    input.placeholder = p.default || (p.optional ? "any" : "required");
+    label.append(p.name + " (" + p.type + ") ", input); $("params").appendChild(label);
+  }
+}
+fetch("/queries").then((r) => r.json()).then((queries) => {
+  library = queries;
+  for (const q of queries) {
+    const option = document.createElement("option");
+    option.value = q.name; option.textContent = q.title; $("named").appendChild(option);
+  }
+});
+$("named").addEventListener("change", pick);
+$("run").addEventListener("click", run);
+</script>
+</body></html>
+"""
