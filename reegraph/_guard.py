@@ -7,10 +7,15 @@ context, an owl:imports) can make the program fetch anything, whatever a library
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import sys
+from urllib.parse import urlsplit
 
 _installed = False
+_hosts: set[str] = set()
+_addresses: set[tuple] = set()
+_prefixes: set[str] = set()
 
 
 def deny_network() -> None:
@@ -22,10 +27,22 @@ def deny_network() -> None:
     _installed = True
 
 
+def allow(url: str) -> None:
+    """Let the process reach the one server the user named (``--endpoint``), and nothing else."""
+    parts = urlsplit(url)
+    host, port = parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80)
+    _hosts.add(host)
+    _prefixes.add(f"{parts.scheme}://{parts.netloc}/")
+    with contextlib.suppress(OSError):  # unresolvable: the request then fails with the resolver's message
+        _addresses.update(info[4][:2] for info in socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP))
+
+
 def _hook(event: str, args: tuple) -> None:
     if event == "socket.connect":
         sock, address = args
-        if sock.family in (socket.AF_INET, socket.AF_INET6):
+        if sock.family in (socket.AF_INET, socket.AF_INET6) and tuple(address[:2]) not in _addresses:
             raise PermissionError(f"reegraph does not use the network (refused connection to {address})")
-    elif event in ("socket.getaddrinfo", "urllib.Request"):
+    elif (event == "socket.getaddrinfo" and args[0] not in _hosts) or (
+        event == "urllib.Request" and not str(args[0]).startswith(tuple(_prefixes))
+    ):
         raise PermissionError(f"reegraph does not use the network (refused {event} {args[0]!r})")

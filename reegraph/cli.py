@@ -41,6 +41,15 @@ class _Group(click.Group):
 
 
 def _data_option(func):
+    func = click.option(
+        "--endpoint",
+        metavar="URL",
+        envvar="REEGRAPH_ENDPOINT",
+        show_envvar=True,
+        expose_value=False,
+        callback=lambda ctx, _, value: ctx.meta.__setitem__("endpoint", value),
+        help="Read from this SPARQL 1.1 endpoint instead of the bundled graph (see reegraph push).",
+    )(func)
     return click.option(
         "--data",
         "data",
@@ -50,6 +59,20 @@ def _data_option(func):
         show_envvar=True,
         help="Extra RDF file or folder to load on top of the bundled graph (repeatable).",
     )(func)
+
+
+def _store(data: Sequence[Path]):
+    """The embedded store with the bundled graph and ``data``, or the remote one of ``--endpoint``."""
+    endpoint = click.get_current_context().meta.get("endpoint")
+    if not endpoint:
+        return load_store(data=data)
+    if data:
+        raise InputError("--data cannot be combined with --endpoint: upload the files first (reegraph push)")
+    from reegraph._guard import allow
+    from reegraph.remote import RemoteStore
+
+    allow(endpoint)
+    return RemoteStore(endpoint)
 
 
 def _output_option(func):
@@ -99,7 +122,7 @@ def info(data: tuple[Path, ...], fmt: str, output: Path | None) -> None:
     """
     from reegraph.info import summarize_store
 
-    summary = summarize_store(load_store(data=data))
+    summary = summarize_store(_store(data))
     if fmt == "json":
         _emit(render_json(summary.as_dict()), output)
         return
@@ -136,7 +159,7 @@ def validate(data: tuple[Path, ...], fmt: str, output: Path | None) -> None:
     """
     from reegraph.validate import validate_store
 
-    store = load_store(data=data)
+    store = _store(data)
     findings = validate_store(store)
     violations = sum(f.severity == "violation" for f in findings)
     if fmt == "json":
@@ -205,7 +228,7 @@ def report(
     }
     with gc_paused():
         result = make_report(
-            load_store(data=data),
+            _store(data),
             as_of=as_of.date() if as_of else date.today(),
             elements=elements,
             end_uses=end_uses,
@@ -316,7 +339,7 @@ def scenario_run(
 
     if draws:
         data = make_monte_carlo_report(
-            load_store(data=data),
+            _store(data),
             name,
             draws=draws,
             seed=seed,
@@ -340,7 +363,7 @@ def scenario_run(
         return
 
     result = make_scenario_report(
-        load_store(data=data),
+        _store(data),
         name,
         as_of=as_of.date() if as_of else None,
         licensed_fraction=licensed_fraction,
@@ -374,7 +397,7 @@ def scenario_compare(
     """
     from reegraph.report import make_scenario_report
 
-    store = load_store(data=data)
+    store = _store(data)
     a, b = (make_scenario_report(store, n, elements=elements) for n in (first, second))
     key = lambda i: (i["end_use"], i["element"], i["region"])  # noqa: E731
     other = {key(i): i for i in b.impacts}
@@ -458,7 +481,7 @@ def query(
             raise click.BadParameter(f"{item!r} is not NAME=VALUE", param_hint="--param")
         values[key] = value
     bindings = bind(chosen, values)
-    _emit(run_query(load_store(data=data), chosen.text, bindings, fmt, timeout=timeout or None).rstrip("\n"), output)
+    _emit(run_query(_store(data), chosen.text, bindings, fmt, timeout=timeout or None).rstrip("\n"), output)
 
 
 @cli.command()
@@ -478,7 +501,9 @@ def serve(host: str, port: int, timeout: float, max_bytes: int, data: tuple[Path
     """
     from reegraph.serve import make_server
 
-    store = load_store(data=data)
+    if click.get_current_context().meta.get("endpoint"):
+        raise InputError("serve answers from the embedded store; point clients at the endpoint itself")
+    store = _store(data)
     try:
         server = make_server(store, host, port, timeout=timeout, max_bytes=max_bytes)
     except OSError as exc:
@@ -493,6 +518,37 @@ def serve(host: str, port: int, timeout: float, max_bytes: int, data: tuple[Path
         pass
     finally:
         server.server_close()
+
+
+@cli.command()
+@click.option("--endpoint", required=True, metavar="URL", envvar="REEGRAPH_ENDPOINT", show_envvar=True,
+              help="The SPARQL query endpoint the data is for.")  # fmt: skip
+@click.option("--store", "store_url", metavar="URL",
+              help="Its Graph Store Protocol URL [default: /store next to /query (Oxigraph), "
+                   "/data next to /sparql].")  # fmt: skip
+@click.option("--graph", metavar="IRI", help="Named graph to add the data to [default: the default graph].")
+@click.option("--data", "data", multiple=True, type=click.Path(path_type=Path), envvar="REEGRAPH_DATA",
+              help="Extra RDF file or folder to send too (repeatable).")  # fmt: skip
+def push(endpoint: str, store_url: str | None, graph: str | None, data: tuple[Path, ...]) -> None:
+    """Upload the ontology and the bundled graphs (and --data) to a triple store through the SPARQL
+    1.1 Graph Store Protocol, then check the endpoint sees them.
+
+    Example:
+
+        reegraph push --endpoint http://127.0.0.1:7878/query
+    """
+    from reegraph._guard import allow
+    from reegraph.load import bundled_files, expand_paths
+    from reegraph.remote import RemoteStore, push
+    from reegraph.remote import store_url as default_store
+
+    target = store_url or default_store(endpoint)
+    allow(endpoint)
+    allow(target)
+    files = [*bundled_files(), *expand_paths(data)]
+    sent = push(files, target, graph=graph)
+    seen = len(RemoteStore(endpoint))
+    click.echo(f"sent {sent} files to {target}; {endpoint} now holds {seen:,} triples in its default graph", err=True)
 
 
 @cli.command()
@@ -512,7 +568,7 @@ def sources(data: tuple[Path, ...], estimates: bool, fmt: str, output: Path | No
     """
     from reegraph.sources import find_estimates, list_sources
 
-    store = load_store(data=data)
+    store = _store(data)
     used, guessed = list_sources(store), find_estimates(store)
     if fmt == "json":
         _emit(

@@ -239,6 +239,17 @@ def run_query(store, text: str, bindings: dict[str, Node], fmt: str, *, timeout:
 #: Serialisations of SELECT and ASK results, and of graphs, by name.
 RESULTS = ("json", "xml", "csv", "tsv")
 GRAPHS = ("turtle", "json-ld", "n-triples", "rdf-xml")
+#: The media type of each.
+MEDIA = {
+    "json": "application/sparql-results+json",
+    "xml": "application/sparql-results+xml",
+    "csv": "text/csv",
+    "tsv": "text/tab-separated-values",
+    "turtle": "text/turtle",
+    "json-ld": "application/ld+json",
+    "n-triples": "application/n-triples",
+    "rdf-xml": "application/rdf+xml",
+}
 
 
 def evaluate(
@@ -251,7 +262,7 @@ def evaluate(
     timeout: float | None,
     max_bytes: int | None = None,
 ) -> tuple[str, bytes]:
-    """Evaluate a query on the embedded store in a child process and return ``("results", data)``
+    """Evaluate a query in a child process (on a remote store: at its endpoint) and return ``("results", data)``
     (SELECT, ASK) or ``("graph", data)`` (CONSTRUCT, DESCRIBE). Past ``timeout`` seconds the child
     is killed, so a runaway query really stops (Oxigraph cannot cancel one); an answer larger than
     ``max_bytes`` is refused.
@@ -263,7 +274,13 @@ def evaluate(
     ExecutionError
         It ran past the timeout, its answer is too large, or the engine failed.
     """
+    from reegraph.remote import RemoteStore
+
     check_query(text)
+    if isinstance(store, RemoteStore):  # the endpoint enforces its own limits; this client waits ``timeout``
+        store.timeout = timeout or store.timeout
+        data, media = store.request(text, f"{MEDIA[results]}, {MEDIA[graph]};q=0.9", bindings=bindings)
+        return ("graph" if media in {MEDIA[g] for g in GRAPHS} else "results"), data
     context = multiprocessing.get_context("fork")  # the child shares the loaded store copy-on-write
     receive, send = context.Pipe(duplex=False)
     child = context.Process(target=_child, args=(store, text, bindings, results, graph, max_bytes, send), daemon=True)

@@ -19,7 +19,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 from reegraph.errors import ExecutionError, InputError
-from reegraph.query import bind, evaluate, library
+from reegraph.query import MEDIA, bind, evaluate, library
 
 #: Media types by serialisation, for results and for graphs; the first of each is the default.
 RESULT_TYPES = {
@@ -36,7 +36,6 @@ GRAPH_TYPES = {
     "application/n-triples": "n-triples",
     "application/rdf+xml": "rdf-xml",
 }
-_MEDIA = {**{v: k for k, v in reversed(RESULT_TYPES.items())}, **{v: k for k, v in reversed(GRAPH_TYPES.items())}}
 
 
 def make_server(store, host: str, port: int, *, timeout: float, max_bytes: int) -> ThreadingHTTPServer:
@@ -139,7 +138,7 @@ class _Handler(BaseHTTPRequestHandler):
             )
             self._fail(status, str(exc))
             return
-        media = _MEDIA[graph if kind == "graph" else results]
+        media = MEDIA[graph if kind == "graph" else results]
         self._send(HTTPStatus.OK, f"{media}; charset=utf-8", data)
 
     def _fail(self, status: HTTPStatus, message: str) -> None:

@@ -241,6 +241,8 @@ def test_service_and_updates_never_run(run):
         assert escaped.exit_code == 2 and "SERVICE is refused" in escaped.stderr
         load = run("query", "-e", f"LOAD <{url}>")
         assert load.exit_code == 2 and "invalid SPARQL" in load.stderr
+        remote_from = run("query", "-e", f"SELECT * FROM <{url}> WHERE {{ ?s ?p ?o }}")  # a local graph name only
+        assert remote_from.exit_code == 0
         with pytest.raises(TimeoutError):
             listener.accept()  # nobody called
     finally:
