@@ -145,6 +145,8 @@ for name, q in library().items():
             start = time.perf_counter()
             {run}
             runs.append(time.perf_counter() - start)
+            if runs[-1] > 2:
+                break  # slow enough to measure once
         except Exception:  # past the limit, or an engine that cannot answer it (rdflib: components)
             break
         finally:

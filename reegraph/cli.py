@@ -197,7 +197,7 @@ def validate(data: tuple[Path, ...], fmt: str, output: Path | None) -> None:
               help="Count shares by the facility's country or by its ultimate owner's country.")  # fmt: skip
 @click.option("--include-planned", is_flag=True, help="Also count plants under construction or planned (capacity).")
 @click.option("--all-years", is_flag=True, help="Concentration for every year with data, not only the latest.")
-@_format_option(("table", "markdown", "json", "csv"))
+@_format_option(("table", "markdown", "json", "csv", "html"))
 @_output_option
 def report(
     data: tuple[Path, ...],
@@ -218,12 +218,19 @@ def report(
 
         reegraph report --element Dy --element Tb --format json -o chokepoints.json
     """
-    from reegraph.report import make_report, render_report_csv, render_report_markdown, render_report_table
+    from reegraph.report import (
+        make_report,
+        render_report_csv,
+        render_report_html,
+        render_report_markdown,
+        render_report_table,
+    )
 
     renderers = {
         "json": lambda r: render_json(r.as_dict()),
         "csv": lambda r: render_report_csv(r).rstrip("\n"),
         "markdown": render_report_markdown,
+        "html": render_report_html,
         "table": render_report_table,
     }
     with gc_paused():

@@ -36,7 +36,7 @@ from reegraph.vocab import DATA
 
 #: Folder of the named queries.
 QUERIES = Path(__file__).resolve().parent / "queries"
-#: Parameter types and what a value must look like.
+#: Parameter types.
 TYPES = ("string", "iri", "date", "integer", "decimal")
 
 _PARAM = re.compile(r"^# param: (\w+): (\w+)(?:, (optional)| = (\S+))? — (.+)$")

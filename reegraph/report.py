@@ -241,6 +241,40 @@ def render_report_markdown(report: Report) -> str:
     )
 
 
+def render_report_html(report: Report) -> str:
+    """The report as one self-contained HTML page: country shares by stage and the ranking as charts,
+    then the tables, each chokepoint's sources as links."""
+    from reegraph.html import Raw, bars, esc, link, page, stacked_bars, table
+
+    production = [c for c in report.concentration if c.kind == "production"]
+    shares = []
+    for c in production:
+        top = [(s.country, s.share) for s in c.shares[:6]]
+        rest = 1 - sum(share for _, share in top)
+        shares.append((f"{c.stage} · {c.element} ({c.year})", [*top, *([("other", rest)] if rest > 0.0005 else [])]))
+    ranking = [(f"{c.rank}. {c.label} ({c.stage})", c.score, f"{c.score:.2f}") for c in report.chokepoints[:15]]
+    headers, rows = _chokepoint_rows(report)
+    sources = [Raw(" ".join(link(iri(s), s.rsplit("/", 1)[-1]) for s in c.sources)) for c in report.chokepoints]
+    chokepoints = table([*headers, "sources"], [[*row, src] for row, src in zip(rows, sources, strict=True)],
+                        numeric=(0, 6, 7, 8))  # fmt: skip
+    body = f"""<h1>reegraph chokepoint report</h1>
+<p class="muted">As of {esc(report.as_of)}; shares by {esc(report.by)}. Every figure comes from the graph,
+with its source.</p>
+<h2>Country shares by stage</h2>
+<p class="muted">Production, latest year with data; hover a part for its share.</p>
+{stacked_bars(shares)}
+<h2>Chokepoint ranking</h2>
+<p class="muted">Score: 1 when every supply path crosses it, else the larger of its share and the flow lost
+without it.</p>
+{bars(ranking)}
+<h2>Chokepoints</h2>
+{chokepoints}
+<h2>Concentration by stage</h2>
+{table(*_concentration_rows(report), numeric=(2, 5, 6))}
+"""
+    return page(f"reegraph chokepoint report, {report.as_of}", body)
+
+
 def render_report_csv(report: Report) -> str:
     """The chokepoint ranking as CSV, one row per chokepoint."""
     return render_csv(*_chokepoint_rows(report))

@@ -209,8 +209,8 @@ td, th { border: 1px solid #ccc; padding: 2px 6px; text-align: left }
 <body>
 <h1>reegraph SPARQL</h1>
 <p>Ask the rare-earth supply-chain graph anything in SPARQL, or pick a named query. The endpoint is
-<code>/sparql</code> (SPARQL 1.1 Protocol, read-only). The network and map views come with
-<code>reegraph view</code> and <code>reegraph map</code>.</p>
+<code>/sparql</code> (SPARQL 1.1 Protocol, read-only); <a href="/queries">/queries</a> lists the named
+queries.</p>
 <p><select id="named"><option value="">named queries...</option></select> <span id="about"></span></p>
 <p id="params"></p>
 <textarea id="text">PREFIX ree: &lt;https://w3id.org/reegraph/ontology#&gt;

@@ -200,3 +200,25 @@ def test_end_use_filter_keeps_only_chokepoints_for_its_elements(run_json):
     polishing = run_json("report", *AS_OF, "--end-use", "glass-polishing")
     assert polishing["chokepoints"]
     assert all(set(c["elements"]) <= {"ALL", "Ce"} for c in polishing["chokepoints"])
+
+
+def test_the_html_report_is_self_contained_and_hostile_labels_are_inert(run, tmp_path):
+    import re
+
+    hostile = tmp_path / "hostile.ttl"
+    hostile.write_text(
+        "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
+        "<https://w3id.org/reegraph/id/country/CN>\n"
+        '    rdfs:label "<img src=x onerror=alert(1)><script>alert(2)</script>" .\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "report.html"
+    result = run("report", *AS_OF, "--data", str(hostile), "--format", "html", "-o", str(out))
+    assert result.exit_code == 0, result.stderr
+    page = out.read_text(encoding="utf-8")
+    assert page.startswith("<!doctype html>") and "Content-Security-Policy" in page
+    assert "&lt;img src=x onerror=alert(1)&gt;&lt;script&gt;" in page  # China's label, shown as text
+    assert "<img" not in page and "<script" not in page and "<link" not in page
+    assert not re.search(r"<[^>]*\ssrc=", page)  # no element loads anything
+    assert all(url.startswith("https://w3id.org/reegraph/id/") for url in re.findall(r'href="([^"]*)"', page))
+    assert page.count("<svg") == 2 and "<title>CN: " in page  # shares by stage and the ranking, with tooltips

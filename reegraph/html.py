@@ -1,0 +1,123 @@
+"""Self-contained HTML pages: charts drawn as inline SVG, styles inline, no script and nothing fetched
+(a Content-Security-Policy says so to the browser). Every string from the data is escaped; links are
+kept only for http(s) URLs.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from typing import Any
+
+#: Colours of countries in charts, in order of first appearance (then grey).
+PALETTE = ("#c0392b", "#2e86c1", "#28b463", "#d68910", "#8e44ad", "#17a589", "#7f8c8d", "#a04000", "#1f618d")
+_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+
+
+def esc(value: Any) -> str:
+    """Text for HTML content or attribute values, escaped (``None`` is empty).
+
+    Examples
+    --------
+    >>> esc('<img src=x onerror="alert(1)">')
+    '&lt;img src=x onerror=&quot;alert(1)&quot;&gt;'
+    """
+    return "" if value is None else html.escape(str(value), quote=True)
+
+
+def link(url: str, text: str | None = None) -> str:
+    """A link for an http(s) URL; anything else (``javascript:``, ``data:``) is shown as text only.
+
+    Examples
+    --------
+    >>> link("javascript:alert(1)")
+    'javascript:alert(1)'
+    """
+    label = esc(text if text is not None else url)
+    if not url.lower().startswith(("https://", "http://")):
+        return label
+    return f'<a href="{esc(url)}" rel="noopener noreferrer">{label}</a>'
+
+
+def page(title: str, body: str) -> str:
+    """A complete HTML document around ``body``."""
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="{_CSP}">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{esc(title)}</title>
+<style>
+body {{ font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2em auto; max-width: 72em;
+       padding: 0 1em; color: #1b1b1b }}
+h1 {{ font-size: 1.6em }} h2 {{ margin-top: 2em; border-bottom: 1px solid #ddd }}
+table {{ border-collapse: collapse; width: 100%; margin: 1em 0 }}
+th, td {{ border-bottom: 1px solid #e5e5e5; padding: 4px 6px; text-align: left; vertical-align: top }}
+th {{ background: #f6f6f6 }} td.n {{ text-align: right; white-space: nowrap }}
+.why {{ color: #444; font-size: 0.95em }} .muted {{ color: #777 }}
+svg text {{ font: 12px system-ui, sans-serif }}
+</style></head>
+<body>
+{body}
+</body></html>
+"""
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], *, numeric: Sequence[int] = ()) -> str:
+    """An HTML table; cells are escaped unless they are :class:`Raw`."""
+    head = "".join(f"<th>{esc(h)}</th>" for h in headers)
+    body = "".join(
+        "<tr>"
+        + "".join(
+            f"<td{' class=n' if i in numeric else ''}>{c if isinstance(c, Raw) else esc(c)}</td>"
+            for i, c in enumerate(row)
+        )
+        + "</tr>"
+        for row in rows
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+class Raw(str):
+    """Markup already escaped (a link), passed through :func:`table` as is."""
+
+
+def stacked_bars(rows: Sequence[tuple[str, Sequence[tuple[str, float]]]], *, width: int = 640) -> str:
+    """Horizontal bars split into labelled parts (shares in [0, 1]), one bar per row, as inline SVG;
+    each part has a tooltip."""
+    colours: dict[str, str] = {}
+    height, label_width = 22, 210
+    parts = []
+    for y, (label, shares) in enumerate(rows):
+        top = y * (height + 8)
+        parts.append(f'<text x="0" y="{top + 15}">{esc(label)}</text>')
+        x = float(label_width)
+        for name, share in shares:
+            colour = colours.setdefault(name, PALETTE[len(colours)] if len(colours) < len(PALETTE) else "#bbb")
+            w = max(share, 0.0) * width
+            parts.append(
+                f'<rect x="{x:.1f}" y="{top}" width="{w:.1f}" height="{height}" fill="{colour}">'
+                f"<title>{esc(name)}: {share:.1%}</title></rect>"
+            )
+            if w > 34:
+                parts.append(f'<text x="{x + 4:.1f}" y="{top + 15}" fill="#fff">{esc(name)} {share:.0%}</text>')
+            x += w
+    total = len(rows) * (height + 8)
+    return (
+        f'<svg role="img" width="{label_width + width + 10}" height="{total}" '
+        f'viewBox="0 0 {label_width + width + 10} {total}">{"".join(parts)}</svg>'
+    )
+
+
+def bars(rows: Sequence[tuple[str, float, str]], *, width: int = 480, colour: str = "#c0392b") -> str:
+    """Horizontal bars of values in [0, 1] with a label and a note each, as inline SVG."""
+    height, label_width = 20, 330
+    parts = []
+    for y, (label, value, note) in enumerate(rows):
+        top = y * (height + 6)
+        w = max(min(value, 1.0), 0.0) * width
+        parts.append(f'<text x="0" y="{top + 14}">{esc(label[:48])}</text>')
+        parts.append(f'<rect x="{label_width}" y="{top}" width="{w:.1f}" height="{height}" fill="{colour}">'
+                     f"<title>{esc(label)}: {esc(note)}</title></rect>")  # fmt: skip
+        parts.append(f'<text x="{label_width + w + 6:.1f}" y="{top + 14}">{esc(note)}</text>')
+    total = len(rows) * (height + 6)
+    return f'<svg role="img" width="{label_width + width + 90}" height="{total}">{"".join(parts)}</svg>'
