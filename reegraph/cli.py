@@ -437,6 +437,28 @@ def _title(path: Path) -> str:
         return ""
 
 
+@cli.command("map")
+@_data_option
+@click.option(
+    "--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), help="Date of the network [default: today]."
+)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="The HTML file to write (atomically).")  # fmt: skip
+def map_view(data: tuple[Path, ...], as_of: datetime | None, output: Path) -> None:
+    """Draw the facilities on a world map (one self-contained HTML file that works offline).
+
+    Example:
+
+        reegraph map -o map.html
+    """
+    from reegraph.network import build_network
+    from reegraph.views import render_map
+
+    when = as_of.date() if as_of else date.today()
+    G = build_network(_store(data), as_of=when, include_planned=True)
+    _emit(render_map(G, title=f"reegraph: the rare-earth supply chain on a map, {when.isoformat()}"), output)
+
+
 @cli.command()
 @click.argument("name", required=False, metavar="NAME|FILE.rq")
 @click.option("-e", "--expression", metavar="SPARQL", help="Run this query text instead of a named one.")

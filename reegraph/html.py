@@ -98,7 +98,7 @@ def stacked_bars(rows: Sequence[tuple[str, Sequence[tuple[str, float]]]], *, wid
                 f'<rect x="{x:.1f}" y="{top}" width="{w:.1f}" height="{height}" fill="{colour}">'
                 f"<title>{esc(name)}: {share:.1%}</title></rect>"
             )
-            if w > 34:
+            if w > 50:
                 parts.append(f'<text x="{x + 4:.1f}" y="{top + 15}" fill="#fff">{esc(name)} {share:.0%}</text>')
             x += w
     total = len(rows) * (height + 8)
