@@ -101,3 +101,11 @@ def test_wheel_installs_and_finds_its_data_from_an_unrelated_directory(tmp_path)
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[0] == "symbol,name,atomicNumber,group,classification"
+    drawn = subprocess.run(
+        [str(env_dir / "bin" / "reegraph"), "map", "-o", str(elsewhere / "map.html")],
+        cwd=elsewhere,
+        capture_output=True,
+        text=True,
+    )
+    assert drawn.returncode == 0, drawn.stderr
+    assert (elsewhere / "map.html").read_text(encoding="utf-8").count("<path d=") > 150  # the outlines shipped
