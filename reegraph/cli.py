@@ -460,6 +460,60 @@ def map_view(data: tuple[Path, ...], as_of: datetime | None, output: Path) -> No
 
 
 @cli.command()
+@_data_option
+@click.option("--element", "elements", multiple=True, metavar="SYM", help="Only what handles these (repeatable).")
+@click.option("--end-use", "end_uses", multiple=True, metavar="ID", help="Only what feeds these end uses (repeatable).")
+@click.option("--stage", "stages", multiple=True, type=click.Choice(STAGES), help="Only these stages (repeatable).")
+@click.option(
+    "--country", "countries", multiple=True, metavar="CC", help="Only plants in these countries (repeatable)."
+)
+@click.option("--scenario", metavar="NAME|FILE", help="Show a scenario: offline plants greyed, controlled exports red.")
+@click.option(
+    "--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), help="Date of the network [default: today]."
+)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="The HTML file to write (atomically).")  # fmt: skip
+def view(
+    data: tuple[Path, ...],
+    elements: tuple[str, ...],
+    end_uses: tuple[str, ...],
+    stages: tuple[str, ...],
+    countries: tuple[str, ...],
+    scenario: str | None,
+    as_of: datetime | None,
+    output: Path,
+) -> None:
+    """Draw the network as an interactive page (one self-contained HTML file that works offline):
+    stages left to right, plants coloured by country and sized by output, chokepoints ringed in red.
+
+    Example:
+
+        reegraph view --element Dy --scenario china-2025-04 -o dy.html
+    """
+    from reegraph.network import build_network
+    from reegraph.report import _prepare_scenario, make_report
+    from reegraph.views import network_filter, render_network, scenario_marks, source_urls
+
+    store = _store(data)
+    when = as_of.date() if as_of else None
+    offline, gated = frozenset(), frozenset()
+    if scenario:
+        spec, G, applied, when = _prepare_scenario(store, scenario, when, None)
+        offline, gated = scenario_marks(G, applied)
+        title = f"reegraph network under {spec.name}, {when.isoformat()}"
+    else:
+        when = when or date.today()
+        G = build_network(store, as_of=when)
+        title = f"reegraph network, {when.isoformat()}"
+    chokepoints = make_report(store, as_of=when).chokepoints
+    G = network_filter(G, elements=elements, end_uses=end_uses, stages=stages, countries=countries)
+    page = render_network(
+        G, title=title, chokepoints=chokepoints, offline=offline, gated=gated, source_urls=source_urls(store)
+    )
+    _emit(page, output)
+
+
+@cli.command()
 @click.argument("name", required=False, metavar="NAME|FILE.rq")
 @click.option("-e", "--expression", metavar="SPARQL", help="Run this query text instead of a named one.")
 @click.option("--param", "params", multiple=True, metavar="NAME=VALUE", help="Bind a parameter (repeatable).")

@@ -10,8 +10,6 @@ Parameters reach a remote query as a ``VALUES`` block built from RDF terms seria
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
 import urllib.error
@@ -68,10 +66,12 @@ class RemoteStore:
 
     def values(self, query: str) -> list[dict[str, str | None]]:
         """Run a SELECT query; rows hold each term's string value (SPARQL CSV results)."""
-        text = self.request(query, "text/csv")[0].decode("utf-8")
-        reader = csv.reader(io.StringIO(text, newline=""))
-        names = next(reader, [])
-        return [dict(zip(names, [v or None for v in row], strict=True)) for row in reader]
+        from reegraph.store import read_csv_values, read_json_values
+
+        rows = read_csv_values(self.request(query, "text/csv")[0])
+        if rows is None:  # an unquoted comma in an IRI (Oxigraph's CSV): ask for JSON instead
+            rows = read_json_values(self.request(query, "application/sparql-results+json")[0])
+        return rows
 
     def values_many(self, queries: Sequence[str]) -> Iterator[list[dict[str, str | None]]]:
         """:meth:`values` of each query, in order."""

@@ -30,9 +30,15 @@ def pages(tmp_path_factory):
     hostile = folder / "hostile.ttl"
     hostile.write_text(HOSTILE, encoding="utf-8")
     written = {}
-    for name, args in {"map": ["map"], "report": ["report", "--format", "html"]}.items():
+    views = {
+        "map": ["map"],
+        "report": ["report", "--format", "html"],
+        "network": ["view", "--scenario", "china-2025-04"],
+    }
+    for name, args in views.items():
         out = folder / f"{name}.html"
-        result = CliRunner().invoke(cli, [*args, "--as-of", "2026-11-28", "--data", str(hostile), "-o", str(out)])
+        date_args = [] if name == "network" else ["--as-of", "2026-11-28"]
+        result = CliRunner().invoke(cli, [*args, *date_args, "--data", str(hostile), "-o", str(out)])
         assert result.exit_code == 0, result.stderr
         written[name] = out
     return written
@@ -48,8 +54,31 @@ def test_the_map_draws_every_placed_facility_and_nothing_loads(pages):
     assert html.count("<path d=") > 150  # the country outlines ship with reegraph
 
 
+def test_the_network_view_carries_its_data_as_escaped_json_and_builds_tooltips_as_text(pages):
+    html = pages["network"].read_text(encoding="utf-8")
+    assert "\\u003cimg src=x onerror=window.hacked=1\\u003e" in html  # inside the JSON data
+    assert "<img" not in html.split("<script>", 1)[0] and not re.search(r"<(script|link|img)[^>]*\s(src|href)=", html)
+    assert "textContent" in html and "popup.innerHTML" not in html  # not pyvis's template
+
+
+def test_the_view_options_narrow_the_network():
+    from reegraph.views import network_filter
+
+    G = build_network(load_store(), as_of=date(2026, 11, 28))
+    dy = network_filter(G, elements=["Dy"])
+    assert "facility/lynas-malaysia" in dy and all(
+        "Dy" in d["handles"] for _, d in dy.nodes(data=True) if d["kind"] == "facility"
+    )
+    cars = network_filter(G, end_uses=["electric-cars"])
+    assert [n for n, d in cars.nodes(data=True) if d["kind"] == "end-use"] == ["end-use/electric-cars"]
+    us = network_filter(G, countries=["US"], stages=["separation"])
+    assert {d["country"] for _, d in us.nodes(data=True)} == {"US"}
+    with pytest.raises(Exception, match="unknown end use"):
+        network_filter(G, end_uses=["hoverboards"])
+
+
 @pytest.mark.browser
-@pytest.mark.parametrize("name", ["map", "report"])
+@pytest.mark.parametrize("name", ["map", "report", "network"])
 def test_in_chromium_each_page_draws_with_no_error_no_request_and_no_script_run(pages, name, tmp_path_factory):
     playwright = pytest.importorskip("playwright.sync_api")
     chromium = Path("/usr/bin/chromium")
@@ -77,8 +106,25 @@ def test_in_chromium_each_page_draws_with_no_error_no_request_and_no_script_run(
             dot = page.locator("circle.facility").last
             dot.hover()
             assert "(facility/" in dot.locator("title").text_content()
-        else:
+        elif name == "report":
             assert page.locator("svg rect").count() > 20 and page.locator("table tr").count() > 20
+        else:
+            drawn = page.evaluate("window.reegraphNetwork.body.data.nodes.length")
+            assert drawn == page.evaluate("window.reegraphNetwork.body.data.nodes.get().length") > 100
+            box = page.locator("#network").bounding_box()
+            spot = page.evaluate(
+                "(() => { const n = window.reegraphNetwork; const p = n.getPositions(['facility/lynas-malaysia']);"
+                " return n.canvasToDOM(p['facility/lynas-malaysia']); })()"
+            )
+            page.mouse.move(box["x"] + spot["x"], box["y"] + spot["y"])
+            tooltip = page.locator("div.vis-tooltip")
+            tooltip.wait_for(state="visible", timeout=5000)
+            text = tooltip.text_content()
+            assert "<img src=x onerror=window.hacked=1>" in text  # the label, as text
+            assert page.locator("div.vis-tooltip img, div.vis-tooltip script").count() == 0
+            assert "facility/lynas-malaysia" in text and page.locator("div.vis-tooltip a").count() > 0
+            page.select_option("#element", "Tb")
+            assert page.locator("#count").text_content() != f"{drawn} nodes"
         shots = tmp_path_factory.getbasetemp() / "screenshots"
         shots.mkdir(exist_ok=True)
         page.screenshot(path=str(shots / f"{name}.png"), full_page=True)
