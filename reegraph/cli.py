@@ -311,7 +311,7 @@ def scenario_show(name: str) -> None:
 @click.option(
     "--country-outage", type=click.FloatRange(0, 1), default=0.01, show_default=True, help="Chance each country is out."
 )
-@_format_option(("table", "markdown", "json", "csv"))
+@_format_option(("table", "markdown", "json", "csv", "html"))
 @_output_option
 def scenario_run(
     name: str,
@@ -341,9 +341,12 @@ def scenario_run(
         make_scenario_report,
         render_monte_carlo_table,
         render_scenario_csv,
+        render_scenario_html,
         render_scenario_table,
     )
 
+    if draws and fmt == "html":
+        raise click.UsageError("--format html shows one run; with --monte-carlo use table, markdown, json or csv")
     if draws:
         data = make_monte_carlo_report(
             _store(data),
@@ -381,6 +384,7 @@ def scenario_run(
         "json": lambda r: render_json(r.as_dict()),
         "csv": lambda r: render_scenario_csv(r).rstrip("\n"),
         "markdown": lambda r: render_scenario_table(r, markdown=True),
+        "html": render_scenario_html,
         "table": render_scenario_table,
     }
     _emit(renderers[fmt](result), output)

@@ -546,6 +546,33 @@ def render_scenario_table(report: ScenarioReport, *, markdown: bool = False) -> 
     return plain(head) + "\n\n" + body
 
 
+def render_scenario_html(report: ScenarioReport) -> str:
+    """Impacts as one self-contained HTML page: the shortfalls as a chart, then the table."""
+    from reegraph.html import Raw, bars, esc, link, page, table
+
+    hit = [i for i in report.impacts if i["shortfall"]]
+    chart = [
+        (f"{i['element']} · {i['region']} · {i['end_use_label']}", i["shortfall"], f"{i['shortfall']:.0%}")
+        for i in hit[:30]
+    ]
+    headers = ["end use", "element", "region", "baseline", "scenario", "shortfall", "days to shortage", "binding"]
+    rows = [
+        [i["end_use_label"], i["element"], i["region"], _num(i["baseline"]), _num(i["scenario"]), _pct(i["shortfall"]),
+         "" if i["days_to_shortage"] is None else i["days_to_shortage"],
+         Raw(" ".join(link(b, b.rsplit("/", 2)[-2] + "/" + b.rsplit("/", 1)[-1]) for b in i["binding"]))]
+        for i in report.impacts
+    ]  # fmt: skip
+    body = f"""<h1>Scenario {esc(report.scenario)}</h1>
+<p>{esc(report.title)}, as of {esc(report.as_of)}. Tonnes of contained element (t REO for ALL); the most
+each region could receive against the baseline.</p>
+<h2>Largest shortfalls</h2>
+{bars(chart) if chart else '<p class="muted">No shortfall.</p>'}
+<h2>Impacts</h2>
+{table(headers, rows, numeric=(3, 4, 5, 6))}
+"""
+    return page(f"reegraph scenario {report.scenario}, {report.as_of}", body)
+
+
 def render_scenario_csv(report: ScenarioReport) -> str:
     """Impacts as CSV, one row per end use, element and region."""
     headers = [

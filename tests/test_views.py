@@ -34,10 +34,11 @@ def pages(tmp_path_factory):
         "map": ["map"],
         "report": ["report", "--format", "html"],
         "network": ["view", "--scenario", "china-2025-04"],
+        "scenario": ["scenario", "run", "china-2025-04", "--format", "html"],
     }
     for name, args in views.items():
         out = folder / f"{name}.html"
-        date_args = [] if name == "network" else ["--as-of", "2026-11-28"]
+        date_args = [] if name in ("network", "scenario") else ["--as-of", "2026-11-28"]
         result = CliRunner().invoke(cli, [*args, *date_args, "--data", str(hostile), "-o", str(out)])
         assert result.exit_code == 0, result.stderr
         written[name] = out
@@ -78,7 +79,7 @@ def test_the_view_options_narrow_the_network():
 
 
 @pytest.mark.browser
-@pytest.mark.parametrize("name", ["map", "report", "network"])
+@pytest.mark.parametrize("name", ["map", "report", "network", "scenario"])
 def test_in_chromium_each_page_draws_with_no_error_no_request_and_no_script_run(pages, name, tmp_path_factory):
     playwright = pytest.importorskip("playwright.sync_api")
     chromium = Path("/usr/bin/chromium")
@@ -106,7 +107,7 @@ def test_in_chromium_each_page_draws_with_no_error_no_request_and_no_script_run(
             dot = page.locator("circle.facility").last
             dot.hover()
             assert "(facility/" in dot.locator("title").text_content()
-        elif name == "report":
+        elif name in ("report", "scenario"):
             assert page.locator("svg rect").count() > 20 and page.locator("table tr").count() > 20
         else:
             drawn = page.evaluate("window.reegraphNetwork.body.data.nodes.length")
