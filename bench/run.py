@@ -11,7 +11,10 @@ end to end, run in the measuring process: load, projection, analytics, JSON); ``
 same SPARQL there and runs the same networkx analysis. ``queries`` times each library query
 (``reegraph query NAME --format json``: check, child process, evaluation, W3C JSON) once the data
 is loaded, against rdflib answering it (``null`` past 30 s or when rdflib fails on it);
-``triples`` is then the requested size.
+``triples`` is then the requested size. ``view`` times generating the network view of the built
+synthetic network (``render_network``) against pyvis's own path (``add_node``, ``add_edge``,
+``generate_html``), and how long the bundled graph's view takes to load and draw in headless
+Chromium (``view-settle``).
 
 ``ratio`` is baseline time / reegraph time (higher is better); times are medians of ``--repeat``
 runs; ``triples`` is the count actually loaded. Usage:
@@ -182,12 +185,80 @@ def time_queries(path: Path, repeat: int, limit: int = 30) -> dict[str, dict]:
     return found
 
 
+_VIEW = """
+import json, time
+from datetime import date
+from pathlib import Path
+from reegraph.load import load_store
+from reegraph.network import build_network
+G = build_network(load_store(data=[Path({path!r})]), as_of=date(2026, 11, 28))
+start = time.perf_counter()
+{code}
+print(json.dumps({{"s": time.perf_counter() - start, "nodes": G.number_of_nodes(), "edges": G.number_of_edges()}}))
+"""
+#: The network view from a built network: reegraph's page, and pyvis's own path (add_node, add_edge,
+#: generate_html) as the naive one.
+_VIEW_SIDES = {
+    "reegraph": "from reegraph.views import render_network; html = render_network(G, title='bench')",
+    "pyvis": (
+        "from pyvis.network import Network\n"
+        "net = Network(directed=True, cdn_resources='in_line')\n"
+        "for n, d in G.nodes(data=True): net.add_node(n, label=str(d.get('label', n)), title=str(d.get('label', n)))\n"
+        "for u, v in G.edges(): net.add_edge(u, v)\n"
+        "html = net.generate_html()"
+    ),
+}
+_SETTLE = """
+import json, time
+from pathlib import Path
+from playwright.sync_api import sync_playwright
+with sync_playwright() as p:
+    browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True)
+    page = browser.new_page(viewport={{"width": 1400, "height": 900}})
+    page.route("**/*", lambda r: r.continue_() if r.request.url.startswith("file:") else r.abort())
+    start = time.perf_counter()
+    page.goto(Path({path!r}).as_uri())
+    page.wait_for_function("window.reegraphNetwork !== undefined")
+    page.evaluate("new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))")
+    print(json.dumps({{"s": time.perf_counter() - start}}))
+    browser.close()
+"""
+
+
+def time_view(path: Path, repeat: int) -> dict:
+    """Generating the network view of the synthetic graph, ours against pyvis's own path (medians)."""
+    found = {}
+    for side, code in _VIEW_SIDES.items():
+        runs = []
+        for _ in range(repeat):
+            out = subprocess.run([sys.executable, "-c", _VIEW.format(path=str(path), code=code)], check=True,
+                                 capture_output=True, text=True).stdout  # fmt: skip
+            runs.append(json.loads(out.strip().splitlines()[-1]))
+        found[side] = {**runs[0], "s": statistics.median(r["s"] for r in runs)}
+    return found
+
+
+def time_settle(repeat: int) -> float:
+    """Seconds for the bundled graph's network view to load and draw in headless Chromium (median)."""
+    page = HERE / "out" / "bundled-view.html"
+    subprocess.run([sys.executable, "-m", "reegraph", "view", "-o", str(page)], check=True, capture_output=True)
+    runs = []
+    for _ in range(repeat):
+        out = subprocess.run([sys.executable, "-c", _SETTLE.format(path=str(page))], check=True, capture_output=True,
+                             text=True).stdout  # fmt: skip
+        runs.append(json.loads(out.strip().splitlines()[-1])["s"])
+    return statistics.median(runs)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="reegraph benchmarks")
     parser.add_argument("--triples", type=int, action="append", required=True)
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--op", choices=[*sorted(OPS), "queries"], action="append")
+    parser.add_argument("--op", choices=[*sorted(OPS), "queries", "view"], action="append")
     args = parser.parse_args()
+    if "view" in (args.op or ["view"]) and Path("/usr/bin/chromium").exists():
+        settle = time_settle(args.repeat)
+        print(json.dumps({"op": "view-settle", "graph": "bundled", "reegraph_s": round(settle, 4)}), flush=True)
     for triples in args.triples:
         path = synthetic_file(triples)
         if "queries" in (args.op or ["queries"]):
@@ -197,7 +268,14 @@ def main() -> None:
                 ratio = round(theirs / ours, 1) if theirs and ours else None
                 line = {"op": "query", "name": name, "triples": triples, "reegraph_s": ours, "baseline_s": theirs}
                 print(json.dumps({**line, "ratio": ratio}), flush=True)
-        for op in [o for o in args.op or sorted(OPS) if o != "queries"]:
+        if "view" in (args.op or ["view"]):
+            views = time_view(path, args.repeat)
+            ours, theirs = views["reegraph"], views["pyvis"]
+            line = {"op": "view", "triples": triples, "nodes": ours["nodes"], "edges": ours["edges"]}
+            ratio = round(theirs["s"] / ours["s"], 1)
+            print(json.dumps({**line, "reegraph_s": round(ours["s"], 4), "baseline_s": round(theirs["s"], 4),
+                              "ratio": ratio}), flush=True)  # fmt: skip
+        for op in [o for o in args.op or sorted(OPS) if o not in ("queries", "view")]:
             ours, theirs = OPS[op]
             runs = [(measure(ours, path), measure(theirs, path)) for _ in range(args.repeat)]
             reegraph_s = statistics.median(r[0]["s"] for r in runs)
