@@ -197,6 +197,7 @@ def validate(data: tuple[Path, ...], fmt: str, output: Path | None) -> None:
               help="Count shares by the facility's country or by its ultimate owner's country.")  # fmt: skip
 @click.option("--include-planned", is_flag=True, help="Also count plants under construction or planned (capacity).")
 @click.option("--all-years", is_flag=True, help="Concentration for every year with data, not only the latest.")
+@click.option("--scenario", metavar="NAME|FILE", help="With --format html: add this scenario's impacts.")
 @_format_option(("table", "markdown", "json", "csv", "html"))
 @_output_option
 def report(
@@ -208,6 +209,7 @@ def report(
     by: str,
     include_planned: bool,
     all_years: bool,
+    scenario: str | None,
     fmt: str,
     output: Path | None,
 ) -> None:
@@ -220,22 +222,27 @@ def report(
     """
     from reegraph.report import (
         make_report,
+        make_scenario_report,
         render_report_csv,
         render_report_html,
         render_report_markdown,
         render_report_table,
     )
 
+    if scenario and fmt != "html":
+        raise click.UsageError("--scenario adds a section to --format html; for the numbers use reegraph scenario run")
     renderers = {
         "json": lambda r: render_json(r.as_dict()),
         "csv": lambda r: render_report_csv(r).rstrip("\n"),
         "markdown": render_report_markdown,
-        "html": render_report_html,
+        "html": lambda r: render_report_html(r, scenario=impacts),
         "table": render_report_table,
     }
+    store = _store(data)
+    impacts = make_scenario_report(store, scenario, elements=elements) if scenario else None
     with gc_paused():
         result = make_report(
-            _store(data),
+            store,
             as_of=as_of.date() if as_of else date.today(),
             elements=elements,
             end_uses=end_uses,

@@ -241,9 +241,9 @@ def render_report_markdown(report: Report) -> str:
     )
 
 
-def render_report_html(report: Report) -> str:
+def render_report_html(report: Report, *, scenario: ScenarioReport | None = None) -> str:
     """The report as one self-contained HTML page: country shares by stage and the ranking as charts,
-    then the tables, each chokepoint's sources as links."""
+    then the tables, each chokepoint's sources as links; with ``scenario``, its impacts too."""
     from reegraph.html import Raw, bars, esc, link, page, stacked_bars, table
 
     production = [c for c in report.concentration if c.kind == "production"]
@@ -271,7 +271,7 @@ without it.</p>
 {chokepoints}
 <h2>Concentration by stage</h2>
 {table(*_concentration_rows(report), numeric=(2, 5, 6))}
-"""
+{_scenario_section(scenario, level=2) if scenario else ""}"""
     return page(f"reegraph chokepoint report, {report.as_of}", body)
 
 
@@ -548,7 +548,13 @@ def render_scenario_table(report: ScenarioReport, *, markdown: bool = False) -> 
 
 def render_scenario_html(report: ScenarioReport) -> str:
     """Impacts as one self-contained HTML page: the shortfalls as a chart, then the table."""
-    from reegraph.html import Raw, bars, esc, link, page, table
+    from reegraph.html import page
+
+    return page(f"reegraph scenario {report.scenario}, {report.as_of}", _scenario_section(report, level=1))
+
+
+def _scenario_section(report: ScenarioReport, *, level: int) -> str:
+    from reegraph.html import Raw, bars, esc, link, table
 
     hit = [i for i in report.impacts if i["shortfall"]]
     chart = [
@@ -562,15 +568,15 @@ def render_scenario_html(report: ScenarioReport) -> str:
          Raw(" ".join(link(b, b.rsplit("/", 2)[-2] + "/" + b.rsplit("/", 1)[-1]) for b in i["binding"]))]
         for i in report.impacts
     ]  # fmt: skip
-    body = f"""<h1>Scenario {esc(report.scenario)}</h1>
+    h, sub = f"h{level}", f"h{level + 1}"
+    return f"""<{h}>Scenario {esc(report.scenario)}</{h}>
 <p>{esc(report.title)}, as of {esc(report.as_of)}. Tonnes of contained element (t REO for ALL); the most
 each region could receive against the baseline.</p>
-<h2>Largest shortfalls</h2>
+<{sub}>Largest shortfalls</{sub}>
 {bars(chart) if chart else '<p class="muted">No shortfall.</p>'}
-<h2>Impacts</h2>
+<{sub}>Impacts</{sub}>
 {table(headers, rows, numeric=(3, 4, 5, 6))}
 """
-    return page(f"reegraph scenario {report.scenario}, {report.as_of}", body)
 
 
 def render_scenario_csv(report: ScenarioReport) -> str:

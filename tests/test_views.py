@@ -32,7 +32,7 @@ def pages(tmp_path_factory):
     written = {}
     views = {
         "map": ["map"],
-        "report": ["report", "--format", "html"],
+        "report": ["report", "--format", "html", "--scenario", "china-2025-04"],
         "network": ["view", "--scenario", "china-2025-04"],
         "scenario": ["scenario", "run", "china-2025-04", "--format", "html"],
     }
@@ -109,6 +109,7 @@ def test_in_chromium_each_page_draws_with_no_error_no_request_and_no_script_run(
             assert "(facility/" in dot.locator("title").text_content()
         elif name in ("report", "scenario"):
             assert page.locator("svg rect").count() > 20 and page.locator("table tr").count() > 20
+            assert page.locator("svg").count() == (3 if name == "report" else 1)  # shares, ranking, shortfalls
         else:
             drawn = page.evaluate("window.reegraphNetwork.body.data.nodes.length")
             assert drawn == page.evaluate("window.reegraphNetwork.body.data.nodes.get().length") > 100
