@@ -8,7 +8,9 @@ unreadable input; 3 runtime failure.
 from __future__ import annotations
 
 import gc
+import json
 import logging
+import math
 import os
 import tempfile
 from collections.abc import Sequence
@@ -38,6 +40,16 @@ class _Group(click.Group):
         except RecursionError:
             click.echo("reegraph: error: input is nested too deeply to process", err=True)
             ctx.exit(2)
+
+
+class Finite(click.FloatRange):
+    """A float in a range, and a real number: ``inf`` and ``nan`` are refused."""
+
+    def convert(self, value, param, ctx):
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number.", param, ctx)
+        return number
 
 
 def _data_option(func):
@@ -71,8 +83,9 @@ def _store(data: Sequence[Path]):
     from reegraph._guard import allow
     from reegraph.remote import RemoteStore
 
+    store = RemoteStore(endpoint)
     allow(endpoint)
-    return RemoteStore(endpoint)
+    return store
 
 
 def _output_option(func):
@@ -299,7 +312,7 @@ def scenario_show(name: str) -> None:
 @click.option(
     "--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), help="Date to run at [default: the scenario's]."
 )
-@click.option("--licensed-fraction", type=click.FloatRange(0, 1), help="Share of normal exports that controls license.")
+@click.option("--licensed-fraction", type=Finite(0, 1), help="Share of normal exports that controls license.")
 @click.option("--element", "elements", multiple=True, metavar="SYM", help="Element symbol or group (repeatable).")
 @click.option(
     "--region",
@@ -312,11 +325,9 @@ def scenario_show(name: str) -> None:
     "--monte-carlo", "draws", type=click.IntRange(1, 1_000_000), help="Random outage draws on top of the scenario."
 )
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the Monte Carlo draws.")
+@click.option("--facility-outage", type=Finite(0, 1), default=0.05, show_default=True, help="Chance each plant is out.")
 @click.option(
-    "--facility-outage", type=click.FloatRange(0, 1), default=0.05, show_default=True, help="Chance each plant is out."
-)
-@click.option(
-    "--country-outage", type=click.FloatRange(0, 1), default=0.01, show_default=True, help="Chance each country is out."
+    "--country-outage", type=Finite(0, 1), default=0.01, show_default=True, help="Chance each country is out."
 )
 @_format_option(("table", "markdown", "json", "csv", "html"))
 @_output_option
@@ -529,7 +540,7 @@ def view(
 @click.option("-e", "--expression", metavar="SPARQL", help="Run this query text instead of a named one.")
 @click.option("--param", "params", multiple=True, metavar="NAME=VALUE", help="Bind a parameter (repeatable).")
 @click.option("--list", "list_only", is_flag=True, help="List the named queries and their parameters.")
-@click.option("--timeout", type=click.FloatRange(min=0), default=60.0, show_default=True,
+@click.option("--timeout", type=Finite(min=0), default=60.0, show_default=True,
               help="Stop the query after this many seconds (0: no limit); exit 3.")  # fmt: skip
 @_data_option
 @_format_option(("table", "markdown", "json", "csv", "tsv", "xml"))
@@ -555,7 +566,7 @@ def query(
         reegraph query separators-outside-china --param element=Tb
         reegraph query -e 'SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }' --format json
     """
-    from reegraph.query import Query, bind, find_query, library, run_query
+    from reegraph.query import Query, bind, describe_library, find_query, library, run_query
 
     if list_only:
         rows = [
@@ -563,7 +574,13 @@ def query(
             for q in library().values()
         ]
         headers = ["query", "title", "parameters (?: optional)"]
-        _emit(render_markdown(headers, rows) if fmt == "markdown" else render_table(headers, rows), output)
+        renderers = {"table": render_table, "markdown": render_markdown, "csv": render_csv}
+        if fmt == "json":
+            _emit(json.dumps(describe_library(), indent=2, ensure_ascii=False), output)
+        elif fmt in renderers:
+            _emit(renderers[fmt](headers, rows), output)
+        else:
+            raise click.BadParameter("--list prints table, markdown, json or csv", param_hint="--format")
         return
     if (name is None) == (expression is None):
         raise click.UsageError("give a query NAME or FILE.rq, or -e 'SPARQL' (one of them)")
@@ -581,10 +598,10 @@ def query(
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (loopback unless told).")
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port (0: any free one).")
-@click.option("--timeout", type=click.FloatRange(min=0.1), default=30.0, show_default=True,
+@click.option("--timeout", type=Finite(min=0.1), default=30.0, show_default=True,
               help="Stop each query after this many seconds (HTTP 503).")  # fmt: skip
 @click.option("--max-bytes", type=click.IntRange(min=1), default=50_000_000, show_default=True,
-              help="Refuse answers larger than this (HTTP 413).")  # fmt: skip
+              help="Refuse answers larger than this (HTTP 507).")  # fmt: skip
 @_data_option
 def serve(host: str, port: int, timeout: float, max_bytes: int, data: tuple[Path, ...]) -> None:
     """Serve the graph as a read-only SPARQL 1.1 endpoint (/sparql) with a query page (/).
@@ -605,7 +622,8 @@ def serve(host: str, port: int, timeout: float, max_bytes: int, data: tuple[Path
     bound_host, bound_port = server.server_address[:2]
     if host not in ("127.0.0.1", "localhost", "::1"):
         click.echo(f"reegraph: warning: listening on {host}, reachable from other machines", err=True)
-    click.echo(f"reegraph: serving {len(store):,} triples at http://{bound_host}:{bound_port}/sparql", err=True)
+    shown = f"[{bound_host}]" if ":" in bound_host else bound_host
+    click.echo(f"reegraph: serving {len(store):,} triples at http://{shown}:{bound_port}/sparql", err=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
@@ -633,10 +651,11 @@ def push(endpoint: str, store_url: str | None, graph: str | None, data: tuple[Pa
     """
     from reegraph._guard import allow
     from reegraph.load import bundled_files, expand_paths
-    from reegraph.remote import RemoteStore, push
+    from reegraph.remote import RemoteStore, check_url, push
     from reegraph.remote import store_url as default_store
 
-    target = store_url or default_store(endpoint)
+    endpoint = check_url(endpoint, "--endpoint")
+    target = check_url(store_url, "--store") if store_url else default_store(endpoint)
     allow(endpoint)
     allow(target)
     files = [*bundled_files(), *expand_paths(data)]

@@ -214,6 +214,8 @@ def build_network(
     every_sorted = tuple(sorted(every))
     owned: dict[tuple[tuple[str, ...], str], dict] = {}  # facilities share few operator lists: one lookup each
 
+    if not answers["facilities"]:
+        raise InputError("the graph holds no facilities, so nothing to analyse (an endpoint needs reegraph push first)")
     for row in _merged(answers["facilities"], codes):
         iri, stage, status, country = row["f"], row["stage"], row["status"], row["cc"]
         if status not in statuses or stage not in STAGES:
@@ -244,8 +246,8 @@ def build_network(
             aggregate=row["aggregate"] == "true",
             **ownership,
             handles=every_sorted if handled is every else tuple(sorted(handled)),
-            lat=_coordinate(row["lat"], iri, "wgs:lat"),
-            long=_coordinate(row["long"], iri, "wgs:long"),
+            lat=_coordinate(row, iri, "lat", 90),
+            long=_coordinate(row, iri, "long", 180),
             amounts=tuple(amounts.get(iri, ())),
         )
     _add_markets(G, amounts)
@@ -254,13 +256,26 @@ def build_network(
     return G
 
 
-def _coordinate(text: str | None, node: str, prop: str) -> float | None:
-    if text is None:
+def _coordinate(row: dict[str, str | None], node: str, axis: str, limit: float) -> float | None:
+    """A facility's wgs:lat or wgs:long in degrees; ``None`` when it has neither.
+
+    Raises
+    ------
+    InputError
+        It has one and not the other, or one is not a number within +-``limit``.
+    """
+    text, other = row[axis], row["long" if axis == "lat" else "lat"]
+    if text is None and other is None:
         return None
+    if text is None:
+        raise InputError(f"{short_id(node)}: has a position without wgs:{axis}")
     try:
-        return float(text)
+        degrees = float(text)
     except ValueError:
-        raise InputError(f"{short_id(node)}: {prop} {text!r} is not a number") from None
+        degrees = math.nan
+    if not -limit <= degrees <= limit:
+        raise InputError(f"{short_id(node)}: wgs:{axis} {text!r} is not a number of degrees within ±{limit}")
+    return degrees
 
 
 def _merged(rows: list[dict[str, str | None]], codes: dict[str, str]) -> list[dict[str, str | None]]:

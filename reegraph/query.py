@@ -72,6 +72,22 @@ def library() -> dict[str, Query]:
     return {path.stem: read_query(path) for path in sorted(QUERIES.glob("*.rq"), key=lambda p: p.stem)}
 
 
+def describe_library() -> list[dict]:
+    """The named queries with their headers and texts, as JSON-ready dicts."""
+    return [
+        {
+            "name": q.name,
+            "title": q.title,
+            "description": q.description,
+            "params": [
+                {k: getattr(p, k) for k in ("name", "type", "default", "optional", "description")} for p in q.params
+            ],
+            "text": q.text,
+        }
+        for q in library().values()
+    ]
+
+
 def find_query(name: str) -> Query:
     """A library query by name, or a ``.rq`` file.
 
@@ -176,46 +192,39 @@ def _term(param: Param, value: str) -> Node:
 
 
 def check_query(text: str) -> None:
-    """Refuse ``SERVICE`` (Oxigraph would call the remote endpoint) in any form, escapes included.
+    """Refuse ``SERVICE`` (Oxigraph would call the remote endpoint) wherever the engine could read it
+    as a keyword: outside strings, IRIs and comments (which end at ``\\n`` or ``\\r``, as the
+    engine ends them), in the text as written and with SPARQL's ``\\u`` escapes decoded. The scan
+    is conservative: a word ``service`` that could be the keyword is refused.
 
     Raises
     ------
     InputError
-        The query calls a remote service (or, naming one, does not parse).
+        The query may call a remote service.
 
     Examples
     --------
-    >>> check_query("SELECT * WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } }")
+    >>> check_query("SELECT ?service WHERE { ?s <http://example.org/service> 'service' } # service")
+    >>> check_query("SELECT * WHERE { # note\\rSERVICE <http://example.org/sparql> { ?s ?p ?o } }")
     Traceback (most recent call last):
     ...
     reegraph.errors.InputError: SERVICE is refused: reegraph queries only its own data
     """
-    from pyparsing import ParseException
-    from rdflib.plugins.sparql.parser import parseQuery
-
-    plain = _ESCAPES.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), text)
-    if "service" not in plain.lower():
-        return  # the keyword can hide nowhere else; Oxigraph checks the syntax as it evaluates
-    try:
-        tree = parseQuery(text)
-    except ParseException as exc:
-        raise InputError(f"invalid SPARQL query at line {exc.lineno}, column {exc.col}: {exc.msg}") from None
-    except Exception as exc:
-        raise InputError(f"invalid SPARQL query: {exc}") from None
-    if _calls_service(tree):
+    decoded = _ESCAPES.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), text)
+    if any(_SERVICE.search(NOT_CODE.sub(" ", variant)) for variant in (text, decoded)):
         raise InputError("SERVICE is refused: reegraph queries only its own data")
 
 
-def _calls_service(node) -> bool:
-    from pyparsing import ParseResults
-
-    if getattr(node, "name", None) == "ServiceGraphPattern":
-        return True
-    if isinstance(node, dict):
-        return any(_calls_service(v) for v in node.values())
-    if isinstance(node, list | tuple | ParseResults):
-        return any(_calls_service(v) for v in node)
-    return False
+#: What is not code in a query: long and short strings (with escapes), IRIs, comments.
+NOT_CODE = re.compile(
+    r'"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\''
+    r'|"(?:[^"\\\n\r]|\\.)*"|\'(?:[^\'\\\n\r]|\\.)*\''
+    r'|<(?:[^<>"{}|^`\\\x00-\x20]|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})*>'
+    r"|#[^\n\r]*",
+    re.DOTALL,
+)
+#: The keyword, not a variable (``?service``), a prefix (``service:``) or part of a name (``ex:service``).
+_SERVICE = re.compile(r"(?<![\w?$:-])service(?![\w:-])", re.IGNORECASE)
 
 
 def run_query(store, text: str, bindings: dict[str, Node], fmt: str, *, timeout: float | None) -> str:
@@ -252,6 +261,10 @@ MEDIA = {
 }
 
 
+class AnswerTooLargeError(ExecutionError):
+    """A query's answer is larger than the limit it was given."""
+
+
 def evaluate(
     store,
     text: str,
@@ -278,8 +291,10 @@ def evaluate(
 
     check_query(text)
     if isinstance(store, RemoteStore):  # the endpoint enforces its own limits; this client waits ``timeout``
-        store.timeout = timeout or store.timeout
+        store.timeout = timeout
         data, media = store.request(text, f"{MEDIA[results]}, {MEDIA[graph]};q=0.9", bindings=bindings)
+        if media == MEDIA["json"]:
+            store.results(data)
         return ("graph" if media in {MEDIA[g] for g in GRAPHS} else "results"), data
     context = multiprocessing.get_context("fork")  # the child shares the loaded store copy-on-write
     receive, send = context.Pipe(duplex=False)
@@ -298,6 +313,8 @@ def evaluate(
         receive.close()
     if status == "input":
         raise InputError(payload)
+    if status == "too-large":
+        raise AnswerTooLargeError(payload)
     if status == "error":
         raise ExecutionError(payload)
     return kind, payload
@@ -322,11 +339,13 @@ def _child(store, text: str, bindings: dict[str, Node], results: str, graph: str
         kind = "graph" if isinstance(result, ox.QueryTriples) else "results"
         data = result.serialize(format=formats[graph if kind == "graph" else results])
         if max_bytes is not None and len(data) > max_bytes:
-            send.send(("error", kind, f"the answer is over the limit of {max_bytes:,} bytes: add a LIMIT"))
+            send.send(("too-large", kind, f"the answer is over the limit of {max_bytes:,} bytes: add a LIMIT"))
         else:
             send.send(("ok", kind, data))
     except InputError as exc:
         send.send(("input", "", str(exc)))
+    except ExecutionError as exc:
+        send.send(("error", "", str(exc)))
     except Exception as exc:
         send.send(("error", "", f"query failed: {exc}"))
     finally:

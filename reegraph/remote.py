@@ -10,6 +10,8 @@ Parameters reach a remote query as a ``VALUES`` block built from RDF terms seria
 
 from __future__ import annotations
 
+import contextlib
+import http.client
 import json
 import re
 import urllib.error
@@ -21,16 +23,20 @@ from pathlib import Path
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
-from reegraph.errors import ExecutionError, InputError
+from reegraph.errors import ExecutionError, InputError, ReegraphError
+from reegraph.query import NOT_CODE
 
-_WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
+#: Media types some endpoints send for the one asked for (Virtuoso's text/plain N-Triples).
+_ALIASES = {"application/sparql-results+json": "application/json", "application/n-triples": "text/plain"}
+#: A WHERE clause's or a group's opening brace, or something to skip (a string, an IRI, a comment).
+_OPEN = re.compile(rf"(?P<skip>{NOT_CODE.pattern})|(?P<where>\bWHERE\s*\{{)|\{{", re.IGNORECASE | re.DOTALL)
 
 
 class RemoteStore:
     """A SPARQL 1.1 endpoint, read through the SPARQL Protocol (POST, form-encoded)."""
 
-    def __init__(self, url: str, *, timeout: float = 60.0) -> None:
-        self.url, self.timeout = url, timeout
+    def __init__(self, url: str, *, timeout: float | None = 60.0) -> None:
+        self.url, self.timeout = check_url(url, "--endpoint"), timeout
 
     def request(self, query: str, accept: str, *, bindings: Mapping[str, Node] | None = None) -> tuple[bytes, str]:
         """The endpoint's answer to ``query`` in the media type ``accept``, and its media type.
@@ -50,27 +56,44 @@ class RemoteStore:
                 state = response.headers.get("X-SQL-State")
                 if state:
                     raise ExecutionError(f"{self.url} returned incomplete results (X-SQL-State {state})")
-                return response.read(), (response.headers.get("Content-Type") or "").split(";")[0].strip()
+                media = (response.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+                data = response.read()
         except urllib.error.HTTPError as exc:
             detail = exc.read().decode("utf-8", errors="replace").strip().splitlines()
             raise ExecutionError(f"{self.url} answered {exc.code}: {detail[0] if detail else exc.reason}") from None
         except TimeoutError:
             raise ExecutionError(f"{self.url} did not answer within {self.timeout:g} s") from None
+        except http.client.HTTPException as exc:
+            raise ExecutionError(f"{self.url} did not answer in HTTP ({type(exc).__name__})") from None
         except (urllib.error.URLError, OSError) as exc:
             raise ExecutionError(f"cannot reach {self.url}: {getattr(exc, 'reason', exc)}") from None
+        wanted = {part.split(";")[0].strip() for part in accept.split(",")}
+        media = next((kind for kind, alias in _ALIASES.items() if alias == media and kind in wanted), media)
+        if media not in wanted:
+            raise ExecutionError(f"{self.url} answered with {media or 'no media type'}, not {accept.split(',')[0]}: "
+                                 "is it a SPARQL endpoint?")  # fmt: skip
+        return data, media
 
     def select(self, query: str, *, bindings: Mapping[str, Node] | None = None) -> list[dict[str, Node]]:
         """Run a SELECT query; rows map variable names to rdflib terms."""
-        data = json.loads(self.request(query, "application/sparql-results+json", bindings=bindings)[0])
-        return [{k: _term(v) for k, v in row.items()} for row in data["results"]["bindings"]]
+        data = self.results(self.request(query, "application/sparql-results+json", bindings=bindings)[0])
+        with self._reading():
+            return [{k: _term(v) for k, v in row.items()} for row in data["results"]["bindings"]]
 
     def values(self, query: str) -> list[dict[str, str | None]]:
         """Run a SELECT query; rows hold each term's string value (SPARQL CSV results)."""
         from reegraph.store import read_csv_values, read_json_values
 
-        rows = read_csv_values(self.request(query, "text/csv")[0])
-        if rows is None:  # an unquoted comma in an IRI (Oxigraph's CSV): ask for JSON instead
-            rows = read_json_values(self.request(query, "application/sparql-results+json")[0])
+        json_results = "application/sparql-results+json"
+        data, media = self.request(query, f"text/csv, {json_results};q=0.5")
+        with self._reading():
+            rows = read_csv_values(data) if media == "text/csv" else None
+        if rows is None:  # JSON, or an unquoted comma in an IRI (Oxigraph's CSV): read JSON
+            data = data if media == json_results else self.request(query, json_results)[0]
+            rows = read_json_values(self.results(data))
+        missing = set(_columns(query)) - set(rows[0]) if rows else set()
+        if missing:
+            raise ExecutionError(f"{self.url} answered without the columns {', '.join(sorted(missing))}")
         return rows
 
     def values_many(self, queries: Sequence[str]) -> Iterator[list[dict[str, str | None]]]:
@@ -79,13 +102,47 @@ class RemoteStore:
 
     def ask(self, query: str, *, bindings: Mapping[str, Node] | None = None) -> bool:
         """Run an ASK query."""
-        return bool(json.loads(self.request(query, "application/sparql-results+json", bindings=bindings)[0])["boolean"])
+        data = self.results(self.request(query, "application/sparql-results+json", bindings=bindings)[0])
+        if "boolean" not in data:
+            raise ExecutionError(f"{self.url} answered an ASK query with a table")
+        return data["boolean"]
+
+    def results(self, data: bytes) -> dict:
+        """SPARQL JSON results, checked for their shape: a boolean, or variables and their bindings.
+
+        Raises
+        ------
+        ExecutionError
+            ``data`` is not SPARQL JSON results.
+        """
+        with self._reading():
+            results = json.loads(data)
+            if isinstance(results.get("boolean"), bool):
+                return results
+            names, rows = results["head"]["vars"], results["results"]["bindings"]
+            if all(isinstance(n, str) for n in names) and all(
+                isinstance(v, dict) and "value" in v for row in rows for v in row.values()
+            ):
+                return results
+        raise ExecutionError(f"{self.url} sent an answer that is not SPARQL JSON results")
 
     def construct(self, query: str, *, bindings: Mapping[str, Node] | None = None) -> Graph:
         """Run a CONSTRUCT or DESCRIBE query into an in-memory rdflib graph."""
         graph = Graph()
-        graph.parse(data=self.request(query, "application/n-triples", bindings=bindings)[0], format="nt")
+        with self._reading():
+            graph.parse(data=self.request(query, "application/n-triples", bindings=bindings)[0], format="nt")
         return graph
+
+    @contextlib.contextmanager
+    def _reading(self) -> Iterator[None]:
+        """Turn an answer that is not what SPARQL promises into one clear error."""
+        try:
+            yield
+        except ReegraphError:
+            raise
+        except Exception as exc:
+            raise ExecutionError(f"{self.url} sent an answer reegraph cannot read ({type(exc).__name__}: "
+                                 f"{str(exc)[:200]})") from None  # fmt: skip
 
     def to_rdflib(self) -> Graph:
         """Every triple of the endpoint's default graph, copied into an rdflib graph (for SHACL)."""
@@ -96,8 +153,47 @@ class RemoteStore:
         return {}
 
     def __len__(self) -> int:
-        rows = self.values("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
-        return int(rows[0]["n"]) if rows else 0
+        with self._reading():
+            rows = self.values("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+            return int(rows[0]["n"]) if rows else 0
+
+
+def _columns(query: str) -> list[str]:
+    """The variables a SELECT query projects (none for ``SELECT *``).
+
+    Examples
+    --------
+    >>> _columns("SELECT ?a (SAMPLE(?x) AS ?b) WHERE { ?a ?p ?x }")
+    ['a', 'b']
+    """
+    head = re.search(r"\bSELECT\b(.*?)\bWHERE\b", query, re.DOTALL | re.IGNORECASE)
+    columns, depth = [], 0
+    for token in re.finditer(r"[()]|\bAS\s+\?(\w+)|\?(\w+)", head.group(1) if head else "", re.IGNORECASE):
+        if token.group(0) in "()":
+            depth += 1 if token.group(0) == "(" else -1
+        elif token.group(1) or depth == 0:
+            columns.append(token.group(1) or token.group(2))
+    return columns
+
+
+def check_url(url: str, option: str) -> str:
+    """``url`` if it is an http(s) URL with a host (and a valid port).
+
+    Raises
+    ------
+    InputError
+        Any other URL (``file:``, no host, a bad port), named with its option.
+    """
+    try:
+        parts = urllib.parse.urlsplit(url)
+        parts.port  # noqa: B018 -- raises ValueError on a bad port
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise InputError(f"{option}: {url!r} is not an http:// or https:// URL")
+    if any(ord(c) <= 32 or ord(c) == 127 for c in url):
+        raise InputError(f"{option}: {url!r} contains spaces or control characters")
+    return url
 
 
 def with_values(query: str, bindings: Mapping[str, Node]) -> str:
@@ -107,12 +203,16 @@ def with_values(query: str, bindings: Mapping[str, Node]) -> str:
     --------
     >>> print(with_values('SELECT ?s WHERE { ?s ?p ?e }', {"e": Literal('x" } ; DROP ALL #')}))
     SELECT ?s WHERE { VALUES (?e) { ("x\\" } ; DROP ALL #") } ?s ?p ?e }
+    >>> print(with_values('# where { in a comment\\nASK { ?s ?p "WHERE {" }', {"s": URIRef("urn:x")}))
+    # where { in a comment
+    ASK { VALUES (?s) { (<urn:x>) } ?s ?p "WHERE {" }
     """
     if not bindings:
         return query
     names = " ".join(f"?{name}" for name in bindings)
     block = f" VALUES ({names}) {{ ({' '.join(term.n3() for term in bindings.values())}) }}"
-    match = _WHERE.search(query) or re.search(r"\{", query)
+    opens = [m for m in _OPEN.finditer(query) if not m.group("skip")]
+    match = next((m for m in opens if m.group("where")), opens[0] if opens else None)
     if match is None:
         raise InputError("cannot bind parameters: the query has no WHERE clause")
     return query[: match.end()] + block + query[match.end() :]
@@ -137,11 +237,14 @@ def store_url(endpoint: str) -> str:
 
 
 def push(files: Sequence[Path], store: str, *, graph: str | None, timeout: float = 120.0) -> int:
-    """Upload each file (Turtle or N-Triples) to the Graph Store: into the default graph, or into
-    ``graph``. Returns the number of files sent.
+    """Upload each file (Turtle or N-Triples) to the Graph Store: added to the default graph, or
+    into ``graph``, which the first file replaces (so pushing again gives the same graph, blank
+    nodes included). Returns the number of files sent.
 
     Raises
     ------
+    InputError
+        A file is neither Turtle nor N-Triples, or cannot be read (checked before anything is sent).
     ExecutionError
         The store cannot be reached or refuses a file.
     """
@@ -150,14 +253,22 @@ def push(files: Sequence[Path], store: str, *, graph: str | None, timeout: float
     for path in files:
         if path.suffix.lower() not in media:
             raise InputError(f"{path}: reegraph push sends Turtle (.ttl) or N-Triples (.nt) files")
+        if not path.is_file():
+            raise InputError(f"{path}: no such file")
+    for number, path in enumerate(files):
         request = urllib.request.Request(
-            target, data=path.read_bytes(), method="POST", headers={"Content-Type": media[path.suffix.lower()]}
+            target,
+            data=path.read_bytes(),
+            method="PUT" if graph and number == 0 else "POST",
+            headers={"Content-Type": media[path.suffix.lower()]},
         )
         try:
             with urllib.request.urlopen(request, timeout=timeout) as response:
                 response.read()
         except urllib.error.HTTPError as exc:
             raise ExecutionError(f"{store} refused {path.name}: {exc.code} {exc.reason}") from None
+        except http.client.HTTPException as exc:
+            raise ExecutionError(f"{store} did not answer in HTTP ({type(exc).__name__})") from None
         except (urllib.error.URLError, OSError) as exc:
             raise ExecutionError(f"cannot reach {store}: {getattr(exc, 'reason', exc)}") from None
     return len(files)

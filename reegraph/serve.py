@@ -4,7 +4,8 @@
 results are negotiated from the Accept header: SPARQL JSON (default), XML, CSV or TSV for SELECT
 and ASK; Turtle (default), JSON-LD, N-Triples or RDF/XML for CONSTRUCT and DESCRIBE. Updates get
 403. Every query runs in its own child process, killed at the timeout (503), so a slow query never
-blocks the others and a runaway one really stops; answers over the size limit get 413 instead.
+blocks the others and a runaway one really stops; answers over the size limit get 507 instead,
+and request bodies over :data:`MAX_QUERY` get 413.
 ``SERVICE`` is refused (400) and nothing is ever fetched: ``FROM`` names local graphs only.
 
 ``/`` is a small offline page to type queries and run the named ones; ``/queries`` lists the
@@ -14,12 +15,13 @@ named queries (JSON) and ``/queries/NAME?param=value`` runs one with its paramet
 from __future__ import annotations
 
 import json
+import socket
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 from reegraph.errors import ExecutionError, InputError
-from reegraph.query import MEDIA, bind, evaluate, library
+from reegraph.query import MEDIA, AnswerTooLargeError, bind, describe_library, evaluate, library
 
 #: Media types by serialisation, for results and for graphs; the first of each is the default.
 RESULT_TYPES = {
@@ -38,14 +40,22 @@ GRAPH_TYPES = {
 }
 
 
+#: The largest request body (a query) accepted, in bytes.
+MAX_QUERY = 1_000_000
+
+
 def make_server(store, host: str, port: int, *, timeout: float, max_bytes: int) -> ThreadingHTTPServer:
-    """A threaded HTTP server answering SPARQL over ``store`` (call ``serve_forever``)."""
+    """A threaded HTTP server answering SPARQL over ``store`` (call ``serve_forever``); ``host`` may
+    be an IPv4 or an IPv6 address, or a name."""
 
     class Handler(_Handler):
         pass
 
+    class Server(ThreadingHTTPServer):
+        address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
+
     Handler.store, Handler.timeout_s, Handler.max_bytes = store, timeout, max_bytes
-    server = ThreadingHTTPServer((host, port), Handler)
+    server = Server((host, port), Handler)
     server.daemon_threads = True
     return server
 
@@ -65,7 +75,7 @@ class _Handler(BaseHTTPRequestHandler):
         if url.path == "/":
             self._send(HTTPStatus.OK, "text/html; charset=utf-8", _PAGE.encode("utf-8"))
         elif url.path == "/queries":
-            self._send(HTTPStatus.OK, "application/json", json.dumps(_library_json()).encode("utf-8"))
+            self._send(HTTPStatus.OK, "application/json", json.dumps(describe_library()).encode("utf-8"))
         elif url.path.startswith("/queries/"):
             self._named(url.path.removeprefix("/queries/"), params)
         elif url.path == "/sparql":
@@ -78,8 +88,16 @@ class _Handler(BaseHTTPRequestHandler):
         if url.path != "/sparql":
             self._fail(HTTPStatus.NOT_FOUND, f"no such page: {url.path} (the endpoint is /sparql)")
             return
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length).decode("utf-8", errors="replace")
+        length = self.headers.get("Content-Length", "")
+        if not length.isdigit():
+            self.close_connection = True  # the body's end is unknown: read no more of this connection
+            self._fail(HTTPStatus.LENGTH_REQUIRED, "a POST needs a Content-Length (a whole number of bytes)")
+            return
+        if int(length) > MAX_QUERY:
+            self.close_connection = True
+            self._fail(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, f"a request body is at most {MAX_QUERY:,} bytes")
+            return
+        body = self.rfile.read(int(length)).decode("utf-8", errors="replace")
         kind = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
         if kind == "application/sparql-update":
             self._fail(HTTPStatus.FORBIDDEN, "this endpoint is read-only: updates are refused")
@@ -133,10 +151,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._fail(HTTPStatus.BAD_REQUEST, str(exc))
             return
         except ExecutionError as exc:
-            status = (
-                HTTPStatus.REQUEST_ENTITY_TOO_LARGE if "over the limit" in str(exc) else HTTPStatus.SERVICE_UNAVAILABLE
-            )
-            self._fail(status, str(exc))
+            too_large = isinstance(exc, AnswerTooLargeError)
+            self._fail(HTTPStatus.INSUFFICIENT_STORAGE if too_large else HTTPStatus.SERVICE_UNAVAILABLE, str(exc))
             return
         media = MEDIA[graph if kind == "graph" else results]
         self._send(HTTPStatus.OK, f"{media}; charset=utf-8", data)
@@ -173,28 +189,6 @@ def _number(text: str) -> bool:
     except ValueError:
         return False
     return True
-
-
-def _library_json() -> list[dict]:
-    return [
-        {
-            "name": q.name,
-            "title": q.title,
-            "description": q.description,
-            "params": [
-                {
-                    "name": p.name,
-                    "type": p.type,
-                    "default": p.default,
-                    "optional": p.optional,
-                    "description": p.description,
-                }
-                for p in q.params
-            ],
-            "text": q.text,
-        }
-        for q in library().values()
-    ]
 
 
 _PAGE = """<!doctype html>
@@ -239,7 +233,8 @@ function show(data) {
 }
 async function run() {
   $("status").textContent = "running..."; $("out").textContent = "";
-  const query = $("named").value, headers = { Accept: "application/sparql-results+json" };
+  const query = $("named").value;
+  const headers = { Accept: "application/sparql-results+json, text/turtle;q=0.9" };
   let response;
   if (query) {
     const params = new URLSearchParams();
@@ -252,7 +247,15 @@ async function run() {
     response = await fetch("/sparql", { method: "POST", headers: post, body: $("text").value });
   }
   if (!response.ok) { $("status").textContent = await response.text(); return; }
-  show(await response.json());
+  if ((response.headers.get("Content-Type") || "").startsWith("application/sparql-results+json")) {
+    show(await response.json());
+  } else {  // a graph (CONSTRUCT, DESCRIBE), as Turtle
+    const pre = document.createElement("pre"); pre.textContent = await response.text();
+    $("out").appendChild(pre); $("status").textContent = "";
+  }
+}
+function edited() {  // the text is now the query: forget the named one and its parameters
+  $("named").value = ""; $("params").textContent = ""; $("about").textContent = "";
 }
 function pick() {
   const query = library.find((q) => q.name === $("named").value);
@@ -274,6 +277,7 @@ fetch("/queries").then((r) => r.json()).then((queries) => {
   }
 });
 $("named").addEventListener("change", pick);
+$("text").addEventListener("input", edited);
 $("run").addEventListener("click", run);
 </script>
 </body></html>

@@ -158,7 +158,8 @@ class OxigraphStore:
             for query, data in zip(queries, pool.map(self._csv, queries), strict=True):
                 rows = read_csv_values(data)
                 if rows is None:  # Oxigraph's CSV leaves an IRI with a comma unquoted: ask for JSON
-                    rows = read_json_values(self._query(query, None).serialize(format=ox.QueryResultsFormat.JSON))
+                    answer = self._query(query, None).serialize(format=ox.QueryResultsFormat.JSON)
+                    rows = read_json_values(json.loads(answer))
                 yield rows
 
     def _csv(self, query: str) -> bytes:
@@ -226,9 +227,12 @@ class OxigraphStore:
         substitutions = {ox.Variable(k): to_oxigraph(v) for k, v in (bindings or {}).items()}
         try:
             return self._store.query(query, use_default_graph_as_union=union, substitutions=substitutions or None)
-        except SyntaxError as exc:
-            raise InputError(f"invalid SPARQL: {exc}") from None
-        except (OSError, RuntimeError) as exc:
+        except SyntaxError as exc:  # its list of what was expected runs over several lines
+            line = str(exc).splitlines()[0]
+            raise InputError(f"invalid SPARQL: {line if len(line) <= 160 else line[:160] + ' ...'}") from None
+        except RuntimeError as exc:  # the engine refuses the query (an unsupported function)
+            raise InputError(f"cannot evaluate the query: {exc}") from None
+        except OSError as exc:
             raise ExecutionError(f"query failed: {exc}") from None
 
 
@@ -243,9 +247,8 @@ def read_csv_values(data: bytes) -> list[dict[str, str | None]] | None:
     return [dict(zip(names, [v or None for v in row], strict=True)) for row in rows]
 
 
-def read_json_values(data: bytes) -> list[dict[str, str | None]]:
-    """Rows of SPARQL JSON results as :func:`read_csv_values` gives them."""
-    results = json.loads(data)
+def read_json_values(results: dict) -> list[dict[str, str | None]]:
+    """Rows of (parsed) SPARQL JSON results as :func:`read_csv_values` gives them."""
     names = results["head"]["vars"]
     return [{n: (b[n]["value"] or None) if n in b else None for n in names} for b in results["results"]["bindings"]]
 

@@ -109,6 +109,7 @@ from reegraph._guard import allow, deny_network
 deny_network()
 allow({oxigraph!r})
 urllib.request.urlopen({oxigraph!r} + "?query=ASK%7B%7D", timeout=5).read()
+urllib.request.urlopen({oxigraph.replace("http:", "HTTP:")!r} + "?query=ASK%7B%7D", timeout=5).read()  # same origin
 try:
     urllib.request.urlopen({other!r}, timeout=5)
 except PermissionError as exc:
@@ -116,3 +117,82 @@ except PermissionError as exc:
 """
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.startswith("refused: reegraph does not use the network")
+
+
+@pytest.fixture(scope="module")
+def odd_server():
+    """An HTTP server on 127.0.0.1 that answers like no SPARQL endpoint should, by path."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    answers = {
+        "/html": ("text/html", b"<html>a login page</html>"),
+        "/garbage": ("application/sparql-results+json", b"{not json"),
+        "/shape": ("application/sparql-results+json", b'{"head": {}, "boolean": "yes"}'),
+        "/csv": ("text/csv", b'n\r\n"unterminated'),
+        "/empty": ("application/sparql-results+json", b'{"head": {"vars": []}, "results": {"bindings": []}}'),
+    }
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args) -> None:
+            pass
+
+        def do_POST(self) -> None:
+            self.rfile.read(int(self.headers["Content-Length"]))
+            if self.path == "/broken":
+                self.wfile.write(b"this is not HTTP\r\n\r\n")
+                return
+            media, body = answers[self.path]
+            self.send_response(200)
+            self.send_header("Content-Type", media)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+@pytest.mark.parametrize("path", ["/html", "/garbage", "/shape", "/csv", "/broken"])
+@pytest.mark.parametrize("command", [("report",), ("info",), ("query", "-e", "ASK {}"), ("query", "facilities")])
+def test_answers_that_are_not_sparql_are_one_line_errors(run, odd_server, path, command):
+    result = run(*command, "--endpoint", odd_server + path)
+    assert result.exit_code == 3, (result.exit_code, result.stderr)
+    assert result.stderr.startswith("reegraph: error: ") and result.stderr.count("\n") == 1, result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_an_empty_endpoint_is_a_clear_error(run, odd_server, tmp_path):
+    for args in (("report",), ("scenario", "run", "china-2025-04"), ("view", "-o", str(tmp_path / "x.html"))):
+        result = run(*args, "--endpoint", odd_server + "/empty")
+        assert result.exit_code == 2 and "the graph holds no facilities" in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize(
+    "url", ["file:///etc/passwd", "http://", "http://127.0.0.1:port/query", "127.0.0.1:7878/query", "http://[::1/q"]
+)
+def test_endpoints_that_are_not_http_urls_are_refused(run, url):
+    for args in (("report",), ("push",)):
+        result = run(*args, "--endpoint", url)
+        assert result.exit_code == 2 and "is not an http:// or https:// URL" in result.stderr, result.stderr
+
+
+def test_pushing_into_a_named_graph_again_gives_the_same_graph(run, oxigraph):
+    count = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH <urn:reegraph:test> { ?s ?p ?o } }"
+    sizes = []
+    for _ in range(2):
+        pushed = run("push", "--endpoint", oxigraph, "--graph", "urn:reegraph:test")
+        assert pushed.exit_code == 0, pushed.stderr
+        sizes.append(run("query", "-e", count, "--format", "csv", "--endpoint", oxigraph).stdout.split()[1])
+    assert int(sizes[0]) > 5_000 and sizes[0] == sizes[1]
+
+
+def test_push_checks_every_file_before_sending_any(run, oxigraph, tmp_path):
+    (tmp_path / "notes.txt").write_text("not RDF")
+    count = ("query", "-e", "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }", "--endpoint", oxigraph)
+    before = run(*count)
+    refused = run("push", "--endpoint", oxigraph, "--graph", "urn:reegraph:new", "--data", str(tmp_path / "notes.txt"))
+    assert refused.exit_code == 2 and "notes.txt: reegraph push sends Turtle" in refused.stderr
+    assert run(*count).stdout == before.stdout

@@ -158,6 +158,9 @@ def plant(tmp_path, name="p.ttl", *, cc="AU", value='"100"^^xsd:decimal', year="
     return str(path)
 
 
+LAT, LONG = "<http://www.w3.org/2003/01/geo/wgs84_pos#lat>", "<http://www.w3.org/2003/01/geo/wgs84_pos#long>"
+
+
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
@@ -166,7 +169,10 @@ def plant(tmp_path, name="p.ttl", *, cc="AU", value='"100"^^xsd:decimal', year="
         ({"value": '"-5"^^xsd:decimal'}, "must be a finite number >= 0"),
         ({"year": '"2024-05"'}, "ree:year '2024-05' is not an integer"),
         ({"extra": 'ree:startDate "2024-13" ;'}, "date '2024-13' is not an xsd:date"),
-        ({"extra": '<http://www.w3.org/2003/01/geo/wgs84_pos#lat> "north" ;'}, "wgs:lat 'north' is not a number"),
+        ({"extra": f'{LAT} "north" ; {LONG} "10" ;'}, "wgs:lat 'north' is not a number of degrees"),
+        ({"extra": f'{LAT} "10" ; {LONG} "INF"^^xsd:double ;'}, "wgs:long 'INF' is not a number of degrees"),
+        ({"extra": f'{LAT} "91" ; {LONG} "10" ;'}, "wgs:lat '91' is not a number of degrees within ±90"),
+        ({"extra": f'{LAT} "10" ;'}, "p>: has a position without wgs:long"),
     ],
 )
 def test_malformed_overlay_figures_give_one_line_and_exit_2(run, tmp_path, kwargs, message):

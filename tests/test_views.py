@@ -13,10 +13,12 @@ import pytest
 from reegraph.load import load_store
 from reegraph.network import build_network
 
-HOSTILE = (
+HOSTILE = (  # a facility, a country and an end use: every page shows at least one of them
     "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
     "<https://w3id.org/reegraph/id/facility/lynas-malaysia>\n"
     '    rdfs:label "<img src=x onerror=window.hacked=1><script>window.hacked=2</script>" .\n'
+    '<https://w3id.org/reegraph/id/country/CN> rdfs:label "<img src=x onerror=window.hacked=3>China" .\n'
+    '<https://w3id.org/reegraph/id/end-use/electric-cars> rdfs:label "<img src=x onerror=window.hacked=4>cars" .\n'
 )
 
 
@@ -44,6 +46,14 @@ def pages(tmp_path_factory):
         assert result.exit_code == 0, result.stderr
         written[name] = out
     return written
+
+
+@pytest.mark.parametrize("name", ["map", "report", "network", "scenario"])
+def test_every_page_shows_the_hostile_labels_only_as_text(pages, name):
+    html = pages[name].read_text(encoding="utf-8")
+    assert "<img" not in html
+    escaped = "\\u003cimg src=x onerror=window.hacked=" if name == "network" else "&lt;img src=x onerror=window.hacked="
+    assert html.count(escaped) >= 3 if name != "map" else html.count(escaped) >= 1
 
 
 def test_the_map_draws_every_placed_facility_and_nothing_loads(pages):
@@ -102,7 +112,9 @@ def test_in_chromium_each_page_draws_with_no_error_no_request_and_no_script_run(
         page.on("pageerror", lambda error: errors.append(str(error)))
         page.goto(pages[name].as_uri())
         assert outside == [] and errors == []
-        assert page.evaluate("window.hacked") is None  # the hostile label ran nothing
+        assert page.evaluate("window.hacked") is None  # the hostile labels ran nothing
+        if name != "network":  # (its labels show in tooltips, below)
+            assert "<img src=x onerror=window.hacked=" in page.evaluate("document.body.textContent")  # as text
         if name == "map":
             assert page.locator("circle.facility").count() > 40
             dot = page.locator("circle.facility").last
