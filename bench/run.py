@@ -9,8 +9,9 @@ end to end, run in the measuring process: load, projection, analytics, JSON); ``
 (``reegraph scenario run china-2025-04``, same way); ``monte-carlo`` (the same with
 ``--monte-carlo 100 --seed 1``). Their naive path loads into rdflib's memory store, answers the
 same SPARQL there and runs the same networkx analysis. ``queries`` times each library query
-(``reegraph query NAME --format json``: check, child process, evaluation, W3C JSON) once the data
-is loaded, against rdflib answering it (``null`` past 30 s or when rdflib fails on it);
+(``reegraph query NAME --format json``: check, evaluation in the process, W3C JSON; the command's
+timeout is a watchdog thread around it) once the data is loaded, against rdflib answering it
+(``null`` past 30 s or when rdflib fails on it);
 ``triples`` is then the requested size. ``view`` times generating the network view of the built
 synthetic network (``render_network``) against pyvis's own path (``add_node``, ``add_edge``,
 ``generate_html``), and how long the bundled graph's view takes to load and draw in headless

@@ -7,13 +7,16 @@ unreadable input; 3 runtime failure.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import json
 import logging
 import math
 import os
+import sys
 import tempfile
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
 from datetime import date, datetime
 from pathlib import Path
 
@@ -592,7 +595,35 @@ def query(
             raise click.BadParameter(f"{item!r} is not NAME=VALUE", param_hint="--param")
         values[key] = value
     bindings = bind(chosen, values)
-    _emit(run_query(_store(data), chosen.text, bindings, fmt, timeout=timeout or None).rstrip("\n"), output)
+    store = _store(data)
+    with _deadline(timeout, f"query stopped after its timeout of {timeout:g} s"):
+        answer = run_query(store, chosen.text, bindings, fmt, timeout=None)
+    _emit(answer.rstrip("\n"), output)
+
+
+@contextlib.contextmanager
+def _deadline(seconds: float, message: str) -> Iterator[None]:
+    """End the process with ``message`` and exit 3 if the block runs past ``seconds`` (0: no limit).
+
+    For a one-shot command the process is the work: ending it really stops a query that Oxigraph
+    cannot cancel, without the cost of evaluating it in a forked child (``reegraph serve`` does that).
+    """
+    if not seconds:
+        yield
+        return
+
+    def expire() -> None:
+        sys.stderr.write(f"reegraph: error: {message}\n")
+        sys.stderr.flush()
+        os._exit(3)
+
+    timer = threading.Timer(seconds, expire)
+    timer.daemon = True
+    timer.start()
+    try:
+        yield
+    finally:
+        timer.cancel()
 
 
 @cli.command()

@@ -7,11 +7,14 @@ import csv
 import io
 import json
 import multiprocessing
+import subprocess
+import sys
 
 import pytest
 
+from reegraph.errors import ExecutionError, InputError
 from reegraph.load import load_store, ontology_path
-from reegraph.query import bind, library
+from reegraph.query import AnswerTooLargeError, bind, evaluate, library
 from reegraph.vocab import short_id
 
 from .conftest import DATA
@@ -268,11 +271,27 @@ def test_service_and_updates_never_run(run):
         listener.close()
 
 
-def test_a_runaway_query_is_stopped_at_its_timeout(run):
-    runaway = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"  # 5,600^4 rows
-    result = run("query", "-e", runaway, "--timeout", "0.5")
-    assert result.exit_code == 3 and "stopped after its timeout of 0.5 s" in result.stderr
+RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"  # 5,700^4 rows
+
+
+def test_a_runaway_query_is_stopped_at_its_timeout(tmp_path):
+    """The command's process ends at the timeout (it is the work), leaving no output file behind."""
+    out = tmp_path / "answer.json"
+    command = [sys.executable, "-m", "reegraph", "query", "-e", RUNAWAY, "--timeout", "0.5", "-o", str(out)]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=60)  # unstopped, it would run for days
+    assert result.returncode == 3 and result.stderr == "reegraph: error: query stopped after its timeout of 0.5 s\n"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_library_stops_a_runaway_query_in_a_child_process(bundled_store):
+    with pytest.raises(ExecutionError, match=r"stopped after its timeout of 0\.5 s"):
+        evaluate(bundled_store, RUNAWAY, {}, timeout=0.5)
     assert multiprocessing.active_children() == []  # the evaluating process is gone, not left burning a core
+    with pytest.raises(AnswerTooLargeError, match="over the limit of 1,000 bytes"):
+        evaluate(bundled_store, "SELECT * WHERE { ?s ?p ?o }", {}, timeout=10, max_bytes=1000)
+    with pytest.raises(InputError, match="invalid SPARQL"):
+        evaluate(bundled_store, "SELECT ?x {", {}, timeout=10)
+    assert evaluate(bundled_store, "ASK {}", {}, timeout=10) == evaluate(bundled_store, "ASK {}", {}, timeout=None)
 
 
 def test_list_expression_and_file(run, tmp_path):
