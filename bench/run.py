@@ -160,8 +160,9 @@ print(json.dumps(times))
 """
 _QUERY_SIDES = {
     "reegraph": (
-        "from reegraph.load import load_store; from reegraph.query import run_query; store = load_store(data=[PATH])",
-        "run_query(store, q.text, bindings, 'json', timeout=None)",
+        "from reegraph.load import load_store; from reegraph.query import evaluate, render\n"
+        "store = load_store(data=[PATH])",
+        "render(*evaluate(store, q.text, bindings, timeout=None), 'json')",
     ),
     "rdflib": (
         "from rdflib import Graph; from reegraph.load import bundled_files\n"

@@ -13,6 +13,7 @@ import json
 import logging
 import math
 import os
+import signal
 import sys
 import tempfile
 import threading
@@ -43,6 +44,10 @@ class _Group(click.Group):
         except RecursionError:
             click.echo("reegraph: error: input is nested too deeply to process", err=True)
             ctx.exit(2)
+
+
+#: The longest --timeout, in seconds (a week; timers overflow far above it).
+MAX_TIMEOUT = 604_800
 
 
 class Finite(click.FloatRange):
@@ -543,7 +548,7 @@ def view(
 @click.option("-e", "--expression", metavar="SPARQL", help="Run this query text instead of a named one.")
 @click.option("--param", "params", multiple=True, metavar="NAME=VALUE", help="Bind a parameter (repeatable).")
 @click.option("--list", "list_only", is_flag=True, help="List the named queries and their parameters.")
-@click.option("--timeout", type=Finite(min=0), default=60.0, show_default=True,
+@click.option("--timeout", type=Finite(min=0, max=MAX_TIMEOUT), default=60.0, show_default=True,
               help="Stop the query after this many seconds (0: no limit); exit 3.")  # fmt: skip
 @_data_option
 @_format_option(("table", "markdown", "json", "csv", "tsv", "xml"))
@@ -561,7 +566,8 @@ def query(
     """Run a named query, a .rq file or a query given with -e, with parameters bound safely.
 
     json, csv, tsv and xml are the W3C SPARQL 1.1 results formats; a CONSTRUCT query prints Turtle.
-    SERVICE is refused. A query that runs past --timeout is stopped (exit 3).
+    SERVICE is refused: the word may not appear outside variable names. A query that runs past
+    --timeout is stopped (exit 3).
 
     Examples:
 
@@ -569,7 +575,7 @@ def query(
         reegraph query separators-outside-china --param element=Tb
         reegraph query -e 'SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }' --format json
     """
-    from reegraph.query import Query, bind, describe_library, find_query, library, run_query
+    from reegraph.query import Query, bind, describe_library, evaluate, find_query, library, render, results_format
 
     if list_only:
         rows = [
@@ -597,39 +603,46 @@ def query(
     bindings = bind(chosen, values)
     store = _store(data)
     with _deadline(timeout, f"query stopped after its timeout of {timeout:g} s"):
-        answer = run_query(store, chosen.text, bindings, fmt, timeout=None)
-    _emit(answer.rstrip("\n"), output)
+        kind, answer = evaluate(store, chosen.text, bindings, results=results_format(fmt), timeout=None)
+    _emit(render(kind, answer, fmt).rstrip("\n"), output)
 
 
 @contextlib.contextmanager
 def _deadline(seconds: float, message: str) -> Iterator[None]:
-    """End the process with ``message`` and exit 3 if the block runs past ``seconds`` (0: no limit).
+    """End the process with ``message`` and exit 3 if the block runs past ``seconds`` (0: no limit),
+    and let Ctrl-C end it at once.
 
     For a one-shot command the process is the work: ending it really stops a query that Oxigraph
-    cannot cancel, without the cost of evaluating it in a forked child (``reegraph serve`` does that).
+    cannot cancel, without the cost of evaluating it in a forked child (``reegraph serve`` does
+    that). The engine holds the main thread, so Python's own Ctrl-C handler would wait for it; the
+    watchdog is a thread, which runs while the engine works (Oxigraph releases the interpreter lock
+    as it evaluates and serialises) and at the latest when it hands over its answer.
     """
-    if not seconds:
-        yield
-        return
+    main = threading.current_thread() is threading.main_thread()
+    interrupt = signal.signal(signal.SIGINT, signal.SIG_DFL) if main else None
 
     def expire() -> None:
         sys.stderr.write(f"reegraph: error: {message}\n")
         sys.stderr.flush()
         os._exit(3)
 
-    timer = threading.Timer(seconds, expire)
-    timer.daemon = True
-    timer.start()
+    timer = threading.Timer(seconds, expire) if seconds else None
+    if timer:
+        timer.daemon = True
+        timer.start()
     try:
         yield
     finally:
-        timer.cancel()
+        if timer:
+            timer.cancel()
+        if main:
+            signal.signal(signal.SIGINT, interrupt)
 
 
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (loopback unless told).")
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port (0: any free one).")
-@click.option("--timeout", type=Finite(min=0.1), default=30.0, show_default=True,
+@click.option("--timeout", type=Finite(min=0.1, max=MAX_TIMEOUT), default=30.0, show_default=True,
               help="Stop each query after this many seconds (HTTP 503).")  # fmt: skip
 @click.option("--max-bytes", type=click.IntRange(min=1), default=50_000_000, show_default=True,
               help="Refuse answers larger than this (HTTP 507).")  # fmt: skip

@@ -102,29 +102,31 @@ class RemoteStore:
 
     def ask(self, query: str, *, bindings: Mapping[str, Node] | None = None) -> bool:
         """Run an ASK query."""
-        data = self.results(self.request(query, "application/sparql-results+json", bindings=bindings)[0])
-        if "boolean" not in data:
-            raise ExecutionError(f"{self.url} answered an ASK query with a table")
-        return data["boolean"]
+        return self.results(
+            self.request(query, "application/sparql-results+json", bindings=bindings)[0], expect="boolean"
+        )["boolean"]
 
-    def results(self, data: bytes) -> dict:
-        """SPARQL JSON results, checked for their shape: a boolean, or variables and their bindings.
+    def results(self, data: bytes, *, expect: str = "table") -> dict:
+        """SPARQL JSON results, checked for their shape: ``expect`` is ``"table"`` (variables and
+        their bindings), ``"boolean"`` or ``"any"``.
 
         Raises
         ------
         ExecutionError
-            ``data`` is not SPARQL JSON results.
+            ``data`` is not SPARQL JSON results of that shape.
         """
         with self._reading():
             results = json.loads(data)
             if isinstance(results.get("boolean"), bool):
-                return results
-            names, rows = results["head"]["vars"], results["results"]["bindings"]
-            if all(isinstance(n, str) for n in names) and all(
-                isinstance(v, dict) and "value" in v for row in rows for v in row.values()
-            ):
-                return results
-        raise ExecutionError(f"{self.url} sent an answer that is not SPARQL JSON results")
+                if expect != "table":
+                    return results
+            elif expect != "boolean":
+                names, rows = results["head"]["vars"], results["results"]["bindings"]
+                if all(isinstance(n, str) for n in names) and all(
+                    isinstance(v, dict) and "value" in v for row in rows for v in row.values()
+                ):
+                    return results
+        raise ExecutionError(f"{self.url} sent an answer that is not SPARQL JSON results ({expect})")
 
     def construct(self, query: str, *, bindings: Mapping[str, Node] | None = None) -> Graph:
         """Run a CONSTRUCT or DESCRIBE query into an in-memory rdflib graph."""
@@ -165,8 +167,10 @@ def _columns(query: str) -> list[str]:
     --------
     >>> _columns("SELECT ?a (SAMPLE(?x) AS ?b) WHERE { ?a ?p ?x }")
     ['a', 'b']
+    >>> _columns('# SELECT ?c WHERE\\nSELECT ?s { ?s ?p "where" }')
+    ['s']
     """
-    head = re.search(r"\bSELECT\b(.*?)\bWHERE\b", query, re.DOTALL | re.IGNORECASE)
+    head = re.search(r"\bSELECT\b([^{]*?)(?:\bWHERE\b|\{)", NOT_CODE.sub(" ", query), re.DOTALL | re.IGNORECASE)
     columns, depth = [], 0
     for token in re.finditer(r"[()]|\bAS\s+\?(\w+)|\?(\w+)", head.group(1) if head else "", re.IGNORECASE):
         if token.group(0) in "()":

@@ -15,6 +15,7 @@ named queries (JSON) and ``/queries/NAME?param=value`` runs one with its paramet
 from __future__ import annotations
 
 import json
+import re
 import socket
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -89,7 +90,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._fail(HTTPStatus.NOT_FOUND, f"no such page: {url.path} (the endpoint is /sparql)")
             return
         length = self.headers.get("Content-Length", "")
-        if not length.isdigit():
+        if not re.fullmatch(r"[0-9]+", length):
             self.close_connection = True  # the body's end is unknown: read no more of this connection
             self._fail(HTTPStatus.LENGTH_REQUIRED, "a POST needs a Content-Length (a whole number of bytes)")
             return

@@ -7,8 +7,10 @@ import csv
 import io
 import json
 import multiprocessing
+import signal
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -256,11 +258,15 @@ def test_service_and_updates_never_run(run):
             f"SELECT * WHERE {{ # the engine ends a comment at CR\rSERVICE <{url}> {{ ?s ?p ?o }} }}",
             f"select * where {{ service silent <{url}> {{ ?s ?p ?o }} }}",
             f"SELECT * WHERE {{ BIND('\\'' AS ?x) SERVICE <{url}> {{ ?s ?p ?o }} BIND('' AS ?y) }}",
+            f"SELECT * WHERE {{ SERVICESILENT<{url}>{{ ?s ?p ?o }} }}",  # no space needed after a keyword
+            f"SELECT * WHERE {{ ?s ?p 1SERVICE <{url}> {{ ?s ?p ?o }} }}",
+            f"PREFIX ex: <http://e/> SELECT * WHERE {{ BIND(ex:a\\# AS ?x) SERVICE <{url}> {{ ?s ?p ?o }} }}",
+            f"SELECT * WHERE {{ BIND(1<'>' AS ?z) SERVICE <{url}> {{ ?s ?p ?o }} BIND('' AS ?y) }}",
         ):
             refused = run("query", "-e", hidden)
             assert refused.exit_code == 2 and "SERVICE is refused" in refused.stderr, hidden
-        harmless = "SELECT ?service WHERE { BIND('''SERVICE <x> {}''' AS ?service) } # SERVICE"
-        assert run("query", "-e", harmless, "--format", "csv").stdout.splitlines() == ["service", "SERVICE <x> {}"]
+        harmless = "SELECT ?service WHERE { BIND(CONCAT('serv', 'ice') AS ?service) }"
+        assert run("query", "-e", harmless, "--format", "csv").stdout.splitlines() == ["service", "service"]
         load = run("query", "-e", f"LOAD <{url}>")
         assert load.exit_code == 2 and "invalid SPARQL" in load.stderr
         remote_from = run("query", "-e", f"SELECT * FROM <{url}> WHERE {{ ?s ?p ?o }}")  # a local graph name only
@@ -281,6 +287,26 @@ def test_a_runaway_query_is_stopped_at_its_timeout(tmp_path):
     result = subprocess.run(command, capture_output=True, text=True, timeout=60)  # unstopped, it would run for days
     assert result.returncode == 3 and result.stderr == "reegraph: error: query stopped after its timeout of 0.5 s\n"
     assert list(tmp_path.iterdir()) == []
+
+
+def test_ctrl_c_stops_a_running_query_at_once():
+    command = [sys.executable, "-m", "reegraph", "query", "-e", RUNAWAY, "--timeout", "0"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    time.sleep(2)  # loaded, and running the query (or still loading: then click's own handler answers)
+    process.send_signal(signal.SIGINT)
+    assert process.wait(timeout=10) in (-signal.SIGINT, 1)  # unstopped, it would run for days
+
+
+def test_queries_nested_too_deeply_for_the_parser_are_refused(run):
+    deep = run("query", "-e", "SELECT * " + "{" * 5000 + "}" * 5000)
+    assert deep.exit_code == 2 and "nests brackets 5000 deep: at most 200" in deep.stderr
+    assert run("query", "-e", "SELECT * " + "{" * 200 + "}" * 200).exit_code == 0
+
+
+@pytest.mark.parametrize("timeout", ["1e300", "inf", "nan", "-1"])
+def test_timeouts_must_be_a_real_number_of_seconds_up_to_a_week(run, timeout):
+    result = run("query", "-e", "ASK {}", "--timeout", timeout)
+    assert result.exit_code == 2 and "Invalid value for '--timeout'" in result.stderr
 
 
 def test_the_library_stops_a_runaway_query_in_a_child_process(bundled_store):

@@ -130,6 +130,7 @@ def odd_server():
         "/garbage": ("application/sparql-results+json", b"{not json"),
         "/shape": ("application/sparql-results+json", b'{"head": {}, "boolean": "yes"}'),
         "/csv": ("text/csv", b'n\r\n"unterminated'),
+        "/boolean": ("application/sparql-results+json", b'{"head": {"vars": ["n"]}, "boolean": true}'),
         "/empty": ("application/sparql-results+json", b'{"head": {"vars": []}, "results": {"bindings": []}}'),
     }
 
@@ -155,8 +156,15 @@ def odd_server():
     server.shutdown()
 
 
-@pytest.mark.parametrize("path", ["/html", "/garbage", "/shape", "/csv", "/broken"])
-@pytest.mark.parametrize("command", [("report",), ("info",), ("query", "-e", "ASK {}"), ("query", "facilities")])
+ODD_ANSWERS = [
+    (command, path)
+    for path in ("/html", "/garbage", "/shape", "/csv", "/broken", "/boolean")
+    for command in (("report",), ("info",), ("query", "-e", "ASK {}"), ("query", "facilities"))
+    if not (path == "/boolean" and command[0] == "query")  # a boolean is an answer query cannot judge
+]
+
+
+@pytest.mark.parametrize(("command", "path"), ODD_ANSWERS)
 def test_answers_that_are_not_sparql_are_one_line_errors(run, odd_server, path, command):
     result = run(*command, "--endpoint", odd_server + path)
     assert result.exit_code == 3, (result.exit_code, result.stderr)
