@@ -230,7 +230,11 @@ def check_query(text: str) -> None:
 
 #: The deepest nesting of brackets accepted in a query.
 MAX_NESTING = 200
-_VARIABLES = re.compile(r"[?$][\w\u00b7\u0300-\u036f\u203f-\u2040\u00c0-\uffff]+")
+_NAME_CHARS = (  # SPARQL's PN_CHARS_U, digits, and VARNAME's other characters
+    "A-Za-z_0-9\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02ff\u0370-\u037d\u037f-\u1fff\u200c-\u200d\u2070-\u218f"
+    "\u2c00-\u2fef\u3001-\ud7ff\uf900-\ufdcf\ufdf0-\ufffd\U00010000-\U000effff\u00b7\u0300-\u036f\u203f-\u2040"
+)
+_VARIABLES = re.compile(f"[?$][{_NAME_CHARS}]+")  # a little wider than VARNAME: safe, as the engine would fail
 _BRACKETS = re.compile(r"[{}()\[\]]")
 
 
