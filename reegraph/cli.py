@@ -472,21 +472,29 @@ def _title(path: Path) -> str:
 @click.option(
     "--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), help="Date of the network [default: today]."
 )
+@click.option("--tiles", metavar="URL", help="Draw over online map tiles from this {z}/{x}/{y} URL template "
+              "(the page then loads them from that server) [default: none: offline outlines].")  # fmt: skip
+@click.option("--zoom", type=click.IntRange(0, 5), default=3, show_default=True,
+              help="Tile zoom level with --tiles (4**zoom tiles; 3: a world 2,048 px wide).")  # fmt: skip
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="The HTML file to write (atomically).")  # fmt: skip
-def map_view(data: tuple[Path, ...], as_of: datetime | None, output: Path) -> None:
-    """Draw the facilities on a world map (one self-contained HTML file that works offline).
+def map_view(data: tuple[Path, ...], as_of: datetime | None, tiles: str | None, zoom: int, output: Path) -> None:
+    """Draw the facilities on a world map (one self-contained HTML file that works offline; online
+    tiles only with --tiles).
 
-    Example:
+    Examples:
 
         reegraph map -o map.html
+        reegraph map --tiles 'https://tile.openstreetmap.org/{z}/{x}/{y}.png' -o map.html
     """
     from reegraph.network import build_network
-    from reegraph.views import render_map
+    from reegraph.views import check_tiles, render_map
 
+    tiles = check_tiles(tiles) if tiles else None
     when = as_of.date() if as_of else date.today()
     G = build_network(_store(data), as_of=when, include_planned=True)
-    _emit(render_map(G, title=f"reegraph: the rare-earth supply chain on a map, {when.isoformat()}"), output)
+    title = f"reegraph: the rare-earth supply chain on a map, {when.isoformat()}"
+    _emit(render_map(G, title=title, tiles=tiles, zoom=zoom), output)
 
 
 @cli.command()

@@ -11,7 +11,7 @@ from typing import Any
 
 #: Colours of countries in charts, in order of first appearance (then grey).
 PALETTE = ("#c0392b", "#2e86c1", "#28b463", "#d68910", "#8e44ad", "#17a589", "#7f8c8d", "#a04000", "#1f618d")
-_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"  # img-src last: page() may extend it
 
 
 def esc(value: Any) -> str:
@@ -39,11 +39,12 @@ def link(url: str, text: str | None = None) -> str:
     return f'<a href="{esc(url)}" rel="noopener noreferrer">{label}</a>'
 
 
-def page(title: str, body: str) -> str:
-    """A complete HTML document around ``body``."""
+def page(title: str, body: str, *, images_from: str = "") -> str:
+    """A complete HTML document around ``body``; it may load images from the origin ``images_from``
+    (online map tiles, when asked for) and nothing else."""
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="{_CSP}">
+<meta http-equiv="Content-Security-Policy" content="{esc(f"{_CSP} {images_from}".strip())}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{esc(title)}</title>
 <style>

@@ -147,3 +147,59 @@ def test_in_chromium_each_page_draws_with_no_error_no_request_and_no_script_run(
         shots.mkdir(exist_ok=True)
         page.screenshot(path=str(shots / f"{name}.png"), full_page=True)
         browser.close()
+
+
+@pytest.mark.parametrize(
+    "tiles",
+    [
+        "file:///tiles/{z}/{x}/{y}.png",
+        "https://tiles.example.org/{z}/{x}.png",
+        "https://x.org; script-src 'unsafe-inline' /{z}/{x}/{y}.png",
+        "javascript:alert(1)//{z}{x}{y}",
+    ],
+)
+def test_tile_templates_other_than_plain_http_ones_are_refused(run, tmp_path, tiles):
+    result = run("map", "--tiles", tiles, "-o", str(tmp_path / "map.html"))
+    assert result.exit_code == 2 and "is not an http(s) URL with {z}, {x} and {y}" in result.stderr
+    assert not (tmp_path / "map.html").exists()
+
+
+def test_online_tiles_only_when_asked_for(run, tmp_path):
+    out = tmp_path / "map.html"
+    result = run("map", "--as-of", "2026-11-28", "--tiles", "https://tiles.example.org/{z}/{x}/{y}.png", "--zoom", "2",
+                 "-o", str(out))  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    html = out.read_text(encoding="utf-8")
+    hrefs = re.findall(r'<image class="tile" href="([^"]+)"', html)
+    assert len(hrefs) == 12 and hrefs[0] == "https://tiles.example.org/2/0/0.png"  # rows 0-2 hold 84°N-58°S
+    assert "img-src data: https://tiles.example.org" in html and "<path d=" not in html
+    assert html.count('<circle class="facility"') > 40
+
+
+@pytest.mark.browser
+def test_in_chromium_the_tiled_map_asks_only_its_tile_server(tmp_path):
+    playwright = pytest.importorskip("playwright.sync_api")
+    from click.testing import CliRunner
+
+    from reegraph.cli import cli
+
+    out = tmp_path / "tiled.html"
+    args = ["map", "--tiles", "https://tiles.example.org/{z}/{x}/{y}.png", "--zoom", "1", "-o", str(out)]
+    assert CliRunner().invoke(cli, args).exit_code == 0
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True)
+        page = browser.new_page()
+        asked = []
+
+        def route(request_route):
+            if request_route.request.url.startswith("file:"):
+                request_route.continue_()
+            else:
+                asked.append(request_route.request.url)
+                request_route.abort()
+
+        page.route("**/*", route)
+        page.goto(out.as_uri())
+        page.wait_for_load_state("networkidle")
+        assert sorted(asked) == sorted(f"https://tiles.example.org/1/{x}/{y}.png" for x in (0, 1) for y in (0, 1))
+        browser.close()
