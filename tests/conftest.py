@@ -29,3 +29,20 @@ def run_json(run):
         return json.loads(result.stdout)
 
     return invoke
+
+
+def blocked_page(browser, allow: str = "file:", **options):
+    """A new page of ``browser`` on which every request whose URL does not start with ``allow`` is
+    refused; returns the page and the list of refused URLs (filled as the page runs)."""
+    page = browser.new_page(**options)
+    outside: list[str] = []
+
+    def route(request_route) -> None:
+        if request_route.request.url.startswith(allow):
+            request_route.continue_()
+        else:
+            outside.append(request_route.request.url)
+            request_route.abort()
+
+    page.route("**/*", route)
+    return page, outside

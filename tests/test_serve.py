@@ -14,6 +14,8 @@ import urllib.request
 
 import pytest
 
+from .conftest import blocked_page
+
 pytestmark = pytest.mark.slow
 
 SEPARATORS = "SELECT ?s WHERE { ?s a <https://w3id.org/reegraph/ontology#SeparationPlant> } ORDER BY ?s"
@@ -194,17 +196,8 @@ def test_the_query_page_runs_free_text_named_and_edited_queries_in_chromium(endp
     origin = endpoint.removesuffix("/sparql")
     with playwright.sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True)
-        page = browser.new_page()
-        outside, errors = [], []
-
-        def route(request_route):
-            if request_route.request.url.startswith(origin + "/"):
-                request_route.continue_()
-            else:
-                outside.append(request_route.request.url)
-                request_route.abort()
-
-        page.route("**/*", route)
+        page, outside = blocked_page(browser, allow=origin + "/")
+        errors = []
         page.on("pageerror", lambda error: errors.append(str(error)))
         page.goto(origin + "/")
         page.locator("#named option").nth(20).wait_for(state="attached")  # (the page's CSP forbids eval)

@@ -13,6 +13,8 @@ import pytest
 from reegraph.load import load_store
 from reegraph.network import build_network
 
+from .conftest import blocked_page
+
 HOSTILE = (  # a facility, a country and an end use: every page shows at least one of them
     "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
     "<https://w3id.org/reegraph/id/facility/lynas-malaysia>\n"
@@ -97,17 +99,8 @@ def test_in_chromium_each_page_draws_with_no_error_no_request_and_no_script_run(
     assert chromium.exists(), "install Debian's chromium (.ci/run does)"
     with playwright.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(chromium), headless=True)
-        page = browser.new_page(viewport={"width": 1400, "height": 900})
-        outside, errors = [], []
-
-        def route(request_route):
-            if request_route.request.url.startswith("file:"):
-                request_route.continue_()
-            else:
-                outside.append(request_route.request.url)
-                request_route.abort()
-
-        page.route("**/*", route)
+        page, outside = blocked_page(browser, viewport={"width": 1400, "height": 900})
+        errors = []
         page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
         page.on("pageerror", lambda error: errors.append(str(error)))
         page.goto(pages[name].as_uri())
@@ -188,17 +181,7 @@ def test_in_chromium_the_tiled_map_asks_only_its_tile_server(tmp_path):
     assert CliRunner().invoke(cli, args).exit_code == 0
     with playwright.sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True)
-        page = browser.new_page()
-        asked = []
-
-        def route(request_route):
-            if request_route.request.url.startswith("file:"):
-                request_route.continue_()
-            else:
-                asked.append(request_route.request.url)
-                request_route.abort()
-
-        page.route("**/*", route)
+        page, asked = blocked_page(browser)
         page.goto(out.as_uri())
         page.wait_for_load_state("networkidle")
         assert sorted(asked) == sorted(f"https://tiles.example.org/1/{x}/{y}.png" for x in (0, 1) for y in (0, 1))
