@@ -595,7 +595,7 @@ def query(
         if fmt == "json":
             _emit(json.dumps(describe_library(), indent=2, ensure_ascii=False), output)
         elif fmt in renderers:
-            _emit(renderers[fmt](headers, rows), output)
+            _emit(renderers[fmt](headers, rows).rstrip("\n"), output)
         else:
             raise click.BadParameter("--list prints table, markdown, json or csv", param_hint="--format")
         return

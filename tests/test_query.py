@@ -331,3 +331,23 @@ def test_list_expression_and_file(run, tmp_path):
     assert bad.exit_code == 2 and f"{path}:2: expected '# param:" in bad.stderr
     neither = run("query")
     assert neither.exit_code == 2 and "give a query NAME" in neither.stderr
+
+
+def test_the_list_in_json_and_csv(run):
+    described = json.loads(run("query", "--list", "--format", "json").stdout)
+    assert {q["name"] for q in described} == set(library()) and all(q["text"] for q in described)
+    rows = list(csv.reader(io.StringIO(run("query", "--list", "--format", "csv").stdout)))
+    assert rows[0] == ["query", "title", "parameters (?: optional)"] and len(rows) == len(library()) + 1
+    assert run("query", "--list", "--format", "xml").exit_code == 2
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("SELECT ?x {", "reegraph: error: invalid SPARQL: error at 1:12: expected one of"),
+        ("SELECT (<urn:f>(1) AS ?x) {}", "reegraph: error: cannot evaluate the query: The custom function <urn:f>"),
+    ],
+)
+def test_queries_the_engine_refuses_are_one_line_usage_errors(run, text, message):
+    result = run("query", "-e", text)
+    assert result.exit_code == 2 and result.stderr.startswith(message) and result.stderr.count("\n") == 1
