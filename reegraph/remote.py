@@ -51,22 +51,11 @@ class RemoteStore:
         request = urllib.request.Request(
             self.url, data=body, headers={"Accept": accept, "Content-Type": "application/x-www-form-urlencoded"}
         )
-        try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                state = response.headers.get("X-SQL-State")
-                if state:
-                    raise ExecutionError(f"{self.url} returned incomplete results (X-SQL-State {state})")
-                media = (response.headers.get("Content-Type") or "").split(";")[0].strip().lower()
-                data = response.read()
-        except urllib.error.HTTPError as exc:
-            detail = exc.read().decode("utf-8", errors="replace").strip().splitlines()
-            raise ExecutionError(f"{self.url} answered {exc.code}: {detail[0] if detail else exc.reason}") from None
-        except TimeoutError:
-            raise ExecutionError(f"{self.url} did not answer within {self.timeout:g} s") from None
-        except http.client.HTTPException as exc:
-            raise ExecutionError(f"{self.url} did not answer in HTTP ({type(exc).__name__})") from None
-        except (urllib.error.URLError, OSError) as exc:
-            raise ExecutionError(f"cannot reach {self.url}: {getattr(exc, 'reason', exc)}") from None
+        headers, data = _exchange(request, self.url, self.timeout)
+        state = headers.get("X-SQL-State")
+        if state:
+            raise ExecutionError(f"{self.url} returned incomplete results (X-SQL-State {state})")
+        media = (headers.get("Content-Type") or "").split(";")[0].strip().lower()
         wanted = {part.split(";")[0].strip() for part in accept.split(",")}
         media = next((kind for kind, alias in _ALIASES.items() if alias == media and kind in wanted), media)
         if media not in wanted:
@@ -266,13 +255,28 @@ def push(files: Sequence[Path], store: str, *, graph: str | None, timeout: float
             method="PUT" if graph and number == 0 else "POST",
             headers={"Content-Type": media[path.suffix.lower()]},
         )
-        try:
-            with urllib.request.urlopen(request, timeout=timeout) as response:
-                response.read()
-        except urllib.error.HTTPError as exc:
-            raise ExecutionError(f"{store} refused {path.name}: {exc.code} {exc.reason}") from None
-        except http.client.HTTPException as exc:
-            raise ExecutionError(f"{store} did not answer in HTTP ({type(exc).__name__})") from None
-        except (urllib.error.URLError, OSError) as exc:
-            raise ExecutionError(f"cannot reach {store}: {getattr(exc, 'reason', exc)}") from None
+        _exchange(request, store, timeout, about=f" to {path.name}")
     return len(files)
+
+
+def _exchange(request: urllib.request.Request, url: str, timeout: float | None, *, about: str = ""):
+    """Send ``request`` to ``url``; the answer's headers and body.
+
+    Raises
+    ------
+    ExecutionError
+        The server cannot be reached, answers with an error (``about`` says to what), times out, or
+        does not speak HTTP.
+    """
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.headers, response.read()
+    except urllib.error.HTTPError as exc:
+        detail = exc.read().decode("utf-8", errors="replace").strip().splitlines()
+        raise ExecutionError(f"{url} answered {exc.code}{about}: {detail[0] if detail else exc.reason}") from None
+    except TimeoutError:
+        raise ExecutionError(f"{url} did not answer within {timeout:g} s") from None
+    except http.client.HTTPException as exc:
+        raise ExecutionError(f"{url} did not answer in HTTP ({type(exc).__name__})") from None
+    except (urllib.error.URLError, OSError) as exc:
+        raise ExecutionError(f"cannot reach {url}: {getattr(exc, 'reason', exc)}") from None

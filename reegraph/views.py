@@ -95,10 +95,10 @@ def render_map(G: nx.DiGraph, *, title: str, tiles: str | None = None, zoom: int
     width, height = xy(180, 0)[0], bottom - top
     land = []
     if tiles:
-        size, count = 256, 2**zoom
+        size, count, template = 256, 2**zoom, check_tiles(tiles).replace("{z}", str(zoom))
         for ty in range(int(top // size), min(int(bottom // size) + 1, count)):
             for tx in range(count):
-                url = check_tiles(tiles).replace("{z}", str(zoom)).replace("{x}", str(tx)).replace("{y}", str(ty))
+                url = template.replace("{x}", str(tx)).replace("{y}", str(ty))
                 land.append(f'<image class="tile" href="{esc(url)}" x="{tx * size}" y="{ty * size}" '
                             f'width="{size}" height="{size}"/>')  # fmt: skip
     else:
