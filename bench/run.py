@@ -51,8 +51,6 @@ class RdflibStore:
         return [{n: None if t is None else str(t) for n, t in zip(names, row)} for row in result]
     def values_many(self, queries):
         return (self.values(q) for q in queries)
-    def select(self, query, *, bindings=None):
-        return [{str(k): v for k, v in row.asdict().items()} for row in self.graph.query(query)]
     def __len__(self):
         return len(self.graph)
 g = Graph()
@@ -138,6 +136,8 @@ import json, signal, statistics, time
 from pathlib import Path
 from reegraph.query import bind, library
 PATH, PARAMS, REPEAT, LIMIT = Path({path!r}), {params!r}, {repeat}, {limit}
+def stop(*_): raise TimeoutError
+signal.signal(signal.SIGALRM, stop)
 {setup}
 times = {{}}
 for name, q in library().items():
@@ -166,8 +166,6 @@ _QUERY_SIDES = {
     ),
     "rdflib": (
         "from rdflib import Graph; from reegraph.load import bundled_files\n"
-        "def stop(*_): raise TimeoutError\n"
-        "signal.signal(signal.SIGALRM, stop)\n"
         "graph = Graph()\n"
         "for p in [*bundled_files(), PATH]: graph.parse(p)",
         "graph.query(q.text, initBindings=bindings).serialize(format='json')",

@@ -254,7 +254,7 @@ def report(
         raise click.UsageError("--scenario adds a section to --format html; for the numbers use reegraph scenario run")
     renderers = {
         "json": lambda r: render_json(r.as_dict()),
-        "csv": lambda r: render_report_csv(r).rstrip("\n"),
+        "csv": render_report_csv,
         "markdown": render_report_markdown,
         "html": lambda r: render_report_html(r, scenario=impacts),
         "table": render_report_table,
@@ -311,7 +311,7 @@ def scenario_show(name: str) -> None:
     """
     from reegraph.scenario_file import find_scenario
 
-    _emit(find_scenario(name).read_text(encoding="utf-8").rstrip("\n"), None)
+    _emit(find_scenario(name).read_text(encoding="utf-8"), None)
 
 
 @scenario.command("run")
@@ -393,7 +393,7 @@ def scenario_run(
                 [d["element"], d["region"], " ".join(d["end_uses"]), d["p50"], d["p90"], d["mean"]]
                 for d in data["distributions"]
             ]
-            _emit(render_csv(["element", "region", "end_uses", "p50", "p90", "mean"], rows).rstrip("\n"), output)
+            _emit(render_csv(["element", "region", "end_uses", "p50", "p90", "mean"], rows), output)
         else:
             _emit(render_monte_carlo_table(data, markdown=fmt == "markdown"), output)
         return
@@ -408,7 +408,7 @@ def scenario_run(
     )
     renderers = {
         "json": lambda r: render_json(r.as_dict()),
-        "csv": lambda r: render_scenario_csv(r).rstrip("\n"),
+        "csv": render_scenario_csv,
         "markdown": lambda r: render_scenario_table(r, markdown=True),
         "html": render_scenario_html,
         "table": render_scenario_table,
@@ -451,7 +451,7 @@ def scenario_compare(
     headers = ["end use", "element", "region", first, second]
     table = [[r["end_use_label"], r["element"], r["region"], _share(r[first]), _share(r[second])] for r in rows]
     render = {"csv": render_csv, "markdown": render_markdown}.get(fmt, render_table)
-    _emit(render(headers, table).rstrip("\n"), output)
+    _emit(render(headers, table), output)
 
 
 def _share(value: float | None) -> str:
@@ -543,7 +543,7 @@ def view(
         when = when or date.today()
         G = build_network(store, as_of=when)
         title = f"reegraph network, {when.isoformat()}"
-    chokepoints = make_report(store, as_of=when).chokepoints
+    chokepoints = make_report(store, as_of=when, network=None if scenario else G).chokepoints
     G = network_filter(G, elements=elements, end_uses=end_uses, stages=stages, countries=countries)
     page = render_network(
         G, title=title, chokepoints=chokepoints, offline=offline, gated=gated, source_urls=source_urls(store)
@@ -586,16 +586,15 @@ def query(
     from reegraph.query import Query, bind, describe_library, evaluate, find_query, library, render, results_format
 
     if list_only:
-        rows = [
-            [q.name, q.title, " ".join(f"{p.name}:{p.type}" + ("?" if p.optional else "") for p in q.params)]
-            for q in library().values()
-        ]
-        headers = ["query", "title", "parameters (?: optional)"]
         renderers = {"table": render_table, "markdown": render_markdown, "csv": render_csv}
         if fmt == "json":
             _emit(json.dumps(describe_library(), indent=2, ensure_ascii=False), output)
         elif fmt in renderers:
-            _emit(renderers[fmt](headers, rows).rstrip("\n"), output)
+            rows = [
+                [q.name, q.title, " ".join(f"{p.name}:{p.type}" + ("?" if p.optional else "") for p in q.params)]
+                for q in library().values()
+            ]
+            _emit(renderers[fmt](["query", "title", "parameters (?: optional)"], rows), output)
         else:
             raise click.BadParameter("--list prints table, markdown, json or csv", param_hint="--format")
         return
@@ -612,7 +611,7 @@ def query(
     store = _store(data)
     with _deadline(timeout, f"query stopped after its timeout of {timeout:g} s"):
         kind, answer = evaluate(store, chosen.text, bindings, results=results_format(fmt), timeout=None)
-    _emit(render(kind, answer, fmt).rstrip("\n"), output)
+    _emit(render(kind, answer, fmt), output)
 
 
 @contextlib.contextmanager
@@ -749,7 +748,7 @@ def sources(data: tuple[Path, ...], estimates: bool, fmt: str, output: Path | No
         [[e.id, e.about, e.kind, e.value, e.basis, e.year, e.method, " ".join(e.sources)] for e in guessed],
     )
     if fmt == "csv":
-        _emit(render_csv(*(estimate_table if estimates else source_table)).rstrip("\n"), output)
+        _emit(render_csv(*(estimate_table if estimates else source_table)), output)
         return
     render = render_markdown if fmt == "markdown" else render_table
     heading = f"{len(guessed)} fact(s) with confidence 'estimate':"
@@ -760,7 +759,9 @@ def sources(data: tuple[Path, ...], estimates: bool, fmt: str, output: Path | No
 
 
 def _emit(text: str, output: Path | None) -> None:
-    """Print to stdout, or write ``output`` atomically (a temporary file renamed into place)."""
+    """Print to stdout, or write ``output`` atomically (a temporary file renamed into place); either
+    way the text ends with exactly one newline."""
+    text = text.rstrip("\n")
     if output is None:
         click.echo(text)
         return

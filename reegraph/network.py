@@ -304,6 +304,27 @@ def facilities(G: nx.DiGraph, *, stage: str | None = None) -> list[str]:
     )
 
 
+def resolve_end_uses(G: nx.DiGraph, names: Iterable[str]) -> set[str]:
+    """The end-use nodes of ``G`` that ``names`` (``electric-cars``, ``end-use/electric-cars`` or a
+    full IRI) stand for.
+
+    Raises
+    ------
+    InputError
+        A name that is no end use of ``G``.
+    """
+    known = {n for n, d in G.nodes(data=True) if d["kind"] == "end-use"}
+    wanted = set()
+    for name in names:
+        short = name.rsplit("/id/", 1)[-1]
+        short = short if short.startswith("end-use/") else f"end-use/{short}"
+        if short not in known:
+            sample = ", ".join(sorted(n.removeprefix("end-use/") for n in known)[:8])
+            raise InputError(f"--end-use: unknown end use {name!r} (for example: {sample}, ...)")
+        wanted.add(short)
+    return wanted
+
+
 def expand_elements(known: dict[str, str], groups: dict[str, tuple[str, ...]], names: Iterable[str]) -> frozenset[str]:
     """The element symbols that ``names`` (symbols, group names or ``ALL``) stand for.
 

@@ -270,8 +270,7 @@ def results_format(fmt: str) -> str:
     return "json" if fmt in ("table", "markdown") else fmt
 
 
-#: Serialisations of SELECT and ASK results, and of graphs, by name.
-RESULTS = ("json", "xml", "csv", "tsv")
+#: Serialisations of graphs, by name.
 GRAPHS = ("turtle", "json-ld", "n-triples", "rdf-xml")
 #: The media type of each.
 MEDIA = {

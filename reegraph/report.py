@@ -13,9 +13,12 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reegraph._gc import gc_paused
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 
 def render_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
@@ -162,8 +165,10 @@ def make_report(
     by: str = "location",
     include_planned: bool = False,
     all_years: bool = False,
+    network: nx.DiGraph | None = None,
 ) -> Report:
-    """Project the graph, run the analytics, and collect the report (filters as in ``reegraph report``).
+    """Project the graph, run the analytics, and collect the report (filters as in ``reegraph report``);
+    ``network``: the graph already projected with these ``as_of`` and ``include_planned``.
 
     Raises
     ------
@@ -171,11 +176,11 @@ def make_report(
         An element, group or end use that the graph does not know.
     """
     from reegraph.analysis import compute_concentration, compute_flow, find_cuts, rank_chokepoints
-    from reegraph.network import build_network
+    from reegraph.network import build_network, resolve_end_uses
 
-    G = build_network(store, as_of=as_of, include_planned=include_planned)
+    G = build_network(store, as_of=as_of, include_planned=include_planned) if network is None else network
     keys, symbols = _resolve_elements(G, elements)
-    wanted_uses = _resolve_end_uses(G, end_uses)
+    wanted_uses = resolve_end_uses(G, end_uses)
     concentration = compute_concentration(G, by=by, stages=stages or None, elements=keys, all_years=all_years)
     tables: dict = {}
     flows = []
@@ -354,21 +359,6 @@ def _flow_elements(G, names: Sequence[str]) -> list[str]:
     """The flows ``--element`` asks a scenario for: ``ALL`` (all rare earths, t REO) if named, then
     each symbol named or in a group named."""
     return (["ALL"] if "ALL" in names else []) + _resolve_elements(G, names)[1]
-
-
-def _resolve_end_uses(G, names: Sequence[str]) -> set[str]:
-    from reegraph.errors import InputError
-
-    known = {n for n, d in G.nodes(data=True) if d["kind"] == "end-use"}
-    wanted = set()
-    for name in names:
-        short = name.rsplit("/id/", 1)[-1]
-        short = short if short.startswith("end-use/") else f"end-use/{short}"
-        if short not in known:
-            sample = ", ".join(sorted(n.removeprefix("end-use/") for n in known)[:8])
-            raise InputError(f"--end-use: unknown end use {name!r} (for example: {sample}, ...)")
-        wanted.add(short)
-    return wanted
 
 
 def _pct(value: float | None) -> str:

@@ -228,7 +228,7 @@ def render_network(
                 "font": {"color": "#fff" if data["kind"] == "end-use" else "#222"},
                 "title": _short_label(data),  # plain text until the page builds the full tooltip
                 "info": _info(node, data, source_urls, marked.get(node), out),
-                "handles": list(data.get("handles", ())) or list(data.get("elements", ())),
+                "handles": list(_handles(data)),
             }
         )
     for u, v, data in G.edges(data=True):
@@ -410,8 +410,7 @@ def network_filter(
     InputError
         An unknown element, group, end use or country.
     """
-    from reegraph.errors import InputError
-    from reegraph.network import expand_elements
+    from reegraph.network import expand_elements, resolve_end_uses
 
     keep = set(G)
     if elements:
@@ -425,10 +424,7 @@ def network_filter(
     if stages:
         keep = {n for n in keep if G.nodes[n]["stage"] in stages}
     if end_uses:
-        named = {u if u.startswith("end-use/") else f"end-use/{u}" for u in end_uses}
-        unknown = named - set(G)
-        if unknown:
-            raise InputError(f"--end-use: unknown end use {sorted(unknown)[0]!r}")
+        named = resolve_end_uses(G, end_uses)
         feeding = set().union(*(nx.ancestors(G, u) for u in named))
         keep &= named | feeding
     return G.subgraph(keep).copy()
@@ -451,10 +447,10 @@ def scenario_marks(G: nx.DiGraph, scenario) -> tuple[frozenset[str], frozenset[t
             if market not in G:
                 continue
             for head in G.successors(market):
-                country = G.nodes[head].get("country")
-                if country == control.exporter or G.nodes[head]["kind"] == "end-use":
+                if G.nodes[head]["kind"] == "end-use":
                     continue
-                if not control.destinations or region_of(country or "") in control.destinations:
+                region = region_of(G.nodes[head].get("country") or "")
+                if any(control.covers(element, stage, region) for element in control.elements):
                     gated.add((market, head))
     return offline, frozenset(gated)
 

@@ -187,3 +187,16 @@ def test_in_chromium_the_tiled_map_asks_only_its_tile_server(tmp_path):
         page.wait_for_load_state("networkidle")
         assert sorted(asked) == sorted(f"https://tiles.example.org/1/{x}/{y}.png" for x in (0, 1) for y in (0, 1))
         browser.close()
+
+
+def test_the_view_marks_as_controlled_only_the_exports_the_scenario_model_restricts():
+    from reegraph.analysis.scenarios import ExportControl, Scenario
+    from reegraph.views import scenario_marks
+
+    G = build_network(load_store(), as_of=date(2026, 11, 28))
+    control = ExportControl(exporter="EE", elements=frozenset({"Nd"}), stages=frozenset({"separation"}))
+    _, gated = scenario_marks(G, Scenario(name="test", controls=(control,)))
+    heads = {head for market, head in gated if market == "market/separation/EE"}
+    assert {"market/separation/CN", "market/separation/US", "facility/less-common-metals"} <= heads
+    assert "market/separation/FR" not in heads  # within the EU, as the engine models it
+    assert {market for market, _ in gated} == {"market/separation/EE"}

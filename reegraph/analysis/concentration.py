@@ -176,19 +176,11 @@ def _records(G: nx.DiGraph, by: str, as_of_year: int) -> dict[str, list[tuple[st
         if data["kind"] not in ("facility", "market") or data["stage"] not in STAGE_BASIS:
             continue
         stage = records.setdefault(data["stage"], [])
-        if data["kind"] == "market":
-            continue
         basis = STAGE_BASIS[data["stage"]]
-        country = data["owner_country"] if by == "ownership" else data["country"]
+        owner = data["owner_country"] if by == "ownership" and data["kind"] == "facility" else data["country"]
         for amount in data.get("amounts", ()):
             if amount.basis == basis and amount.kind in ("production", "capacity") and amount.year <= as_of_year:
-                stage.append((node, data["country"], country, amount))
-    for node, data in G.nodes(data=True):
-        if data["kind"] == "market" and data["stage"] in records:
-            basis = STAGE_BASIS[data["stage"]]
-            for amount in data.get("amounts", ()):
-                if amount.basis == basis and amount.kind in ("production", "capacity") and amount.year <= as_of_year:
-                    records[data["stage"]].append((node, data["country"], data["country"], amount))
+                stage.append((node, data["country"], owner, amount))
     return records
 
 

@@ -63,12 +63,6 @@ class StageTable:
     groups: dict[tuple[str, str], list[str]]
     countries: dict[str, tuple[float, int]]
 
-    def total(self, G: nx.DiGraph | None = None) -> float:
-        """What the stage passes."""
-        if not self.quantified:
-            return math.inf
-        return sum(_country_value(self, c, 0.0, 0) for c in self.countries)
-
 
 def _country_value(table: StageTable, country: str, lost_finite: float, lost_unbounded: int) -> float:
     finite, unbounded = table.countries.get(country, (0.0, 0))
@@ -159,7 +153,7 @@ def stage_capacity(G: nx.DiGraph, element: str, stage: str, tables: Tables | Non
     return StageCapacity(
         stage=stage,
         quantified=table.quantified or not table.handlers,  # no plant handles it: nothing passes
-        total=table.total() if table.handlers else 0.0,
+        total=(sum(countries.values()) if table.quantified else math.inf) if table.handlers else 0.0,
         countries=tuple(sorted(countries.items(), key=lambda kv: (-kv[1], kv[0]))),
         evidence=table.evidence,
     )
@@ -277,10 +271,10 @@ def flow_network(G: nx.DiGraph, element: str, end_use: str, *, without: frozense
     H = nx.DiGraph()
     H.add_nodes_from(("source", "sink"))
     feeding = feeding_stage(G, end_use, element)
-    stages = set(_mandatory_stages(G, feeding)) | OPTIONAL_STAGES
+    tables: Tables = {}
+    stages = set(_mandatory_stages(G, feeding, tables)) | OPTIONAL_STAGES
     capacities: dict[str, float] = {}
     market_caps: dict[str, float] = {}
-    tables: Tables = {}
     for stage in stages & set(_FLOW_STAGES):
         table = stage_table(G, element, stage, tables)
         if table.quantified:
