@@ -17,7 +17,7 @@ from __future__ import annotations
 import calendar
 import math
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date
 from operator import itemgetter
 from typing import NamedTuple
@@ -687,57 +687,48 @@ def example_network(shape: str) -> nx.DiGraph:
     return G
 
 
-def add_facility(
-    G: nx.DiGraph,
-    node: str,
-    *,
-    stage: str,
-    country: str,
-    amounts: tuple[Amount, ...],
-    handles: tuple[str, ...] = (),
-    status: str = "planned",
-) -> None:
-    """Add a facility to a built network, wired by the same market rule as :func:`build_network`
-    (for scenarios: a hypothetical plant). ``handles`` defaults to every element."""
+def add_facilities(G: nx.DiGraph, plants: Sequence[dict]) -> None:
+    """Add facilities to a built network and wire the markets again by :func:`build_network`'s rule
+    (for scenarios: hypothetical plants). Each plant: ``id``, ``stage``, ``country``, ``amounts`` and
+    ``elements`` (empty: every element)."""
+    if not plants:
+        return
     every = tuple(sorted(G.graph.get("elements", {})))
-    G.add_node(
-        node,
-        kind="facility",
-        label=node,
-        stage=stage,
-        country=country,
-        status=status,
-        aggregate=False,
-        operators=(),
-        owner="",
-        owners=(),
-        owner_country=country,
-        handles=handles or every,
-        lat=None,
-        long=None,
-        amounts=amounts,
+    markets = set()
+    for plant in plants:
+        stage, country = plant["stage"], plant["country"]
+        markets.add((f"market/{stage}/{country}", stage))
+        G.add_node(
+            plant["id"],
+            kind="facility",
+            label=plant["id"],
+            stage=stage,
+            country=country,
+            status="planned",
+            aggregate=False,
+            operators=(),
+            owner="",
+            owners=(),
+            owner_country=country,
+            handles=plant["elements"] or every,
+            lat=None,
+            long=None,
+            amounts=plant["amounts"],
+        )
+    new_markets = [(market, stage) for market, stage in sorted(markets) if market not in G]
+    # the market rule depends on which countries have plants at each stage: draw it again
+    G.remove_edges_from(
+        [
+            (u, v)
+            for u, v, link in G.edges(data="link")
+            if link in ("trade", "inferred") and G.nodes[v]["kind"] != "end-use"
+        ]
     )
-    present: dict[str, set[str]] = defaultdict(set)
-    for _, data in G.nodes(data=True):
-        if data["kind"] == "facility":
-            present[data["stage"]].add(data["country"])
-    market = f"market/{stage}/{country}"
-    if market not in G:
-        G.add_node(market, kind="market", stage=stage, country=country, label=f"{country} {stage} market", amounts=())
-        for other in sorted(present[stage] - {country}):
-            G.add_edge(market, f"market/{stage}/{other}", link="trade")
-            G.add_edge(f"market/{stage}/{other}", market, link="trade")
-        for later, data in list(G.nodes(data=True)):
-            if (
-                data["kind"] == "facility"
-                and data["country"] == country
-                and stage in _upstream_stages(data["stage"], present)
-            ):
-                G.add_edge(market, later, link="inferred")
-            if data["kind"] == "end-use" and stage in {data["feeding_stage"], *data.get("feeding_stages", {}).values()}:
-                G.add_edge(market, later, link="inferred")
-    G.add_edge(node, market, link="inferred")
-    for upstream in _upstream_stages(stage, present):
-        feeder = f"market/{upstream}/{country}"
-        sources = [feeder] if feeder in G else [f"market/{upstream}/{c}" for c in sorted(present[upstream])]
-        G.add_edges_from(((m, node) for m in sources), link="inferred")
+    _add_markets(G, {})
+    uses = [
+        (n, {d["feeding_stage"], *d.get("feeding_stages", {}).values()})
+        for n, d in G.nodes(data=True)
+        if d["kind"] == "end-use"
+    ]
+    for market, stage in new_markets:  # each feeds the end uses fed from its stage, as every market there does
+        G.add_edges_from(((market, use) for use, fed_from in uses if stage in fed_from), link="inferred")

@@ -392,7 +392,7 @@ class ScenarioReport:
 def _prepare_scenario(store, name: str, as_of: date | None, licensed_fraction: float | None):
     """Read a scenario, build the network at its date with planned plants, and bring online the
     planned plants it names whose start has come."""
-    from reegraph.network import Amount, add_facility, build_network
+    from reegraph.network import Amount, add_facilities, build_network
     from reegraph.scenario_file import find_scenario, read_scenario, scenario_date
 
     path = find_scenario(name)
@@ -400,13 +400,11 @@ def _prepare_scenario(store, name: str, as_of: date | None, licensed_fraction: f
     G = build_network(store, as_of=when, include_planned=True)
     spec = read_scenario(path, store, G, licensed_fraction=licensed_fraction)
     online = {n for n, start in spec.online.items() if start is None or start <= when}
-    for plant in spec.new_facilities:
-        if plant["from"] is None or plant["from"] <= when:
-            figure = Amount(f"{plant['id']}/capacity", "capacity", plant["capacity"], plant["basis"], when.year,
-                            plant["elements"], "estimate", (str(spec.path),))  # fmt: skip
-            add_facility(G, plant["id"], stage=plant["stage"], country=plant["country"], amounts=(figure,),
-                         handles=plant["elements"])  # fmt: skip
-            online.add(plant["id"])
+    started = [p for p in spec.new_facilities if p["from"] is None or p["from"] <= when]
+    figures = {p["id"]: Amount(f"{p['id']}/capacity", "capacity", p["capacity"], p["basis"], when.year, p["elements"],
+                               "estimate", (str(spec.path),)) for p in started}  # fmt: skip
+    add_facilities(G, [{**p, "amounts": (figures[p["id"]],)} for p in started])
+    online.update(plant["id"] for plant in started)
     return spec, G, replace(spec.scenario, online=frozenset(online)), when
 
 

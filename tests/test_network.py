@@ -86,3 +86,19 @@ def test_the_collector_pause_nests_and_restores():
             pass
         assert not gc.isenabled()  # the inner pause leaves the collector to the outer one
     assert gc.isenabled()
+
+
+def test_an_added_facility_rewires_the_markets_as_a_fresh_build_would(store):
+    from reegraph.network import add_facilities
+
+    G = build_network(store, as_of=date(2026, 11, 28))
+    fed_by_all = set(G.predecessors("facility/neo-narva"))
+    add_facilities(G, [{"id": "new-si-metal", "stage": "metal", "country": "SI", "amounts": (), "elements": ()}])
+    # Slovenia now has a metal market: its magnet plant buys from it alone
+    assert set(G.predecessors("facility/magneti-ljubljana")) == {"market/metal/SI"}
+    # a magnet plant in a country without one buys from every metal market, the new one too
+    assert set(G.predecessors("facility/neo-narva")) == fed_by_all | {"market/metal/SI"}
+    assert G.edges["market/metal/SI", "market/metal/CN"]["link"] == "trade"
+    # and the new plant itself: fed like Japan's metal plant (no separation market at home either)
+    assert set(G.predecessors("new-si-metal")) == set(G.predecessors("facility/japan-metal-alloy"))
+    assert set(G.successors("new-si-metal")) == {"market/metal/SI"}
