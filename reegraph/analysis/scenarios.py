@@ -244,8 +244,10 @@ def _capacities(G: nx.DiGraph, element: str, stage: str, scenario: Scenario, tab
 
 
 def _max_flow(H: nx.DiGraph) -> float | None:
+    """The maximum flow, rounded as the capacities are (networkx's sum can differ in the last bit
+    with the hash seed, which orders its sets)."""
     try:
-        return float(nx.maximum_flow_value(H, "source", "sink"))
+        return round(float(nx.maximum_flow_value(H, "source", "sink")), 6)
     except nx.NetworkXUnbounded:
         return None
 
