@@ -25,9 +25,10 @@ The format (documented in the README, section "Scenarios")::
 
 from __future__ import annotations
 
+import math
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -156,7 +157,7 @@ def read_scenario(path: Path, store: Store, G: nx.DiGraph, *, licensed_fraction:
                 n for i, t in enumerate(data.get("offline", [])) for n in checker.plants(t, "offline", i)
             ),
             scale={
-                n: checker.factor(t, i)
+                n: checker.number(t, "scale", i, "factor")
                 for i, t in enumerate(data.get("scale", []))
                 for n in sorted(checker.plants(t, "scale", i))
             },
@@ -322,11 +323,18 @@ class _Checker:
             raise self.fail(section, index, "facility", f"unknown facility {name!r}")
         return name
 
-    def factor(self, table: dict, index: int) -> float:
-        value = table.get("factor")
-        if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-            raise self.fail("scale", index, "factor", f"factor must be a number >= 0, not {value!r}")
+    def number(self, table: dict, section: str, index: int, key: str) -> float:
+        """A finite number >= 0."""
+        value = table.get(key)
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < math.inf:
+            raise self.fail(section, index, key, f"{key} must be a number >= 0, not {value!r}")
         return float(value)
+
+    def known(self, section: str, index: int, key: str, values: list[str], allowed: Collection[str], what: str) -> None:
+        """Each of ``values`` is in ``allowed``, or the line of ``key`` is named."""
+        for value in values:
+            if value not in allowed:
+                raise self.fail(section, index, key, f"unknown {what} {value!r}")
 
     def plants(self, table: dict, section: str, index: int) -> set[str]:
         """The facilities a table names: one facility, a company's plants, or a country's."""
@@ -338,8 +346,7 @@ class _Checker:
             return {self.facility(table, section, index)}
         if "country" in table:
             country = self.text(table, section, index, "country")
-            if country not in self.countries:
-                raise self.fail(section, index, "country", f"unknown country {country!r}")
+            self.known(section, index, "country", [country], self.countries, "country")
             return {n for n in self.facilities if self.G.nodes[n]["country"] == country}
         company = _short("org", self.text(table, section, index, "company"))
         if company not in self.companies:
@@ -367,12 +374,9 @@ class _Checker:
             )
             return replace(control, extraterritorial=control.extraterritorial or extraterritorial)
         exporter = self.text(table, "export_control", index, "exporter")
-        if exporter not in self.countries:
-            raise self.fail("export_control", index, "exporter", f"unknown country {exporter!r}")
+        self.known("export_control", index, "exporter", [exporter], self.countries, "country")
         elements = self.strings(table, "export_control", index, "elements")
-        for element in elements:
-            if element not in self.elements:
-                raise self.fail("export_control", index, "elements", f"unknown element {element!r}")
+        self.known("export_control", index, "elements", elements, self.elements, "element")
         forms = self.strings(table, "export_control", index, "product_forms")
         for form in forms:
             if form not in FORM_STAGES:
@@ -381,9 +385,7 @@ class _Checker:
                     "export_control", index, "product_forms", f"unknown product form {form!r} (known: {known})"
                 )
         destinations = self.strings(table, "export_control", index, "destinations")
-        for region in destinations:
-            if region not in (*REGIONS, "ROW"):
-                raise self.fail("export_control", index, "destinations", f"unknown region {region!r}")
+        self.known("export_control", index, "destinations", destinations, (*REGIONS, "ROW"), "region")
         users = table.get("end_users", "all")
         if users not in ("all", "military"):
             raise self.fail(
@@ -433,15 +435,12 @@ class _Checker:
 
     def stockpile(self, table: dict, index: int) -> Stockpile:
         region = self.text(table, "stockpile", index, "region")
-        if region not in (*REGIONS, "ROW"):
-            raise self.fail("stockpile", index, "region", f"unknown region {region!r}")
-        days = table.get("days")
-        if isinstance(days, bool) or not isinstance(days, int | float) or days < 0:
-            raise self.fail("stockpile", index, "days", f"days must be a number >= 0, not {days!r}")
+        self.known("stockpile", index, "region", [region], (*REGIONS, "ROW"), "region")
+        days = self.number(table, "stockpile", index, "days")
         end_use = table.get("end_use", "")
         if end_use and end_use.removeprefix("end-use/") not in self.end_uses:
             raise self.fail("stockpile", index, "end_use", f"unknown end use {end_use!r}")
-        return Stockpile(region, float(days), _short("end-use", end_use) if end_use else "")
+        return Stockpile(region, days, _short("end-use", end_use) if end_use else "")
 
     def new_facility(self, table: dict, index: int) -> dict:
         section = "new_facility"
@@ -450,15 +449,10 @@ class _Checker:
         if stage not in FORM_STAGES.values():
             raise self.fail(section, index, "stage", f"unknown stage {stage!r}")
         country = self.text(table, section, index, "country")
-        if country not in self.countries:
-            raise self.fail(section, index, "country", f"unknown country {country!r}")
+        self.known(section, index, "country", [country], self.countries, "country")
         elements = self.strings(table, section, index, "elements")
-        for element in elements:
-            if element not in self.elements:
-                raise self.fail(section, index, "elements", f"unknown element {element!r}")
-        capacity = table.get("capacity")
-        if isinstance(capacity, bool) or not isinstance(capacity, int | float) or capacity < 0:
-            raise self.fail(section, index, "capacity", f"capacity must be a number >= 0, not {capacity!r}")
+        self.known(section, index, "elements", elements, self.elements, "element")
+        capacity = self.number(table, section, index, "capacity")
         basis = table.get("basis", "t REO")
         if basis not in BASES:
             raise self.fail(section, index, "basis", f"basis must be one of {', '.join(BASES)}, not {basis!r}")
@@ -467,7 +461,7 @@ class _Checker:
             "stage": stage,
             "country": country,
             "elements": tuple(sorted(elements)),
-            "capacity": float(capacity),
+            "capacity": capacity,
             "basis": basis,
             "from": self.date(table, section, index, "from"),
         }

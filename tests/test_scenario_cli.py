@@ -168,3 +168,13 @@ def test_scenario_results_do_not_depend_on_the_hash_seed():
         return subprocess.run(command, env=env, check=True, capture_output=True, text=True).stdout
 
     assert run("1") == run("3")
+
+
+@pytest.mark.parametrize("value", ["inf", "nan", "-1", "true"])
+def test_a_capacity_that_is_not_a_finite_number_at_least_zero_is_refused(run, tmp_path, value):
+    path = tmp_path / "bad.toml"
+    path.write_text(
+        f'[[new_facility]]\nid = "x"\nstage = "metal"\ncountry = "US"\ncapacity = {value}\n', encoding="utf-8"
+    )
+    result = run("scenario", "run", str(path))
+    assert result.exit_code == 2 and "bad.toml:5: capacity must be a number >= 0, not" in result.stderr
