@@ -41,7 +41,7 @@ from generate import generate  # noqa: E402
 #: same analysis code do the rest.
 _RDFLIB_STORE = """
 from rdflib import Graph
-from reegraph.load import bundled_files
+from reegraph.rdf.load import bundled_files
 class RdflibStore:
     def __init__(self, graph):
         self.graph = graph
@@ -59,15 +59,15 @@ for p in [*bundled_files(), PATH]:
 store = RdflibStore(g)
 """
 _REPORT = (
-    "from datetime import date; from reegraph.report import make_report, render_json; "
+    "from datetime import date; from reegraph.app import make_report, render_json; "
     "text = render_json(make_report(store, as_of=date(2026, 11, 28)).as_dict()); n = len(store)"
 )
 _SCENARIO = (
-    "from reegraph.report import make_scenario_report, render_json; "
+    "from reegraph.app import make_scenario_report, render_json; "
     "text = render_json(make_scenario_report(store, 'china-2025-04').as_dict()); n = len(store)"
 )
 _MONTE_CARLO = (
-    "from reegraph.report import make_monte_carlo_report, render_json; "
+    "from reegraph.app import make_monte_carlo_report, render_json; "
     "text = render_json(make_monte_carlo_report(store, 'china-2025-04', draws=100, seed=1, "
     "facility_outage=0.05, country_outage=0.01)); n = len(store)"
 )
@@ -84,7 +84,7 @@ def _command(*args: str) -> str:
 #: Each operation: (reegraph code, baseline code). ``PATH`` is the synthetic Turtle file.
 OPS = {
     "load": (
-        "from reegraph.load import load_store; store = load_store(data=[PATH]); n = len(store)",
+        "from reegraph.rdf.load import load_store; store = load_store(data=[PATH]); n = len(store)",
         "from rdflib import Graph; g = Graph(); g.parse(PATH, format='turtle'); n = len(g)",
     ),
     # reegraph: exactly what a user runs, the command, in this process, writing its JSON to a file
@@ -134,7 +134,7 @@ QUERY_PARAMS = {
 _QUERY_TIMES = """
 import json, signal, statistics, time
 from pathlib import Path
-from reegraph.query import bind, library
+from reegraph.library import bind, library
 PATH, PARAMS, REPEAT, LIMIT = Path({path!r}), {params!r}, {repeat}, {limit}
 def stop(*_): raise TimeoutError
 signal.signal(signal.SIGALRM, stop)
@@ -160,12 +160,12 @@ print(json.dumps(times))
 """
 _QUERY_SIDES = {
     "reegraph": (
-        "from reegraph.load import load_store; from reegraph.query import evaluate, render\n"
+        "from reegraph.rdf.load import load_store; from reegraph.library import evaluate, render\n"
         "store = load_store(data=[PATH])",
         "render(*evaluate(store, q.text, bindings, timeout=None), 'json')",
     ),
     "rdflib": (
-        "from rdflib import Graph; from reegraph.load import bundled_files\n"
+        "from rdflib import Graph; from reegraph.rdf.load import bundled_files\n"
         "graph = Graph()\n"
         "for p in [*bundled_files(), PATH]: graph.parse(p)",
         "graph.query(q.text, initBindings=bindings).serialize(format='json')",
@@ -189,8 +189,8 @@ _VIEW = """
 import json, time
 from datetime import date
 from pathlib import Path
-from reegraph.load import load_store
-from reegraph.network import build_network
+from reegraph.rdf.load import load_store
+from reegraph.network.project import build_network
 G = build_network(load_store(data=[Path({path!r})]), as_of=date(2026, 11, 28))
 start = time.perf_counter()
 {code}
@@ -199,7 +199,7 @@ print(json.dumps({{"s": time.perf_counter() - start, "nodes": G.number_of_nodes(
 #: The network view from a built network: reegraph's page, and pyvis's own path (add_node, add_edge,
 #: generate_html) as the naive one.
 _VIEW_SIDES = {
-    "reegraph": "from reegraph.views import render_network; html = render_network(G, title='bench')",
+    "reegraph": "from reegraph.render.views import render_network; html = render_network(G, title='bench')",
     "pyvis": (
         "from pyvis.network import Network\n"
         "net = Network(directed=True, cdn_resources='in_line')\n"

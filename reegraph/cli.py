@@ -24,10 +24,10 @@ from pathlib import Path
 import click
 
 from reegraph._gc import gc_paused
+from reegraph.app import render_csv, render_json, render_markdown, render_table
 from reegraph.errors import InputError, ReegraphError
-from reegraph.load import load_store
-from reegraph.report import render_csv, render_json, render_markdown, render_table
-from reegraph.vocab import STAGES
+from reegraph.rdf.load import load_store
+from reegraph.rdf.vocab import STAGES
 
 EXIT_FINDING = 1
 
@@ -89,7 +89,7 @@ def _store(data: Sequence[Path]):
     if data:
         raise InputError("--data cannot be combined with --endpoint: upload the files first (reegraph push)")
     from reegraph._guard import allow
-    from reegraph.remote import RemoteStore
+    from reegraph.rdf.remote import RemoteStore
 
     store = RemoteStore(endpoint)
     allow(endpoint)
@@ -178,7 +178,7 @@ def validate(data: tuple[Path, ...], fmt: str, output: Path | None) -> None:
 
         reegraph validate --data my-plants.ttl
     """
-    from reegraph.validate import validate_store
+    from reegraph.rdf.validate import validate_store
 
     store = _store(data)
     findings = validate_store(store)
@@ -241,7 +241,7 @@ def report(
 
         reegraph report --element Dy --element Tb --format json -o chokepoints.json
     """
-    from reegraph.report import (
+    from reegraph.app import (
         make_report,
         make_scenario_report,
         render_report_csv,
@@ -294,7 +294,7 @@ def scenario_list() -> None:
 
         reegraph scenario list
     """
-    from reegraph.scenario_file import list_scenarios
+    from reegraph.scenario.spec import list_scenarios
 
     rows = [[p.stem, _title(p)] for p in list_scenarios()]
     _emit(render_table(["scenario", "title"], rows), None)
@@ -309,7 +309,7 @@ def scenario_show(name: str) -> None:
 
         reegraph scenario show china-2025-04
     """
-    from reegraph.scenario_file import find_scenario
+    from reegraph.scenario.spec import find_scenario
 
     _emit(find_scenario(name).read_text(encoding="utf-8"), None)
 
@@ -362,7 +362,7 @@ def scenario_run(
 
         reegraph scenario run china-2025-04 --element Dy --region EU --format json
     """
-    from reegraph.report import (
+    from reegraph.app import (
         make_monte_carlo_report,
         make_scenario_report,
         render_monte_carlo_table,
@@ -432,7 +432,7 @@ def scenario_compare(
 
         reegraph scenario compare china-2025-04 china-2025-04-with-build-out --element Dy
     """
-    from reegraph.report import make_scenario_report
+    from reegraph.app import make_scenario_report
 
     store = _store(data)
     a, b = (make_scenario_report(store, n, elements=elements) for n in (first, second))
@@ -487,8 +487,8 @@ def map_view(data: tuple[Path, ...], as_of: datetime | None, tiles: str | None, 
         reegraph map -o map.html
         reegraph map --tiles 'https://tile.openstreetmap.org/{z}/{x}/{y}.png' -o map.html
     """
-    from reegraph.network import build_network
-    from reegraph.views import check_tiles, render_map
+    from reegraph.network.project import build_network
+    from reegraph.render.views import check_tiles, render_map
 
     tiles = check_tiles(tiles) if tiles else None
     when = as_of.date() if as_of else date.today()
@@ -528,9 +528,9 @@ def view(
 
         reegraph view --element Dy --scenario china-2025-04 -o dy.html
     """
-    from reegraph.network import build_network
-    from reegraph.report import _prepare_scenario, make_report
-    from reegraph.views import network_filter, render_network, scenario_marks, source_urls
+    from reegraph.app import _prepare_scenario, make_report
+    from reegraph.network.project import build_network
+    from reegraph.render.views import network_filter, render_network, scenario_marks, source_urls
 
     store = _store(data)
     when = as_of.date() if as_of else None
@@ -583,7 +583,7 @@ def query(
         reegraph query separators-outside-china --param element=Tb
         reegraph query -e 'SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }' --format json
     """
-    from reegraph.query import Query, bind, describe_library, evaluate, find_query, library, render, results_format
+    from reegraph.library import Query, bind, describe_library, evaluate, find_query, library, render, results_format
 
     if list_only:
         renderers = {"table": render_table, "markdown": render_markdown, "csv": render_csv}
@@ -701,9 +701,9 @@ def push(endpoint: str, store_url: str | None, graph: str | None, data: tuple[Pa
         reegraph push --endpoint http://127.0.0.1:7878/query
     """
     from reegraph._guard import allow
-    from reegraph.load import bundled_files, expand_paths
-    from reegraph.remote import RemoteStore, check_url, push
-    from reegraph.remote import store_url as default_store
+    from reegraph.rdf.load import bundled_files, expand_paths
+    from reegraph.rdf.remote import RemoteStore, check_url, push
+    from reegraph.rdf.remote import store_url as default_store
 
     endpoint = check_url(endpoint, "--endpoint")
     target = check_url(store_url, "--store") if store_url else default_store(endpoint)

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from reegraph.store import Store
-from reegraph.vocab import ONTOLOGY_IRI, SPARQL_PREFIXES, STAGES
+from reegraph.rdf.store import Store
+from reegraph.rdf.vocab import ONTOLOGY_IRI, SPARQL_PREFIXES, STAGES
 
 #: Classes counted by ``reegraph info`` (instances of subclasses included).
 COUNTED_CLASSES = (
@@ -49,7 +49,7 @@ def summarize_store(store: Store) -> Info:
 
     Examples
     --------
-    >>> from reegraph.load import load_store
+    >>> from reegraph.rdf.load import load_store
     >>> info = summarize_store(load_store())
     >>> info.classes["Element"]
     17

@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from reegraph.report import render_markdown
-from reegraph.store import Store
-from reegraph.vocab import SPARQL_PREFIXES
+from reegraph.app import render_markdown
+from reegraph.rdf.store import Store
+from reegraph.rdf.vocab import SPARQL_PREFIXES
 
 #: The year the data card reconciles, and the basis each stage's tonnages are counted on.
 YEAR = 2024
@@ -149,7 +149,7 @@ GROUP BY ?stage
 
 def render_coverage(store: Store) -> str:
     """Facilities per stage: where they are, how many are aggregates, and how many carry figures."""
-    from reegraph.vocab import STAGES
+    from reegraph.rdf.vocab import STAGES
 
     order = (*STAGES, "recycling")
     rows = sorted(store.select(SPARQL_PREFIXES + _COVERAGE), key=lambda r: order.index(str(r["stage"])))
@@ -184,7 +184,7 @@ def render_coverage(store: Store) -> str:
 
 def render_country_coverage(store: Store) -> str:
     """Facilities per country and stage, countries with most facilities first."""
-    from reegraph.vocab import STAGES
+    from reegraph.rdf.vocab import STAGES
 
     rows = store.select(
         SPARQL_PREFIXES
@@ -249,6 +249,6 @@ def render_data_card_tables(store: Store) -> str:
 
 
 if __name__ == "__main__":
-    from reegraph.load import load_store
+    from reegraph.rdf.load import load_store
 
     print(render_data_card_tables(load_store()))

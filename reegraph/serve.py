@@ -22,7 +22,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 from reegraph.errors import ExecutionError, InputError
-from reegraph.query import MEDIA, AnswerTooLargeError, bind, describe_library, evaluate, library
+from reegraph.library import MEDIA, AnswerTooLargeError, bind, describe_library, evaluate, library
 
 #: Media types by serialisation, for results and for graphs; the first of each is the default.
 RESULT_TYPES = {

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from reegraph.store import Store
-from reegraph.vocab import SPARQL_PREFIXES, short_id
+from reegraph.rdf.store import Store
+from reegraph.rdf.vocab import SPARQL_PREFIXES, short_id
 
 
 @dataclass(frozen=True)
@@ -81,7 +81,7 @@ def list_sources(store: Store) -> list[SourceUse]:
 
     Examples
     --------
-    >>> from reegraph.load import load_store
+    >>> from reegraph.rdf.load import load_store
     >>> top = list_sources(load_store())[0]
     >>> top.id, top.facts > 10
     ('source/usgs-mcs-2025-rare-earths', True)
@@ -106,7 +106,7 @@ def find_estimates(store: Store) -> list[EstimateFact]:
 
     Examples
     --------
-    >>> from reegraph.load import load_store
+    >>> from reegraph.rdf.load import load_store
     >>> facts = find_estimates(load_store())
     >>> all(f.method for f in facts)
     True

@@ -19,8 +19,8 @@ from reegraph.analysis import (
     max_flow,
     rank_chokepoints,
 )
-from reegraph.load import load_store
-from reegraph.network import build_network
+from reegraph.network.project import build_network
+from reegraph.rdf.load import load_store
 
 from .test_network import fixture_network
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from reegraph.load import load_store
-from reegraph.validate import validate_store
+from reegraph.rdf.load import load_store
+from reegraph.rdf.validate import validate_store
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 

@@ -6,9 +6,9 @@ import re
 
 import pytest
 
-from reegraph.load import graphs_path, load_store
+from reegraph.rdf.load import graphs_path, load_store
+from reegraph.rdf.vocab import SPARQL_PREFIXES
 from reegraph.reconcile import PUBLISHED_CHINA_SHARE, check_countries, render_data_card_tables, stage_shares
-from reegraph.vocab import SPARQL_PREFIXES
 
 #: USGS Mineral Commodity Summaries 2025, Rare Earths, "World Mine Production and Reserves", 2024 column.
 USGS_MINE_PRODUCTION_2024 = {
@@ -119,7 +119,7 @@ def test_the_data_card_shows_the_current_reconciliation(store):
 def test_the_bundled_graph_loads_and_validates_without_warnings():
     import warnings
 
-    from reegraph.validate import validate_store
+    from reegraph.rdf.validate import validate_store
 
     with warnings.catch_warnings():
         warnings.simplefilter("error")

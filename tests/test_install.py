@@ -57,7 +57,7 @@ def test_wheel_installs_and_finds_its_data_from_an_unrelated_directory(tmp_path)
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     where = subprocess.run(
-        [str(python), "-c", "import reegraph.load as l; print(l.data_root())"],
+        [str(python), "-c", "import reegraph.rdf.load as l; print(l.data_root())"],
         cwd=elsewhere,
         check=True,
         capture_output=True,

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from reegraph.errors import InputError, ParseError
-from reegraph.load import bundled_files, data_root, expand_paths, load_store
+from reegraph.rdf.load import bundled_files, data_root, expand_paths, load_store
 
 from .conftest import DATA
 

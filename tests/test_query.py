@@ -15,9 +15,9 @@ import time
 import pytest
 
 from reegraph.errors import ExecutionError, InputError
-from reegraph.load import load_store, ontology_path
-from reegraph.query import AnswerTooLargeError, bind, evaluate, library
-from reegraph.vocab import short_id
+from reegraph.library import AnswerTooLargeError, bind, evaluate, library
+from reegraph.rdf.load import load_store, ontology_path
+from reegraph.rdf.vocab import short_id
 
 from .conftest import DATA
 

@@ -7,8 +7,8 @@ from datetime import date
 import pytest
 
 from reegraph.analysis.scenarios import ExportControl, Scenario, region_of, run_scenario
-from reegraph.load import load_store
-from reegraph.network import build_network, example_network
+from reegraph.network.project import build_network, example_network
+from reegraph.rdf.load import load_store
 
 ALL = frozenset({"ALL"})
 SEPARATION = frozenset({"separation"})
@@ -87,7 +87,7 @@ def full_network(G, element, end_use, region, scenario):
 
     from reegraph.analysis.flow import _mandatory_stages, flow_network
     from reegraph.analysis.scenarios import _capacities, _fraction, _gate, _throughput
-    from reegraph.network import feeding_stage
+    from reegraph.network.project import feeding_stage
 
     def restricted(control, stage, to_region):
         return control.covers(element if element in control.elements else "ALL", stage, to_region)
@@ -169,7 +169,7 @@ def plants_network(plants, feeding):
     use fed from the markets at ``feeding``."""
     import networkx as nx
 
-    from reegraph.network import Amount, _add_markets
+    from reegraph.network.project import Amount, _add_markets
 
     G = nx.DiGraph(as_of="2025-01-01", elements={}, groups={})
     for name, stage, country, value in plants:
@@ -253,7 +253,7 @@ def test_controls_for_military_end_users_act_on_defence_end_uses_only():
 
 
 def test_the_strictest_of_several_controls_holds_and_others_elements_do_not_leak():
-    from reegraph.network import Amount
+    from reegraph.network.project import Amount
 
     G = plants_network([("mine", "mining", "CN", 100.0), ("sep", "separation", "CN", 100.0)], feeding="separation")
     G.add_node("jet", kind="end-use", stage="end-use", label="jet", sector="defence", elements=(), critical=(),

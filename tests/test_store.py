@@ -8,7 +8,7 @@ from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import XSD
 
 from reegraph.errors import InputError
-from reegraph.store import OxigraphStore, to_oxigraph, to_rdflib
+from reegraph.rdf.store import OxigraphStore, to_oxigraph, to_rdflib
 
 DATA = b"""
 <urn:a> <urn:label> "Mine \\"X\\"" ; <urn:n> 3 ; <urn:lang> "Bergwerk"@de .

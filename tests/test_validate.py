@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from reegraph.load import load_store
-from reegraph.validate import validate_store
+from reegraph.rdf.load import load_store
+from reegraph.rdf.validate import validate_store
 
 from .conftest import DATA
 
@@ -42,8 +42,8 @@ def test_rule_fires_with_its_message(fixture):
 def test_every_shape_has_a_fixture():
     from rdflib.namespace import RDF, SH
 
-    from reegraph.load import shapes_path
-    from reegraph.store import read_rdflib
+    from reegraph.rdf.load import shapes_path
+    from reegraph.rdf.store import read_rdflib
 
     shapes = read_rdflib(shapes_path())
     named = {str(s).rsplit("#", 1)[1] for s in shapes.subjects(RDF.type, SH.NodeShape)}

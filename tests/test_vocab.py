@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from reegraph.load import load_store
-from reegraph.store import OxigraphStore
-from reegraph.validate import find_lint_problems
-from reegraph.vocab import ONTOLOGY_IRI, REE, STAGES
+from reegraph.rdf.load import load_store
+from reegraph.rdf.store import OxigraphStore
+from reegraph.rdf.validate import find_lint_problems
+from reegraph.rdf.vocab import ONTOLOGY_IRI, REE, STAGES
 
 
 def _ontology_store() -> OxigraphStore:

@@ -1,4 +1,4 @@
-"""Pure analytics over the network of :func:`reegraph.network.build_network`: concentration,
+"""Pure analytics over the network of :func:`reegraph.network.project.build_network`: concentration,
 structure, flow and the chokepoint ranking. No printing, no files, no globals; same input, same
 output."""
 

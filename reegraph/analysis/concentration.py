@@ -14,7 +14,7 @@ from dataclasses import dataclass, fields
 
 import networkx as nx
 
-from reegraph.network import Amount
+from reegraph.network.project import Amount
 
 #: DOJ/FTC (2023): a market with an HHI above this is highly concentrated.
 HHI_THRESHOLD = 1800.0
@@ -110,7 +110,7 @@ def compute_concentration(
     Parameters
     ----------
     G
-        The network of :func:`reegraph.network.build_network`.
+        The network of :func:`reegraph.network.project.build_network`.
     by
         ``location`` (the facility's country) or ``ownership`` (its ultimate owner's country).
     stages, elements
@@ -123,7 +123,7 @@ def compute_concentration(
     A star: one country holds everything.
 
     >>> import networkx as nx
-    >>> from reegraph.network import Amount
+    >>> from reegraph.network.project import Amount
     >>> G = nx.DiGraph(as_of="2025-01-01", elements={"Nd": "neodymium"}, groups={})
     >>> for n, cc, v in [("a", "CN", 60.0), ("b", "CN", 40.0)]:
     ...     G.add_node(n, kind="facility", stage="mining", country=cc, owner_country=cc,

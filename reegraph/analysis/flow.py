@@ -12,7 +12,7 @@ Capacities, per element, in tonnes of contained element (``ALL``: tonnes of REO)
   with no figure for the element at all does not constrain the flow (per-element mine output, for
   instance, is not in the graph).
 
-The network of :func:`reegraph.network.build_network` joins every country's market to every other
+The network of :func:`reegraph.network.project.build_network` joins every country's market to every other
 of the same stage and feeds each stage only from the one before it (cracking may be skipped), so
 each stage the flow must cross is a cut, and the maximum flow is the smallest stage capacity.
 :func:`find_flow_losses` uses that to price every removal with arithmetic instead of one max-flow
@@ -34,7 +34,7 @@ from dataclasses import dataclass
 import networkx as nx
 
 from reegraph.errors import InputError
-from reegraph.network import OPTIONAL_STAGES, Amount, example_network, feeding_stage  # noqa: F401 (used in examples)
+from reegraph.network.project import OPTIONAL_STAGES, Amount, example_network, feeding_stage  # noqa: F401 (used in examples)
 
 #: Oxide to contained element, by mass (stoichiometry with IUPAC standard atomic weights; the
 #: oxides in which each element is reported: La2O3, CeO2, Pr6O11, Nd2O3, ..., Tb4O7, Y2O3, Sc2O3).
@@ -176,7 +176,7 @@ def find_flow_losses(
     Facilities and companies that neither dominate nor lose at least ``min_loss`` of the flow are
     left out (countries are always kept).
 
-    Exact for the market network of :func:`reegraph.network.build_network` (every stage a cut);
+    Exact for the market network of :func:`reegraph.network.project.build_network` (every stage a cut);
     each candidate costs arithmetic on the countries it touches, not a max-flow.
 
     Examples

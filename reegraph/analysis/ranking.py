@@ -80,7 +80,7 @@ def rank_chokepoints(
 
     Examples
     --------
-    >>> from reegraph.network import example_network
+    >>> from reegraph.network.project import example_network
     >>> from reegraph.analysis import compute_concentration, compute_flow
     >>> G = example_network("chain")
     >>> top = rank_chokepoints(G, compute_concentration(G), compute_flow(G, "ALL"))[0]

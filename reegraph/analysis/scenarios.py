@@ -126,7 +126,7 @@ def run_scenario(
     The chain's only separator is in the US; blocking its exports leaves the rest of the world
     without supply, while the US itself is untouched.
 
-    >>> from reegraph.network import example_network
+    >>> from reegraph.network.project import example_network
     >>> block = ExportControl("US", frozenset({"ALL"}), frozenset({"separation"}))
     >>> [(i.region, i.shortfall) for i in run_scenario(example_network("chain"), Scenario("x", (block,)),
     ...  elements=["ALL"], regions=["US", "ROW"])]
@@ -327,7 +327,7 @@ def monte_carlo(
 
     Examples
     --------
-    >>> from reegraph.network import example_network
+    >>> from reegraph.network.project import example_network
     >>> d = monte_carlo(example_network("diamond"), Scenario("x"), elements=["ALL"], regions=["US"],
     ...                 draws=200, seed=1, facility_outage=0.3, country_outage=0.0)
     >>> d[0].p50, d[0].p90

@@ -13,7 +13,7 @@ import igraph as ig
 import networkx as nx
 
 from reegraph.analysis.flow import _handlers, _mandatory_stages
-from reegraph.network import feeding_stage
+from reegraph.network.project import feeding_stage
 
 KNOWN_LINKS = ("contract", "reported")
 
@@ -24,7 +24,7 @@ def find_dominators(G: nx.DiGraph, element: str, end_use: str) -> list[str]:
 
     Examples
     --------
-    >>> from reegraph.network import example_network
+    >>> from reegraph.network.project import example_network
     >>> find_dominators(example_network("chain"), "ALL", "use")
     ['mine', 'market/mining/US', 'sep', 'market/separation/US']
     >>> find_dominators(example_network("diamond"), "ALL", "use")

@@ -27,7 +27,7 @@ from rdflib.namespace import XSD
 from rdflib.term import Node
 
 from reegraph.errors import ExecutionError, InputError, ParseError
-from reegraph.vocab import PREFIXES
+from reegraph.rdf.vocab import PREFIXES
 
 Row = dict[str, Node]
 

@@ -12,9 +12,9 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from reegraph.errors import InputError
-from reegraph.store import FORMATS, OxigraphStore
+from reegraph.rdf.store import FORMATS, OxigraphStore
 
-_PACKAGE = Path(__file__).resolve().parent
+_PACKAGE = Path(__file__).resolve().parents[1]
 
 
 def data_root() -> Path:

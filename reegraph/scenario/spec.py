@@ -37,9 +37,9 @@ import networkx as nx
 
 from reegraph.analysis.scenarios import REGIONS, ExportControl, Scenario, region_of
 from reegraph.errors import InputError, ParseError
-from reegraph.load import graphs_path
-from reegraph.store import Store
-from reegraph.vocab import SPARQL_PREFIXES, short_id
+from reegraph.rdf.load import graphs_path
+from reegraph.rdf.store import Store
+from reegraph.rdf.vocab import SPARQL_PREFIXES, short_id
 
 #: Product forms (``skos:notation``) by the stage whose output they are.
 FORM_STAGES = {

@@ -176,7 +176,7 @@ def make_report(
         An element, group or end use that the graph does not know.
     """
     from reegraph.analysis import compute_concentration, compute_flow, find_cuts, rank_chokepoints
-    from reegraph.network import build_network, resolve_end_uses
+    from reegraph.network.project import build_network, resolve_end_uses
 
     G = build_network(store, as_of=as_of, include_planned=include_planned) if network is None else network
     keys, symbols = _resolve_elements(G, elements)
@@ -249,7 +249,7 @@ def render_report_markdown(report: Report) -> str:
 def render_report_html(report: Report, *, scenario: ScenarioReport | None = None) -> str:
     """The report as one self-contained HTML page: country shares by stage and the ranking as charts,
     then the tables, each chokepoint's sources as links; with ``scenario``, its impacts too."""
-    from reegraph.html import Raw, bars, esc, link, page, stacked_bars, table
+    from reegraph.render.html import Raw, bars, esc, link, page, stacked_bars, table
 
     production = [c for c in report.concentration if c.kind == "production"]
     shares = []
@@ -287,7 +287,7 @@ def render_report_csv(report: Report) -> str:
 
 def iri(short: str) -> str:
     """The full IRI of a short data id (``facility/x``); other ids unchanged."""
-    from reegraph.vocab import DATA
+    from reegraph.rdf.vocab import DATA
 
     return short if short.startswith(("market/", "<", "http")) or "/" not in short else str(DATA) + short
 
@@ -344,7 +344,7 @@ def _flow_dict(flow) -> dict:
 def _resolve_elements(G, names: Sequence[str]) -> tuple[list[str] | None, list[str]]:
     """Concentration keys and flow symbols for ``--element`` (symbols, group names or ``ALL``)."""
     from reegraph.errors import InputError
-    from reegraph.network import expand_elements
+    from reegraph.network.project import expand_elements
 
     if not names:
         return None, sorted(G.graph["elements"])
@@ -392,8 +392,8 @@ class ScenarioReport:
 def _prepare_scenario(store, name: str, as_of: date | None, licensed_fraction: float | None):
     """Read a scenario, build the network at its date with planned plants, and bring online the
     planned plants it names whose start has come."""
-    from reegraph.network import Amount, add_facilities, build_network
-    from reegraph.scenario_file import find_scenario, read_scenario, scenario_date
+    from reegraph.network.project import Amount, add_facilities, build_network
+    from reegraph.scenario.spec import find_scenario, read_scenario, scenario_date
 
     path = find_scenario(name)
     when = as_of or scenario_date(path) or date.today()
@@ -536,13 +536,13 @@ def render_scenario_table(report: ScenarioReport, *, markdown: bool = False) -> 
 
 def render_scenario_html(report: ScenarioReport) -> str:
     """Impacts as one self-contained HTML page: the shortfalls as a chart, then the table."""
-    from reegraph.html import page
+    from reegraph.render.html import page
 
     return page(f"reegraph scenario {report.scenario}, {report.as_of}", _scenario_section(report, level=1))
 
 
 def _scenario_section(report: ScenarioReport, *, level: int) -> str:
-    from reegraph.html import Raw, bars, esc, link, table
+    from reegraph.render.html import Raw, bars, esc, link, table
 
     hit = [i for i in report.impacts if i["shortfall"]]
     chart = [

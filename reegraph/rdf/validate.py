@@ -35,9 +35,9 @@ from rdflib.namespace import (
 )
 from rdflib.term import Node
 
-from reegraph.load import shapes_path
-from reegraph.store import OxigraphStore, read_rdflib
-from reegraph.vocab import ONTOLOGY_IRI, SPARQL_PREFIXES, compact
+from reegraph.rdf.load import shapes_path
+from reegraph.rdf.store import OxigraphStore, read_rdflib
+from reegraph.rdf.vocab import ONTOLOGY_IRI, SPARQL_PREFIXES, compact
 
 #: Reused vocabularies whose terms are checked against rdflib's closed term lists.
 REUSED: tuple[type[DefinedNamespace], ...] = (
@@ -102,7 +102,7 @@ def validate_store(store: OxigraphStore) -> list[Finding]:
 
     Examples
     --------
-    >>> from reegraph.load import load_store
+    >>> from reegraph.rdf.load import load_store
     >>> validate_store(load_store())
     []
     """

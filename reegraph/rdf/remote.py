@@ -1,4 +1,4 @@
-"""A remote SPARQL 1.1 endpoint behind the same :class:`~reegraph.store.Store` seam as the embedded
+"""A remote SPARQL 1.1 endpoint behind the same :class:`~reegraph.rdf.store.Store` seam as the embedded
 store (``--endpoint URL`` or ``REEGRAPH_ENDPOINT``), and ``reegraph push`` through the Graph Store
 Protocol.
 
@@ -24,7 +24,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from reegraph.errors import ExecutionError, InputError, ReegraphError
-from reegraph.query import NOT_CODE
+from reegraph.library import NOT_CODE
 
 #: Media types some endpoints send for the one asked for (Virtuoso's text/plain N-Triples).
 _ALIASES = {"application/sparql-results+json": "application/json", "application/n-triples": "text/plain"}
@@ -71,7 +71,7 @@ class RemoteStore:
 
     def values(self, query: str) -> list[dict[str, str | None]]:
         """Run a SELECT query; rows hold each term's string value (SPARQL CSV results)."""
-        from reegraph.store import read_csv_values, read_json_values
+        from reegraph.rdf.store import read_csv_values, read_json_values
 
         json_results = "application/sparql-results+json"
         data, media = self.request(query, f"text/csv, {json_results};q=0.5")

@@ -6,7 +6,7 @@ fails at import time instead of producing a silent empty query.
 
 Examples
 --------
->>> from reegraph.vocab import REE
+>>> from reegraph.rdf.vocab import REE
 >>> str(REE.SeparationPlant)
 'https://w3id.org/reegraph/ontology#SeparationPlant'
 """

@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 import networkx as nx
 
 from reegraph.errors import InputError
-from reegraph.html import esc, page
+from reegraph.render.html import esc, page
 
 #: Colour of each stage on the map and in the legend.
 STAGE_COLOURS = {
@@ -39,7 +39,7 @@ STAGE_COLOURS = {
     "component": "#17a589",
     "recycling": "#28b463",
 }
-_ASSETS = Path(__file__).resolve().parent / "assets"
+_ASSETS = Path(__file__).resolve().parents[1] / "assets"
 _SCALE, _NORTH, _SOUTH = 5.0, 84.0, -58.0  # pixels per degree; the latitudes shown
 
 
@@ -410,7 +410,7 @@ def network_filter(
     InputError
         An unknown element, group, end use or country.
     """
-    from reegraph.network import expand_elements, resolve_end_uses
+    from reegraph.network.project import expand_elements, resolve_end_uses
 
     keep = set(G)
     if elements:
@@ -457,7 +457,7 @@ def scenario_marks(G: nx.DiGraph, scenario) -> tuple[frozenset[str], frozenset[t
 
 def source_urls(store) -> dict[str, str]:
     """The web address of each source, by short id."""
-    from reegraph.vocab import SPARQL_PREFIXES, short_id
+    from reegraph.rdf.vocab import SPARQL_PREFIXES, short_id
 
     rows = store.values(SPARQL_PREFIXES + "SELECT ?s ?url WHERE { ?s a ree:Source ; schema:url ?url }")
     return {short_id(r["s"]): r["url"] for r in rows if r["url"]}

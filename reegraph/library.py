@@ -32,7 +32,7 @@ from rdflib.namespace import XSD
 from rdflib.term import Node
 
 from reegraph.errors import ExecutionError, InputError, ReegraphError
-from reegraph.vocab import DATA
+from reegraph.rdf.vocab import DATA
 
 #: Folder of the named queries.
 QUERIES = Path(__file__).resolve().parent / "queries"
@@ -255,7 +255,7 @@ def render(kind: str, data: bytes, fmt: str) -> str:
     text = data.decode("utf-8")
     if kind == "graph" or fmt not in ("table", "markdown"):
         return text
-    from reegraph.report import render_markdown, render_table
+    from reegraph.app import render_markdown, render_table
 
     results = json.loads(text)
     if "boolean" in results:
@@ -313,7 +313,7 @@ def evaluate(
         It ran past the timeout, its answer is too large (:class:`AnswerTooLargeError`), or the
         engine failed.
     """
-    from reegraph.remote import RemoteStore
+    from reegraph.rdf.remote import RemoteStore
 
     check_query(text)
     if isinstance(store, RemoteStore):  # the endpoint enforces its own limits; this client waits ``timeout``

@@ -26,8 +26,8 @@ import networkx as nx
 
 from reegraph._gc import gc_paused
 from reegraph.errors import InputError
-from reegraph.store import Store
-from reegraph.vocab import SPARQL_PREFIXES, STAGES, short_id
+from reegraph.rdf.store import Store
+from reegraph.rdf.vocab import SPARQL_PREFIXES, STAGES, short_id
 
 #: Stages a flow may skip: mines feed separators directly where cracking is done on site.
 OPTIONAL_STAGES = frozenset({"concentration", "component"})
@@ -129,7 +129,7 @@ GROUP BY ?symbol ?group
 
 
 #: Every query the projection reads, in the order it reads them (they run ahead of it, two at a
-#: time: :meth:`~reegraph.store.Store.values_many`).
+#: time: :meth:`~reegraph.rdf.store.Store.values_many`).
 _QUERIES = {
     "elements": _ELEMENTS,
     "organizations": _ORGANIZATIONS,
@@ -185,7 +185,7 @@ def build_network(
     Examples
     --------
     >>> from datetime import date
-    >>> from reegraph.load import load_store
+    >>> from reegraph.rdf.load import load_store
     >>> G = build_network(load_store(), as_of=date(2026, 11, 28))
     >>> G.nodes["facility/lynas-malaysia"]["country"], G.nodes["facility/lynas-malaysia"]["stage"]
     ('MY', 'separation')

@@ -1,0 +1,1 @@
+"""The graph as a ``networkx.DiGraph``: projection from RDF, and operations on the network."""

@@ -1,0 +1,1 @@
+"""Renderers: results to text, Markdown, CSV, JSON and self-contained HTML pages. They never print."""
