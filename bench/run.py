@@ -45,8 +45,8 @@ from reegraph.rdf.load import bundled_files
 class RdflibStore:
     def __init__(self, graph):
         self.graph = graph
-    def values(self, query):
-        result = self.graph.query(query)
+    def values(self, query, *, bindings=None):
+        result = self.graph.query(query, initBindings=bindings or {})
         names = [str(v) for v in result.vars]
         return [{n: None if t is None else str(t) for n, t in zip(names, row)} for row in result]
     def values_many(self, queries):
@@ -59,17 +59,17 @@ for p in [*bundled_files(), PATH]:
 store = RdflibStore(g)
 """
 _REPORT = (
-    "from datetime import date; from reegraph.app import make_report, render_json; "
+    "from datetime import date; from reegraph.app import make_report; from reegraph.render.text import render_json; "
     "text = render_json(make_report(store, as_of=date(2026, 11, 28)).as_dict()); n = len(store)"
 )
 _SCENARIO = (
-    "from reegraph.app import make_scenario_report, render_json; "
-    "text = render_json(make_scenario_report(store, 'china-2025-04').as_dict()); n = len(store)"
+    "from reegraph.app import run_scenario; from reegraph.render.text import render_json; "
+    "text = render_json(run_scenario(store, 'china-2025-04').as_dict()); n = len(store)"
 )
 _MONTE_CARLO = (
-    "from reegraph.app import make_monte_carlo_report, render_json; "
-    "text = render_json(make_monte_carlo_report(store, 'china-2025-04', draws=100, seed=1, "
-    "facility_outage=0.05, country_outage=0.01)); n = len(store)"
+    "from reegraph.app import monte_carlo; from reegraph.render.text import render_json; "
+    "text = render_json(monte_carlo(store, 'china-2025-04', draws=100, seed=1, "
+    "facility_outage=0.05, country_outage=0.01).as_dict()); n = len(store)"
 )
 
 
@@ -160,9 +160,9 @@ print(json.dumps(times))
 """
 _QUERY_SIDES = {
     "reegraph": (
-        "from reegraph.rdf.load import load_store; from reegraph.library import evaluate, render\n"
+        "from reegraph.rdf.load import load_store; from reegraph.render.data import render_results\n"
         "store = load_store(data=[PATH])",
-        "render(*evaluate(store, q.text, bindings, timeout=None), 'json')",
+        "render_results(*store.evaluate(q.text, bindings=bindings), 'json')",
     ),
     "rdflib": (
         "from rdflib import Graph; from reegraph.rdf.load import bundled_files\n"
@@ -199,7 +199,7 @@ print(json.dumps({{"s": time.perf_counter() - start, "nodes": G.number_of_nodes(
 #: The network view from a built network: reegraph's page, and pyvis's own path (add_node, add_edge,
 #: generate_html) as the naive one.
 _VIEW_SIDES = {
-    "reegraph": "from reegraph.render.views import render_network; html = render_network(G, title='bench')",
+    "reegraph": "from reegraph.render.view import render_network; html = render_network(G, title='bench')",
     "pyvis": (
         "from pyvis.network import Network\n"
         "net = Network(directed=True, cdn_resources='in_line')\n"

@@ -1,119 +1,84 @@
-"""Renderers shared by every command (plain-text tables, Markdown tables, CSV and JSON), and the
-chokepoint report: :func:`make_report` runs the analytics; ``render_report_*`` format the result.
+"""The use cases that the command line, the endpoint and a notebook share.
 
-Renderers take rows (sequences of cells) or JSON-ready data and return text; they never print.
+Each takes a store (:func:`load`) and plain options and returns a typed result; the renderers in
+:mod:`reegraph.render` turn results into text and pages, the faces (:mod:`reegraph.cli`,
+:mod:`reegraph.serve`) into output and exit codes. Results carry their JSON contract as
+``as_dict()`` (``schema_version`` "1").
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, replace
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+from rdflib import BNode, Literal, URIRef
 
 from reegraph._gc import gc_paused
+from reegraph.analysis import compute_concentration, compute_flow, find_cuts, rank_chokepoints
+from reegraph.analysis.concentration import Concentration
+from reegraph.analysis.flow import StageFlow
+from reegraph.analysis.ranking import Chokepoint
+from reegraph.analysis.scenarios import Distribution, Scenario, scenario_marks
+from reegraph.analysis.scenarios import monte_carlo as simulate
+from reegraph.analysis.scenarios import run_scenario as run_engine
+from reegraph.errors import InputError
+from reegraph.library import bind, find_query, from_text
+from reegraph.model import REGION_CODES, STAGES, Amount, iri
+from reegraph.network.ops import add_facilities, flow_elements, network_filter, resolve_elements, resolve_end_uses
+from reegraph.network.project import build_network
+from reegraph.rdf import sparql
+from reegraph.rdf.load import load_store
+from reegraph.rdf.remote import RemoteStore
+from reegraph.rdf.store import Store
+from reegraph.rdf.validate import Finding, validate_store
+from reegraph.rdf.vocab import short_id
+from reegraph.scenario.resolve import ResolvedScenario, resolve
+from reegraph.scenario.spec import ScenarioSpec, find_scenario, list_scenarios, read_spec, run_date
 
-if TYPE_CHECKING:
-    import networkx as nx
-
-
-def render_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    """A fixed-width text table.
-
-    Examples
-    --------
-    >>> print(render_table(["stage", "n"], [["mining", 3]]))
-    stage   n
-    ------  -
-    mining  3
-    """
-    cells = [[_cell(c) for c in row] for row in rows]
-    widths = [max([len(h), *(len(r[i]) for r in cells)]) for i, h in enumerate(headers)]
-    lines = [
-        "  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip(),
-        "  ".join("-" * w for w in widths),
-    ]
-    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in cells]
-    return "\n".join(lines)
-
-
-def render_markdown(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    """A GitHub-flavoured Markdown table; pipes and newlines in cells are escaped.
-
-    Examples
-    --------
-    >>> print(render_markdown(["stage", "n"], [["mining", 3]]))
-    | stage | n |
-    | --- | --- |
-    | mining | 3 |
-    """
-
-    def md(value: Any) -> str:
-        return _cell(value).replace("|", "\\|").replace("\n", " ")
-
-    lines = ["| " + " | ".join(md(h) for h in headers) + " |", "|" + " --- |" * len(headers)]
-    lines += ["| " + " | ".join(md(c) for c in row) + " |" for row in rows]
-    return "\n".join(lines)
+#: Version of the JSON contracts (README, "JSON contract").
+SCHEMA_VERSION = "1"
 
 
-def render_csv(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    """RFC 4180 CSV. Text cells that a spreadsheet would run as a formula get a leading apostrophe.
+def load(data: Sequence[Path | str] = (), *, endpoint: str | None = None) -> Store:
+    """The graph to work on: the bundled ontology and graphs with ``data`` files or folders loaded on
+    top, in memory; or the SPARQL endpoint at ``endpoint`` (a URL), which reads what was pushed there.
+
+    Raises
+    ------
+    InputError
+        A missing or unreadable file, an endpoint that is not an http(s) URL, or both ``data`` and
+        ``endpoint``.
+    ParseError
+        A file that does not parse (``path:line: message``).
 
     Examples
     --------
-    >>> print(render_csv(["name", "n"], [["=cmd()", 3], ["a, b", -1.5]]), end="")
-    name,n
-    '=cmd(),3
-    "a, b",-1.5
+    >>> store = load()
+    >>> len(store) > 5000
+    True
     """
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(headers)
-    writer.writerows([[_csv_cell(c) for c in row] for row in rows])
-    return out.getvalue()
+    if endpoint is None:
+        return load_store(data=[Path(p) for p in data])
+    if data:
+        raise InputError("--data cannot be combined with --endpoint: upload the files first (reegraph push)")
+    return RemoteStore(endpoint)
 
 
-def render_json(data: Any) -> str:
-    """Stable, indented JSON (keys in insertion order, non-ASCII kept)."""
-    return json.dumps(data, indent=2, ensure_ascii=False)
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return f"{value:,.4g}" if abs(value) < 1000 else f"{value:,.0f}"
-    return plain(str(value))
-
-
-def plain(text: str) -> str:
-    """``text`` with control characters (line breaks, terminal escape sequences) made visible as
-    ``\\uFFFD``, so data cannot reshape or recolour a terminal table.
-
-    Examples
-    --------
-    >>> plain("Mine\\x1b[31m A\\nB")
-    'Mine\\ufffd[31m A\\ufffdB'
-    """
-    return "".join("\ufffd" if ord(c) < 32 or 127 <= ord(c) < 160 else c for c in text)
-
-
-def _csv_cell(value: Any) -> Any:
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return "" if value is None else value
+def validate(store: Store) -> list[Finding]:
+    """Every SHACL and lint finding for the graph in ``store`` (an empty list: it conforms)."""
+    return validate_store(store)
 
 
 # ---------------------------------------------------------------------------------------------
 # The chokepoint report
 # ---------------------------------------------------------------------------------------------
-
-#: Version of the JSON contract of ``reegraph report`` (README, "JSON contract").
-SCHEMA_VERSION = "1"
 
 
 @dataclass(frozen=True)
@@ -122,14 +87,14 @@ class Report:
 
     as_of: str
     by: str
-    concentration: tuple
-    flows: tuple
-    chokepoints: tuple
+    concentration: tuple[Concentration, ...]
+    flows: tuple[StageFlow, ...]
+    chokepoints: tuple[Chokepoint, ...]
     articulation_points: tuple[str, ...]
     bridges: tuple[tuple[str, str], ...]
     skipped_links: tuple[str, ...]
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         """The JSON contract (``schema_version`` "1"; ids of data nodes are full IRIs)."""
         return {
             "schema_version": SCHEMA_VERSION,
@@ -156,7 +121,7 @@ class Report:
 
 @gc_paused()
 def make_report(
-    store,
+    store: Store,
     *,
     as_of: date,
     elements: Sequence[str] = (),
@@ -174,17 +139,20 @@ def make_report(
     ------
     InputError
         An element, group or end use that the graph does not know.
-    """
-    from reegraph.analysis import compute_concentration, compute_flow, find_cuts, rank_chokepoints
-    from reegraph.network.project import build_network, resolve_end_uses
 
+    Examples
+    --------
+    >>> top = make_report(load(), as_of=date(2026, 11, 28)).chokepoints[0]
+    >>> top.kind, top.id
+    ('country', 'CN')
+    """
     G = build_network(store, as_of=as_of, include_planned=include_planned) if network is None else network
-    keys, symbols = _resolve_elements(G, elements)
+    keys, symbols = resolve_elements(G, elements)
     wanted_uses = resolve_end_uses(G, end_uses)
     concentration = compute_concentration(G, by=by, stages=stages or None, elements=keys, all_years=all_years)
     tables: dict = {}
     flows = []
-    for element in ("ALL", *symbols) if not elements or "ALL" in keys else symbols:
+    for element in ("ALL", *symbols) if not elements or (keys and "ALL" in keys) else symbols:
         for flow in compute_flow(G, element, tables):
             kept = tuple(u for u in flow.end_uses if not wanted_uses or u in wanted_uses)
             if kept:
@@ -218,102 +186,7 @@ def make_report(
     )
 
 
-def render_report_table(report: Report, *, top: int = 10) -> str:
-    """The terminal summary: the top chokepoints with their why, then concentration by stage."""
-    lines = [f"reegraph chokepoint report, as of {report.as_of} (shares by {report.by})", "", "Top chokepoints"]
-    for c in report.chokepoints[:top]:
-        elements = ", ".join(c.elements)
-        flag = "  [every path crosses it]" if c.dominates else ""
-        lines.append(plain(f"{c.rank:>3}. {c.label} - {c.stage} - {elements} - score {c.score:.2f}{flag}"))
-        lines.append(plain(f"     {c.why}"))
-    if len(report.chokepoints) > top:
-        lines.append(f"     ... {len(report.chokepoints) - top} more (--format json or csv for all)")
-    headers, rows = _concentration_rows(report, production_only=True)
-    lines += ["", "Concentration by stage (production, latest year with data)", render_table(headers, rows)]
-    hidden = len(report.concentration) - len(rows)
-    if hidden:
-        lines.append(f"({hidden} entries from capacity figures: --format json or markdown)")
-    return "\n".join(lines)
-
-
-def render_report_markdown(report: Report) -> str:
-    """The report as Markdown: the ranking and the concentration table."""
-    chokepoints = render_markdown(*_chokepoint_rows(report))
-    concentration = render_markdown(*_concentration_rows(report))
-    return (
-        f"# reegraph chokepoint report\n\nAs of {report.as_of}; shares by {report.by}.\n\n"
-        f"## Chokepoints\n\n{chokepoints}\n\n## Concentration by stage\n\n{concentration}"
-    )
-
-
-def render_report_html(report: Report, *, scenario: ScenarioReport | None = None) -> str:
-    """The report as one self-contained HTML page: country shares by stage and the ranking as charts,
-    then the tables, each chokepoint's sources as links; with ``scenario``, its impacts too."""
-    from reegraph.render.html import Raw, bars, esc, link, page, stacked_bars, table
-
-    production = [c for c in report.concentration if c.kind == "production"]
-    shares = []
-    for c in production:
-        top = [(s.country, s.share) for s in c.shares[:6]]
-        rest = 1 - sum(share for _, share in top)
-        shares.append((f"{c.stage} · {c.element} ({c.year})", [*top, *([("other", rest)] if rest > 0.0005 else [])]))
-    ranking = [(f"{c.rank}. {c.label} ({c.stage})", c.score, f"{c.score:.2f}") for c in report.chokepoints[:15]]
-    headers, rows = _chokepoint_rows(report)
-    sources = [Raw(" ".join(link(iri(s), s.rsplit("/", 1)[-1]) for s in c.sources)) for c in report.chokepoints]
-    chokepoints = table([*headers, "sources"], [[*row, src] for row, src in zip(rows, sources, strict=True)],
-                        numeric=(0, 6, 7, 8))  # fmt: skip
-    body = f"""<h1>reegraph chokepoint report</h1>
-<p class="muted">As of {esc(report.as_of)}; shares by {esc(report.by)}. Every figure comes from the graph,
-with its source.</p>
-<h2>Country shares by stage</h2>
-<p class="muted">Production, latest year with data; hover a part for its share.</p>
-{stacked_bars(shares)}
-<h2>Chokepoint ranking</h2>
-<p class="muted">Score: 1 when every supply path crosses it, else the larger of its share and the flow lost
-without it.</p>
-{bars(ranking)}
-<h2>Chokepoints</h2>
-{chokepoints}
-<h2>Concentration by stage</h2>
-{table(*_concentration_rows(report), numeric=(2, 5, 6))}
-{_scenario_section(scenario, level=2) if scenario else ""}"""
-    return page(f"reegraph chokepoint report, {report.as_of}", body)
-
-
-def render_report_csv(report: Report) -> str:
-    """The chokepoint ranking as CSV, one row per chokepoint."""
-    return render_csv(*_chokepoint_rows(report))
-
-
-def iri(short: str) -> str:
-    """The full IRI of a short data id (``facility/x``); other ids unchanged."""
-    from reegraph.rdf.vocab import DATA
-
-    return short if short.startswith(("market/", "<", "http")) or "/" not in short else str(DATA) + short
-
-
-def _chokepoint_rows(report: Report) -> tuple[list[str], list[list[Any]]]:
-    headers = ["rank", "kind", "id", "label", "stage", "elements", "share", "hhi", "flow_loss", "dominates", "why"]
-    rows = [
-        [c.rank, c.kind, c.id, c.label, c.stage, " ".join(c.elements), _pct(c.share), _num(c.hhi), _pct(c.flow_loss),
-         "yes" if c.dominates else "no", c.why]
-        for c in report.chokepoints
-    ]  # fmt: skip
-    return headers, rows
-
-
-def _concentration_rows(report: Report, *, production_only: bool = False) -> tuple[list[str], list[list[Any]]]:
-    headers = ["stage", "element", "year", "kind", "basis", "total", "HHI", "top countries", "from"]
-    rows = [
-        [c.stage, c.element, c.year, c.kind, c.basis, f"{c.total:,.0f}", f"{c.hhi:,.0f}",
-         ", ".join(f"{s.country} {s.share:.0%}" for s in c.shares[:3]), c.computed_from]
-        for c in report.concentration
-        if c.kind == "production" or not production_only
-    ]  # fmt: skip
-    return headers, rows
-
-
-def _concentration_dict(entry) -> dict:
+def _concentration_dict(entry: Concentration) -> dict[str, Any]:
     data = entry.as_dict()
     data["sources"] = [iri(s) for s in entry.sources]
     for share in data["shares"]:
@@ -321,7 +194,7 @@ def _concentration_dict(entry) -> dict:
     return data
 
 
-def _flow_dict(flow) -> dict:
+def _flow_dict(flow: StageFlow) -> dict[str, Any]:
     return {
         "element": flow.element,
         "feeding_stage": flow.feeding_stage,
@@ -341,98 +214,108 @@ def _flow_dict(flow) -> dict:
     }
 
 
-def _resolve_elements(G, names: Sequence[str]) -> tuple[list[str] | None, list[str]]:
-    """Concentration keys and flow symbols for ``--element`` (symbols, group names or ``ALL``)."""
-    from reegraph.errors import InputError
-    from reegraph.network.project import expand_elements
-
-    if not names:
-        return None, sorted(G.graph["elements"])
-    try:
-        symbols = expand_elements(G.graph["elements"], G.graph["groups"], [n for n in names if n != "ALL"])
-    except InputError as exc:
-        raise InputError(f"--element: {exc}") from None
-    return list(dict.fromkeys(names)), sorted(symbols)
-
-
-def _flow_elements(G, names: Sequence[str]) -> list[str]:
-    """The flows ``--element`` asks a scenario for: ``ALL`` (all rare earths, t REO) if named, then
-    each symbol named or in a group named."""
-    return (["ALL"] if "ALL" in names else []) + _resolve_elements(G, names)[1]
-
-
-def _pct(value: float | None) -> str:
-    return "" if value is None else f"{value:.1%}"
-
-
-def _num(value: float | None) -> str:
-    return "" if value is None else f"{value:,.0f}"
-
-
 # ---------------------------------------------------------------------------------------------
-# Scenario results
+# Scenarios
 # ---------------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
+class PreparedScenario:
+    """A scenario ready to run: what it resolved to, the network at its date (planned plants
+    included, its new plants added), the engine's scenario with the plants it brings online, and
+    the date."""
+
+    resolved: ResolvedScenario
+    network: nx.DiGraph
+    scenario: Scenario
+    as_of: date
+
+
+def prepare_scenario(
+    store: Store,
+    scenario: str | ScenarioSpec,
+    *,
+    as_of: date | None = None,
+    licensed_fraction: float | None = None,
+) -> PreparedScenario:
+    """Read a scenario (a built-in name, a ``.toml`` file, or a spec built in Python), build the
+    network at its date with planned plants, resolve its names, add its new plants and bring online
+    the planned plants it names whose start has come.
+
+    Raises
+    ------
+    InputError
+        An unknown scenario, or a spec built in Python that names what the graph does not know.
+    ParseError
+        A scenario file that does not parse or names what the graph does not know (file and line).
+    """
+    spec = read_spec(find_scenario(scenario)) if isinstance(scenario, str) else scenario
+    when = as_of or run_date(spec) or date.today()
+    G = build_network(store, as_of=when, include_planned=True)
+    resolved = resolve(spec, store, G, licensed_fraction=licensed_fraction)
+    online = {n for n, start in resolved.online.items() if start is None or start <= when}
+    started = [p for p in resolved.new_facilities if p.start is None or p.start <= when]
+    source = str(spec.path) if spec.path is not None else spec.name
+    add_facilities(
+        G,
+        [
+            {"id": p.id, "stage": p.stage, "country": p.country, "elements": p.elements,
+             "amounts": (Amount(f"{p.id}/capacity", "capacity", p.capacity, p.basis, when.year, p.elements,
+                                "estimate", (source,)),)}
+            for p in started
+        ],
+    )  # fmt: skip
+    online.update(p.id for p in started)
+    return PreparedScenario(resolved, G, replace(resolved.scenario, online=frozenset(online)), when)
+
+
+@dataclass(frozen=True)
 class ScenarioReport:
-    """What ``reegraph scenario run`` shows: the impacts of one scenario, as of a date."""
+    """What ``reegraph scenario run`` shows: the impacts of one scenario, as of a date; each impact
+    a dict of the JSON contract (end use IRI and label, element, region, baseline and scenario
+    supply in t, shortfall, binding ids, days to shortage)."""
 
     scenario: str
     title: str
     as_of: str
-    impacts: tuple[dict, ...]
+    impacts: tuple[dict[str, Any], ...]
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         """The JSON contract (``schema_version`` "1")."""
         return {"schema_version": SCHEMA_VERSION, "scenario": self.scenario, "title": self.title,
                 "as_of": self.as_of, "impacts": list(self.impacts)}  # fmt: skip
 
 
-def _prepare_scenario(store, name: str, as_of: date | None, licensed_fraction: float | None):
-    """Read a scenario, build the network at its date with planned plants, and bring online the
-    planned plants it names whose start has come."""
-    from reegraph.network.project import Amount, add_facilities, build_network
-    from reegraph.scenario.spec import find_scenario, read_scenario, scenario_date
-
-    path = find_scenario(name)
-    when = as_of or scenario_date(path) or date.today()
-    G = build_network(store, as_of=when, include_planned=True)
-    spec = read_scenario(path, store, G, licensed_fraction=licensed_fraction)
-    online = {n for n, start in spec.online.items() if start is None or start <= when}
-    started = [p for p in spec.new_facilities if p["from"] is None or p["from"] <= when]
-    figures = {p["id"]: Amount(f"{p['id']}/capacity", "capacity", p["capacity"], p["basis"], when.year, p["elements"],
-                               "estimate", (str(spec.path),)) for p in started}  # fmt: skip
-    add_facilities(G, [{**p, "amounts": (figures[p["id"]],)} for p in started])
-    online.update(plant["id"] for plant in started)
-    return spec, G, replace(spec.scenario, online=frozenset(online)), when
-
-
 @gc_paused()
-def make_scenario_report(
-    store,
-    name: str,
+def run_scenario(
+    store: Store,
+    scenario: str | ScenarioSpec,
     *,
     as_of: date | None = None,
     licensed_fraction: float | None = None,
     elements: Sequence[str] = (),
     regions: Sequence[str] = (),
 ) -> ScenarioReport:
-    """Read a built-in scenario or a scenario file, run it, and collect its impacts.
+    """Run a built-in scenario, a scenario file or a spec built in Python, and collect its impacts.
 
     Impacts whose baseline no figure bounds are left out; ``days_to_shortage`` is the stockpile's
     days of cover divided by the shortfall, where the scenario names a stockpile for the region.
-    """
-    from reegraph.analysis.scenarios import REGIONS, run_scenario
 
-    spec, G, scenario, when = _prepare_scenario(store, name, as_of, licensed_fraction)
-    symbols = _flow_elements(G, elements) if elements else ["ALL", *sorted(G.graph["elements"])]
-    chosen = list(regions) or [*REGIONS, "ROW"]
+    Examples
+    --------
+    >>> result = run_scenario(load(), "china-2025-04", elements=["Dy"], regions=["EU"])
+    >>> cars = next(i for i in result.impacts if i["end_use"].endswith("/electric-cars"))
+    >>> cars["shortfall"] > 0.9
+    True
+    """
+    prepared = prepare_scenario(store, scenario, as_of=as_of, licensed_fraction=licensed_fraction)
+    G, resolved = prepared.network, prepared.resolved
+    symbols = flow_elements(G, elements) if elements else ["ALL", *sorted(G.graph["elements"])]
     impacts = []
-    for impact in run_scenario(G, scenario, elements=symbols, regions=chosen):
+    for impact in run_engine(G, prepared.scenario, elements=symbols, regions=list(regions) or REGION_CODES):
         if impact.baseline is None:
             continue
-        days = [s.days for s in spec.stockpiles if s.region == impact.region and s.end_use in ("", impact.end_use)]
+        days = [s.days for s in resolved.stockpiles if s.region == impact.region and s.end_use in ("", impact.end_use)]
         impacts.append(
             {
                 "end_use": iri(impact.end_use),
@@ -446,139 +329,406 @@ def make_scenario_report(
                 "days_to_shortage": round(min(days) / impact.shortfall, 1) if days and impact.shortfall else None,
             }
         )
-    return ScenarioReport(spec.name, spec.title, when.isoformat(), tuple(impacts))
+    spec = resolved.spec
+    return ScenarioReport(spec.name, spec.title, prepared.as_of.isoformat(), tuple(impacts))
 
 
-def make_monte_carlo_report(
-    store,
-    name: str,
+@dataclass(frozen=True)
+class MonteCarloReport:
+    """Shortfall distributions over seeded random outages on top of a scenario."""
+
+    scenario: str
+    as_of: str
+    draws: int
+    seed: int
+    facility_outage: float
+    country_outage: float
+    distributions: tuple[Distribution, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON contract (``schema_version`` "1")."""
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "scenario": self.scenario,
+            "as_of": self.as_of,
+            "monte_carlo": {
+                "draws": self.draws,
+                "seed": self.seed,
+                "facility_outage": self.facility_outage,
+                "country_outage": self.country_outage,
+            },
+            "distributions": [
+                {"element": d.element, "end_uses": [iri(u) for u in d.end_uses], "region": d.region,
+                 "p50": d.p50, "p90": d.p90, "mean": d.mean}
+                for d in self.distributions
+            ],
+        }  # fmt: skip
+
+
+def monte_carlo(
+    store: Store,
+    scenario: str | ScenarioSpec,
     *,
     draws: int,
-    seed: int,
-    facility_outage: float,
-    country_outage: float,
+    seed: int = 0,
+    facility_outage: float = 0.05,
+    country_outage: float = 0.01,
     as_of: date | None = None,
     licensed_fraction: float | None = None,
     elements: Sequence[str] = (),
     regions: Sequence[str] = (),
-) -> dict:
-    """Shortfall distributions over seeded random outages on top of a scenario (JSON-ready).
+) -> MonteCarloReport:
+    """Shortfall distributions over ``draws`` seeded random outages on top of a scenario: each plant
+    out with probability ``facility_outage``, each country's plants with ``country_outage``.
 
     Elements default to those the scenario's controls cover, else all; elements whose flow no figure
     bounds are left out.
     """
-    from reegraph.analysis.scenarios import REGIONS, monte_carlo
-
-    spec, G, scenario, when = _prepare_scenario(store, name, as_of, licensed_fraction)
-    controlled = sorted({e for c in scenario.controls for e in c.elements} & set(G.graph["elements"]))
-    symbols = _flow_elements(G, elements) if elements else controlled or ["ALL", *sorted(G.graph["elements"])]
-    results = monte_carlo(
+    prepared = prepare_scenario(store, scenario, as_of=as_of, licensed_fraction=licensed_fraction)
+    G, applied = prepared.network, prepared.scenario
+    controlled = sorted({e for c in applied.controls for e in c.elements} & set(G.graph["elements"]))
+    symbols = flow_elements(G, elements) if elements else controlled or ["ALL", *sorted(G.graph["elements"])]
+    results = simulate(
         G,
-        scenario,
+        applied,
         elements=symbols,
-        regions=list(regions) or [*REGIONS, "ROW"],
+        regions=list(regions) or REGION_CODES,
         draws=draws,
         seed=seed,
         facility_outage=facility_outage,
         country_outage=country_outage,
     )
-    return {
-        "schema_version": SCHEMA_VERSION,
-        "scenario": spec.name,
-        "as_of": when.isoformat(),
-        "monte_carlo": {
-            "draws": draws,
-            "seed": seed,
-            "facility_outage": facility_outage,
-            "country_outage": country_outage,
-        },
-        "distributions": [
-            {"element": d.element, "end_uses": [iri(u) for u in d.end_uses], "region": d.region,
-             "p50": d.p50, "p90": d.p90, "mean": d.mean}
-            for d in results
-        ],
-    }  # fmt: skip
-
-
-def render_monte_carlo_table(data: dict, *, markdown: bool = False) -> str:
-    """Shortfall percentiles as a table, one row per element, group of end uses and region."""
-    headers = ["element", "region", "end uses", "p50", "p90", "mean"]
-    rows = [
-        [d["element"], d["region"], _uses(d["end_uses"]), _pct(d["p50"]), _pct(d["p90"]), _pct(d["mean"])]
-        for d in data["distributions"]
-    ]  # fmt: skip
-    mc = data["monte_carlo"]
-    head = (
-        f"Scenario {data['scenario']} as of {data['as_of']}: {mc['draws']} draws (seed {mc['seed']}), each plant out "
-        f"with probability {mc['facility_outage']}, each country with {mc['country_outage']}"
+    name = prepared.resolved.spec.name
+    return MonteCarloReport(
+        name, prepared.as_of.isoformat(), draws, seed, facility_outage, country_outage, tuple(results)
     )
-    return plain(head) + "\n\n" + (render_markdown(headers, rows) if markdown else render_table(headers, rows))
 
 
-def _uses(end_uses: list[str]) -> str:
-    names = ", ".join(u.rsplit("/", 1)[-1] for u in end_uses[:3])
-    return names + (f" +{len(end_uses) - 3}" if len(end_uses) > 3 else "")
+@dataclass(frozen=True)
+class ComparisonRow:
+    """One end use, element and region: its shortfall under each of two scenarios (``None``: not
+    computed under the second)."""
+
+    end_use: str
+    end_use_label: str
+    element: str
+    region: str
+    first: float | None
+    second: float | None
 
 
-def render_scenario_table(report: ScenarioReport, *, markdown: bool = False) -> str:
-    """Impacts as a table: the largest shortfalls first."""
-    headers = ["end use", "element", "region", "baseline", "scenario", "shortfall", "days", "binding"]
+@dataclass(frozen=True)
+class Comparison:
+    """Two scenarios' shortfalls side by side, in the first one's order."""
+
+    first: str
+    second: str
+    rows: tuple[ComparisonRow, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON contract (``schema_version`` "1"): each row carries the two shortfalls under the
+        scenarios' names."""
+        return {
+            "schema_version": SCHEMA_VERSION,
+            "scenarios": [self.first, self.second],
+            "rows": [
+                {"end_use": r.end_use, "end_use_label": r.end_use_label, "element": r.element, "region": r.region,
+                 self.first: r.first, self.second: r.second}
+                for r in self.rows
+            ],
+        }  # fmt: skip
+
+
+def compare(
+    store: Store, first: str | ScenarioSpec, second: str | ScenarioSpec, *, elements: Sequence[str] = ()
+) -> Comparison:
+    """The shortfall of each end use, element and region under two scenarios."""
+    a, b = (run_scenario(store, s, elements=elements) for s in (first, second))
+    other = {(i["end_use"], i["element"], i["region"]): i for i in b.impacts}
+    rows = tuple(
+        ComparisonRow(
+            i["end_use"], i["end_use_label"], i["element"], i["region"], i["shortfall"],
+            other.get((i["end_use"], i["element"], i["region"]), {}).get("shortfall"),
+        )
+        for i in a.impacts
+    )  # fmt: skip
+    return Comparison(_name(first), _name(second), rows)
+
+
+def _name(scenario: str | ScenarioSpec) -> str:
+    return scenario if isinstance(scenario, str) else scenario.name
+
+
+def scenario_titles() -> list[tuple[str, str]]:
+    """The built-in scenarios: name and title."""
+    return [(path.stem, read_spec(path).title) for path in list_scenarios()]
+
+
+# ---------------------------------------------------------------------------------------------
+# The network view
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NetworkView:
+    """What ``reegraph view`` draws: the (filtered) network, the report's chokepoints, a scenario's
+    offline plants and controlled export edges, and each source's web address."""
+
+    network: nx.DiGraph
+    title: str
+    chokepoints: tuple[Chokepoint, ...]
+    offline: frozenset[str]
+    gated: frozenset[tuple[str, str]]
+    source_urls: Mapping[str, str]
+
+
+def network_view(
+    store: Store,
+    *,
+    as_of: date | None = None,
+    scenario: str | ScenarioSpec | None = None,
+    elements: Sequence[str] = (),
+    end_uses: Sequence[str] = (),
+    stages: Sequence[str] = (),
+    countries: Sequence[str] = (),
+) -> NetworkView:
+    """The network as of a date (or under a scenario, at its date), narrowed by the options."""
+    offline: frozenset[str] = frozenset()
+    gated: frozenset[tuple[str, str]] = frozenset()
+    if scenario is not None:
+        prepared = prepare_scenario(store, scenario, as_of=as_of)
+        G, when = prepared.network, prepared.as_of
+        offline, gated = scenario_marks(G, prepared.scenario)
+        title = f"reegraph network under {prepared.resolved.spec.name}, {when.isoformat()}"
+    else:
+        when = as_of or date.today()
+        G = build_network(store, as_of=when)
+        title = f"reegraph network, {when.isoformat()}"
+    chokepoints = make_report(store, as_of=when, network=None if scenario else G).chokepoints
+    G = network_filter(G, elements=elements, end_uses=end_uses, stages=stages, countries=countries)
+    return NetworkView(G, title, chokepoints, offline, gated, source_urls(store))
+
+
+def source_urls(store: Store) -> dict[str, str]:
+    """The web address of each source, by short id."""
+    return {short_id(str(r["s"])): str(r["url"]) for r in store.values(sparql.SOURCE_URLS) if r["url"]}
+
+
+# ---------------------------------------------------------------------------------------------
+# Queries
+# ---------------------------------------------------------------------------------------------
+
+
+def query(
+    store: Store, name_or_text: str, params: Mapping[str, str] | None = None, *, timeout: float | None = None
+) -> list[dict[str, Any]]:
+    """The rows of a SELECT query as plain dicts: a library query by name (``reegraph query
+    --list``), a ``.rq`` file, or SPARQL text; ``params`` bind the query's parameters. IRIs become
+    strings, literals Python values (``int``, ``Decimal``, ``date``, ``bool``, ``str``); a variable
+    left unbound is ``None``.
+
+    Raises
+    ------
+    InputError
+        An unknown query or parameter, a value of the wrong type, a query refused (``SERVICE``) or
+        that does not parse, or one that is not a SELECT query.
+    ExecutionError
+        It ran past ``timeout`` seconds, or the engine failed.
+
+    Examples
+    --------
+    >>> rows = query(load(), "separators-outside-china", {"element": "Tb"})
+    >>> "MY" in {r["country"] for r in rows}  # Lynas Malaysia separates terbium
+    True
+    """
+    chosen = from_text(name_or_text) if "{" in name_or_text else find_query(name_or_text)
+    kind, data = store.evaluate(chosen.text, bindings=bind(chosen, params or {}), results="json", timeout=timeout)
+    results = json.loads(data)
+    if kind != "results" or "boolean" in results:
+        raise InputError("reegraph.query answers SELECT queries (ASK, CONSTRUCT: use the store's ask and construct)")
+    names = results["head"]["vars"]
+    return [{name: _python(row.get(name)) for name in names} for row in results["results"]["bindings"]]
+
+
+def _python(value: dict[str, str] | None) -> Any:
+    """A SPARQL JSON term as a Python value."""
+    if value is None:
+        return None
+    if value["type"] == "uri":
+        return value["value"]
+    if value["type"] == "bnode":
+        return str(BNode(value["value"]))
+    datatype = value.get("datatype")
+    return Literal(
+        value["value"], lang=value.get("xml:lang"), datatype=URIRef(datatype) if datatype else None
+    ).toPython()
+
+
+# ---------------------------------------------------------------------------------------------
+# What the graph holds: info and sources
+# ---------------------------------------------------------------------------------------------
+
+#: Classes counted by ``reegraph info`` (instances of subclasses included).
+COUNTED_CLASSES = (
+    "Element",
+    "Country",
+    "Organization",
+    "Facility",
+    "Material",
+    "Component",
+    "EndUse",
+    "Quantity",
+    "SupplyLink",
+    "Policy",
+    "ExportControl",
+    "Source",
+)
+
+
+@dataclass(frozen=True)
+class Info:
+    """A summary of a loaded graph."""
+
+    ontology_version: str
+    triples: int
+    classes: dict[str, int]
+    stages: dict[str, int]
+    countries: dict[str, int]
+    sources: int
+    first_year: int | None
+    last_year: int | None
+    latest_source_date: str | None
+
+    def as_dict(self) -> dict[str, Any]:
+        """The summary as plain JSON-ready data."""
+        return asdict(self)
+
+
+def info(store: Store) -> Info:
+    """What the graph in ``store`` holds: ontology version, counts per class, stage and country,
+    sources, and the years its figures cover.
+
+    Examples
+    --------
+    >>> info(load()).classes["Element"]
+    17
+    """
+    version = store.select(sparql.ONTOLOGY_VERSION)
+    counts = {
+        str(row["c"]).rsplit("#", 1)[1]: int(row["n"]) for row in store.select(sparql.count_instances(COUNTED_CLASSES))
+    }
+    stages = _count(store, sparql.FACILITIES_BY_STAGE)
+    stages = {k: stages[k] for k in sorted(stages, key=lambda k: (*STAGES, k).index(k))}
+    years = store.select(sparql.YEARS)
+    latest = store.select(sparql.LATEST_SOURCE)
+    return Info(
+        ontology_version=str(version[0]["v"]) if version else "",
+        triples=len(store),
+        classes={name: counts.get(name, 0) for name in COUNTED_CLASSES},
+        stages=stages,
+        countries=_count(store, sparql.FACILITIES_BY_COUNTRY),
+        sources=counts.get("Source", 0),
+        first_year=_int(years[0].get("lo")) if years else None,
+        last_year=_int(years[0].get("hi")) if years else None,
+        latest_source_date=str(latest[0]["latest"]) if latest and "latest" in latest[0] else None,
+    )
+
+
+def _count(store: Store, query: str) -> dict[str, int]:
+    pairs = sorted(((str(row["k"]), int(row["n"])) for row in store.select(query)), key=lambda kv: (-kv[1], kv[0]))
+    return dict(pairs)
+
+
+def _int(value: Any) -> int | None:
+    return int(value) if value is not None else None
+
+
+@dataclass(frozen=True)
+class SourceUse:
+    """One ``ree:Source`` and the number of facts (subjects of ``prov:wasDerivedFrom``) it backs."""
+
+    id: str
+    title: str
+    publisher: str
+    issued: str
+    url: str
+    facts: int
+    estimates: int
+
+    def as_dict(self) -> dict[str, Any]:
+        """The row as plain JSON-ready data."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class EstimateFact:
+    """A fact whose confidence is ``ree:Estimate``, with what it is about and how it was estimated."""
+
+    id: str
+    about: str
+    kind: str
+    value: float | None
+    basis: str
+    year: int | None
+    method: str
+    sources: tuple[str, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        """The row as plain JSON-ready data."""
+        return {**asdict(self), "sources": list(self.sources)}
+
+
+def list_sources(store: Store) -> list[SourceUse]:
+    """Every source in ``store`` with the number of facts it backs, most-used first (then by id).
+
+    Examples
+    --------
+    >>> top = list_sources(load())[0]
+    >>> top.id, top.facts > 10
+    ('source/usgs-mcs-2025-rare-earths', True)
+    """
     rows = [
-        [i["end_use_label"], i["element"], i["region"], _num(i["baseline"]), _num(i["scenario"]),
-         _pct(i["shortfall"]), "" if i["days_to_shortage"] is None else i["days_to_shortage"],
-         " ".join(b.removeprefix("https://w3id.org/reegraph/id/") for b in i["binding"][:3])]
-        for i in report.impacts
-    ]  # fmt: skip
-    head = f"Scenario {report.scenario}: {report.title}, as of {report.as_of} (t contained element; t REO for ALL)"
-    body = render_markdown(headers, rows) if markdown else render_table(headers, rows)
-    return plain(head) + "\n\n" + body
-
-
-def render_scenario_html(report: ScenarioReport) -> str:
-    """Impacts as one self-contained HTML page: the shortfalls as a chart, then the table."""
-    from reegraph.render.html import page
-
-    return page(f"reegraph scenario {report.scenario}, {report.as_of}", _scenario_section(report, level=1))
-
-
-def _scenario_section(report: ScenarioReport, *, level: int) -> str:
-    from reegraph.render.html import Raw, bars, esc, link, table
-
-    hit = [i for i in report.impacts if i["shortfall"]]
-    chart = [
-        (f"{i['element']} · {i['region']} · {i['end_use_label']}", i["shortfall"], f"{i['shortfall']:.0%}")
-        for i in hit[:30]
+        SourceUse(
+            id=short_id(str(row["s"])),
+            title=_text(row, "title"),
+            publisher=_text(row, "publisher"),
+            issued=_text(row, "issued"),
+            url=_text(row, "url"),
+            facts=int(row["facts"]),
+            estimates=int(row["estimates"]),
+        )
+        for row in store.select(sparql.SOURCES)
     ]
-    headers = ["end use", "element", "region", "baseline", "scenario", "shortfall", "days to shortage", "binding"]
-    rows = [
-        [i["end_use_label"], i["element"], i["region"], _num(i["baseline"]), _num(i["scenario"]), _pct(i["shortfall"]),
-         "" if i["days_to_shortage"] is None else i["days_to_shortage"],
-         Raw(" ".join(link(b, b.rsplit("/", 2)[-2] + "/" + b.rsplit("/", 1)[-1]) for b in i["binding"]))]
-        for i in report.impacts
-    ]  # fmt: skip
-    h, sub = f"h{level}", f"h{level + 1}"
-    return f"""<{h}>Scenario {esc(report.scenario)}</{h}>
-<p>{esc(report.title)}, as of {esc(report.as_of)}. Tonnes of contained element (t REO for ALL); the most
-each region could receive against the baseline.</p>
-<{sub}>Largest shortfalls</{sub}>
-{bars(chart) if chart else '<p class="muted">No shortfall.</p>'}
-<{sub}>Impacts</{sub}>
-{table(headers, rows, numeric=(3, 4, 5, 6))}
-"""
+    return sorted(rows, key=lambda r: (-r.facts, r.id))
 
 
-def render_scenario_csv(report: ScenarioReport) -> str:
-    """Impacts as CSV, one row per end use, element and region."""
-    headers = [
-        "end_use",
-        "end_use_label",
-        "element",
-        "region",
-        "baseline",
-        "scenario",
-        "shortfall",
-        "days_to_shortage",
-        "binding",
+def find_estimates(store: Store) -> list[EstimateFact]:
+    """Every fact in ``store`` whose confidence is ``ree:Estimate``, sorted by id.
+
+    Examples
+    --------
+    >>> all(f.method for f in find_estimates(load()))
+    True
+    """
+    sources: dict[str, list[str]] = defaultdict(list)
+    for row in store.select(sparql.ESTIMATE_SOURCES):
+        sources[str(row["f"])].append(short_id(str(row["s"])))
+    facts = [
+        EstimateFact(
+            id=short_id(str(row["f"])),
+            about=_text(row, "about"),
+            kind=_text(row, "kind"),
+            value=float(row["value"]) if row.get("value") is not None else None,
+            basis=_text(row, "basis"),
+            year=int(row["year"]) if row.get("year") is not None else None,
+            method=_text(row, "method"),
+            sources=tuple(sorted(sources.get(str(row["f"]), []))),
+        )
+        for row in store.select(sparql.ESTIMATES)
     ]
-    rows = [[i[h] if h != "binding" else " ".join(i["binding"]) for h in headers] for i in report.impacts]
-    return render_csv(headers, rows)
+    return sorted(facts, key=lambda f: f.id)
+
+
+def _text(row: Mapping[str, Any], key: str) -> str:
+    value = row.get(key)
+    return "" if value is None else str(value)

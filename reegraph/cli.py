@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import json
 import logging
 import math
 import os
@@ -23,11 +22,12 @@ from pathlib import Path
 
 import click
 
+from reegraph import app
 from reegraph._gc import gc_paused
-from reegraph.app import render_csv, render_json, render_markdown, render_table
 from reegraph.errors import InputError, ReegraphError
-from reegraph.rdf.load import load_store
-from reegraph.rdf.vocab import STAGES
+from reegraph.model import REGION_CODES, STAGES
+from reegraph.rdf.store import MEDIA, Store
+from reegraph.render.text import render_table
 
 EXIT_FINDING = 1
 
@@ -81,18 +81,15 @@ def _data_option(func):
     )(func)
 
 
-def _store(data: Sequence[Path]):
-    """The embedded store with the bundled graph and ``data``, or the remote one of ``--endpoint``."""
+def _store(data: Sequence[Path]) -> Store:
+    """The embedded store with the bundled graph and ``data``, or the remote one of ``--endpoint``
+    (the network guard then lets the process reach that one endpoint)."""
     endpoint = click.get_current_context().meta.get("endpoint")
-    if not endpoint:
-        return load_store(data=data)
-    if data:
-        raise InputError("--data cannot be combined with --endpoint: upload the files first (reegraph push)")
-    from reegraph._guard import allow
-    from reegraph.rdf.remote import RemoteStore
+    store = app.load(data, endpoint=endpoint)
+    if endpoint:
+        from reegraph._guard import allow
 
-    store = RemoteStore(endpoint)
-    allow(endpoint)
+        allow(endpoint)
     return store
 
 
@@ -141,28 +138,9 @@ def info(data: tuple[Path, ...], fmt: str, output: Path | None) -> None:
 
         reegraph info --format json
     """
-    from reegraph.info import summarize_store
+    from reegraph.render.data import render_info
 
-    summary = summarize_store(_store(data))
-    if fmt == "json":
-        _emit(render_json(summary.as_dict()), output)
-        return
-    render = render_markdown if fmt == "markdown" else render_table
-    years = f"{summary.first_year}-{summary.last_year}" if summary.first_year else "none"
-    head = [
-        ["ontology version", summary.ontology_version],
-        ["triples", f"{summary.triples:,}"],
-        ["sources", summary.sources],
-        ["years of figures", years],
-        ["latest source", summary.latest_source_date or "none"],
-    ]
-    sections = [
-        render(["graph", "value"], head),
-        render(["class", "instances"], list(summary.classes.items())),
-        render(["stage", "facilities"], list(summary.stages.items())),
-        render(["country", "facilities"], list(summary.countries.items())),
-    ]
-    _emit("\n\n".join(sections), output)
+    _emit(render_info(app.info(_store(data)), fmt), output)
 
 
 @cli.command()
@@ -178,29 +156,12 @@ def validate(data: tuple[Path, ...], fmt: str, output: Path | None) -> None:
 
         reegraph validate --data my-plants.ttl
     """
-    from reegraph.rdf.validate import validate_store
+    from reegraph.render.data import render_findings
 
     store = _store(data)
-    findings = validate_store(store)
-    violations = sum(f.severity == "violation" for f in findings)
-    if fmt == "json":
-        text = render_json(
-            {"conforms": violations == 0, "triples": len(store), "findings": [f.as_dict() for f in findings]}
-        )
-    else:
-        lines = [
-            f"{f.file or '-'}: {f.severity}: {f.focus}{' ' + f.path if f.path else ''}: {f.message}"
-            + (f" (value: {f.value})" if f.value and f.value != f.focus else "")
-            for f in findings
-        ]
-        verdict = "conforms" if violations == 0 else "does not conform"
-        lines.append(
-            f"{verdict}: {violations} violation(s), {len(findings) - violations} other finding(s), "
-            f"{len(store):,} triples checked"
-        )
-        text = "\n".join(lines)
-    _emit(text, output)
-    if violations:
+    findings = app.validate(store)
+    _emit(render_findings(findings, len(store), fmt), output)
+    if any(f.severity == "violation" for f in findings):
         click.get_current_context().exit(EXIT_FINDING)
 
 
@@ -241,11 +202,10 @@ def report(
 
         reegraph report --element Dy --element Tb --format json -o chokepoints.json
     """
-    from reegraph.app import (
-        make_report,
-        make_scenario_report,
+    from reegraph.render.report import (
         render_report_csv,
         render_report_html,
+        render_report_json,
         render_report_markdown,
         render_report_table,
     )
@@ -253,16 +213,16 @@ def report(
     if scenario and fmt != "html":
         raise click.UsageError("--scenario adds a section to --format html; for the numbers use reegraph scenario run")
     renderers = {
-        "json": lambda r: render_json(r.as_dict()),
+        "json": render_report_json,
         "csv": render_report_csv,
         "markdown": render_report_markdown,
         "html": lambda r: render_report_html(r, scenario=impacts),
         "table": render_report_table,
     }
     store = _store(data)
-    impacts = make_scenario_report(store, scenario, elements=elements) if scenario else None
+    impacts = app.run_scenario(store, scenario, elements=elements) if scenario else None
     with gc_paused():
-        result = make_report(
+        result = app.make_report(
             store,
             as_of=as_of.date() if as_of else date.today(),
             elements=elements,
@@ -294,10 +254,7 @@ def scenario_list() -> None:
 
         reegraph scenario list
     """
-    from reegraph.scenario.spec import list_scenarios
-
-    rows = [[p.stem, _title(p)] for p in list_scenarios()]
-    _emit(render_table(["scenario", "title"], rows), None)
+    _emit(render_table(["scenario", "title"], app.scenario_titles()), None)
 
 
 @scenario.command("show")
@@ -326,7 +283,7 @@ def scenario_show(name: str) -> None:
     "--region",
     "regions",
     multiple=True,
-    type=click.Choice(["CN", "US", "EU", "JP", "ROW"]),
+    type=click.Choice(REGION_CODES),
     help="Region (repeatable).",
 )
 @click.option(
@@ -362,52 +319,44 @@ def scenario_run(
 
         reegraph scenario run china-2025-04 --element Dy --region EU --format json
     """
-    from reegraph.app import (
-        make_monte_carlo_report,
-        make_scenario_report,
+    from reegraph.render.scenario import (
+        render_monte_carlo_csv,
         render_monte_carlo_table,
         render_scenario_csv,
         render_scenario_html,
+        render_scenario_json,
         render_scenario_table,
     )
 
     if draws and fmt == "html":
         raise click.UsageError("--format html shows one run; with --monte-carlo use table, markdown, json or csv")
+    common = {
+        "as_of": as_of.date() if as_of else None,
+        "licensed_fraction": licensed_fraction,
+        "elements": elements,
+        "regions": regions,
+    }
     if draws:
-        data = make_monte_carlo_report(
+        simulated = app.monte_carlo(
             _store(data),
             name,
             draws=draws,
             seed=seed,
             facility_outage=facility_outage,
             country_outage=country_outage,
-            as_of=as_of.date() if as_of else None,
-            licensed_fraction=licensed_fraction,
-            elements=elements,
-            regions=regions,
+            **common,
         )
-        if fmt == "json":
-            _emit(render_json(data), output)
-        elif fmt == "csv":
-            rows = [
-                [d["element"], d["region"], " ".join(d["end_uses"]), d["p50"], d["p90"], d["mean"]]
-                for d in data["distributions"]
-            ]
-            _emit(render_csv(["element", "region", "end_uses", "p50", "p90", "mean"], rows), output)
-        else:
-            _emit(render_monte_carlo_table(data, markdown=fmt == "markdown"), output)
+        mc_renderers = {
+            "json": render_scenario_json,
+            "csv": render_monte_carlo_csv,
+            "markdown": lambda r: render_monte_carlo_table(r, markdown=True),
+            "table": render_monte_carlo_table,
+        }
+        _emit(mc_renderers[fmt](simulated), output)
         return
-
-    result = make_scenario_report(
-        _store(data),
-        name,
-        as_of=as_of.date() if as_of else None,
-        licensed_fraction=licensed_fraction,
-        elements=elements,
-        regions=regions,
-    )
+    result = app.run_scenario(_store(data), name, **common)
     renderers = {
-        "json": lambda r: render_json(r.as_dict()),
+        "json": render_scenario_json,
         "csv": render_scenario_csv,
         "markdown": lambda r: render_scenario_table(r, markdown=True),
         "html": render_scenario_html,
@@ -432,39 +381,10 @@ def scenario_compare(
 
         reegraph scenario compare china-2025-04 china-2025-04-with-build-out --element Dy
     """
-    from reegraph.app import make_scenario_report
+    from reegraph.render.scenario import render_comparison, render_scenario_json
 
-    store = _store(data)
-    a, b = (make_scenario_report(store, n, elements=elements) for n in (first, second))
-    key = lambda i: (i["end_use"], i["element"], i["region"])  # noqa: E731
-    other = {key(i): i for i in b.impacts}
-    rows = []
-    for impact in a.impacts:
-        match = other.get(key(impact), {})
-        rows.append(
-            {"end_use": impact["end_use"], "end_use_label": impact["end_use_label"], "element": impact["element"],
-             "region": impact["region"], first: impact["shortfall"], second: match.get("shortfall")}
-        )  # fmt: skip
-    if fmt == "json":
-        _emit(render_json({"schema_version": "1", "scenarios": [first, second], "rows": rows}), output)
-        return
-    headers = ["end use", "element", "region", first, second]
-    table = [[r["end_use_label"], r["element"], r["region"], _share(r[first]), _share(r[second])] for r in rows]
-    render = {"csv": render_csv, "markdown": render_markdown}.get(fmt, render_table)
-    _emit(render(headers, table), output)
-
-
-def _share(value: float | None) -> str:
-    return "" if value is None else f"{value:.1%}"
-
-
-def _title(path: Path) -> str:
-    import tomllib
-
-    try:
-        return str(tomllib.loads(path.read_text(encoding="utf-8")).get("scenario", {}).get("title", ""))
-    except (OSError, tomllib.TOMLDecodeError):
-        return ""
+    comparison = app.compare(_store(data), first, second, elements=elements)
+    _emit(render_scenario_json(comparison) if fmt == "json" else render_comparison(comparison, fmt), output)
 
 
 @cli.command("map")
@@ -488,7 +408,7 @@ def map_view(data: tuple[Path, ...], as_of: datetime | None, tiles: str | None, 
         reegraph map --tiles 'https://tile.openstreetmap.org/{z}/{x}/{y}.png' -o map.html
     """
     from reegraph.network.project import build_network
-    from reegraph.render.views import check_tiles, render_map
+    from reegraph.render.map import check_tiles, render_map
 
     tiles = check_tiles(tiles) if tiles else None
     when = as_of.date() if as_of else date.today()
@@ -528,25 +448,24 @@ def view(
 
         reegraph view --element Dy --scenario china-2025-04 -o dy.html
     """
-    from reegraph.app import _prepare_scenario, make_report
-    from reegraph.network.project import build_network
-    from reegraph.render.views import network_filter, render_network, scenario_marks, source_urls
+    from reegraph.render.view import render_network
 
-    store = _store(data)
-    when = as_of.date() if as_of else None
-    offline, gated = frozenset(), frozenset()
-    if scenario:
-        spec, G, applied, when = _prepare_scenario(store, scenario, when, None)
-        offline, gated = scenario_marks(G, applied)
-        title = f"reegraph network under {spec.name}, {when.isoformat()}"
-    else:
-        when = when or date.today()
-        G = build_network(store, as_of=when)
-        title = f"reegraph network, {when.isoformat()}"
-    chokepoints = make_report(store, as_of=when, network=None if scenario else G).chokepoints
-    G = network_filter(G, elements=elements, end_uses=end_uses, stages=stages, countries=countries)
+    found = app.network_view(
+        _store(data),
+        as_of=as_of.date() if as_of else None,
+        scenario=scenario,
+        elements=elements,
+        end_uses=end_uses,
+        stages=stages,
+        countries=countries,
+    )
     page = render_network(
-        G, title=title, chokepoints=chokepoints, offline=offline, gated=gated, source_urls=source_urls(store)
+        found.network,
+        title=found.title,
+        chokepoints=found.chokepoints,
+        offline=found.offline,
+        gated=found.gated,
+        source_urls=found.source_urls,
     )
     _emit(page, output)
 
@@ -583,24 +502,17 @@ def query(
         reegraph query separators-outside-china --param element=Tb
         reegraph query -e 'SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }' --format json
     """
-    from reegraph.library import Query, bind, describe_library, evaluate, find_query, library, render, results_format
+    from reegraph.library import bind, find_query, from_text, library
+    from reegraph.render.data import render_library, render_results
 
     if list_only:
-        renderers = {"table": render_table, "markdown": render_markdown, "csv": render_csv}
-        if fmt == "json":
-            _emit(json.dumps(describe_library(), indent=2, ensure_ascii=False), output)
-        elif fmt in renderers:
-            rows = [
-                [q.name, q.title, " ".join(f"{p.name}:{p.type}" + ("?" if p.optional else "") for p in q.params)]
-                for q in library().values()
-            ]
-            _emit(renderers[fmt](["query", "title", "parameters (?: optional)"], rows), output)
-        else:
+        if fmt not in ("table", "markdown", "json", "csv"):
             raise click.BadParameter("--list prints table, markdown, json or csv", param_hint="--format")
+        _emit(render_library(list(library().values()), fmt), output)
         return
     if (name is None) == (expression is None):
         raise click.UsageError("give a query NAME or FILE.rq, or -e 'SPARQL' (one of them)")
-    chosen = Query("-e", "-e", "", (), expression) if expression is not None else find_query(name)
+    chosen = from_text(expression) if expression is not None else find_query(str(name))
     values = {}
     for item in params:
         key, sep, value = item.partition("=")
@@ -610,8 +522,8 @@ def query(
     bindings = bind(chosen, values)
     store = _store(data)
     with _deadline(timeout, f"query stopped after its timeout of {timeout:g} s"):
-        kind, answer = evaluate(store, chosen.text, bindings, results=results_format(fmt), timeout=None)
-    _emit(render(kind, answer, fmt), output)
+        kind, answer = store.evaluate(chosen.text, bindings=bindings, results=fmt if fmt in MEDIA else "json")
+    _emit(render_results(kind, answer, fmt), output)
 
 
 @contextlib.contextmanager
@@ -730,32 +642,10 @@ def sources(data: tuple[Path, ...], estimates: bool, fmt: str, output: Path | No
 
         reegraph sources --estimates --format csv -o estimates.csv
     """
-    from reegraph.sources import find_estimates, list_sources
+    from reegraph.render.data import render_sources
 
     store = _store(data)
-    used, guessed = list_sources(store), find_estimates(store)
-    if fmt == "json":
-        _emit(
-            render_json({"sources": [s.as_dict() for s in used], "estimates": [e.as_dict() for e in guessed]}), output
-        )
-        return
-    source_table = (
-        ["source", "facts", "estimates", "issued", "publisher", "title"],
-        [[s.id, s.facts, s.estimates, s.issued, s.publisher, s.title] for s in used],
-    )
-    estimate_table = (
-        ["fact", "about", "kind", "value", "basis", "year", "method", "sources"],
-        [[e.id, e.about, e.kind, e.value, e.basis, e.year, e.method, " ".join(e.sources)] for e in guessed],
-    )
-    if fmt == "csv":
-        _emit(render_csv(*(estimate_table if estimates else source_table)), output)
-        return
-    render = render_markdown if fmt == "markdown" else render_table
-    heading = f"{len(guessed)} fact(s) with confidence 'estimate':"
-    sections = (
-        [heading, render(*estimate_table)] if estimates else [render(*source_table), heading, render(*estimate_table)]
-    )
-    _emit("\n\n".join(sections), output)
+    _emit(render_sources(app.list_sources(store), app.find_estimates(store), fmt, estimates=estimates), output)
 
 
 def _emit(text: str, output: Path | None) -> None:

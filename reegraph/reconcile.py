@@ -11,9 +11,12 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from reegraph.app import render_markdown
+from rdflib import Literal
+
+from reegraph.model import STAGES
+from reegraph.rdf import sparql
 from reegraph.rdf.store import Store
-from reegraph.rdf.vocab import SPARQL_PREFIXES
+from reegraph.render.text import render_markdown
 
 #: The year the data card reconciles, and the basis each stage's tonnages are counted on.
 YEAR = 2024
@@ -25,25 +28,6 @@ PUBLISHED_CHINA_SHARE = {
     "separation": (0.91, "IEA commentary of 2025-10-23: rare-earth refining (2024)"),
     "magnet": (0.94, "IEA commentary of 2025-10-23: sintered NdFeB magnets (2024)"),
 }
-
-_FACILITY_FIGURES = """
-SELECT ?f ?cc ?stage ?value ?basis ?year WHERE {
-    ?f a ?class ; ree:country/ree:isoCode ?cc ; ree:status ree:Operating ; ree:hasQuantity ?q .
-    ?class ree:stage/skos:notation ?stage .
-    ?q ree:quantityKind ree:Production ; ree:value ?value ; ree:basis/skos:notation ?basis ; ree:year ?year .
-    FILTER NOT EXISTS { ?q ree:element ?element }
-}
-"""
-
-_COUNTRY_FIGURES = """
-SELECT ?cc ?stage ?kind ?value ?basis WHERE {
-    ?c ree:isoCode ?cc ; ree:hasQuantity ?q .
-    ?q ree:forStage/skos:notation ?stage ; ree:quantityKind/skos:notation ?kind ; ree:value ?value ;
-       ree:basis/skos:notation ?basis ; ree:year ?year .
-    FILTER (?year = ?wanted && ?kind IN ("production", "quota"))
-    FILTER NOT EXISTS { ?q ree:element ?element }
-}
-"""
 
 
 @dataclass(frozen=True)
@@ -80,7 +64,7 @@ def facility_amounts(store: Store, stage: str) -> dict[str, tuple[float, int]]:
     Returns ``{facility IRI: (amount, year)}``; the country is looked up by :func:`country_amounts`.
     """
     latest: dict[str, tuple[float, int]] = {}
-    for row in store.select(SPARQL_PREFIXES + _FACILITY_FIGURES):
+    for row in store.select(sparql.FACILITY_FIGURES):
         year = int(row["year"])
         if str(row["stage"]) != stage or str(row["basis"]) != BASIS[stage] or year > YEAR:
             continue
@@ -92,12 +76,7 @@ def facility_amounts(store: Store, stage: str) -> dict[str, tuple[float, int]]:
 
 def country_amounts(store: Store, stage: str) -> dict[str, tuple[float, int, set[int]]]:
     """Facility figures summed per country: ``{ISO code: (amount, facilities, years)}``."""
-    country = {
-        str(row["f"]): str(row["cc"])
-        for row in store.select(
-            SPARQL_PREFIXES + "SELECT ?f ?cc WHERE { ?f a/rdfs:subClassOf* ree:Facility ; ree:country/ree:isoCode ?cc }"
-        )
-    }
+    country = {str(row["f"]): str(row["cc"]) for row in store.select(sparql.FACILITY_COUNTRIES)}
     sums: dict[str, list] = defaultdict(lambda: [0.0, 0, set()])
     for facility, (amount, year) in facility_amounts(store, stage).items():
         entry = sums[country[facility]]
@@ -111,7 +90,7 @@ def check_countries(store: Store, stage: str) -> list[CountryCheck]:
     """Country figures of :data:`YEAR` for ``stage`` against their facilities' sum, largest first."""
     summed = country_amounts(store, stage)
     checks = []
-    rows = store.select(SPARQL_PREFIXES + _COUNTRY_FIGURES.replace("?wanted", str(YEAR)))
+    rows = store.select(sparql.COUNTRY_FIGURES, bindings={"wanted": Literal(YEAR)})
     for row in rows:
         if str(row["stage"]) != stage or str(row["basis"]) != BASIS[stage]:
             continue
@@ -132,27 +111,10 @@ def stage_shares(store: Store, stage: str) -> list[StageShare]:
     return sorted(shares, key=lambda s: (-s.amount, s.country))
 
 
-_COVERAGE = """
-SELECT ?stage (COUNT(DISTINCT ?f) AS ?all) (COUNT(DISTINCT ?cn) AS ?china) (COUNT(DISTINCT ?agg) AS ?aggregates)
-       (COUNT(DISTINCT ?op) AS ?operating) (COUNT(DISTINCT ?prod) AS ?production) (COUNT(DISTINCT ?cap) AS ?capacity)
-WHERE {
-    ?f a ?class ; ree:country/ree:isoCode ?cc ; ree:status ?status . ?class ree:stage/skos:notation ?stage .
-    BIND (IF(?cc = "CN", ?f, ?none) AS ?cn)
-    BIND (IF(?status = ree:Operating, ?f, ?none) AS ?op)
-    OPTIONAL { ?f ree:isAggregate true . BIND (?f AS ?agg) }
-    OPTIONAL { ?f ree:hasQuantity/ree:quantityKind ree:Production . BIND (?f AS ?prod) }
-    OPTIONAL { ?f ree:hasQuantity/ree:quantityKind ree:Capacity . BIND (?f AS ?cap) }
-}
-GROUP BY ?stage
-"""
-
-
 def render_coverage(store: Store) -> str:
     """Facilities per stage: where they are, how many are aggregates, and how many carry figures."""
-    from reegraph.rdf.vocab import STAGES
-
     order = (*STAGES, "recycling")
-    rows = sorted(store.select(SPARQL_PREFIXES + _COVERAGE), key=lambda r: order.index(str(r["stage"])))
+    rows = sorted(store.select(sparql.COVERAGE), key=lambda r: order.index(str(r["stage"])))
     table = [
         [
             str(r["stage"]),
@@ -184,13 +146,7 @@ def render_coverage(store: Store) -> str:
 
 def render_country_coverage(store: Store) -> str:
     """Facilities per country and stage, countries with most facilities first."""
-    from reegraph.rdf.vocab import STAGES
-
-    rows = store.select(
-        SPARQL_PREFIXES
-        + "SELECT ?cc ?stage (COUNT(DISTINCT ?f) AS ?n) WHERE { ?f a ?class ; ree:country/ree:isoCode ?cc . "
-        "?class ree:stage/skos:notation ?stage } GROUP BY ?cc ?stage"
-    )
+    rows = store.select(sparql.COUNTRY_COVERAGE)
     stages = [s for s in (*STAGES, "recycling") if any(str(r["stage"]) == s for r in rows)]
     counts: dict[str, dict[str, int]] = defaultdict(dict)
     for row in rows:

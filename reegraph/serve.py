@@ -14,6 +14,7 @@ named queries (JSON) and ``/queries/NAME?param=value`` runs one with its paramet
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import socket
@@ -22,7 +23,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 from reegraph.errors import ExecutionError, InputError
-from reegraph.library import MEDIA, AnswerTooLargeError, bind, describe_library, evaluate, library
+from reegraph.library import bind, describe, library
+from reegraph.rdf.sparql import EXAMPLE
+from reegraph.rdf.store import MEDIA, AnswerTooLargeError, Store
 
 #: Media types by serialisation, for results and for graphs; the first of each is the default.
 RESULT_TYPES = {
@@ -45,7 +48,7 @@ GRAPH_TYPES = {
 MAX_QUERY = 1_000_000
 
 
-def make_server(store, host: str, port: int, *, timeout: float, max_bytes: int) -> ThreadingHTTPServer:
+def make_server(store: Store, host: str, port: int, *, timeout: float, max_bytes: int) -> ThreadingHTTPServer:
     """A threaded HTTP server answering SPARQL over ``store`` (call ``serve_forever``); ``host`` may
     be an IPv4 or an IPv6 address, or a name."""
 
@@ -62,7 +65,7 @@ def make_server(store, host: str, port: int, *, timeout: float, max_bytes: int) 
 
 
 class _Handler(BaseHTTPRequestHandler):
-    store = None
+    store: Store
     timeout_s = 30.0
     max_bytes = 50_000_000
     server_version = "reegraph"
@@ -76,7 +79,9 @@ class _Handler(BaseHTTPRequestHandler):
         if url.path == "/":
             self._send(HTTPStatus.OK, "text/html; charset=utf-8", _PAGE.encode("utf-8"))
         elif url.path == "/queries":
-            self._send(HTTPStatus.OK, "application/json", json.dumps(describe_library()).encode("utf-8"))
+            self._send(
+                HTTPStatus.OK, "application/json", json.dumps([describe(q) for q in library().values()]).encode("utf-8")
+            )
         elif url.path.startswith("/queries/"):
             self._named(url.path.removeprefix("/queries/"), params)
         elif url.path == "/sparql":
@@ -139,10 +144,9 @@ class _Handler(BaseHTTPRequestHandler):
         accept = self.headers.get("Accept") or ""
         results, graph = _negotiate(accept, RESULT_TYPES, "json"), _negotiate(accept, GRAPH_TYPES, "turtle")
         try:
-            kind, data = evaluate(
-                self.store,
+            kind, data = self.store.evaluate(
                 text,
-                bindings,
+                bindings=bindings,
                 results=results,
                 graph=graph,
                 timeout=self.timeout_s,
@@ -208,9 +212,7 @@ td, th { border: 1px solid #ccc; padding: 2px 6px; text-align: left }
 queries.</p>
 <p><select id="named"><option value="">named queries...</option></select> <span id="about"></span></p>
 <p id="params"></p>
-<textarea id="text">PREFIX ree: &lt;https://w3id.org/reegraph/ontology#&gt;
-PREFIX rdfs: &lt;http://www.w3.org/2000/01/rdf-schema#&gt;
-SELECT ?facility ?label WHERE { ?facility a ree:SeparationPlant ; rdfs:label ?label }</textarea>
+<textarea id="text">{example}</textarea>
 <p><button id="run">Run</button> <span id="status"></span></p>
 <div id="out"></div>
 <script>
@@ -282,4 +284,4 @@ $("text").addEventListener("input", edited);
 $("run").addEventListener("click", run);
 </script>
 </body></html>
-"""
+""".replace("{example}", html.escape(EXAMPLE, quote=False))

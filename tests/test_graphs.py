@@ -7,7 +7,7 @@ import re
 import pytest
 
 from reegraph.rdf.load import graphs_path, load_store
-from reegraph.rdf.vocab import SPARQL_PREFIXES
+from reegraph.rdf.sparql import SPARQL_PREFIXES
 from reegraph.reconcile import PUBLISHED_CHINA_SHARE, check_countries, render_data_card_tables, stage_shares
 
 #: USGS Mineral Commodity Summaries 2025, Rare Earths, "World Mine Production and Reserves", 2024 column.

@@ -7,7 +7,8 @@ from datetime import date
 import pytest
 
 from reegraph.errors import InputError
-from reegraph.network.project import build_network, facilities
+from reegraph.model import facilities
+from reegraph.network.project import build_network
 from reegraph.rdf.load import load_store
 
 from .conftest import DATA
@@ -89,7 +90,7 @@ def test_the_collector_pause_nests_and_restores():
 
 
 def test_an_added_facility_rewires_the_markets_as_a_fresh_build_would(store):
-    from reegraph.network.project import add_facilities
+    from reegraph.network.ops import add_facilities
 
     G = build_network(store, as_of=date(2026, 11, 28))
     fed_by_all = set(G.predecessors("facility/neo-narva"))

@@ -15,8 +15,9 @@ import time
 import pytest
 
 from reegraph.errors import ExecutionError, InputError
-from reegraph.library import AnswerTooLargeError, bind, evaluate, library
+from reegraph.library import bind, library
 from reegraph.rdf.load import load_store, ontology_path
+from reegraph.rdf.store import AnswerTooLargeError
 from reegraph.rdf.vocab import short_id
 
 from .conftest import DATA
@@ -311,13 +312,13 @@ def test_timeouts_must_be_a_real_number_of_seconds_up_to_a_week(run, timeout):
 
 def test_the_library_stops_a_runaway_query_in_a_child_process(bundled_store):
     with pytest.raises(ExecutionError, match=r"stopped after its timeout of 0\.5 s"):
-        evaluate(bundled_store, RUNAWAY, {}, timeout=0.5)
+        bundled_store.evaluate(RUNAWAY, timeout=0.5)
     assert multiprocessing.active_children() == []  # the evaluating process is gone, not left burning a core
     with pytest.raises(AnswerTooLargeError, match="over the limit of 1,000 bytes"):
-        evaluate(bundled_store, "SELECT * WHERE { ?s ?p ?o }", {}, timeout=10, max_bytes=1000)
+        bundled_store.evaluate("SELECT * WHERE { ?s ?p ?o }", timeout=10, max_bytes=1000)
     with pytest.raises(InputError, match="invalid SPARQL"):
-        evaluate(bundled_store, "SELECT ?x {", {}, timeout=10)
-    assert evaluate(bundled_store, "ASK {}", {}, timeout=10) == evaluate(bundled_store, "ASK {}", {}, timeout=None)
+        bundled_store.evaluate("SELECT ?x {", timeout=10)
+    assert bundled_store.evaluate("ASK {}", timeout=10) == bundled_store.evaluate("ASK {}")
 
 
 def test_list_expression_and_file(run, tmp_path):

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from reegraph.rdf.vocab import STAGES
+from reegraph.model import STAGES
 
 AS_OF = ("--as-of", "2026-11-28")
 

@@ -7,8 +7,10 @@ from datetime import date
 import pytest
 
 from reegraph.analysis.scenarios import ExportControl, Scenario, region_of, run_scenario
-from reegraph.network.project import build_network, example_network
+from reegraph.network.project import build_network
 from reegraph.rdf.load import load_store
+
+from .conftest import example_network
 
 ALL = frozenset({"ALL"})
 SEPARATION = frozenset({"separation"})
@@ -85,9 +87,10 @@ def full_network(G, element, end_use, region, scenario):
     from there (transshipment)."""
     import math
 
-    from reegraph.analysis.flow import _mandatory_stages, flow_network
+    from reegraph.analysis.capacity import mandatory_stages as _mandatory_stages
+    from reegraph.analysis.flow import flow_network
     from reegraph.analysis.scenarios import _capacities, _fraction, _gate, _throughput
-    from reegraph.network.project import feeding_stage
+    from reegraph.model import feeding_stage
 
     def restricted(control, stage, to_region):
         return control.covers(element if element in control.elements else "ALL", stage, to_region)
@@ -167,20 +170,9 @@ def test_the_engine_prices_flows_as_the_facility_level_network_does(variant):
 def plants_network(plants, feeding):
     """A network of (name, stage, country, t REO) plants, wired by the market rule, with one end
     use fed from the markets at ``feeding``."""
-    import networkx as nx
+    from reegraph.network.ops import make_network
 
-    from reegraph.network.project import Amount, _add_markets
-
-    G = nx.DiGraph(as_of="2025-01-01", elements={}, groups={})
-    for name, stage, country, value in plants:
-        G.add_node(name, kind="facility", label=name, stage=stage, country=country, status="operating",
-                   operators=(), owner="", owners=(), owner_country=country, handles=(),
-                   amounts=(Amount(name, "production", value, "t REO", 2024, (), "reported", ()),))  # fmt: skip
-    _add_markets(G, {})
-    G.add_node("use", kind="end-use", stage="end-use", label="use", elements=(), critical=(), feeding_stage=feeding)
-    markets = [n for n, d in G.nodes(data=True) if d["kind"] == "market" and d["stage"] == feeding]
-    G.add_edges_from(((m, "use") for m in markets), link="inferred")
-    return G
+    return make_network(plants, end_uses=[("use", feeding)])
 
 
 def test_licensed_oxide_reaches_a_metal_maker_abroad():
@@ -253,7 +245,7 @@ def test_controls_for_military_end_users_act_on_defence_end_uses_only():
 
 
 def test_the_strictest_of_several_controls_holds_and_others_elements_do_not_leak():
-    from reegraph.network.project import Amount
+    from reegraph.model import Amount
 
     G = plants_network([("mine", "mining", "CN", 100.0), ("sep", "separation", "CN", 100.0)], feeding="separation")
     G.add_node("jet", kind="end-use", stage="end-use", label="jet", sector="defence", elements=(), critical=(),

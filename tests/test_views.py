@@ -76,7 +76,7 @@ def test_the_network_view_carries_its_data_as_escaped_json_and_builds_tooltips_a
 
 
 def test_the_view_options_narrow_the_network():
-    from reegraph.render.views import network_filter
+    from reegraph.network.ops import network_filter
 
     G = build_network(load_store(), as_of=date(2026, 11, 28))
     dy = network_filter(G, elements=["Dy"])
@@ -190,8 +190,7 @@ def test_in_chromium_the_tiled_map_asks_only_its_tile_server(tmp_path):
 
 
 def test_the_view_marks_as_controlled_only_the_exports_the_scenario_model_restricts():
-    from reegraph.analysis.scenarios import ExportControl, Scenario
-    from reegraph.render.views import scenario_marks
+    from reegraph.analysis.scenarios import ExportControl, Scenario, scenario_marks
 
     G = build_network(load_store(), as_of=date(2026, 11, 28))
     control = ExportControl(exporter="EE", elements=frozenset({"Nd"}), stages=frozenset({"separation"}))

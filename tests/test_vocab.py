@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from reegraph.model import STAGES
 from reegraph.rdf.load import load_store
 from reegraph.rdf.store import OxigraphStore
 from reegraph.rdf.validate import find_lint_problems
-from reegraph.rdf.vocab import ONTOLOGY_IRI, REE, STAGES
+from reegraph.rdf.vocab import ONTOLOGY_IRI, REE
 
 
 def _ontology_store() -> OxigraphStore:

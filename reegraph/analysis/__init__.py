@@ -1,6 +1,6 @@
-"""Pure analytics over the network of :func:`reegraph.network.project.build_network`: concentration,
-structure, flow and the chokepoint ranking. No printing, no files, no globals; same input, same
-output."""
+"""Pure analytics over the network of :mod:`reegraph.model`: capacity, concentration, structure,
+flow, the chokepoint ranking and the scenario engine. They import :mod:`reegraph.model`, networkx
+and igraph, nothing above. No printing, no files, no globals; same input, same output."""
 
 from reegraph.analysis.concentration import Concentration, Share, compute_concentration, hhi
 from reegraph.analysis.flow import StageFlow, compute_flow, find_flow_losses, max_flow

@@ -14,20 +14,10 @@ from dataclasses import dataclass, fields
 
 import networkx as nx
 
-from reegraph.network.project import Amount
+from reegraph.model import FACILITY, MARKET, STAGE_BASIS, Amount, as_of_year, is_market_id
 
 #: DOJ/FTC (2023): a market with an HHI above this is highly concentrated.
 HHI_THRESHOLD = 1800.0
-
-#: The basis each stage's tonnages are compared on; other bases at that stage are left out.
-STAGE_BASIS = {
-    "mining": "t REO",
-    "concentration": "t REO",
-    "separation": "t REO",
-    "metal": "t metal",
-    "magnet": "t magnet",
-    "component": "units",
-}
 
 
 @dataclass(frozen=True)
@@ -122,20 +112,15 @@ def compute_concentration(
     --------
     A star: one country holds everything.
 
-    >>> import networkx as nx
-    >>> from reegraph.network.project import Amount
-    >>> G = nx.DiGraph(as_of="2025-01-01", elements={"Nd": "neodymium"}, groups={})
-    >>> for n, cc, v in [("a", "CN", 60.0), ("b", "CN", 40.0)]:
-    ...     G.add_node(n, kind="facility", stage="mining", country=cc, owner_country=cc,
-    ...                amounts=(Amount(n, "production", v, "t REO", 2024, (), "reported", ()),))
+    >>> from reegraph.network.ops import make_network
+    >>> G = make_network([("a", "mining", "CN", 60.0), ("b", "mining", "CN", 40.0)])
     >>> [(c.element, c.hhi, c.top1_share) for c in compute_concentration(G)]
     [('ALL', 10000.0, 1.0)]
     """
     if by not in ("location", "ownership"):
         raise ValueError(f"by must be 'location' or 'ownership', not {by!r}")
-    as_of_year = int(str(G.graph.get("as_of", "9999"))[:4])
     keys = _keys(G, elements)
-    records = _records(G, by, as_of_year)
+    records = _records(G, by, as_of_year(G))
     results = []
     for stage in _stages(records, stages):
         buckets = _buckets(records[stage], keys)
@@ -168,18 +153,18 @@ def _stages(records: dict[str, list], stages: Iterable[str] | None) -> list[str]
     return [s for s in chosen if s in set(stages)] if stages else chosen
 
 
-def _records(G: nx.DiGraph, by: str, as_of_year: int) -> dict[str, list[tuple[str, str, str, Amount]]]:
+def _records(G: nx.DiGraph, by: str, year: int) -> dict[str, list[tuple[str, str, str, Amount]]]:
     """Per stage, (holder, location, country counted, amount) for every usable figure; a holder is a
     facility, or a market standing for its country's own figure."""
     records: dict[str, list[tuple[str, str, str, Amount]]] = {}
     for node, data in sorted(G.nodes(data=True)):
-        if data["kind"] not in ("facility", "market") or data["stage"] not in STAGE_BASIS:
+        if data["kind"] not in (FACILITY, MARKET) or data["stage"] not in STAGE_BASIS:
             continue
         stage = records.setdefault(data["stage"], [])
         basis = STAGE_BASIS[data["stage"]]
-        owner = data["owner_country"] if by == "ownership" and data["kind"] == "facility" else data["country"]
+        owner = data["owner_country"] if by == "ownership" and data["kind"] == FACILITY else data["country"]
         for amount in data.get("amounts", ()):
-            if amount.basis == basis and amount.kind in ("production", "capacity") and amount.year <= as_of_year:
+            if amount.basis == basis and amount.kind in ("production", "capacity") and amount.year <= year:
                 stage.append((node, data["country"], owner, amount))
     return records
 
@@ -224,7 +209,7 @@ def _entry(stage, key, by, kind, year, records, *, exact: bool, group: bool) -> 
     # a country's own figure counts only for elements that none of its facilities report
     reported: dict[str, set[str]] = defaultdict(set)
     for holder, location, _, amount in chosen:
-        if not holder.startswith("market/"):
+        if not is_market_id(holder):
             reported[location].update(amount.elements or ("ALL",))
     amounts: dict[str, float] = defaultdict(float)
     by_country: dict[str, set[str]] = defaultdict(set)
@@ -232,7 +217,7 @@ def _entry(stage, key, by, kind, year, records, *, exact: bool, group: bool) -> 
     sources: set[str] = set()
     years: set[int] = set()
     for holder, location, country, amount in chosen:
-        is_market = holder.startswith("market/")
+        is_market = is_market_id(holder)
         if is_market and reported[location] & set(amount.elements or ("ALL",)):
             continue
         amounts[country] += amount.value

@@ -7,8 +7,10 @@ from dataclasses import dataclass, field, fields, replace
 
 import networkx as nx
 
+from reegraph.analysis.capacity import Tables, stage_table
 from reegraph.analysis.concentration import Concentration
-from reegraph.analysis.flow import StageFlow, Tables, find_flow_losses, stage_table
+from reegraph.analysis.flow import StageFlow, find_flow_losses
+from reegraph.model import FACILITY, market_id
 
 #: A candidate is listed when it dominates, or when its share or its flow loss reaches this.
 MIN_SCORE = 0.5
@@ -80,9 +82,10 @@ def rank_chokepoints(
 
     Examples
     --------
-    >>> from reegraph.network.project import example_network
     >>> from reegraph.analysis import compute_concentration, compute_flow
-    >>> G = example_network("chain")
+    >>> from reegraph.network.ops import make_network
+    >>> G = make_network([("mine", "mining", "US", 100.0), ("sep", "separation", "US", 40.0)],
+    ...                  end_uses=[("use", "separation")])
     >>> top = rank_chokepoints(G, compute_concentration(G), compute_flow(G, "ALL"))[0]
     >>> top.kind, top.id, top.stage, top.dominates
     ('country', 'US', 'mining', True)
@@ -155,7 +158,7 @@ def _redundant(G: nx.DiGraph, kind: str, ident: str, stage: str) -> bool:
         plants = [
             n
             for n, d in G.nodes(data=True)
-            if d["kind"] == "facility" and d["stage"] == stage and ident in d.get("owners", ())
+            if d["kind"] == FACILITY and d["stage"] == stage and ident in d.get("owners", ())
         ]
         return ident in unnamed or len(plants) == 1
     if kind == "facility":
@@ -194,7 +197,7 @@ class _StageFacts:
         return sum(self.table.capacities[n] for n in members) / self.total
 
     def sources(self, members: list[str], *, country: str | None) -> set[str]:
-        holders = [*members, f"market/{self.stage}/{country}"] if country else members
+        holders = [*members, market_id(self.stage, country)] if country else members
         found: set[str] = set()
         for holder in holders:
             for amount in self.G.nodes[holder].get("amounts", ()) if holder in self.G else ():

@@ -3,7 +3,7 @@ companies or countries offline, capacity scaled, new plants; and the supply each
 get, per element and end use.
 
 This is the engine's core: :class:`Scenario` and :func:`run_scenario`. Regions are groups of
-countries (:data:`REGIONS`); a region's end uses are fed by every country's market at the feeding
+countries (:data:`reegraph.model.REGIONS`); a region's end uses are fed by every country's market at the feeding
 stage, its own countries' without restriction and the others' through the trade edges that export
 controls act on. Demand is not capped, so a result is the most a region can receive: ``shortfall``
 is one minus the scenario's flow over the baseline's.
@@ -22,28 +22,15 @@ from dataclasses import dataclass, field, replace
 
 import networkx as nx
 
-from reegraph.analysis.flow import Tables, _country_value, _end_use_groups, _index, _mandatory_stages, stage_table
-
-_EU = """AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK"""
-
-#: Regions of the scenario results; ``ROW`` is every country in none of the others.
-REGIONS: dict[str, frozenset[str]] = {
-    "CN": frozenset({"CN"}),
-    "US": frozenset({"US"}),
-    "EU": frozenset(_EU.split()),  # the 27 member states
-    "JP": frozenset({"JP"}),
-}
-
-
-def region_of(country: str) -> str:
-    """The region code of an ISO country code.
-
-    Examples
-    --------
-    >>> region_of("EE"), region_of("MY")
-    ('EU', 'ROW')
-    """
-    return next((name for name, members in REGIONS.items() if country in members), "ROW")
+from reegraph.analysis.capacity import (
+    Tables,
+    country_of,
+    country_value,
+    end_use_groups,
+    mandatory_stages,
+    stage_table,
+)
+from reegraph.model import END_USE, FACILITY, REGION_CODES, market_id, region_of
 
 
 @dataclass(frozen=True)
@@ -65,13 +52,7 @@ class ExportControl:
         exporter) on its way to ``region``'s end uses passes this control's gate. An extraterritorial
         control (MOFCOM No. 61's 0.1% rule) follows the material through foreign plants, so what
         counts is where it ends up."""
-        to = (
-            region
-            if self.extraterritorial
-            else destination
-            if destination in (*REGIONS, "ROW")
-            else region_of(destination)
-        )
+        to = region if self.extraterritorial else destination if destination in REGION_CODES else region_of(destination)
         return self.covers(element if element in self.elements else "ALL", stage, to)
 
     def covers(self, element: str, stage: str, region: str) -> bool:
@@ -115,7 +96,7 @@ def run_scenario(
     scenario: Scenario,
     *,
     elements: Iterable[str],
-    regions: Iterable[str] = (*REGIONS, "ROW"),
+    regions: Iterable[str] = REGION_CODES,
     tables: Tables | None = None,
 ) -> list[Impact]:
     """Baseline and scenario flow of each element to each end use and region; sorted by shortfall
@@ -126,10 +107,12 @@ def run_scenario(
     The chain's only separator is in the US; blocking its exports leaves the rest of the world
     without supply, while the US itself is untouched.
 
-    >>> from reegraph.network.project import example_network
+    >>> from reegraph.network.ops import make_network
+    >>> G = make_network([("mine", "mining", "US", 100.0), ("sep", "separation", "US", 40.0)],
+    ...                  end_uses=[("use", "separation")])
     >>> block = ExportControl("US", frozenset({"ALL"}), frozenset({"separation"}))
-    >>> [(i.region, i.shortfall) for i in run_scenario(example_network("chain"), Scenario("x", (block,)),
-    ...  elements=["ALL"], regions=["US", "ROW"])]
+    >>> impacts = run_scenario(G, Scenario("x", (block,)), elements=["ALL"], regions=["US", "ROW"])
+    >>> [(i.region, i.shortfall) for i in impacts]
     [('ROW', 1.0), ('US', 0.0)]
     """
     tables = {} if tables is None else tables
@@ -140,7 +123,7 @@ def run_scenario(
     base_known: dict = {}
     known: dict = {}
     for element in elements:
-        for feeding, all_uses in _end_use_groups(G, element, tables).items():
+        for feeding, all_uses in end_use_groups(G, element, tables).items():
             baseline = _max_flow(_aggregate_network(G, element, feeding, None, base, tables, base_known))
             for scoped, end_uses in _scopes(G, scenario, all_uses):
                 priced: dict[tuple, tuple[float | None, tuple[str, ...]]] = {}  # regions the controls treat alike
@@ -172,7 +155,7 @@ def run_scenario(
 
 def _planned(G: nx.DiGraph) -> frozenset[str]:
     """Facilities not yet operating: offline unless a scenario brings them online."""
-    return frozenset(n for n, d in G.nodes(data=True) if d["kind"] == "facility" and d.get("status") != "operating")
+    return frozenset(n for n, d in G.nodes(data=True) if d["kind"] == FACILITY and d.get("status") != "operating")
 
 
 def _scopes(G: nx.DiGraph, scenario: Scenario, end_uses: list[str]) -> list[tuple[Scenario, list[str]]]:
@@ -221,25 +204,24 @@ def _capacities(G: nx.DiGraph, element: str, stage: str, scenario: Scenario, tab
     table = stage_table(G, element, stage, tables)
     if not table.quantified:
         return None
-    country_of = _index(G, tables).country
+    located = country_of(G, tables)
     finite: dict[str, list[float]] = defaultdict(list)
     unbounded: dict[str, int] = defaultdict(int)
     for node in scenario.offline:
         cap = table.capacities.get(node)
         if cap is not None:
             if math.isinf(cap):
-                unbounded[country_of[node]] += 1
+                unbounded[located[node]] += 1
             else:
-                finite[country_of[node]].append(cap)
+                finite[located[node]].append(cap)
     for node, factor in scenario.scale.items():
         cap = table.capacities.get(node)
         if cap is not None and node not in scenario.offline and not math.isinf(cap):
-            finite[country_of[node]].append(cap * (1 - factor))
+            finite[located[node]].append(cap * (1 - factor))
     # fsum: the same loss whatever order the set gives; rounded to the gram, as a residue such as
     # 1.8e-12 t left by subtracting sums makes networkx's preflow-push fail
     return {
-        c: round(_country_value(table, c, math.fsum(finite.get(c, ())), unbounded.get(c, 0)), 6)
-        for c in table.countries
+        c: round(country_value(table, c, math.fsum(finite.get(c, ())), unbounded.get(c, 0)), 6) for c in table.countries
     }
 
 
@@ -263,7 +245,7 @@ def _binding(
     ``gate/<stage>/<CC>``; a group's capacity at a stage as each of its countries' market
     (``market/<stage>/<CC>``) where the country's own figure caps it, else its largest plants."""
     _, (reachable, _) = nx.minimum_cut(H, "source", "sink")
-    stages = _mandatory_stages(G, feeding, tables)
+    stages = mandatory_stages(G, feeding, tables)
     group = _grouping(scenario, region)
     found: set[str] = set()
     for u in reachable:
@@ -286,11 +268,30 @@ def _binding(
                 ]
                 market = table.markets.get(country, math.inf)
                 if market < sum(table.capacities[n] for n in plants) or (not plants and math.isfinite(market)):
-                    found.add(f"market/{stage}/{country}")
+                    found.add(market_id(stage, country))
                 else:
                     plants.sort(key=lambda n: (-table.capacities[n], n))
                     found.update(plants[:BINDING_PLANTS])
     return tuple(sorted(found))
+
+
+def scenario_marks(G: nx.DiGraph, scenario: Scenario) -> tuple[frozenset[str], frozenset[tuple[str, str]]]:
+    """A scenario's offline plants, and the edges of ``G`` that carry its controlled exports out of the
+    exporter's markets as :func:`run_scenario` models them (for drawing)."""
+    offline = frozenset(n for n in scenario.offline if n in G)
+    gated = set()
+    for control in scenario.controls:
+        for stage in control.stages:
+            market = market_id(stage, control.exporter)
+            if market not in G:
+                continue
+            for head in G.successors(market):
+                if G.nodes[head]["kind"] == END_USE:
+                    continue
+                region = region_of(G.nodes[head].get("country") or "")
+                if any(control.covers(element, stage, region) for element in control.elements):
+                    gated.add((market, head))
+    return offline, frozenset(gated)
 
 
 @dataclass(frozen=True)
@@ -311,7 +312,7 @@ def monte_carlo(
     scenario: Scenario,
     *,
     elements: Iterable[str],
-    regions: Iterable[str] = (*REGIONS, "ROW"),
+    regions: Iterable[str] = REGION_CODES,
     draws: int = 1000,
     seed: int = 0,
     facility_outage: float = 0.05,
@@ -327,9 +328,11 @@ def monte_carlo(
 
     Examples
     --------
-    >>> from reegraph.network.project import example_network
-    >>> d = monte_carlo(example_network("diamond"), Scenario("x"), elements=["ALL"], regions=["US"],
-    ...                 draws=200, seed=1, facility_outage=0.3, country_outage=0.0)
+    >>> from reegraph.network.ops import make_network
+    >>> G = make_network([("mine", "mining", "US", 100.0), ("sep-a", "separation", "US", 30.0),
+    ...                   ("sep-b", "separation", "AU", 30.0)], end_uses=[("use", "separation")])
+    >>> d = monte_carlo(G, Scenario("x"), elements=["ALL"], regions=["US"], draws=200, seed=1,
+    ...                 facility_outage=0.3, country_outage=0.0)
     >>> d[0].p50, d[0].p90
     (0.5, 1.0)
     """
@@ -340,13 +343,13 @@ def monte_carlo(
     regions = list(regions)
     planned = _planned(G)
     offline_base = scenario.offline | (planned - scenario.online)
-    plants = sorted(n for n, d in G.nodes(data=True) if d["kind"] == "facility" and n not in offline_base)
+    plants = sorted(n for n, d in G.nodes(data=True) if d["kind"] == FACILITY and n not in offline_base)
     by_country: dict[str, list[str]] = defaultdict(list)
     for plant in plants:
         by_country[G.nodes[plant]["country"]].append(plant)
     countries = sorted(by_country)
     outcomes: dict[tuple[str, tuple[str, ...], str], list[float]] = defaultdict(list)
-    groups = {e: _end_use_groups(G, e, tables) for e in elements}
+    groups = {e: end_use_groups(G, e, tables) for e in elements}
     base: dict = {}
     baselines = {
         (e, feeding): _max_flow(_aggregate_network(G, e, feeding, None, Scenario("b", offline=planned), tables, base))
@@ -408,7 +411,7 @@ def _bernoulli(rng, items: list[str], p: float) -> list[str]:
 def _signature(G: nx.DiGraph, scenario: Scenario, element: str, feeding: str, region: str, tables: Tables) -> tuple:
     """What the flow to ``region`` depends on: which controls cover it at which stage, and whether it
     is an exporter's own region."""
-    stages = _mandatory_stages(G, feeding, tables)
+    stages = mandatory_stages(G, feeding, tables)
     covered = tuple(c.reaches(element, stage, region, region) for c in scenario.controls for stage in stages)
     return (covered, tuple(region_of(c.exporter) == region for c in scenario.controls))
 
@@ -443,10 +446,10 @@ def _aggregate_network(
     """
     exporters = sorted({c.exporter for c in scenario.controls}) if region is not None else []
     group = _grouping(scenario, region)
-    stages = _mandatory_stages(G, feeding, tables)
+    stages = mandatory_stages(G, feeding, tables)
     H = nx.DiGraph()
     H.add_nodes_from(("source", "sink"))
-    names = sorted({*exporters, *REGIONS, "ROW"})
+    names = sorted({*exporters, *REGION_CODES})
     known = {} if known is None else known
     for stage in stages:
         if (element, stage) not in known:

@@ -12,10 +12,8 @@ from __future__ import annotations
 import igraph as ig
 import networkx as nx
 
-from reegraph.analysis.flow import _handlers, _mandatory_stages
-from reegraph.network.project import feeding_stage
-
-KNOWN_LINKS = ("contract", "reported")
+from reegraph.analysis.capacity import handlers, mandatory_stages
+from reegraph.model import FACILITY, KNOWN_LINKS, MARKET, feeding_stage
 
 
 def find_dominators(G: nx.DiGraph, element: str, end_use: str) -> list[str]:
@@ -24,10 +22,14 @@ def find_dominators(G: nx.DiGraph, element: str, end_use: str) -> list[str]:
 
     Examples
     --------
-    >>> from reegraph.network.project import example_network
-    >>> find_dominators(example_network("chain"), "ALL", "use")
+    >>> from reegraph.network.ops import make_network
+    >>> chain = make_network([("mine", "mining", "US", 100.0), ("sep", "separation", "US", 40.0)],
+    ...                      end_uses=[("use", "separation")])
+    >>> find_dominators(chain, "ALL", "use")
     ['mine', 'market/mining/US', 'sep', 'market/separation/US']
-    >>> find_dominators(example_network("diamond"), "ALL", "use")
+    >>> diamond = make_network([("mine", "mining", "US", 100.0), ("sep-a", "separation", "US", 30.0),
+    ...                         ("sep-b", "separation", "AU", 30.0)], end_uses=[("use", "separation")])
+    >>> find_dominators(diamond, "ALL", "use")
     ['mine', 'market/mining/US']
     """
     H = element_subgraph(G, element, end_use)
@@ -47,14 +49,14 @@ def find_dominators(G: nx.DiGraph, element: str, end_use: str) -> list[str]:
 def element_subgraph(G: nx.DiGraph, element: str, end_use: str) -> nx.DiGraph:
     """The part of ``G`` that can carry ``element`` to ``end_use``, with a ``source`` before the mines."""
     feeding = feeding_stage(G, end_use, element)
-    stages = _mandatory_stages(G, feeding)
-    keep = {n for s in (*stages, "concentration") for n in _handlers(G, element, s)}
-    keep |= {n for n, d in G.nodes(data=True) if d["kind"] == "market"}
+    stages = mandatory_stages(G, feeding)
+    keep = {n for s in (*stages, "concentration") for n in handlers(G, element, s)}
+    keep |= {n for n, d in G.nodes(data=True) if d["kind"] == MARKET}
     H = G.subgraph(keep | {end_use}).copy()
     H.remove_edges_from([(u, end_use) for u in list(H.predecessors(end_use)) if G.nodes[u]["stage"] != feeding])
     H.add_node("source")
     for node in keep:
-        if G.nodes[node]["stage"] == "mining" and G.nodes[node]["kind"] == "facility":
+        if G.nodes[node]["stage"] == "mining" and G.nodes[node]["kind"] == FACILITY:
             H.add_edge("source", node)
     return H
 

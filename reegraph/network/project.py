@@ -1,15 +1,8 @@
 """The graph as a ``networkx.DiGraph``: facilities, country markets and end uses, with the known
 supply links and the potential flows that ``graphs/README.md`` infers where no contract is known.
 
-Built from a handful of SPARQL queries. Node ids are short data ids (``facility/lynas-malaysia``,
-``end-use/electric-cars``) or ``market/<stage>/<CC>``. Every node has ``kind`` (``facility``,
-``market`` or ``end-use``) and ``stage``; facilities also carry ``label``, ``country``,
-``operators``, ``owner`` (ultimate parent), ``owner_country``, ``status``, ``aggregate``,
-``handles`` (the elements it can pass) and ``amounts`` (its figures, as :class:`Amount`). Market
-nodes carry the country's own figures for their stage as ``amounts``. Edges carry ``link``:
-``contract`` or ``reported`` for known links, ``inferred`` for the market rule, ``trade`` between
-countries' markets. ``G.graph`` holds ``as_of``, ``elements`` (symbol to name) and ``groups``
-(group name to member symbols).
+Built from a handful of SPARQL queries (:data:`reegraph.rdf.sparql.NETWORK`); the nodes, edges
+and their attributes are those :mod:`reegraph.model` writes down.
 """
 
 from __future__ import annotations
@@ -17,132 +10,22 @@ from __future__ import annotations
 import calendar
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from datetime import date
 from operator import itemgetter
-from typing import NamedTuple
 
 import networkx as nx
 
 from reegraph._gc import gc_paused
 from reegraph.errors import InputError
-from reegraph.rdf.store import Store
-from reegraph.rdf.vocab import SPARQL_PREFIXES, STAGES, short_id
+from reegraph.model import FACILITY, MARKET, STAGES, Amount, end_use_node, facility_node
+from reegraph.network.ops import add_markets, expand_elements, upstream_stages
+from reegraph.rdf.sparql import NETWORK
+from reegraph.rdf.store import Store, Values
+from reegraph.rdf.vocab import short_id
 
-#: Stages a flow may skip: mines feed separators directly where cracking is done on site.
-OPTIONAL_STAGES = frozenset({"concentration", "component"})
-
-
-class Amount(NamedTuple):
-    """One figure about a node: value and unit basis, the elements it counts (empty: all), its year."""
-
-    id: str
-    kind: str
-    value: float
-    basis: str
-    year: int
-    elements: tuple[str, ...]
-    confidence: str
-    sources: tuple[str, ...]
-
-
-# Codes are read as IRIs and named through :func:`_names` (one small query), which keeps the big
-# queries free of joins.
-_NAMES = """
-SELECT ?x ?name ?iso WHERE {
-    { ?x skos:notation ?name } UNION { ?x ree:symbol ?name } UNION { ?x ree:isoCode ?iso BIND (?iso AS ?name) }
-    UNION { ?x ree:stage/skos:notation ?name }
-}
-"""
-
-_FACILITIES = """
-SELECT ?f ?class ?country ?state ?label ?start ?end ?aggregate ?lat ?long WHERE {
-    ?f ree:status ?state ; a ?class ; ree:country ?country .
-    OPTIONAL { ?f rdfs:label ?label } OPTIONAL { ?f ree:startDate ?start } OPTIONAL { ?f ree:endDate ?end }
-    OPTIONAL { ?f ree:isAggregate ?aggregate } OPTIONAL { ?f wgs:lat ?lat } OPTIONAL { ?f wgs:long ?long }
-}
-"""
+#: The facilities query's columns that a facility may lack.
 _OPTIONAL_FIELDS = ("label", "start", "end", "aggregate", "lat", "long")
-
-_ORGANIZATIONS = """
-SELECT ?o (MIN(?l) AS ?label) (MIN(?hq) AS ?country) (MIN(?p) AS ?parent) (MIN(?a) AS ?aggregate)
-WHERE {
-    ?o a ree:Organization . OPTIONAL { ?o ree:isAggregate ?a }
-    OPTIONAL { ?o rdfs:label ?l } OPTIONAL { ?o ree:headquarters/ree:isoCode ?hq }
-    OPTIONAL { ?o ree:parentOrganization ?p }
-}
-GROUP BY ?o
-"""
-
-_OPERATORS = "SELECT ?f ?o WHERE { ?f ree:operator ?o }"
-
-_AMOUNTS = """
-SELECT ?holder ?q ?kind ?value ?basis ?year ?confidence ?stage ?element ?source WHERE {
-    ?holder ree:hasQuantity ?q .
-    ?q ree:quantityKind ?kind ; ree:value ?value ; ree:basis ?basis ; ree:year ?year .
-    OPTIONAL { ?q ree:confidence ?confidence }
-    OPTIONAL { ?q ree:forStage ?stage }
-    OPTIONAL { ?q ree:element ?element }
-    OPTIONAL { ?q prov:wasDerivedFrom ?source }
-}
-"""
-
-_HANDLES = """
-SELECT ?f ?m ?element WHERE { ?f ree:produces ?m . OPTIONAL { ?m ree:containsElement/ree:symbol ?element } }
-"""
-
-_LINKS = """
-SELECT ?l ?supplier ?customer ?status ?start ?end WHERE {
-    ?l a ree:SupplyLink ; ree:supplier ?supplier ; ree:customer ?customer ; ree:linkStatus ?status .
-    OPTIONAL { ?l ree:startDate ?start } OPTIONAL { ?l ree:endDate ?end }
-}
-"""
-
-_END_USES = """
-SELECT ?u (MIN(?l) AS ?label) (MIN(?sec) AS ?sector) ?element ?critical WHERE {
-    ?u a ree:EndUse .
-    OPTIONAL { ?u rdfs:label ?l } OPTIONAL { ?u ree:sector/skos:notation ?sec }
-    OPTIONAL {
-        { ?u ree:dependsOn/ree:symbol ?element BIND (false AS ?critical) }
-        UNION { ?u ree:criticalElement/ree:symbol ?element BIND (true AS ?critical) }
-        UNION { ?u ree:usesComponent/ree:dependsOn/ree:symbol ?element BIND (false AS ?critical) }
-        UNION { ?u ree:usesComponent/ree:criticalElement/ree:symbol ?element BIND (true AS ?critical) }
-    }
-}
-GROUP BY ?u ?element ?critical
-"""
-
-_FEEDING_STAGES = """
-SELECT DISTINCT ?u ?f ?element WHERE {
-    ?u a ree:EndUse ; ree:usesComponent/ree:usesMaterial ?m . ?f ree:produces ?m .
-    OPTIONAL { ?m ree:containsElement/ree:symbol ?element }
-}
-"""
-
-_ELEMENTS = """
-SELECT ?symbol (MIN(?l) AS ?name) ?group WHERE {
-    ?e a ree:Element ; ree:symbol ?symbol . OPTIONAL { ?e rdfs:label ?l }
-    OPTIONAL { ?e ree:memberOfGroup/skos:notation ?group }
-}
-GROUP BY ?symbol ?group
-"""
-
-
-#: Every query the projection reads, in the order it reads them (they run ahead of it, two at a
-#: time: :meth:`~reegraph.rdf.store.Store.values_many`).
-_QUERIES = {
-    "elements": _ELEMENTS,
-    "organizations": _ORGANIZATIONS,
-    "countries": "SELECT ?cc ?l WHERE { ?c ree:isoCode ?cc ; rdfs:label ?l }",
-    "operators": _OPERATORS,
-    "names": _NAMES,
-    "amounts": _AMOUNTS,
-    "handles": _HANDLES,
-    "facilities": _FACILITIES,
-    "links": _LINKS,
-    "end_uses": _END_USES,
-    "feeding": _FEEDING_STAGES,
-}
 
 
 class _Answers(dict):
@@ -150,9 +33,9 @@ class _Answers(dict):
 
     def __init__(self, store: Store) -> None:
         super().__init__()
-        self._pending = zip(_QUERIES, store.values_many([SPARQL_PREFIXES + q for q in _QUERIES.values()]), strict=True)
+        self._pending = zip(NETWORK, store.values_many(list(NETWORK.values())), strict=True)
 
-    def __missing__(self, name: str) -> list[dict[str, str | None]]:
+    def __missing__(self, name: str) -> list[Values]:
         for done, rows in self._pending:
             self[done] = rows
             if done == name:
@@ -231,32 +114,32 @@ def build_network(
             owners = tuple(sorted({_ultimate(o, organizations) for o in ops}))
             ownership = owned[(ops, country)] = {
                 "operators": tuple(short_id(o) for o in ops),
-                "owner": short_id(owners[0]) if owners else "",
                 "owners": tuple(short_id(o) for o in owners),
                 "owner_country": _owner_country(owners, organizations, country),
             }
         node = short_id(iri)
         G.add_node(
             node,
-            kind="facility",
-            label=row["label"] or node,
-            stage=stage,
-            country=country,
-            status=status,
-            aggregate=row["aggregate"] == "true",
-            **ownership,
-            handles=every_sorted if handled is every else tuple(sorted(handled)),
-            lat=_coordinate(row, iri, "lat", 90),
-            long=_coordinate(row, iri, "long", 180),
-            amounts=tuple(amounts.get(iri, ())),
+            **facility_node(
+                stage,
+                country,
+                label=row["label"] or node,
+                status=status,
+                aggregate=row["aggregate"] == "true",
+                **ownership,
+                handles=every_sorted if handled is every else tuple(sorted(handled)),
+                lat=_coordinate(row, iri, "lat", 90),
+                long=_coordinate(row, iri, "long", 180),
+                amounts=tuple(amounts.get(iri, ())),
+            ),
         )
-    _add_markets(G, amounts)
+    add_markets(G, amounts)
     _add_links(G, answers["links"], as_of, operators, codes)
     _add_end_uses(G, answers["end_uses"], answers["feeding"], wanted)
     return G
 
 
-def _coordinate(row: dict[str, str | None], node: str, axis: str, limit: float) -> float | None:
+def _coordinate(row: Values, node: str, axis: str, limit: float) -> float | None:
     """A facility's wgs:lat or wgs:long in degrees; ``None`` when it has neither.
 
     Raises
@@ -278,10 +161,10 @@ def _coordinate(row: dict[str, str | None], node: str, axis: str, limit: float) 
     return degrees
 
 
-def _merged(rows: list[dict[str, str | None]], codes: dict[str, str]) -> list[dict[str, str | None]]:
+def _merged(rows: list[Values], codes: dict[str, str]) -> list[Values]:
     """One row per facility, with its codes named: a value stated twice (two labels, two countries)
     keeps its smallest, as MIN would, so any engine and any file order give the same network."""
-    merged: dict[tuple, dict[str, str | None]] = {}
+    merged: dict[str | None, Values] = {}
     for row in rows:
         row["stage"], row["cc"], row["status"] = (codes.get(row[k] or "") for k in ("class", "country", "state"))
         if row["stage"] is None or row["cc"] is None or row["status"] is None:
@@ -295,61 +178,6 @@ def _merged(rows: list[dict[str, str | None]], codes: dict[str, str]) -> list[di
             if value is not None and (kept[name] is None or value < kept[name]):
                 kept[name] = value
     return list(merged.values())
-
-
-def facilities(G: nx.DiGraph, *, stage: str | None = None) -> list[str]:
-    """Facility node ids of ``G`` (at one stage if given), sorted."""
-    return sorted(
-        n for n, d in G.nodes(data=True) if d["kind"] == "facility" and (stage is None or d["stage"] == stage)
-    )
-
-
-def resolve_end_uses(G: nx.DiGraph, names: Iterable[str]) -> set[str]:
-    """The end-use nodes of ``G`` that ``names`` (``electric-cars``, ``end-use/electric-cars`` or a
-    full IRI) stand for.
-
-    Raises
-    ------
-    InputError
-        A name that is no end use of ``G``.
-    """
-    known = {n for n, d in G.nodes(data=True) if d["kind"] == "end-use"}
-    wanted = set()
-    for name in names:
-        short = name.rsplit("/id/", 1)[-1]
-        short = short if short.startswith("end-use/") else f"end-use/{short}"
-        if short not in known:
-            sample = ", ".join(sorted(n.removeprefix("end-use/") for n in known)[:8])
-            raise InputError(f"--end-use: unknown end use {name!r} (for example: {sample}, ...)")
-        wanted.add(short)
-    return wanted
-
-
-def expand_elements(known: dict[str, str], groups: dict[str, tuple[str, ...]], names: Iterable[str]) -> frozenset[str]:
-    """The element symbols that ``names`` (symbols, group names or ``ALL``) stand for.
-
-    Raises
-    ------
-    InputError
-        A name that is neither a known symbol, a group nor ``ALL``.
-
-    Examples
-    --------
-    >>> sorted(expand_elements({"Dy": "dysprosium", "Tb": "terbium"}, {"heavy": ("Dy", "Tb")}, ["heavy"]))
-    ['Dy', 'Tb']
-    """
-    wanted: set[str] = set()
-    for name in names:
-        if name in known:
-            wanted.add(name)
-        elif name in groups:
-            wanted.update(groups[name])
-        elif name == "ALL":
-            wanted.update(known)
-        else:
-            choices = ", ".join(["ALL", *sorted(known), *sorted(groups)])
-            raise InputError(f"unknown element or group {name!r} (known: {choices})")
-    return frozenset(wanted)
 
 
 def _elements(rows: list[dict]) -> tuple[dict[str, str], dict[str, tuple[str, ...]]]:
@@ -465,55 +293,6 @@ def _handles(rows: list[dict], every: set[str]) -> dict[str, frozenset[str]]:
     return {f: frozenset(e) for f, e in handled.items()}
 
 
-def _add_markets(G: nx.DiGraph, amounts: dict[str, list[Amount]]) -> None:
-    """One market per (stage, country) with facilities; facilities feed their market, markets feed the
-    next stage's facilities in their country, and markets of a stage trade with each other."""
-    by_stage: dict[str, set[str]] = defaultdict(set)
-    nodes = [(n, d) for n, d in sorted(G.nodes(data=True)) if d["kind"] == "facility"]
-    inferred = []
-    for node, data in nodes:
-        market = f"market/{data['stage']}/{data['country']}"
-        by_stage[data["stage"]].add(data["country"])
-        if market not in G:
-            G.add_node(
-                market,
-                kind="market",
-                stage=data["stage"],
-                country=data["country"],
-                label=f"{data['country']} {data['stage']} market",
-                amounts=tuple(amounts.get(f"country/{data['country']}|{data['stage']}", [])),
-            )
-        inferred.append((node, market))
-    for stage, countries in by_stage.items():
-        ordered = sorted(countries)
-        G.add_edges_from(
-            ((f"market/{stage}/{a}", f"market/{stage}/{b}") for a in ordered for b in ordered if a != b), link="trade"
-        )
-    feeders = {stage: _upstream_stages(stage, by_stage) for stage in by_stage}
-    for node, data in nodes:
-        for upstream in feeders[data["stage"]]:
-            market = f"market/{upstream}/{data['country']}"
-            if market in G:
-                inferred.append((market, node))
-            else:  # the country has no plant at that stage: it buys from every country that has one
-                inferred.extend((f"market/{upstream}/{country}", node) for country in sorted(by_stage[upstream]))
-    G.add_edges_from(inferred, link="inferred")
-
-
-def _upstream_stages(stage: str, present: dict[str, set[str]]) -> list[str]:
-    """The stages whose markets feed a facility at ``stage``: the previous stage that has plants,
-    and also the one before it when the previous stage may be skipped."""
-    order = [s for s in STAGES if s in present]
-    if stage not in order or order.index(stage) == 0:
-        return []
-    feeders = []
-    for previous in reversed(order[: order.index(stage)]):
-        feeders.append(previous)
-        if previous not in OPTIONAL_STAGES:
-            break
-    return feeders
-
-
 def _in_force(start, end, as_of: date) -> bool:
     return (start is None or _bound(str(start), first=True) <= as_of) and (
         end is None or as_of <= _bound(str(end), first=False)
@@ -544,13 +323,13 @@ def _add_links(
 ) -> None:
     """Known links between facilities in the network; a link to an organization reaches its
     facilities at the stage after the supplier's."""
-    stage_of = {n: d["stage"] for n, d in G.nodes(data=True) if d["kind"] == "facility"}
+    stage_of = {n: d["stage"] for n, d in G.nodes(data=True) if d["kind"] == FACILITY}
     operated: dict[str, list[str]] = defaultdict(list)
     for facility, ops in operators.items():
         for op in ops:
             operated[op].append(short_id(facility))
     present = dict.fromkeys(stage_of.values(), ())
-    upstream = {stage: set(_upstream_stages(stage, present)) for stage in present}
+    upstream = {stage: set(upstream_stages(stage, present)) for stage in present}
     edges: dict[tuple[str, str], dict] = {}
     drawn, skipped = set(), set()
     for row in sorted(rows, key=itemgetter("l", "customer", "status")):
@@ -605,7 +384,7 @@ def _add_end_uses(G: nx.DiGraph, uses: list[dict], feeders: list[dict], wanted: 
                 stages[key] = stage
     markets: dict[str, list[str]] = defaultdict(list)
     for n, d in sorted(G.nodes(data=True)):
-        if d["kind"] == "market":
+        if d["kind"] == MARKET:
             markets[d["stage"]].append(n)
     for iri, entry in sorted(needs.items()):
         if wanted and not entry["all"] & wanted:
@@ -618,117 +397,14 @@ def _add_end_uses(G: nx.DiGraph, uses: list[dict], feeders: list[dict], wanted: 
         node = short_id(iri)
         G.add_node(
             node,
-            kind="end-use",
-            stage="end-use",
-            label=entry["label"],
-            sector=entry["sector"],
-            elements=tuple(sorted(entry["all"])),
-            critical=tuple(sorted(entry["critical"])),
-            feeding_stage=stages.get("ALL", "separation"),
-            feeding_stages=per_element,
+            **end_use_node(
+                stages.get("ALL", "separation"),
+                label=entry["label"],
+                sector=entry["sector"],
+                elements=sorted(entry["all"]),
+                critical=sorted(entry["critical"]),
+                feeding_stages=per_element,
+            ),
         )
         for stage in sorted({stages.get("ALL", "separation"), *per_element.values()}):
             G.add_edges_from(((market, node) for market in markets.get(stage, ())), link="inferred")
-
-
-def feeding_stage(G: nx.DiGraph, end_use: str, element: str) -> str:
-    """The stage whose markets feed ``end_use`` with ``element`` (``ALL``: the last stage of any)."""
-    data = G.nodes[end_use]
-    return (
-        data.get("feeding_stages", {}).get(element, data["feeding_stage"])
-        if element != "ALL"
-        else data["feeding_stage"]
-    )
-
-
-def example_network(shape: str) -> nx.DiGraph:
-    """A tiny hand-checkable network for examples and tests, built as :func:`build_network` builds.
-
-    ``chain``: a US mine (100 t REO) feeds a US separator (40 t) that feeds one end use.
-    ``diamond``: the mine feeds two separators of 30 t each, one in the US and one in Australia.
-    ``star``: two Chinese mines (60 t and 40 t) and nothing else.
-
-    Examples
-    --------
-    >>> sorted(example_network("diamond").nodes)[:3]
-    ['market/mining/US', 'market/separation/AU', 'market/separation/US']
-    """
-    plants = {
-        "chain": {"mine": ("mining", "US", "org/a", 100.0), "sep": ("separation", "US", "org/a", 40.0)},
-        "diamond": {
-            "mine": ("mining", "US", "org/a", 100.0),
-            "sep-a": ("separation", "US", "org/a", 30.0),
-            "sep-b": ("separation", "AU", "org/b", 30.0),
-        },
-        "star": {"mine-1": ("mining", "CN", "org/c", 60.0), "mine-2": ("mining", "CN", "org/c", 40.0)},
-    }[shape]
-    G = nx.DiGraph(as_of="2025-01-01", elements={}, groups={})
-    for name, (stage, country, owner, value) in plants.items():
-        G.add_node(
-            name,
-            kind="facility",
-            label=name,
-            stage=stage,
-            country=country,
-            status="operating",
-            operators=(owner,),
-            owner=owner,
-            owner_country=country,
-            handles=(),
-            amounts=(Amount(name, "production", value, "t REO", 2024, (), "reported", ("source/example",)),),
-        )
-    _add_markets(G, {})
-    if shape != "star":
-        G.add_node(
-            "use", kind="end-use", stage="end-use", label="use", elements=(), critical=(), feeding_stage="separation"
-        )
-        for market in sorted(n for n, d in G.nodes(data=True) if d["kind"] == "market" and d["stage"] == "separation"):
-            G.add_edge(market, "use", link="inferred")
-    return G
-
-
-def add_facilities(G: nx.DiGraph, plants: Sequence[dict]) -> None:
-    """Add facilities to a built network and wire the markets again by :func:`build_network`'s rule
-    (for scenarios: hypothetical plants). Each plant: ``id``, ``stage``, ``country``, ``amounts`` and
-    ``elements`` (empty: every element)."""
-    if not plants:
-        return
-    every = tuple(sorted(G.graph.get("elements", {})))
-    markets = set()
-    for plant in plants:
-        stage, country = plant["stage"], plant["country"]
-        markets.add((f"market/{stage}/{country}", stage))
-        G.add_node(
-            plant["id"],
-            kind="facility",
-            label=plant["id"],
-            stage=stage,
-            country=country,
-            status="planned",
-            aggregate=False,
-            operators=(),
-            owner="",
-            owners=(),
-            owner_country=country,
-            handles=plant["elements"] or every,
-            lat=None,
-            long=None,
-            amounts=plant["amounts"],
-        )
-    new_markets = [(market, stage) for market, stage in sorted(markets) if market not in G]
-    # the market rule depends on which countries have plants at each stage: draw it again
-    G.remove_edges_from(
-        [
-            (u, v)
-            for u, v, link in G.edges(data="link")
-            if link in ("trade", "inferred") and G.nodes[v]["kind"] != "end-use"
-        ]
-    )
-    _add_markets(G, {})
-    uses = [
-        (n, {d["feeding_stage"], *d.get("feeding_stages", {}).values()})
-        for n, d in G.nodes(data=True)
-        if d["kind"] == "end-use"
-    ]
-    for market, stage in new_markets:  # each feeds the end uses fed from its stage, as every market there does
-        G.add_edges_from(((market, use) for use, fed_from in uses if stage in fed_from), link="inferred")

@@ -1,11 +1,12 @@
-"""A remote SPARQL 1.1 endpoint behind the same :class:`~reegraph.rdf.store.Store` seam as the embedded
-store (``--endpoint URL`` or ``REEGRAPH_ENDPOINT``), and ``reegraph push`` through the Graph Store
-Protocol.
+"""A remote SPARQL 1.1 endpoint behind the same :class:`~reegraph.rdf.store.Store` seam as the
+embedded store (``--endpoint URL`` or ``REEGRAPH_ENDPOINT``), and ``reegraph push`` through the Graph
+Store Protocol.
 
 The endpoint must show the pushed data in its default graph (push without ``--graph``, or run the
 server with the default graph as the union of all graphs: ``oxigraph serve --union-default-graph``).
-Parameters reach a remote query as a ``VALUES`` block built from RDF terms serialised by rdflib
-(escaped, never raw text), placed at the start of the query's WHERE clause.
+Parameters reach a remote query as a ``VALUES`` block written by
+:func:`reegraph.rdf.sparql.with_values` (checked IRIs, escaped literals, never raw text), placed at
+the start of the query's WHERE clause.
 """
 
 from __future__ import annotations
@@ -13,23 +14,24 @@ from __future__ import annotations
 import contextlib
 import http.client
 import json
-import re
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from email.message import Message
 from pathlib import Path
+from typing import Any
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from reegraph.errors import ExecutionError, InputError, ReegraphError
-from reegraph.library import NOT_CODE
+from reegraph.rdf.sparql import ALL_TRIPLES, COUNT_TRIPLES, check_query, columns, with_values
+from reegraph.rdf.store import GRAPHS, MEDIA, AnswerTooLargeError, Row, Values, read_csv_values, read_json_values
 
 #: Media types some endpoints send for the one asked for (Virtuoso's text/plain N-Triples).
 _ALIASES = {"application/sparql-results+json": "application/json", "application/n-triples": "text/plain"}
-#: A WHERE clause's or a group's opening brace, or something to skip (a string, an IRI, a comment).
-_OPEN = re.compile(rf"(?P<skip>{NOT_CODE.pattern})|(?P<where>\bWHERE\s*\{{)|\{{", re.IGNORECASE | re.DOTALL)
+_JSON = MEDIA["json"]
 
 
 class RemoteStore:
@@ -38,20 +40,27 @@ class RemoteStore:
     def __init__(self, url: str, *, timeout: float | None = 60.0) -> None:
         self.url, self.timeout = check_url(url, "--endpoint"), timeout
 
-    def request(self, query: str, accept: str, *, bindings: Mapping[str, Node] | None = None) -> tuple[bytes, str]:
-        """The endpoint's answer to ``query`` in the media type ``accept``, and its media type.
+    def _request(
+        self, query: str, accept: str, bindings: Mapping[str, Node] | None, *, timeout: float | None
+    ) -> tuple[bytes, str]:
+        """The endpoint's answer to ``query`` in the media type ``accept``, and its media type,
+        waiting at most ``timeout`` seconds (``None``: no limit).
 
         Raises
         ------
+        InputError
+            The query is refused (:func:`~reegraph.rdf.sparql.check_query`) or a parameter cannot
+            be written.
         ExecutionError
             The endpoint cannot be reached, answers with an error, times out, or says its results
             are incomplete (Virtuoso's ``X-SQL-State`` header).
         """
+        check_query(query)
         body = urllib.parse.urlencode({"query": with_values(query, bindings or {})}).encode("utf-8")
         request = urllib.request.Request(
             self.url, data=body, headers={"Accept": accept, "Content-Type": "application/x-www-form-urlencoded"}
         )
-        headers, data = _exchange(request, self.url, self.timeout)
+        headers, data = _exchange(request, self.url, timeout)
         state = headers.get("X-SQL-State")
         if state:
             raise ExecutionError(f"{self.url} returned incomplete results (X-SQL-State {state})")
@@ -63,39 +72,64 @@ class RemoteStore:
                                  "is it a SPARQL endpoint?")  # fmt: skip
         return data, media
 
-    def select(self, query: str, *, bindings: Mapping[str, Node] | None = None) -> list[dict[str, Node]]:
+    def select(self, query: str, *, bindings: Mapping[str, Node] | None = None) -> list[Row]:
         """Run a SELECT query; rows map variable names to rdflib terms."""
-        data = self.results(self.request(query, "application/sparql-results+json", bindings=bindings)[0])
+        data = self._results(self._request(query, _JSON, bindings, timeout=self.timeout)[0])
         with self._reading():
             return [{k: _term(v) for k, v in row.items()} for row in data["results"]["bindings"]]
 
-    def values(self, query: str) -> list[dict[str, str | None]]:
+    def values(self, query: str, *, bindings: Mapping[str, Node] | None = None) -> list[Values]:
         """Run a SELECT query; rows hold each term's string value (SPARQL CSV results)."""
-        from reegraph.rdf.store import read_csv_values, read_json_values
-
-        json_results = "application/sparql-results+json"
-        data, media = self.request(query, f"text/csv, {json_results};q=0.5")
+        data, media = self._request(query, f"text/csv, {_JSON};q=0.5", bindings, timeout=self.timeout)
         with self._reading():
             rows = read_csv_values(data) if media == "text/csv" else None
         if rows is None:  # JSON, or an unquoted comma in an IRI (Oxigraph's CSV): read JSON
-            data = data if media == json_results else self.request(query, json_results)[0]
-            rows = read_json_values(self.results(data))
-        missing = set(_columns(query)) - set(rows[0]) if rows else set()
+            data = data if media == _JSON else self._request(query, _JSON, bindings, timeout=self.timeout)[0]
+            rows = read_json_values(self._results(data))
+        missing = set(columns(query)) - set(rows[0]) if rows else set()
         if missing:
             raise ExecutionError(f"{self.url} answered without the columns {', '.join(sorted(missing))}")
         return rows
 
-    def values_many(self, queries: Sequence[str]) -> Iterator[list[dict[str, str | None]]]:
+    def values_many(self, queries: Sequence[str]) -> Iterator[list[Values]]:
         """:meth:`values` of each query, in order."""
         return (self.values(q) for q in queries)
 
     def ask(self, query: str, *, bindings: Mapping[str, Node] | None = None) -> bool:
         """Run an ASK query."""
-        return self.results(
-            self.request(query, "application/sparql-results+json", bindings=bindings)[0], expect="boolean"
-        )["boolean"]
+        return self._results(self._request(query, _JSON, bindings, timeout=self.timeout)[0], expect="boolean")[
+            "boolean"
+        ]
 
-    def results(self, data: bytes, *, expect: str = "table") -> dict:
+    def construct(self, query: str, *, bindings: Mapping[str, Node] | None = None) -> Graph:
+        """Run a CONSTRUCT or DESCRIBE query into an in-memory rdflib graph."""
+        graph = Graph()
+        with self._reading():
+            graph.parse(data=self._request(query, MEDIA["n-triples"], bindings, timeout=self.timeout)[0], format="nt")
+        return graph
+
+    def evaluate(
+        self,
+        query: str,
+        *,
+        bindings: Mapping[str, Node] | None = None,
+        results: str = "json",
+        graph: str = "turtle",
+        timeout: float | None = None,
+        max_bytes: int | None = None,
+    ) -> tuple[str, bytes]:
+        """Run any query at the endpoint and return its answer as the endpoint serialised it (see
+        :meth:`~reegraph.rdf.store.Store.evaluate`); the endpoint enforces its own limits, this
+        client waits ``timeout`` seconds."""
+        accept = f"{MEDIA[results]}, {MEDIA[graph]};q=0.9"
+        data, media = self._request(query, accept, bindings, timeout=timeout)
+        if media == _JSON:
+            self._results(data, expect="any")
+        if max_bytes is not None and len(data) > max_bytes:
+            raise AnswerTooLargeError(f"the answer is over the limit of {max_bytes:,} bytes: add a LIMIT")
+        return ("graph" if media in {MEDIA[g] for g in GRAPHS} else "results"), data
+
+    def _results(self, data: bytes, *, expect: str = "table") -> dict:
         """SPARQL JSON results, checked for their shape: ``expect`` is ``"table"`` (variables and
         their bindings), ``"boolean"`` or ``"any"``.
 
@@ -117,13 +151,6 @@ class RemoteStore:
                     return results
         raise ExecutionError(f"{self.url} sent an answer that is not SPARQL JSON results ({expect})")
 
-    def construct(self, query: str, *, bindings: Mapping[str, Node] | None = None) -> Graph:
-        """Run a CONSTRUCT or DESCRIBE query into an in-memory rdflib graph."""
-        graph = Graph()
-        with self._reading():
-            graph.parse(data=self.request(query, "application/n-triples", bindings=bindings)[0], format="nt")
-        return graph
-
     @contextlib.contextmanager
     def _reading(self) -> Iterator[None]:
         """Turn an answer that is not what SPARQL promises into one clear error."""
@@ -135,38 +162,18 @@ class RemoteStore:
             raise ExecutionError(f"{self.url} sent an answer reegraph cannot read ({type(exc).__name__}: "
                                  f"{str(exc)[:200]})") from None  # fmt: skip
 
-    def to_rdflib(self) -> Graph:
-        """Every triple of the endpoint's default graph, copied into an rdflib graph (for SHACL)."""
-        return self.construct("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }")
-
-    def graphs_of(self, subjects) -> dict:
+    def graphs_of(self, subjects: Iterable[URIRef]) -> dict[URIRef, list[str]]:
         """The endpoint's graphs are not files reegraph loaded: findings name no file."""
         return {}
 
+    def to_rdflib(self) -> Graph:
+        """Every triple of the endpoint's default graph, copied into an rdflib graph (for SHACL)."""
+        return self.construct(ALL_TRIPLES)
+
     def __len__(self) -> int:
         with self._reading():
-            rows = self.values("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
-            return int(rows[0]["n"]) if rows else 0
-
-
-def _columns(query: str) -> list[str]:
-    """The variables a SELECT query projects (none for ``SELECT *``).
-
-    Examples
-    --------
-    >>> _columns("SELECT ?a (SAMPLE(?x) AS ?b) WHERE { ?a ?p ?x }")
-    ['a', 'b']
-    >>> _columns('# SELECT ?c WHERE\\nSELECT ?s { ?s ?p "where" }')
-    ['s']
-    """
-    head = re.search(r"\bSELECT\b([^{]*?)(?:\bWHERE\b|\{)", NOT_CODE.sub(" ", query), re.DOTALL | re.IGNORECASE)
-    columns, depth = [], 0
-    for token in re.finditer(r"[()]|\bAS\s+\?(\w+)|\?(\w+)", head.group(1) if head else "", re.IGNORECASE):
-        if token.group(0) in "()":
-            depth += 1 if token.group(0) == "(" else -1
-        elif token.group(1) or depth == 0:
-            columns.append(token.group(1) or token.group(2))
-    return columns
+            rows = self.values(COUNT_TRIPLES)
+            return int(rows[0]["n"] or 0) if rows else 0
 
 
 def check_url(url: str, option: str) -> str:
@@ -189,29 +196,7 @@ def check_url(url: str, option: str) -> str:
     return url
 
 
-def with_values(query: str, bindings: Mapping[str, Node]) -> str:
-    """``query`` with a VALUES block binding ``bindings`` at the start of its (first) WHERE clause.
-
-    Examples
-    --------
-    >>> print(with_values('SELECT ?s WHERE { ?s ?p ?e }', {"e": Literal('x" } ; DROP ALL #')}))
-    SELECT ?s WHERE { VALUES (?e) { ("x\\" } ; DROP ALL #") } ?s ?p ?e }
-    >>> print(with_values('# where { in a comment\\nASK { ?s ?p "WHERE {" }', {"s": URIRef("urn:x")}))
-    # where { in a comment
-    ASK { VALUES (?s) { (<urn:x>) } ?s ?p "WHERE {" }
-    """
-    if not bindings:
-        return query
-    names = " ".join(f"?{name}" for name in bindings)
-    block = f" VALUES ({names}) {{ ({' '.join(term.n3() for term in bindings.values())}) }}"
-    opens = [m for m in _OPEN.finditer(query) if not m.group("skip")]
-    match = next((m for m in opens if m.group("where")), opens[0] if opens else None)
-    if match is None:
-        raise InputError("cannot bind parameters: the query has no WHERE clause")
-    return query[: match.end()] + block + query[match.end() :]
-
-
-def _term(value: dict) -> Node:
+def _term(value: dict[str, Any]) -> Node:
     kind = value["type"]
     if kind == "uri":
         return URIRef(value["value"])
@@ -259,7 +244,9 @@ def push(files: Sequence[Path], store: str, *, graph: str | None, timeout: float
     return len(files)
 
 
-def _exchange(request: urllib.request.Request, url: str, timeout: float | None, *, about: str = ""):
+def _exchange(
+    request: urllib.request.Request, url: str, timeout: float | None, *, about: str = ""
+) -> tuple[Message, bytes]:
     """Send ``request`` to ``url``; the answer's headers and body.
 
     Raises

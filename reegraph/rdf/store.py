@@ -1,13 +1,15 @@
 """The seam to RDF engines.
 
 Every other module talks to RDF through a :class:`Store`: load files, run SELECT / ASK / CONSTRUCT
-queries with safely bound parameters, and export. The embedded default, :class:`OxigraphStore`, is
-Oxigraph in memory (measured 10-150x faster than rdflib's memory store on load and SPARQL; see
-bench/). A remote SPARQL endpoint can implement the same protocol without touching callers.
+queries with safely bound parameters, evaluate a user's query within a time and size limit, and
+name the files that stated a fact. The embedded default, :class:`OxigraphStore`, is Oxigraph in
+memory (measured 10-150x faster than rdflib's memory store on load and SPARQL; see bench/);
+:class:`~reegraph.rdf.remote.RemoteStore` implements the same protocol over a SPARQL endpoint.
 
 Terms cross the seam as rdflib terms (``URIRef``, ``BNode``, ``Literal``), the common currency of
 Python RDF tools. Each loaded file goes into its own named graph; queries see the union of all
-graphs as their default graph, so a finding can be traced back to the file that stated it.
+graphs as their default graph, so a finding can be traced back to the file that stated it. Every
+query is checked by :func:`reegraph.rdf.sparql.check_query` before the engine sees it.
 """
 
 from __future__ import annotations
@@ -15,10 +17,11 @@ from __future__ import annotations
 import csv
 import io
 import json
+import multiprocessing
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
@@ -26,10 +29,14 @@ from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.namespace import XSD
 from rdflib.term import Node
 
-from reegraph.errors import ExecutionError, InputError, ParseError
+from reegraph.errors import ExecutionError, InputError, ParseError, ReegraphError
+from reegraph.rdf.sparql import check_query, graphs_of
 from reegraph.rdf.vocab import PREFIXES
 
+#: A row of :meth:`Store.select`: variable names to terms (unbound variables are absent).
 Row = dict[str, Node]
+#: A row of :meth:`Store.values`: variable names to string values (``None`` when unbound).
+Values = dict[str, str | None]
 
 #: Formats reegraph reads, by file suffix. JSON-LD remote contexts are never fetched.
 FORMATS: Mapping[str, ox.RdfFormat] = {
@@ -42,19 +49,38 @@ FORMATS: Mapping[str, ox.RdfFormat] = {
     ".owl": ox.RdfFormat.RDF_XML,
 }
 
+#: The serialisations :meth:`Store.evaluate` writes, with their media types: results (SELECT, ASK)
+#: first, then graphs (CONSTRUCT, DESCRIBE).
+MEDIA = {
+    "json": "application/sparql-results+json",
+    "xml": "application/sparql-results+xml",
+    "csv": "text/csv",
+    "tsv": "text/tab-separated-values",
+    "turtle": "text/turtle",
+    "json-ld": "application/ld+json",
+    "n-triples": "application/n-triples",
+    "rdf-xml": "application/rdf+xml",
+}
+#: The serialisations of graphs.
+GRAPHS = ("turtle", "json-ld", "n-triples", "rdf-xml")
+
+
+class AnswerTooLargeError(ExecutionError):
+    """A query's answer is larger than the limit it was given."""
+
 
 class Store(Protocol):
-    """What reegraph needs from an RDF engine."""
+    """What reegraph needs from an RDF engine (queries see the union of the loaded graphs)."""
 
     def select(self, query: str, *, bindings: Mapping[str, Node] | None = None) -> list[Row]:
         """Run a SELECT query; rows map variable names to terms (unbound variables are absent)."""
 
-    def values(self, query: str) -> list[dict[str, str | None]]:
+    def values(self, query: str, *, bindings: Mapping[str, Node] | None = None) -> list[Values]:
         """Run a SELECT query; rows map variable names to each term's string value (an IRI, or a
         literal's lexical form; ``None`` when unbound or empty). The fast path for bulk reads: no
         rdflib terms are built."""
 
-    def values_many(self, queries: Sequence[str]) -> Iterator[list[dict[str, str | None]]]:
+    def values_many(self, queries: Sequence[str]) -> Iterator[list[Values]]:
         """:meth:`values` of each query, yielded in order (an engine may run them concurrently)."""
 
     def ask(self, query: str, *, bindings: Mapping[str, Node] | None = None) -> bool:
@@ -63,8 +89,27 @@ class Store(Protocol):
     def construct(self, query: str, *, bindings: Mapping[str, Node] | None = None) -> Graph:
         """Run a CONSTRUCT or DESCRIBE query into an in-memory rdflib graph."""
 
-    def export(self, *, fmt: ox.RdfFormat = ox.RdfFormat.N_QUADS) -> bytes:
-        """Serialise the data in ``fmt``."""
+    def evaluate(
+        self,
+        query: str,
+        *,
+        bindings: Mapping[str, Node] | None = None,
+        results: str = "json",
+        graph: str = "turtle",
+        timeout: float | None = None,
+        max_bytes: int | None = None,
+    ) -> tuple[str, bytes]:
+        """Run any query and serialise its answer: ``("results", data)`` for SELECT and ASK in the
+        format ``results``, ``("graph", data)`` for CONSTRUCT and DESCRIBE in the format ``graph``
+        (names of :data:`MEDIA`). The work stops after ``timeout`` seconds (``None``: no limit) with
+        an :class:`~reegraph.errors.ExecutionError`; an answer larger than ``max_bytes`` raises
+        :class:`AnswerTooLargeError`."""
+
+    def graphs_of(self, subjects: Iterable[URIRef]) -> dict[URIRef, list[str]]:
+        """For each IRI, the named graphs (loaded files) in which it is the subject of a triple."""
+
+    def to_rdflib(self) -> Graph:
+        """The union of the loaded graphs as an rdflib graph (for pySHACL)."""
 
     def __len__(self) -> int:
         """Number of triples in all graphs."""
@@ -145,15 +190,18 @@ class OxigraphStore:
             rows.append(row)
         return rows
 
-    def values(self, query: str) -> list[dict[str, str | None]]:
+    def values(self, query: str, *, bindings: Mapping[str, Node] | None = None) -> list[Values]:
         """Run a SELECT query over the union of all graphs; rows hold each term's string value."""
-        rows = read_csv_values(self._csv(query))
+        solutions = self._query(query, bindings)
+        if not isinstance(solutions, ox.QuerySolutions):
+            raise InputError("not a SELECT query")
+        rows = read_csv_values(_serialize(solutions, ox.QueryResultsFormat.CSV))
         if rows is None:  # Oxigraph's CSV leaves an IRI with a comma unquoted: ask for JSON
-            answer = self._query(query, None).serialize(format=ox.QueryResultsFormat.JSON)
+            answer = _serialize(self._query(query, bindings), ox.QueryResultsFormat.JSON)
             rows = read_json_values(json.loads(answer))
         return rows
 
-    def values_many(self, queries: Sequence[str]) -> Iterator[list[dict[str, str | None]]]:
+    def values_many(self, queries: Sequence[str]) -> Iterator[list[Values]]:
         """Run several SELECT queries as :meth:`values` does, two at a time, and yield their rows in
         order: Oxigraph evaluates and serialises without holding the GIL, so the queries run on both
         cores while the caller works on the answers already in (at 1e6 triples the projection's
@@ -161,18 +209,61 @@ class OxigraphStore:
         with ThreadPoolExecutor(2) as pool:
             yield from pool.map(self.values, queries)
 
-    def _csv(self, query: str) -> bytes:
-        solutions = self._query(query, None)
-        if not isinstance(solutions, ox.QuerySolutions):
-            raise InputError("not a SELECT query")
+    def evaluate(
+        self,
+        query: str,
+        *,
+        bindings: Mapping[str, Node] | None = None,
+        results: str = "json",
+        graph: str = "turtle",
+        timeout: float | None = None,
+        max_bytes: int | None = None,
+    ) -> tuple[str, bytes]:
+        """Run any query over the union of all graphs and serialise its answer (see
+        :meth:`Store.evaluate`). With a ``timeout`` it runs in a forked child process, killed past
+        ``timeout`` seconds, so a runaway query really stops (Oxigraph cannot cancel one); without
+        one it runs in this process (faster: no copy-on-write faults)."""
+        args = (query, bindings, results, graph, max_bytes)
+        if timeout is None:
+            return self._evaluate(*args)
+        context = multiprocessing.get_context("fork")  # the child shares the loaded store copy-on-write
+        receive, send = context.Pipe(duplex=False)
+        child = context.Process(target=self._child, args=(args, send), daemon=True)
+        child.start()
+        send.close()
         try:
-            return solutions.serialize(format=ox.QueryResultsFormat.CSV)
-        except (OSError, RuntimeError) as exc:
-            raise ExecutionError(f"query failed: {exc}") from None
+            if not receive.poll(timeout):
+                raise ExecutionError(f"query stopped after its timeout of {timeout:g} s")
+            status, payload = receive.recv()
+        except EOFError:
+            raise ExecutionError("query failed: the evaluating process ended without an answer") from None
+        finally:
+            child.kill()
+            child.join()
+            receive.close()
+        if status == "ok":
+            return payload
+        raise status(payload)
 
-    def evaluate(self, query: str, *, bindings: Mapping[str, Node] | None = None):
-        """Run any query over the union of all graphs; Oxigraph's own results, ready to serialise."""
-        return self._query(query, bindings)
+    def _child(self, args: tuple, send: Any) -> None:
+        """In the child: evaluate, then send ``("ok", (kind, data))`` or ``(error class, message)``."""
+        try:
+            send.send(("ok", self._evaluate(*args)))
+        except ReegraphError as exc:
+            kinds = (AnswerTooLargeError, InputError, ExecutionError)
+            send.send((next(c for c in kinds if isinstance(exc, c)), str(exc)))
+        finally:
+            send.close()
+
+    def _evaluate(
+        self, query: str, bindings: Mapping[str, Node] | None, results: str, graph: str, max_bytes: int | None
+    ) -> tuple[str, bytes]:
+        result = self._query(query, bindings)
+        kind = "graph" if isinstance(result, ox.QueryTriples) else "results"
+        data = _serialize(result, _FORMATS[graph if kind == "graph" else results])
+        if max_bytes is not None and len(data) > max_bytes:
+            raise AnswerTooLargeError(f"the answer is over the limit of {max_bytes:,} bytes: add a LIMIT")
+        return kind, data
 
     def ask(self, query: str, *, bindings: Mapping[str, Node] | None = None) -> bool:
         """Run an ASK query over the union of all graphs."""
@@ -199,14 +290,8 @@ class OxigraphStore:
 
     def graphs_of(self, subjects: Iterable[URIRef]) -> dict[URIRef, list[str]]:
         """For each IRI, the named graphs (loaded files) where it is the subject of a triple; one query."""
-        values = " ".join(str(to_oxigraph(s)) for s in set(subjects))
-        solutions = self._query(
-            f"SELECT DISTINCT ?s ?g WHERE {{ VALUES ?s {{ {values} }} GRAPH ?g {{ ?s ?p ?o }} }} ORDER BY ?g",
-            None,
-            union=False,
-        )
         found: dict[URIRef, list[str]] = {}
-        for solution in solutions:
+        for solution in self._query(graphs_of(subjects), None, union=False):
             found.setdefault(URIRef(solution["s"].value), []).append(solution["g"].value)
         return found
 
@@ -222,7 +307,8 @@ class OxigraphStore:
         union.extend(ox.Quad(q.subject, q.predicate, q.object, ox.DefaultGraph()) for q in self._store)
         return union
 
-    def _query(self, query: str, bindings: Mapping[str, Node] | None, *, union: bool = True):
+    def _query(self, query: str, bindings: Mapping[str, Node] | None, *, union: bool = True) -> Any:
+        check_query(query)
         substitutions = {ox.Variable(k): to_oxigraph(v) for k, v in (bindings or {}).items()}
         try:
             return self._store.query(query, use_default_graph_as_union=union, substitutions=substitutions or None)
@@ -235,7 +321,27 @@ class OxigraphStore:
             raise ExecutionError(f"query failed: {exc}") from None
 
 
-def read_csv_values(data: bytes) -> list[dict[str, str | None]] | None:
+_FORMATS: dict[str, Any] = {
+    "json": ox.QueryResultsFormat.JSON,
+    "xml": ox.QueryResultsFormat.XML,
+    "csv": ox.QueryResultsFormat.CSV,
+    "tsv": ox.QueryResultsFormat.TSV,
+    "turtle": ox.RdfFormat.TURTLE,
+    "json-ld": ox.RdfFormat.JSON_LD,
+    "n-triples": ox.RdfFormat.N_TRIPLES,
+    "rdf-xml": ox.RdfFormat.RDF_XML,
+}
+
+
+def _serialize(result: Any, fmt: Any) -> bytes:
+    """Oxigraph's answer serialised; an error met while the results stream is a failed query."""
+    try:
+        return result.serialize(format=fmt)
+    except (OSError, RuntimeError, ValueError) as exc:
+        raise ExecutionError(f"query failed: {exc}") from None
+
+
+def read_csv_values(data: bytes) -> list[Values] | None:
     """Rows of SPARQL CSV results: plain string values; an empty cell (unbound, or an empty literal)
     is None. ``None`` when a row does not fit the header (an unquoted comma)."""
     reader = csv.reader(io.StringIO(data.decode("utf-8"), newline=""))
@@ -246,7 +352,7 @@ def read_csv_values(data: bytes) -> list[dict[str, str | None]] | None:
     return [dict(zip(names, [v or None for v in row], strict=True)) for row in rows]
 
 
-def read_json_values(results: dict) -> list[dict[str, str | None]]:
+def read_json_values(results: dict) -> list[Values]:
     """Rows of (parsed) SPARQL JSON results as :func:`read_csv_values` gives them."""
     names = results["head"]["vars"]
     return [{n: (b[n]["value"] or None) if n in b else None for n in names} for b in results["results"]["bindings"]]

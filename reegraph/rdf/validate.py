@@ -35,9 +35,10 @@ from rdflib.namespace import (
 )
 from rdflib.term import Node
 
+from reegraph.rdf import sparql
 from reegraph.rdf.load import shapes_path
-from reegraph.rdf.store import OxigraphStore, read_rdflib
-from reegraph.rdf.vocab import ONTOLOGY_IRI, SPARQL_PREFIXES, compact
+from reegraph.rdf.store import Store, read_rdflib
+from reegraph.rdf.vocab import ONTOLOGY_IRI, compact
 
 #: Reused vocabularies whose terms are checked against rdflib's closed term lists.
 REUSED: tuple[type[DefinedNamespace], ...] = (
@@ -54,28 +55,6 @@ REUSED: tuple[type[DefinedNamespace], ...] = (
     DCAT,
     VANN,
     SH,
-)
-_DECLARING_TYPES = (
-    OWL.Class,
-    RDFS.Class,
-    RDF.Property,
-    OWL.ObjectProperty,
-    OWL.DatatypeProperty,
-    OWL.AnnotationProperty,
-    SKOS.ConceptScheme,
-    RDFS.Datatype,
-)
-_CHECKED_DATATYPES = (
-    XSD.integer,
-    XSD.decimal,
-    XSD.double,
-    XSD.float,
-    XSD.boolean,
-    XSD.date,
-    XSD.dateTime,
-    XSD.gYear,
-    XSD.gYearMonth,
-    XSD.anyURI,
 )
 _SEVERITY = {SH.Violation: "violation", SH.Warning: "warning", SH.Info: "info"}
 
@@ -97,7 +76,7 @@ class Finding:
         return asdict(self)
 
 
-def validate_store(store: OxigraphStore) -> list[Finding]:
+def validate_store(store: Store) -> list[Finding]:
     """All SHACL and lint findings for the data in ``store``, sorted by file, focus and message.
 
     Examples
@@ -110,7 +89,7 @@ def validate_store(store: OxigraphStore) -> list[Finding]:
     return sorted(set(findings), key=lambda f: (f.file, f.focus, f.path, f.message, f.value))
 
 
-def find_shacl_violations(store: OxigraphStore) -> list[Finding]:
+def find_shacl_violations(store: Store) -> list[Finding]:
     """Run the bundled SHACL shapes over the union of the store's graphs."""
     from pyshacl import validate
 
@@ -132,28 +111,15 @@ def find_shacl_violations(store: OxigraphStore) -> list[Finding]:
     return findings
 
 
-def find_lint_problems(store: OxigraphStore) -> list[Finding]:
+def find_lint_problems(store: Store) -> list[Finding]:
     """Undeclared terms, ill-typed literals and ontology annotation gaps."""
     return [*_find_undeclared_terms(store), *_find_ill_typed_literals(store), *_lint_ontology(store)]
 
 
-def _find_undeclared_terms(store: OxigraphStore) -> list[Finding]:
-    declared = {
-        row["t"]
-        for row in store.select(
-            "SELECT DISTINCT ?t WHERE { { ?t a ?kind VALUES ?kind { %s } } UNION { ?t a/a %s } }"
-            % (" ".join(t.n3() for t in _DECLARING_TYPES), OWL.Class.n3())
-        )
-    }
+def _find_undeclared_terms(store: Store) -> list[Finding]:
+    declared = {row["t"] for row in store.select(sparql.DECLARED_TERMS)}
     findings = []
-    used = store.select(
-        SPARQL_PREFIXES
-        + """SELECT ?t (SAMPLE(?s) AS ?where) (SAMPLE(?role) AS ?as) (SAMPLE(?g) AS ?graph) WHERE {
-            { GRAPH ?g { ?s ?t ?o } BIND("property" AS ?role) }
-            UNION { GRAPH ?g { ?s a ?t } BIND("class" AS ?role) }
-            UNION { GRAPH ?g { ?s ?p ?t } FILTER(isIRI(?t) && STRSTARTS(STR(?t), STR(ree:))) BIND("term" AS ?role) }
-        } GROUP BY ?t"""
-    )
+    used = store.select(sparql.USED_TERMS)
     for row in used:
         term = row["t"]
         if term in declared or _in_reused_vocabulary(term):
@@ -173,11 +139,8 @@ def _find_undeclared_terms(store: OxigraphStore) -> list[Finding]:
     return findings
 
 
-def _find_ill_typed_literals(store: OxigraphStore) -> list[Finding]:
-    rows = store.select(
-        "SELECT DISTINCT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } FILTER(isLiteral(?o) && DATATYPE(?o) IN (%s)) }"
-        % ", ".join(t.n3() for t in _CHECKED_DATATYPES)
-    )
+def _find_ill_typed_literals(store: Store) -> list[Finding]:
+    rows = store.select(sparql.TYPED_LITERALS)
     return [
         Finding(
             severity="violation",
@@ -193,20 +156,9 @@ def _find_ill_typed_literals(store: OxigraphStore) -> list[Finding]:
     ]
 
 
-def _lint_ontology(store: OxigraphStore) -> list[Finding]:
+def _lint_ontology(store: Store) -> list[Finding]:
     findings = []
-    terms = store.select(
-        SPARQL_PREFIXES
-        + """SELECT ?t ?kind (COUNT(DISTINCT ?label) AS ?labels) (COUNT(DISTINCT ?def) AS ?defs)
-                  (COUNT(DISTINCT ?domain) AS ?domains) (COUNT(DISTINCT ?range) AS ?ranges) WHERE {
-            ?t a ?kind . VALUES ?kind { owl:Class owl:ObjectProperty owl:DatatypeProperty owl:AnnotationProperty }
-            FILTER(STRSTARTS(STR(?t), STR(ree:)))
-            OPTIONAL { ?t rdfs:label ?label FILTER(LANGMATCHES(LANG(?label), "en")) }
-            OPTIONAL { ?t skos:definition ?def }
-            OPTIONAL { ?t rdfs:domain ?domain }
-            OPTIONAL { ?t rdfs:range ?range }
-        } GROUP BY ?t ?kind"""
-    )
+    terms = store.select(sparql.ONTOLOGY_TERMS)
     for row in terms:
         term, is_property = _show(row["t"]), row["kind"] != OWL.Class
         problems = []
@@ -219,7 +171,7 @@ def _lint_ontology(store: OxigraphStore) -> list[Finding]:
         findings += [
             Finding("violation", "lint:ontology-term", term, "", f"ontology term {term} {p}") for p in problems
         ]
-    header = {row["p"] for row in store.select(f"SELECT DISTINCT ?p WHERE {{ <{ONTOLOGY_IRI}> ?p ?o }}")}
+    header = {row["p"] for row in store.select(sparql.ONTOLOGY_HEADER)}
     required = (
         OWL.versionIRI,
         OWL.versionInfo,
@@ -256,7 +208,7 @@ def _in_reused_vocabulary(term: Node) -> bool:
     return False
 
 
-def _with_files(store: OxigraphStore, findings: list[Finding]) -> list[Finding]:
+def _with_files(store: Store, findings: list[Finding]) -> list[Finding]:
     """Fill in the file of findings that lack one, from the files that state their focus node."""
     focus = {URIRef(f.focus[1:-1]) for f in findings if not f.file and f.focus.startswith("<")}
     files = store.graphs_of(focus) if focus else {}

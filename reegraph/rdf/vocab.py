@@ -18,13 +18,12 @@ import functools
 from rdflib import Namespace, URIRef
 from rdflib.namespace import DefinedNamespace
 
+from reegraph import model
+
 ONTOLOGY_IRI = "https://w3id.org/reegraph/ontology"
-DATA = Namespace("https://w3id.org/reegraph/id/")
+DATA = Namespace(model.DATA)
 QUDT_UNIT = Namespace("http://qudt.org/vocab/unit/")
 WGS = Namespace("http://www.w3.org/2003/01/geo/wgs84_pos#")
-
-#: The closed stage vocabulary, in chain order (design.md); recycling sits outside the order.
-STAGES = ("mining", "concentration", "separation", "metal", "magnet", "component", "end-use")
 
 
 class REE(DefinedNamespace):
@@ -253,7 +252,6 @@ PREFIXES = {
 }
 
 _NAMESPACES = tuple(PREFIXES.values())
-SPARQL_PREFIXES = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items())
 
 
 def compact(iri: str) -> str:

@@ -6,7 +6,7 @@ kept only for http(s) URLs.
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 #: Colours of countries in charts, in order of first appearance (then grey).
@@ -76,6 +76,12 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], *, numeric: Seq
         for row in rows
     )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def largest_figure(data: Mapping[str, Any]) -> float:
+    """A node's largest production or capacity figure (0 without one): what sizes its dot."""
+    values = [a.value for a in data.get("amounts", ()) if a.kind in ("production", "capacity")]
+    return max(values, default=0.0)
 
 
 class Raw(str):

@@ -1,0 +1,284 @@
+"""The network's schema, written once: node kinds and their attributes, link kinds, market ids,
+stages, bases, regions and the :class:`Amount` every figure is carried in.
+
+reegraph's analyses run on a ``networkx.DiGraph`` (called ``G``) built by
+:func:`reegraph.network.project.build_network` or :func:`reegraph.network.ops.make_network`. Its
+nodes are of three kinds, each with the attributes of its ``TypedDict`` below:
+
+- facilities (:class:`FacilityData`), with short data ids such as ``facility/lynas-malaysia``;
+- country markets (:class:`MarketData`), one per stage and country: ``market/<stage>/<CC>``
+  (:func:`market_id`);
+- end uses (:class:`EndUseData`), such as ``end-use/electric-cars``.
+
+Edges carry ``link``: ``contract`` or ``reported`` for known supply links (and ``id``, the link's
+data id), ``inferred`` for the market rule, ``trade`` between the markets of one stage.
+``G.graph`` holds ``as_of`` (ISO date), ``elements`` (symbol to name), ``groups`` (group name to
+member symbols), ``organizations`` (id to label), ``aggregate_organizations``, ``countries`` (ISO
+code to name) and ``skipped_links`` (known links that skip a stage, listed but not drawn).
+
+Everything here is plain data and small functions over ``G``: no store, no RDF.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import NamedTuple, TypedDict
+
+import networkx as nx
+
+#: The closed stage vocabulary, in chain order (design.md); recycling sits outside the order.
+STAGES = ("mining", "concentration", "separation", "metal", "magnet", "component", "end-use")
+#: The stages material flows through, in order; end uses are the flows' sinks.
+FLOW_STAGES = STAGES[:-1]
+#: Stages a flow may skip: mines feed separators directly where cracking is done on site.
+OPTIONAL_STAGES = frozenset({"concentration", "component"})
+
+#: The basis each stage's tonnages are compared on; other bases at that stage are left out.
+STAGE_BASIS = {
+    "mining": "t REO",
+    "concentration": "t REO",
+    "separation": "t REO",
+    "metal": "t metal",
+    "magnet": "t magnet",
+    "component": "units",
+}
+#: Bases whose figures count tonnes of the elements they name.
+ELEMENT_BASES = frozenset({"t REO", "t metal", "t contained element"})
+#: Bases a hypothetical facility's capacity may be given in.
+CAPACITY_BASES = ("t REO", "t metal", "t magnet", "t contained element")
+
+#: Product forms (``skos:notation``) by the stage whose output they are.
+FORM_STAGES = {
+    "ore": "mining",
+    "concentrate": "mining",
+    "mixed-carbonate": "concentration",
+    "oxide": "separation",
+    "compound": "separation",
+    "metal": "metal",
+    "alloy": "metal",
+    "target": "metal",
+    "sintered-ndfeb": "magnet",
+    "bonded-ndfeb": "magnet",
+    "smco": "magnet",
+}
+
+#: Oxide to contained element, by mass (stoichiometry with IUPAC standard atomic weights; the
+#: oxides in which each element is reported: La2O3, CeO2, Pr6O11, Nd2O3, ..., Tb4O7, Y2O3, Sc2O3).
+OXIDE_TO_ELEMENT = {
+    "La": 0.8527, "Ce": 0.8141, "Pr": 0.8277, "Nd": 0.8574, "Sm": 0.8624, "Eu": 0.8636, "Gd": 0.8676,
+    "Tb": 0.8502, "Dy": 0.8713, "Ho": 0.8730, "Er": 0.8745, "Tm": 0.8756, "Yb": 0.8782, "Lu": 0.8794,
+    "Y": 0.7874, "Sc": 0.6520, "Pm": 0.86,
+}  # fmt: skip
+
+_EU = """AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK"""
+
+#: Regions of the scenario results; ``ROW`` is every country in none of the others.
+REGIONS: dict[str, frozenset[str]] = {
+    "CN": frozenset({"CN"}),
+    "US": frozenset({"US"}),
+    "EU": frozenset(_EU.split()),  # the 27 member states
+    "JP": frozenset({"JP"}),
+}
+#: Every region code, ``ROW`` last.
+REGION_CODES = (*REGIONS, "ROW")
+
+#: Node kinds.
+FACILITY, MARKET, END_USE = "facility", "market", "end-use"
+#: Link kinds of known supply links (evidence); ``inferred`` and ``trade`` edges are the market rule.
+KNOWN_LINKS = ("contract", "reported")
+
+#: The namespace of reegraph's data IRIs; node ids are these IRIs without it.
+DATA = "https://w3id.org/reegraph/id/"
+
+
+class Amount(NamedTuple):
+    """One figure about a node: value and unit basis, the elements it counts (empty: all), its year,
+    confidence (``reported``, ``derived``, ``estimate``) and sources (short ids)."""
+
+    id: str
+    kind: str
+    value: float
+    basis: str
+    year: int
+    elements: tuple[str, ...] = ()
+    confidence: str = "reported"
+    sources: tuple[str, ...] = ()
+
+
+class FacilityData(TypedDict):
+    """The attributes of a facility node."""
+
+    kind: str  # FACILITY
+    label: str
+    stage: str  # one of FLOW_STAGES
+    country: str  # ISO 3166-1 alpha-2
+    status: str  # operating, construction, planned (closed and idle plants are not in the network)
+    aggregate: bool  # an aggregate of several plants ("rest of China, magnets")
+    operators: tuple[str, ...]  # organization ids
+    owner: str  # the first ultimate owner ("" if none)
+    owners: tuple[str, ...]  # ultimate owners, followed through parent organizations
+    owner_country: str  # the owner's headquarters (the facility's country where unknown)
+    handles: tuple[str, ...]  # element symbols it can pass
+    lat: float | None
+    long: float | None
+    amounts: tuple[Amount, ...]
+
+
+class MarketData(TypedDict):
+    """The attributes of a country market node: the country's own figures for its stage."""
+
+    kind: str  # MARKET
+    stage: str
+    country: str
+    label: str
+    amounts: tuple[Amount, ...]
+
+
+class EndUseData(TypedDict):
+    """The attributes of an end-use node."""
+
+    kind: str  # END_USE
+    stage: str  # "end-use"
+    label: str
+    sector: str
+    elements: tuple[str, ...]  # the elements it depends on
+    critical: tuple[str, ...]  # those critical to it
+    feeding_stage: str  # the last stage that feeds it any element
+    feeding_stages: dict[str, str]  # the stage that feeds it each element
+
+
+def facility_node(
+    stage: str,
+    country: str,
+    *,
+    label: str = "",
+    status: str = "operating",
+    amounts: Iterable[Amount] = (),
+    handles: Iterable[str] = (),
+    operators: Iterable[str] = (),
+    owners: Iterable[str] = (),
+    owner_country: str = "",
+    aggregate: bool = False,
+    lat: float | None = None,
+    long: float | None = None,
+) -> FacilityData:
+    """The attributes of a facility node (``G.add_node(id, **facility_node(...))``)."""
+    owners = tuple(owners)
+    return FacilityData(
+        kind=FACILITY,
+        label=label,
+        stage=stage,
+        country=country,
+        status=status,
+        aggregate=aggregate,
+        operators=tuple(operators),
+        owner=owners[0] if owners else "",
+        owners=owners,
+        owner_country=owner_country or country,
+        handles=tuple(handles),
+        lat=lat,
+        long=long,
+        amounts=tuple(amounts),
+    )
+
+
+def market_node(stage: str, country: str, amounts: Iterable[Amount] = ()) -> MarketData:
+    """The attributes of a country's market at a stage, with the country's own figures for it."""
+    return MarketData(
+        kind=MARKET, stage=stage, country=country, label=f"{country} {stage} market", amounts=tuple(amounts)
+    )
+
+
+def end_use_node(
+    feeding_stage: str,
+    *,
+    label: str = "",
+    sector: str = "",
+    elements: Iterable[str] = (),
+    critical: Iterable[str] = (),
+    feeding_stages: Mapping[str, str] | None = None,
+) -> EndUseData:
+    """The attributes of an end-use node."""
+    return EndUseData(
+        kind=END_USE,
+        stage="end-use",
+        label=label,
+        sector=sector,
+        elements=tuple(elements),
+        critical=tuple(critical),
+        feeding_stage=feeding_stage,
+        feeding_stages=dict(feeding_stages or {}),
+    )
+
+
+def handled_elements(data: Mapping) -> tuple[str, ...]:
+    """The element symbols a node carries: a facility's ``handles``, an end use's ``elements``
+    (a market's: none)."""
+    return tuple(data.get("handles", ())) or tuple(data.get("elements", ()))
+
+
+def market_id(stage: str, country: str) -> str:
+    """The node id of a country's market at a stage.
+
+    Examples
+    --------
+    >>> market_id("separation", "MY")
+    'market/separation/MY'
+    """
+    return f"market/{stage}/{country}"
+
+
+def is_market_id(node: str) -> bool:
+    """Whether ``node`` is a market's id."""
+    return node.startswith("market/")
+
+
+def facilities(G: nx.DiGraph, *, stage: str | None = None) -> list[str]:
+    """Facility node ids of ``G`` (at one stage if given), sorted."""
+    return sorted(n for n, d in G.nodes(data=True) if d["kind"] == FACILITY and (stage is None or d["stage"] == stage))
+
+
+def markets(G: nx.DiGraph, *, stage: str | None = None) -> list[str]:
+    """Market node ids of ``G`` (at one stage if given), sorted."""
+    return sorted(n for n, d in G.nodes(data=True) if d["kind"] == MARKET and (stage is None or d["stage"] == stage))
+
+
+def end_uses(G: nx.DiGraph) -> list[str]:
+    """End-use node ids of ``G``, sorted."""
+    return sorted(n for n, d in G.nodes(data=True) if d["kind"] == END_USE)
+
+
+def feeding_stage(G: nx.DiGraph, end_use: str, element: str) -> str:
+    """The stage whose markets feed ``end_use`` with ``element`` (``ALL``: the last stage of any)."""
+    data = G.nodes[end_use]
+    if element == "ALL":
+        return data["feeding_stage"]
+    return data.get("feeding_stages", {}).get(element, data["feeding_stage"])
+
+
+def as_of_year(G: nx.DiGraph) -> int:
+    """The year of ``G``'s as-of date (figures of later years are not yet facts)."""
+    return int(str(G.graph.get("as_of", "9999"))[:4])
+
+
+def region_of(country: str) -> str:
+    """The region code of an ISO country code.
+
+    Examples
+    --------
+    >>> region_of("EE"), region_of("MY")
+    ('EU', 'ROW')
+    """
+    return next((name for name, members in REGIONS.items() if country in members), "ROW")
+
+
+def iri(short: str) -> str:
+    """The full IRI of a short data id (``facility/x``); market ids, countries and full IRIs
+    unchanged.
+
+    Examples
+    --------
+    >>> iri("facility/lynas-malaysia"), iri("market/separation/CN"), iri("CN")
+    ('https://w3id.org/reegraph/id/facility/lynas-malaysia', 'market/separation/CN', 'CN')
+    """
+    return short if short.startswith(("market/", "<", "http")) or "/" not in short else DATA + short

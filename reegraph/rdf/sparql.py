@@ -1,0 +1,498 @@
+"""The only place reegraph builds SPARQL text.
+
+Every query reegraph sends is here: the texts of the projection, the summaries, the validation lint
+and the scenario lookups, as constants or as small builders; the checks that keep a query off the
+network (:func:`check_query`); and the binding of parameters. Values never enter a query as pasted
+text. A parameter is a variable the engine binds (Oxigraph's substitutions) or, for a remote
+endpoint, a ``VALUES`` block of terms written by :func:`term`, which checks IRIs against SPARQL's
+IRIREF grammar and escapes literals. The named queries of the library are files
+(``reegraph/queries/*.rq``), read by :mod:`reegraph.library`; a user's own query text is checked
+here before any engine sees it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+
+from rdflib import Literal, URIRef
+from rdflib.term import Node
+
+from reegraph.errors import InputError
+from reegraph.rdf.vocab import ONTOLOGY_IRI, PREFIXES
+
+#: The PREFIX lines of every namespace reegraph uses.
+SPARQL_PREFIXES = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in PREFIXES.items())
+
+# ---------------------------------------------------------------------------------------------
+# Checks and binding
+# ---------------------------------------------------------------------------------------------
+
+#: The deepest nesting of brackets accepted in a query.
+MAX_NESTING = 200
+
+#: What is not code in a query: long and short strings (with escapes), IRIs, comments.
+NOT_CODE = re.compile(
+    r'"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\''
+    r'|"(?:[^"\\\n\r]|\\.)*"|\'(?:[^\'\\\n\r]|\\.)*\''
+    r'|<(?:[^<>"{}|^`\\\x00-\x20]|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})*>'
+    r"|#[^\n\r]*",
+    re.DOTALL,
+)
+_NAME_CHARS = (  # SPARQL's PN_CHARS_U, digits, and VARNAME's other characters
+    "A-Za-z_0-9\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02ff\u0370-\u037d\u037f-\u1fff\u200c-\u200d\u2070-\u218f"
+    "\u2c00-\u2fef\u3001-\ud7ff\uf900-\ufdcf\ufdf0-\ufffd\U00010000-\U000effff\u00b7\u0300-\u036f\u203f-\u2040"
+)
+_VARIABLES = re.compile(f"[?$][{_NAME_CHARS}]+")  # a little wider than VARNAME: safe, as the engine would fail
+_VARIABLE_NAME = re.compile(f"[{_NAME_CHARS}]+")
+_BRACKETS = re.compile(r"[{}()\[\]]")
+_ESCAPES = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")  # SPARQL's escapes, valid anywhere
+_IRIREF = re.compile(r'[^<>"{}|^`\\\x00-\x20\s]+')  # IRIREF's characters, without escapes or spaces
+#: A WHERE clause's or a group's opening brace, or something to skip (a string, an IRI, a comment).
+_OPEN = re.compile(rf"(?P<skip>{NOT_CODE.pattern})|(?P<where>\bWHERE\s*\{{)|\{{", re.IGNORECASE | re.DOTALL)
+_LANGUAGE = re.compile(r"[A-Za-z]+(-[A-Za-z0-9]+)*")
+
+
+def check_query(text: str) -> None:
+    """Refuse a query that could call a remote service, or that nests too deeply to parse safely.
+
+    ``SERVICE`` would make the engine fetch the remote endpoint. Where a keyword starts and ends
+    depends on how comments, strings, IRIs and escapes are read, and readers differ (a comment ends
+    at ``\\r`` for Oxigraph, not for rdflib), so the check reads nothing: the word ``service`` may
+    not appear anywhere in the text, in any case, with SPARQL's ``\\u`` escapes decoded or not,
+    except in variable names. Queries that must match the word can build it (``CONCAT("serv", "ice")``).
+
+    Raises
+    ------
+    InputError
+        The query holds the word, or brackets nested deeper than :data:`MAX_NESTING` (Oxigraph's
+        parser would overflow its stack and end the process).
+
+    Examples
+    --------
+    >>> check_query("SELECT ?service WHERE { ?s ?p ?service }")
+    >>> check_query("SELECT * WHERE { # note\\rSERVICE <http://example.org/sparql> { ?s ?p ?o } }")
+    Traceback (most recent call last):
+    ...
+    reegraph.errors.InputError: SERVICE is refused: ...
+    """
+    decoded = _ESCAPES.sub(lambda m: chr(min(int(m.group(1) or m.group(2), 16), 0x10FFFF)), text)
+    if any("service" in _VARIABLES.sub(" ", variant).casefold() for variant in (text, decoded)):
+        raise InputError(
+            "SERVICE is refused: a query may not hold the word 'service' outside variable names (reegraph never "
+            'calls a remote service; to match text that holds it, write CONCAT("serv", "ice"))'
+        )
+    depth = deepest = 0
+    for bracket in _BRACKETS.findall(NOT_CODE.sub(" ", text)):
+        depth = max(depth + (1 if bracket in "{([" else -1), 0)
+        deepest = max(deepest, depth)
+    if deepest > MAX_NESTING:
+        raise InputError(f"the query nests brackets {deepest} deep: at most {MAX_NESTING} are accepted")
+
+
+def is_iri(text: str) -> bool:
+    """Whether ``text`` can stand between ``<`` and ``>`` in a query (SPARQL's IRIREF, no escapes).
+
+    Examples
+    --------
+    >>> is_iri("https://w3id.org/reegraph/id/policy/mofcom-2025-18"), is_iri("x> ?s ?p ?o . <y")
+    (True, False)
+    """
+    return bool(_IRIREF.fullmatch(text))
+
+
+def term(node: Node) -> str:
+    """The SPARQL text of an rdflib IRI or literal: an IRI checked by :func:`is_iri`, a literal
+    quoted with its escapes, language tag or datatype.
+
+    Raises
+    ------
+    InputError
+        An IRI with characters an IRI cannot hold, a bad language tag, or a blank node.
+
+    Examples
+    --------
+    >>> term(Literal('x" } ; DROP ALL #\\n'))
+    '"x\\\\" } ; DROP ALL #\\\\n"'
+    >>> term(URIRef("urn:a> . ?s ?p ?o . <urn:b"))
+    Traceback (most recent call last):
+    ...
+    reegraph.errors.InputError: not a valid IRI: 'urn:a> . ?s ?p ?o . <urn:b'
+    """
+    if isinstance(node, URIRef):
+        if not is_iri(str(node)):
+            raise InputError(f"not a valid IRI: {str(node)!r}")
+        return f"<{node}>"
+    if isinstance(node, Literal):
+        text = str(node)
+        for raw, escaped in (("\\", "\\\\"), ('"', '\\"'), ("\n", "\\n"), ("\r", "\\r")):
+            text = text.replace(raw, escaped)
+        if node.language:
+            if not _LANGUAGE.fullmatch(node.language):
+                raise InputError(f"not a valid language tag: {node.language!r}")
+            return f'"{text}"@{node.language}'
+        return f'"{text}"^^{term(node.datatype)}' if node.datatype else f'"{text}"'
+    raise InputError(f"cannot bind {node!r}: only IRIs and literals are parameters")
+
+
+def with_values(query: str, bindings: Mapping[str, Node]) -> str:
+    """``query`` with a VALUES block binding ``bindings`` at the start of its (first) WHERE clause:
+    how parameters reach a remote endpoint, which has no substitutions.
+
+    Raises
+    ------
+    InputError
+        A variable name or a term that cannot be written safely, or no WHERE clause.
+
+    Examples
+    --------
+    >>> print(with_values('SELECT ?s WHERE { ?s ?p ?e }', {"e": Literal('x" } ; DROP ALL #')}))
+    SELECT ?s WHERE { VALUES (?e) { ("x\\" } ; DROP ALL #") } ?s ?p ?e }
+    >>> print(with_values('# where { in a comment\\nASK { ?s ?p "WHERE {" }', {"s": URIRef("urn:x")}))
+    # where { in a comment
+    ASK { VALUES (?s) { (<urn:x>) } ?s ?p "WHERE {" }
+    """
+    if not bindings:
+        return query
+    if not all(_VARIABLE_NAME.fullmatch(name) for name in bindings):
+        raise InputError(f"cannot bind parameters named {', '.join(map(repr, bindings))}")
+    names = " ".join(f"?{name}" for name in bindings)
+    block = f" VALUES ({names}) {{ ({' '.join(term(node) for node in bindings.values())}) }}"
+    opens = [m for m in _OPEN.finditer(query) if not m.group("skip")]
+    match = next((m for m in opens if m.group("where")), opens[0] if opens else None)
+    if match is None:
+        raise InputError("cannot bind parameters: the query has no WHERE clause")
+    return query[: match.end()] + block + query[match.end() :]
+
+
+def columns(query: str) -> list[str]:
+    """The variables a SELECT query projects (none for ``SELECT *``).
+
+    Examples
+    --------
+    >>> columns("SELECT ?a (SAMPLE(?x) AS ?b) WHERE { ?a ?p ?x }")
+    ['a', 'b']
+    >>> columns('# SELECT ?c WHERE\\nSELECT ?s { ?s ?p "where" }')
+    ['s']
+    """
+    head = re.search(r"\bSELECT\b([^{]*?)(?:\bWHERE\b|\{)", NOT_CODE.sub(" ", query), re.DOTALL | re.IGNORECASE)
+    found, depth = [], 0
+    for token in re.finditer(r"[()]|\bAS\s+\?(\w+)|\?(\w+)", head.group(1) if head else "", re.IGNORECASE):
+        if token.group(0) in "()":
+            depth += 1 if token.group(0) == "(" else -1
+        elif token.group(1) or depth == 0:
+            found.append(token.group(1) or token.group(2))
+    return found
+
+
+# ---------------------------------------------------------------------------------------------
+# The store itself
+# ---------------------------------------------------------------------------------------------
+
+#: The number of triples (for an endpoint, in its default graph).
+COUNT_TRIPLES = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+#: Every triple (an endpoint's copy, for SHACL).
+ALL_TRIPLES = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"
+
+
+def graphs_of(subjects: Iterable[URIRef]) -> str:
+    """The named graphs (loaded files) in which each of ``subjects`` is the subject of a triple;
+    run over the named graphs, not their union."""
+    values = " ".join(sorted(term(s) for s in set(subjects)))
+    return f"SELECT DISTINCT ?s ?g WHERE {{ VALUES ?s {{ {values} }} GRAPH ?g {{ ?s ?p ?o }} }} ORDER BY ?g"
+
+
+#: The example a user sees first on the endpoint's query page.
+EXAMPLE = """PREFIX ree: <https://w3id.org/reegraph/ontology#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+SELECT ?facility ?label WHERE { ?facility a ree:SeparationPlant ; rdfs:label ?label }"""
+
+# ---------------------------------------------------------------------------------------------
+# The network projection (reegraph.network.project)
+# ---------------------------------------------------------------------------------------------
+
+# Codes are read as IRIs and named through "names" (one small query), which keeps the big queries
+# free of joins.
+_NAMES = """
+SELECT ?x ?name ?iso WHERE {
+    { ?x skos:notation ?name } UNION { ?x ree:symbol ?name } UNION { ?x ree:isoCode ?iso BIND (?iso AS ?name) }
+    UNION { ?x ree:stage/skos:notation ?name }
+}
+"""
+
+_FACILITIES = """
+SELECT ?f ?class ?country ?state ?label ?start ?end ?aggregate ?lat ?long WHERE {
+    ?f ree:status ?state ; a ?class ; ree:country ?country .
+    OPTIONAL { ?f rdfs:label ?label } OPTIONAL { ?f ree:startDate ?start } OPTIONAL { ?f ree:endDate ?end }
+    OPTIONAL { ?f ree:isAggregate ?aggregate } OPTIONAL { ?f wgs:lat ?lat } OPTIONAL { ?f wgs:long ?long }
+}
+"""
+
+_ORGANIZATIONS = """
+SELECT ?o (MIN(?l) AS ?label) (MIN(?hq) AS ?country) (MIN(?p) AS ?parent) (MIN(?a) AS ?aggregate)
+WHERE {
+    ?o a ree:Organization . OPTIONAL { ?o ree:isAggregate ?a }
+    OPTIONAL { ?o rdfs:label ?l } OPTIONAL { ?o ree:headquarters/ree:isoCode ?hq }
+    OPTIONAL { ?o ree:parentOrganization ?p }
+}
+GROUP BY ?o
+"""
+
+_AMOUNTS = """
+SELECT ?holder ?q ?kind ?value ?basis ?year ?confidence ?stage ?element ?source WHERE {
+    ?holder ree:hasQuantity ?q .
+    ?q ree:quantityKind ?kind ; ree:value ?value ; ree:basis ?basis ; ree:year ?year .
+    OPTIONAL { ?q ree:confidence ?confidence }
+    OPTIONAL { ?q ree:forStage ?stage }
+    OPTIONAL { ?q ree:element ?element }
+    OPTIONAL { ?q prov:wasDerivedFrom ?source }
+}
+"""
+
+_HANDLES = """
+SELECT ?f ?m ?element WHERE { ?f ree:produces ?m . OPTIONAL { ?m ree:containsElement/ree:symbol ?element } }
+"""
+
+_LINKS = """
+SELECT ?l ?supplier ?customer ?status ?start ?end WHERE {
+    ?l a ree:SupplyLink ; ree:supplier ?supplier ; ree:customer ?customer ; ree:linkStatus ?status .
+    OPTIONAL { ?l ree:startDate ?start } OPTIONAL { ?l ree:endDate ?end }
+}
+"""
+
+_END_USES = """
+SELECT ?u (MIN(?l) AS ?label) (MIN(?sec) AS ?sector) ?element ?critical WHERE {
+    ?u a ree:EndUse .
+    OPTIONAL { ?u rdfs:label ?l } OPTIONAL { ?u ree:sector/skos:notation ?sec }
+    OPTIONAL {
+        { ?u ree:dependsOn/ree:symbol ?element BIND (false AS ?critical) }
+        UNION { ?u ree:criticalElement/ree:symbol ?element BIND (true AS ?critical) }
+        UNION { ?u ree:usesComponent/ree:dependsOn/ree:symbol ?element BIND (false AS ?critical) }
+        UNION { ?u ree:usesComponent/ree:criticalElement/ree:symbol ?element BIND (true AS ?critical) }
+    }
+}
+GROUP BY ?u ?element ?critical
+"""
+
+_FEEDING_STAGES = """
+SELECT DISTINCT ?u ?f ?element WHERE {
+    ?u a ree:EndUse ; ree:usesComponent/ree:usesMaterial ?m . ?f ree:produces ?m .
+    OPTIONAL { ?m ree:containsElement/ree:symbol ?element }
+}
+"""
+
+_ELEMENTS = """
+SELECT ?symbol (MIN(?l) AS ?name) ?group WHERE {
+    ?e a ree:Element ; ree:symbol ?symbol . OPTIONAL { ?e rdfs:label ?l }
+    OPTIONAL { ?e ree:memberOfGroup/skos:notation ?group }
+}
+GROUP BY ?symbol ?group
+"""
+
+#: Every query the projection reads, by name, in the order it reads them (they run ahead of it, two
+#: at a time: :meth:`~reegraph.rdf.store.Store.values_many`).
+NETWORK = {
+    name: SPARQL_PREFIXES + text
+    for name, text in {
+        "elements": _ELEMENTS,
+        "organizations": _ORGANIZATIONS,
+        "countries": "SELECT ?cc ?l WHERE { ?c ree:isoCode ?cc ; rdfs:label ?l }",
+        "operators": "SELECT ?f ?o WHERE { ?f ree:operator ?o }",
+        "names": _NAMES,
+        "amounts": _AMOUNTS,
+        "handles": _HANDLES,
+        "facilities": _FACILITIES,
+        "links": _LINKS,
+        "end_uses": _END_USES,
+        "feeding": _FEEDING_STAGES,
+    }.items()
+}
+
+# ---------------------------------------------------------------------------------------------
+# What the graph holds: info, sources, the data card's reconciliation
+# ---------------------------------------------------------------------------------------------
+
+ONTOLOGY_VERSION = f"SELECT ?v WHERE {{ <{ONTOLOGY_IRI}> <http://www.w3.org/2002/07/owl#versionInfo> ?v }}"
+FACILITIES_BY_STAGE = (
+    SPARQL_PREFIXES
+    + "SELECT ?k (COUNT(DISTINCT ?f) AS ?n) WHERE { ?f a ?c . ?c ree:stage/skos:notation ?k } GROUP BY ?k"
+)
+FACILITIES_BY_COUNTRY = (
+    SPARQL_PREFIXES + "SELECT ?k (COUNT(DISTINCT ?f) AS ?n) WHERE { ?f a/rdfs:subClassOf* ree:Facility ; "
+    "ree:country/ree:isoCode ?k } GROUP BY ?k"
+)
+YEARS = SPARQL_PREFIXES + "SELECT (MIN(?y) AS ?lo) (MAX(?y) AS ?hi) WHERE { ?q ree:year ?y }"
+LATEST_SOURCE = SPARQL_PREFIXES + "SELECT (MAX(STR(?d)) AS ?latest) WHERE { ?s a ree:Source ; dcterms:issued ?d }"
+
+
+def count_instances(classes: Sequence[str]) -> str:
+    """Instances of each of the ontology's ``classes`` (local names, subclasses counted).
+
+    Raises
+    ------
+    InputError
+        A name that is not a plain local name.
+    """
+    if not all(re.fullmatch(r"[A-Za-z][A-Za-z0-9]*", name) for name in classes):
+        raise InputError(f"not ontology class names: {', '.join(classes)}")
+    names = " ".join(f"ree:{name}" for name in classes)
+    return (
+        SPARQL_PREFIXES + "SELECT ?c (COUNT(DISTINCT ?x) AS ?n) WHERE { "
+        f"VALUES ?c {{ {names} }} ?x a/rdfs:subClassOf* ?c }} GROUP BY ?c"
+    )
+
+
+SOURCES = (
+    SPARQL_PREFIXES
+    + """
+SELECT ?s (MIN(?t) AS ?title) (MIN(?p) AS ?publisher) (MIN(?d) AS ?issued) (MIN(?u) AS ?url)
+       (COUNT(DISTINCT ?f) AS ?facts) (COUNT(DISTINCT ?e) AS ?estimates)
+WHERE {
+    ?s a ree:Source .
+    OPTIONAL { ?s dcterms:title ?t } OPTIONAL { ?s dcterms:publisher ?p }
+    OPTIONAL { ?s dcterms:issued ?d } OPTIONAL { ?s schema:url ?u }
+    OPTIONAL { ?f prov:wasDerivedFrom ?s . OPTIONAL { ?f ree:confidence ree:Estimate . BIND (?f AS ?e) } }
+}
+GROUP BY ?s
+"""
+)
+
+ESTIMATES = (
+    SPARQL_PREFIXES
+    + """
+SELECT ?f (MIN(?a) AS ?about) (MIN(?k) AS ?kind) (MIN(?v) AS ?value) (MIN(?b) AS ?basis)
+       (MIN(?y) AS ?year) (MIN(?m) AS ?method)
+WHERE {
+    ?f ree:confidence ree:Estimate .
+    OPTIONAL { ?f ree:method ?m }
+    OPTIONAL {
+        { ?h ree:hasQuantity ?f } UNION { ?h ree:hasComposition ?f } UNION { ?f ree:owned ?h }
+        OPTIONAL { ?h rdfs:label ?l }
+        OPTIONAL { ?h ree:supplier/rdfs:label ?from ; ree:customer/rdfs:label ?to }
+        BIND (COALESCE(?l, CONCAT(?from, " to ", ?to)) AS ?a)
+    }
+    OPTIONAL { ?f ree:quantityKind/skos:notation ?k }
+    OPTIONAL { ?f ree:value ?v } OPTIONAL { ?f ree:massFraction ?v } OPTIONAL { ?f ree:share ?v }
+    OPTIONAL { ?f ree:basis/skos:notation ?b }
+    OPTIONAL { ?f ree:year ?y }
+}
+GROUP BY ?f
+"""
+)
+ESTIMATE_SOURCES = SPARQL_PREFIXES + "SELECT ?f ?s WHERE { ?f ree:confidence ree:Estimate ; prov:wasDerivedFrom ?s }"
+SOURCE_URLS = SPARQL_PREFIXES + "SELECT ?s ?url WHERE { ?s a ree:Source ; schema:url ?url }"
+
+#: Facility production figures for all elements, with the facility's stage and country.
+FACILITY_FIGURES = (
+    SPARQL_PREFIXES
+    + """
+SELECT ?f ?cc ?stage ?value ?basis ?year WHERE {
+    ?f a ?class ; ree:country/ree:isoCode ?cc ; ree:status ree:Operating ; ree:hasQuantity ?q .
+    ?class ree:stage/skos:notation ?stage .
+    ?q ree:quantityKind ree:Production ; ree:value ?value ; ree:basis/skos:notation ?basis ; ree:year ?year .
+    FILTER NOT EXISTS { ?q ree:element ?element }
+}
+"""
+)
+#: Country production and quota figures for all elements in the year bound to ``?wanted``.
+COUNTRY_FIGURES = (
+    SPARQL_PREFIXES
+    + """
+SELECT ?wanted ?cc ?stage ?kind ?value ?basis WHERE {
+    ?c ree:isoCode ?cc ; ree:hasQuantity ?q .
+    ?q ree:forStage/skos:notation ?stage ; ree:quantityKind/skos:notation ?kind ; ree:value ?value ;
+       ree:basis/skos:notation ?basis ; ree:year ?year .
+    FILTER (?year = ?wanted && ?kind IN ("production", "quota"))
+    FILTER NOT EXISTS { ?q ree:element ?element }
+}
+"""
+)
+FACILITY_COUNTRIES = (
+    SPARQL_PREFIXES + "SELECT ?f ?cc WHERE { ?f a/rdfs:subClassOf* ree:Facility ; ree:country/ree:isoCode ?cc }"
+)
+COVERAGE = (
+    SPARQL_PREFIXES
+    + """
+SELECT ?stage (COUNT(DISTINCT ?f) AS ?all) (COUNT(DISTINCT ?cn) AS ?china) (COUNT(DISTINCT ?agg) AS ?aggregates)
+       (COUNT(DISTINCT ?op) AS ?operating) (COUNT(DISTINCT ?prod) AS ?production) (COUNT(DISTINCT ?cap) AS ?capacity)
+WHERE {
+    ?f a ?class ; ree:country/ree:isoCode ?cc ; ree:status ?status . ?class ree:stage/skos:notation ?stage .
+    BIND (IF(?cc = "CN", ?f, ?none) AS ?cn)
+    BIND (IF(?status = ree:Operating, ?f, ?none) AS ?op)
+    OPTIONAL { ?f ree:isAggregate true . BIND (?f AS ?agg) }
+    OPTIONAL { ?f ree:hasQuantity/ree:quantityKind ree:Production . BIND (?f AS ?prod) }
+    OPTIONAL { ?f ree:hasQuantity/ree:quantityKind ree:Capacity . BIND (?f AS ?cap) }
+}
+GROUP BY ?stage
+"""
+)
+COUNTRY_COVERAGE = (
+    SPARQL_PREFIXES
+    + "SELECT ?cc ?stage (COUNT(DISTINCT ?f) AS ?n) WHERE { ?f a ?class ; ree:country/ree:isoCode ?cc . "
+    "?class ree:stage/skos:notation ?stage } GROUP BY ?cc ?stage"
+)
+
+# ---------------------------------------------------------------------------------------------
+# Scenario files: an export control's terms, with ?policy bound (a parameter is projected: the
+# engine binds only projected variables)
+# ---------------------------------------------------------------------------------------------
+
+POLICY = (
+    SPARQL_PREFIXES
+    + """SELECT ?policy ?issuer ?element ?form ?destination ?scope ?share WHERE {
+    ?policy a ree:ExportControl ; ree:issuer ?issuer .
+    OPTIONAL { ?policy ree:deMinimisShare ?share }
+    OPTIONAL { ?policy ree:coversElement/ree:symbol ?element }
+    OPTIONAL { ?policy ree:coversProductForm/skos:notation ?form }
+    OPTIONAL { ?policy ree:destination/ree:isoCode ?destination }
+    OPTIONAL { ?policy ree:endUserScope/skos:notation ?scope }
+}"""
+)
+POLICY_ISSUERS = (
+    SPARQL_PREFIXES + "SELECT ?policy ?cc WHERE { ?policy ree:issuer ?i . "
+    "{ ?i ree:isoCode ?cc } UNION { ?i ree:headquarters/ree:isoCode ?cc } } ORDER BY ?cc"
+)
+
+# ---------------------------------------------------------------------------------------------
+# Validation: the ontology lint
+# ---------------------------------------------------------------------------------------------
+
+#: Terms declared as classes, properties, concept schemes or datatypes (or as instances of a class).
+DECLARED_TERMS = (
+    SPARQL_PREFIXES
+    + """SELECT DISTINCT ?t WHERE {
+    { ?t a ?kind VALUES ?kind { owl:Class rdfs:Class rdf:Property owl:ObjectProperty owl:DatatypeProperty
+                                owl:AnnotationProperty skos:ConceptScheme rdfs:Datatype } }
+    UNION { ?t a/a owl:Class }
+}"""
+)
+USED_TERMS = (
+    SPARQL_PREFIXES
+    + """SELECT ?t (SAMPLE(?s) AS ?where) (SAMPLE(?role) AS ?as) (SAMPLE(?g) AS ?graph) WHERE {
+    { GRAPH ?g { ?s ?t ?o } BIND("property" AS ?role) }
+    UNION { GRAPH ?g { ?s a ?t } BIND("class" AS ?role) }
+    UNION { GRAPH ?g { ?s ?p ?t } FILTER(isIRI(?t) && STRSTARTS(STR(?t), STR(ree:))) BIND("term" AS ?role) }
+} GROUP BY ?t"""
+)
+#: Literals of the datatypes whose lexical forms the lint checks.
+TYPED_LITERALS = (
+    SPARQL_PREFIXES
+    + """SELECT DISTINCT ?s ?p ?o ?g WHERE {
+    GRAPH ?g { ?s ?p ?o }
+    FILTER(isLiteral(?o) && DATATYPE(?o) IN (xsd:integer, xsd:decimal, xsd:double, xsd:float, xsd:boolean, xsd:date,
+                                             xsd:dateTime, xsd:gYear, xsd:gYearMonth, xsd:anyURI))
+}"""
+)
+ONTOLOGY_TERMS = (
+    SPARQL_PREFIXES
+    + """SELECT ?t ?kind (COUNT(DISTINCT ?label) AS ?labels) (COUNT(DISTINCT ?def) AS ?defs)
+          (COUNT(DISTINCT ?domain) AS ?domains) (COUNT(DISTINCT ?range) AS ?ranges) WHERE {
+    ?t a ?kind . VALUES ?kind { owl:Class owl:ObjectProperty owl:DatatypeProperty owl:AnnotationProperty }
+    FILTER(STRSTARTS(STR(?t), STR(ree:)))
+    OPTIONAL { ?t rdfs:label ?label FILTER(LANGMATCHES(LANG(?label), "en")) }
+    OPTIONAL { ?t skos:definition ?def }
+    OPTIONAL { ?t rdfs:domain ?domain }
+    OPTIONAL { ?t rdfs:range ?range }
+} GROUP BY ?t ?kind"""
+)
+ONTOLOGY_HEADER = f"SELECT DISTINCT ?p WHERE {{ <{ONTOLOGY_IRI}> ?p ?o }}"

@@ -1,0 +1,115 @@
+"""Renderers shared by every command: plain-text tables, Markdown tables, CSV and JSON.
+
+They take rows (sequences of cells) or JSON-ready data and return text; they never print.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Sequence
+from typing import Any
+
+
+def render_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    """A fixed-width text table.
+
+    Examples
+    --------
+    >>> print(render_table(["stage", "n"], [["mining", 3]]))
+    stage   n
+    ------  -
+    mining  3
+    """
+    cells = [[_cell(c) for c in row] for row in rows]
+    widths = [max([len(h), *(len(r[i]) for r in cells)]) for i, h in enumerate(headers)]
+    lines = [
+        "  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip(),
+        "  ".join("-" * w for w in widths),
+    ]
+    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in cells]
+    return "\n".join(lines)
+
+
+def render_markdown(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    """A GitHub-flavoured Markdown table; pipes and newlines in cells are escaped.
+
+    Examples
+    --------
+    >>> print(render_markdown(["stage", "n"], [["mining", 3]]))
+    | stage | n |
+    | --- | --- |
+    | mining | 3 |
+    """
+
+    def md(value: Any) -> str:
+        return _cell(value).replace("|", "\\|").replace("\n", " ")
+
+    lines = ["| " + " | ".join(md(h) for h in headers) + " |", "|" + " --- |" * len(headers)]
+    lines += ["| " + " | ".join(md(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def render_csv(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    """RFC 4180 CSV. Text cells that a spreadsheet would run as a formula get a leading apostrophe.
+
+    Examples
+    --------
+    >>> print(render_csv(["name", "n"], [["=cmd()", 3], ["a, b", -1.5]]), end="")
+    name,n
+    '=cmd(),3
+    "a, b",-1.5
+    """
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(headers)
+    writer.writerows([[_csv_cell(c) for c in row] for row in rows])
+    return out.getvalue()
+
+
+def render_json(data: Any) -> str:
+    """Stable, indented JSON (keys in insertion order, non-ASCII kept)."""
+    return json.dumps(data, indent=2, ensure_ascii=False)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:,.4g}" if abs(value) < 1000 else f"{value:,.0f}"
+    return plain(str(value))
+
+
+def plain(text: str) -> str:
+    """``text`` with control characters (line breaks, terminal escape sequences) made visible as
+    ``\\uFFFD``, so data cannot reshape or recolour a terminal table.
+
+    Examples
+    --------
+    >>> plain("Mine\\x1b[31m A\\nB")
+    'Mine\\ufffd[31m A\\ufffdB'
+    """
+    return "".join("\ufffd" if ord(c) < 32 or 127 <= ord(c) < 160 else c for c in text)
+
+
+def _csv_cell(value: Any) -> Any:
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return "" if value is None else value
+
+
+def pct(value: float | None) -> str:
+    """A fraction as a percentage with one decimal (empty for ``None``).
+
+    Examples
+    --------
+    >>> pct(0.979), pct(None)
+    ('97.9%', '')
+    """
+    return "" if value is None else f"{value:.1%}"
+
+
+def num(value: float | None) -> str:
+    """A tonnage rounded to the tonne, with thousands separators (empty for ``None``)."""
+    return "" if value is None else f"{value:,.0f}"

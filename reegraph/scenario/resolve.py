@@ -1,0 +1,272 @@
+"""A :class:`~reegraph.scenario.spec.ScenarioSpec` resolved against the graph: every value checked,
+every name (facility, company, country, element, end use, region, product form, stage, basis)
+looked up, every policy read from the graph, and the result turned into the engine's
+:class:`~reegraph.analysis.scenarios.Scenario`.
+
+A failure names the file and line of the value (``bad.toml:4: unknown facility 'facility/x'``), or
+the scenario's name for a spec built in Python. A policy is looked up with its IRI bound as a
+parameter of :data:`reegraph.rdf.sparql.POLICY`, and only once its name has the shape of a data id:
+nothing a scenario file says becomes query text.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date
+
+import networkx as nx
+from rdflib import URIRef
+
+from reegraph.analysis.scenarios import ExportControl, Scenario
+from reegraph.errors import InputError, ParseError, ReegraphError
+from reegraph.model import CAPACITY_BASES, DATA, END_USE, FACILITY, FORM_STAGES, REGION_CODES, region_of
+from reegraph.rdf.sparql import POLICY, POLICY_ISSUERS
+from reegraph.rdf.store import Store
+from reegraph.rdf.vocab import short_id
+from reegraph.scenario.spec import ExportControlSpec, Lines, NewFacility, ScenarioSpec, Stockpile, Target
+
+#: The shape of a data id's local part (``mofcom-2025-18``).
+_SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9._~-]*")
+
+
+@dataclass(frozen=True)
+class ResolvedScenario:
+    """A spec checked against the graph: the engine's scenario (controls, plants offline, capacity
+    scaled), the planned plants it brings online and from when, its stockpiles and its new plants
+    (ids ``new/<id>``), its includes merged in."""
+
+    spec: ScenarioSpec
+    scenario: Scenario
+    online: Mapping[str, date | None] = field(default_factory=dict)
+    stockpiles: tuple[Stockpile, ...] = ()
+    new_facilities: tuple[NewFacility, ...] = ()
+
+
+def resolve(
+    spec: ScenarioSpec, store: Store, G: nx.DiGraph, *, licensed_fraction: float | None = None
+) -> ResolvedScenario:
+    """Check ``spec`` (and what it includes) against the network ``G`` and the graph in ``store``.
+
+    ``licensed_fraction`` overrides the spec's own default (``--licensed-fraction``); a control's
+    own fraction wins over both.
+
+    Raises
+    ------
+    ParseError
+        For a spec read from a file: a value that is out of range, of the wrong type, or names
+        something the graph does not know (``file:line: message``).
+    InputError
+        The same, for a spec built in Python (the message names the scenario).
+    """
+    check = _Checker(spec, store, G)
+    fraction = check.fraction(spec.lines, "licensed_fraction", spec.licensed_fraction)
+    if licensed_fraction is not None:
+        fraction = licensed_fraction
+    resolved = ResolvedScenario(
+        spec=spec,
+        scenario=Scenario(
+            name=spec.name,
+            controls=tuple(check.control(c, fraction) for c in spec.controls),
+            offline=frozenset(n for t in spec.offline for n in check.plants(t, "offline")),
+            scale={
+                n: check.number(t.lines, "factor", t.factor)
+                for t in spec.scale
+                for n in sorted(check.plants(t, "scale"))
+            },
+        ),
+        online={
+            check.facility(o.lines, o.facility, "online"): check.date(o.lines, "from", o.start) for o in spec.online
+        },
+        stockpiles=tuple(check.stockpile(s) for s in spec.stockpiles),
+        new_facilities=tuple(check.new_facility(p) for p in spec.new_facilities),
+    )
+    for other in spec.includes:
+        resolved = _merge(resolved, resolve(other, store, G, licensed_fraction=licensed_fraction))
+    return resolved
+
+
+def _merge(resolved: ResolvedScenario, other: ResolvedScenario) -> ResolvedScenario:
+    """``resolved`` with what ``other`` (an include) adds; where both say something, ``resolved`` wins."""
+    scenario = Scenario(
+        name=resolved.scenario.name,
+        controls=(*resolved.scenario.controls, *other.scenario.controls),
+        offline=resolved.scenario.offline | other.scenario.offline,
+        scale={**other.scenario.scale, **resolved.scenario.scale},
+    )
+    return replace(
+        resolved,
+        scenario=scenario,
+        online={**other.online, **resolved.online},
+        stockpiles=(*resolved.stockpiles, *other.stockpiles),
+        new_facilities=(*resolved.new_facilities, *other.new_facilities),
+    )
+
+
+class _Checker:
+    """Checks a spec's values against the graph; every failure names where the value was written."""
+
+    def __init__(self, spec: ScenarioSpec, store: Store, G: nx.DiGraph) -> None:
+        self.spec, self.store, self.G = spec, store, G
+        self.facilities = {n for n, d in G.nodes(data=True) if d["kind"] == FACILITY}
+        self.countries = set(G.graph.get("countries", {}))
+        self.companies = set(G.graph.get("organizations", {}))
+        self.elements = set(G.graph.get("elements", {}))
+        self.end_uses = {n.removeprefix("end-use/") for n, d in G.nodes(data=True) if d["kind"] == END_USE}
+
+    def fail(self, lines: Lines, key: str, message: str) -> ReegraphError:
+        if self.spec.path is None:
+            return InputError(f"scenario {self.spec.name}: {message}")
+        return ParseError(str(self.spec.path), lines.get(key, lines.get("")), message)
+
+    def text(self, lines: Lines, key: str, value: object, section: str) -> str:
+        if not isinstance(value, str):
+            raise self.fail(lines, key, f"[{section}] {key} must be a string")
+        return value
+
+    def strings(self, lines: Lines, key: str, value: object, section: str) -> list[str]:
+        if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+            raise self.fail(lines, key, f"[{section}] {key} must be a list of strings")
+        return list(value)
+
+    def fraction(self, lines: Lines, key: str, value: object) -> float:
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+            raise self.fail(lines, key, f"{key} must be a number between 0 and 1, not {value!r}")
+        return float(value)
+
+    def number(self, lines: Lines, key: str, value: object) -> float:
+        """A finite number >= 0."""
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < math.inf:
+            raise self.fail(lines, key, f"{key} must be a number >= 0, not {value!r}")
+        return float(value)
+
+    def date(self, lines: Lines, key: str, value: object) -> date | None:
+        if value is None or (isinstance(value, date) and not hasattr(value, "hour")):
+            return value
+        raise self.fail(lines, key, f"{key} must be a date such as 2025-06-01, not {value!r}")
+
+    def known(self, lines: Lines, key: str, values: list[str], allowed: Collection[str], what: str) -> None:
+        """Each of ``values`` is in ``allowed``."""
+        for value in values:
+            if value not in allowed:
+                raise self.fail(lines, key, f"unknown {what} {value!r}")
+
+    def facility(self, lines: Lines, value: object, section: str) -> str:
+        name = _short("facility", self.text(lines, "facility", value, section))
+        if name not in self.facilities:
+            raise self.fail(lines, "facility", f"unknown facility {name!r}")
+        return name
+
+    def plants(self, target: Target, section: str) -> set[str]:
+        """The facilities a target names: one facility, a company's plants, or a country's."""
+        if target.kind == "facility":
+            return {self.facility(target.lines, target.name, section)}
+        if target.kind == "country":
+            country = self.text(target.lines, "country", target.name, section)
+            self.known(target.lines, "country", [country], self.countries, "country")
+            return {n for n in self.facilities if self.G.nodes[n]["country"] == country}
+        if target.kind != "company":
+            raise self.fail(target.lines, "", f"[[{section}]] needs one of facility, company, country")
+        company = _short("org", self.text(target.lines, "company", target.name, section))
+        if company not in self.companies:
+            raise self.fail(target.lines, "company", f"unknown company {company!r}")
+        return {
+            n
+            for n in self.facilities
+            if company in self.G.nodes[n].get("owners", ()) or company in self.G.nodes[n].get("operators", ())
+        }
+
+    def control(self, spec: ExportControlSpec, default: float) -> ExportControl:
+        """A control's own licensed fraction wins over the scenario's (and --licensed-fraction)."""
+        lines, section = spec.lines, "export_control"
+        fraction = (
+            default
+            if spec.licensed_fraction is None
+            else self.fraction(lines, "licensed_fraction", spec.licensed_fraction)
+        )
+        if not isinstance(spec.extraterritorial, bool):
+            message = f"extraterritorial must be true or false, not {spec.extraterritorial!r}"
+            raise self.fail(lines, "extraterritorial", message)
+        if spec.policy is not None:
+            control = self.policy(_short("policy", self.text(lines, "policy", spec.policy, section)), lines, fraction)
+            return replace(control, extraterritorial=control.extraterritorial or spec.extraterritorial)
+        exporter = self.text(lines, "exporter", spec.exporter, section)
+        self.known(lines, "exporter", [exporter], self.countries, "country")
+        elements = self.strings(lines, "elements", spec.elements, section)
+        self.known(lines, "elements", elements, self.elements, "element")
+        forms = self.strings(lines, "product_forms", spec.product_forms, section)
+        for form in forms:
+            if form not in FORM_STAGES:
+                known = ", ".join(FORM_STAGES)
+                raise self.fail(lines, "product_forms", f"unknown product form {form!r} (known: {known})")
+        destinations = self.strings(lines, "destinations", spec.destinations, section)
+        self.known(lines, "destinations", destinations, REGION_CODES, "region")
+        if spec.end_users not in ("all", "military"):
+            raise self.fail(lines, "end_users", f"end_users must be 'all' or 'military', not {spec.end_users!r}")
+        return ExportControl(
+            exporter=exporter,
+            elements=frozenset(elements),
+            stages=frozenset(FORM_STAGES[f] for f in forms) or frozenset(FORM_STAGES.values()),
+            destinations=frozenset(destinations),
+            licensed_fraction=fraction,
+            military_only=spec.end_users == "military",
+            extraterritorial=spec.extraterritorial,
+        )
+
+    def policy(self, name: str, lines: Lines, fraction: float) -> ExportControl:
+        """An export control of the graph, its IRI bound as a parameter of the lookup."""
+        slug = name.removeprefix("policy/")
+        rows = []
+        if _SLUG.fullmatch(slug):
+            binding = {"policy": URIRef(f"{DATA}policy/{slug}")}
+            rows = self.store.values(POLICY, bindings=binding)
+        if not rows:
+            raise self.fail(lines, "policy", f"unknown export control {name!r}")
+        issuers = self.store.values(POLICY_ISSUERS, bindings=binding)
+        if not issuers:
+            raise self.fail(lines, "policy", f"export control {name!r} has no issuing country")
+        destinations = {region_of(r["destination"]) for r in rows if r["destination"]}
+        return ExportControl(
+            exporter=str(issuers[0]["cc"]),
+            elements=frozenset(r["element"] for r in rows if r["element"]),
+            stages=frozenset(FORM_STAGES[r["form"]] for r in rows if r["form"] in FORM_STAGES),
+            destinations=frozenset(destinations),
+            licensed_fraction=fraction,
+            military_only=any(r["scope"] == "military" for r in rows),
+            extraterritorial=any(r["share"] for r in rows),
+        )
+
+    def stockpile(self, spec: Stockpile) -> Stockpile:
+        lines = spec.lines
+        region = self.text(lines, "region", spec.region, "stockpile")
+        self.known(lines, "region", [region], REGION_CODES, "region")
+        days = self.number(lines, "days", spec.days)
+        end_use = spec.end_use
+        if end_use and (not isinstance(end_use, str) or end_use.removeprefix("end-use/") not in self.end_uses):
+            raise self.fail(lines, "end_use", f"unknown end use {end_use!r}")
+        return Stockpile(region, days, _short("end-use", end_use) if end_use else "")
+
+    def new_facility(self, spec: NewFacility) -> NewFacility:
+        lines, section = spec.lines, "new_facility"
+        ident = self.text(lines, "id", spec.id, section)
+        stage = self.text(lines, "stage", spec.stage, section)
+        if stage not in FORM_STAGES.values():
+            raise self.fail(lines, "stage", f"unknown stage {stage!r}")
+        country = self.text(lines, "country", spec.country, section)
+        self.known(lines, "country", [country], self.countries, "country")
+        elements = self.strings(lines, "elements", spec.elements, section)
+        self.known(lines, "elements", elements, self.elements, "element")
+        capacity = self.number(lines, "capacity", spec.capacity)
+        if spec.basis not in CAPACITY_BASES:
+            message = f"basis must be one of {', '.join(CAPACITY_BASES)}, not {spec.basis!r}"
+            raise self.fail(lines, "basis", message)
+        start = self.date(lines, "from", spec.start)
+        return NewFacility(f"new/{ident}", stage, country, capacity, tuple(sorted(elements)), spec.basis, start)
+
+
+def _short(kind: str, name: str) -> str:
+    """``facility/x`` for ``x``, ``facility/x`` or the full IRI."""
+    name = short_id(name) if name.startswith("http") else name
+    return name if name.startswith(f"{kind}/") else f"{kind}/{name}"
