@@ -59,8 +59,8 @@ for p in [*bundled_files(), PATH]:
 store = RdflibStore(g)
 """
 _REPORT = (
-    "from datetime import date; from reegraph.app import make_report; from reegraph.render.text import render_json; "
-    "text = render_json(make_report(store, as_of=date(2026, 11, 28)).as_dict()); n = len(store)"
+    "from datetime import date; from reegraph.app import report; from reegraph.render.text import render_json; "
+    "text = render_json(report(store, as_of=date(2026, 11, 28)).as_dict()); n = len(store)"
 )
 _SCENARIO = (
     "from reegraph.app import run_scenario; from reegraph.render.text import render_json; "

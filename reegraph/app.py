@@ -120,7 +120,7 @@ class Report:
 
 
 @gc_paused()
-def make_report(
+def report(
     store: Store,
     *,
     as_of: date,
@@ -142,7 +142,7 @@ def make_report(
 
     Examples
     --------
-    >>> top = make_report(load(), as_of=date(2026, 11, 28)).chokepoints[0]
+    >>> top = report(load(), as_of=date(2026, 11, 28)).chokepoints[0]
     >>> top.kind, top.id
     ('country', 'CN')
     """
@@ -249,7 +249,7 @@ def prepare_scenario(
     ParseError
         A scenario file that does not parse or names what the graph does not know (file and line).
     """
-    spec = read_spec(find_scenario(scenario)) if isinstance(scenario, str) else scenario
+    spec = read_scenario(scenario) if isinstance(scenario, str) else scenario
     when = as_of or run_date(spec) or date.today()
     G = build_network(store, as_of=when, include_planned=True)
     resolved = resolve(spec, store, G, licensed_fraction=licensed_fraction)
@@ -459,6 +459,19 @@ def _name(scenario: str | ScenarioSpec) -> str:
     return scenario if isinstance(scenario, str) else scenario.name
 
 
+def read_scenario(name: str) -> ScenarioSpec:
+    """A built-in scenario by name, or a scenario file, read into a spec (to run, or to build on).
+
+    Raises
+    ------
+    InputError
+        Neither a built-in name nor an existing ``.toml`` file.
+    ParseError
+        The file does not parse (``file:line: message``).
+    """
+    return read_spec(find_scenario(name))
+
+
 def scenario_titles() -> list[tuple[str, str]]:
     """The built-in scenarios: name and title."""
     return [(path.stem, read_spec(path).title) for path in list_scenarios()]
@@ -504,7 +517,7 @@ def network_view(
         when = as_of or date.today()
         G = build_network(store, as_of=when)
         title = f"reegraph network, {when.isoformat()}"
-    chokepoints = make_report(store, as_of=when, network=None if scenario else G).chokepoints
+    chokepoints = report(store, as_of=when, network=None if scenario else G).chokepoints
     G = network_filter(G, elements=elements, end_uses=end_uses, stages=stages, countries=countries)
     return NetworkView(G, title, chokepoints, offline, gated, source_urls(store))
 

@@ -16,9 +16,10 @@ import signal
 import sys
 import tempfile
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 
@@ -30,12 +31,14 @@ from reegraph.rdf.store import MEDIA, Store
 from reegraph.render.text import render_table
 
 EXIT_FINDING = 1
+#: A click command function, before and after its options are added.
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 class _Group(click.Group):
     """A click group that turns reegraph errors into one line on stderr and the documented code."""
 
-    def invoke(self, ctx: click.Context):
+    def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except ReegraphError as exc:
@@ -53,14 +56,14 @@ MAX_TIMEOUT = 604_800
 class Finite(click.FloatRange):
     """A float in a range, and a real number: ``inf`` and ``nan`` are refused."""
 
-    def convert(self, value, param, ctx):
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         number = super().convert(value, param, ctx)
         if not math.isfinite(number):
             self.fail(f"{value!r} is not a finite number.", param, ctx)
         return number
 
 
-def _data_option(func):
+def _data_option(func: F) -> F:
     func = click.option(
         "--endpoint",
         metavar="URL",
@@ -93,7 +96,7 @@ def _store(data: Sequence[Path]) -> Store:
     return store
 
 
-def _output_option(func):
+def _output_option(func: F) -> F:
     return click.option(
         "-o",
         "--output",
@@ -102,7 +105,7 @@ def _output_option(func):
     )(func)
 
 
-def _format_option(choices: Sequence[str]):
+def _format_option(choices: Sequence[str]) -> Callable[[F], F]:
     return click.option(
         "--format",
         "fmt",
@@ -220,9 +223,9 @@ def report(
         "table": render_report_table,
     }
     store = _store(data)
-    impacts = app.run_scenario(store, scenario, elements=elements) if scenario else None
+    impacts: app.ScenarioReport | None = app.run_scenario(store, scenario, elements=elements) if scenario else None
     with gc_paused():
-        result = app.make_report(
+        result = app.report(
             store,
             as_of=as_of.date() if as_of else date.today(),
             elements=elements,
@@ -330,12 +333,6 @@ def scenario_run(
 
     if draws and fmt == "html":
         raise click.UsageError("--format html shows one run; with --monte-carlo use table, markdown, json or csv")
-    common = {
-        "as_of": as_of.date() if as_of else None,
-        "licensed_fraction": licensed_fraction,
-        "elements": elements,
-        "regions": regions,
-    }
     if draws:
         simulated = app.monte_carlo(
             _store(data),
@@ -344,7 +341,10 @@ def scenario_run(
             seed=seed,
             facility_outage=facility_outage,
             country_outage=country_outage,
-            **common,
+            as_of=as_of.date() if as_of else None,
+            licensed_fraction=licensed_fraction,
+            elements=elements,
+            regions=regions,
         )
         mc_renderers = {
             "json": render_scenario_json,
@@ -354,7 +354,14 @@ def scenario_run(
         }
         _emit(mc_renderers[fmt](simulated), output)
         return
-    result = app.run_scenario(_store(data), name, **common)
+    result = app.run_scenario(
+        _store(data),
+        name,
+        as_of=as_of.date() if as_of else None,
+        licensed_fraction=licensed_fraction,
+        elements=elements,
+        regions=regions,
+    )
     renderers = {
         "json": render_scenario_json,
         "csv": render_scenario_csv,
@@ -582,7 +589,7 @@ def serve(host: str, port: int, timeout: float, max_bytes: int, data: tuple[Path
         server = make_server(store, host, port, timeout=timeout, max_bytes=max_bytes)
     except OSError as exc:
         raise InputError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
-    bound_host, bound_port = server.server_address[:2]
+    bound_host, bound_port = str(server.server_address[0]), server.server_address[1]
     if host not in ("127.0.0.1", "localhost", "::1"):
         click.echo(f"reegraph: warning: listening on {host}, reachable from other machines", err=True)
     shown = f"[{bound_host}]" if ":" in bound_host else bound_host

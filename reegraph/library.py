@@ -184,6 +184,6 @@ def _term(param: Param, value: str) -> Node:
         number = int(value) if param.type == "integer" else Decimal(value)
     except (ValueError, InvalidOperation):
         raise wrong from None
-    if param.type == "decimal" and not number.is_finite():
+    if isinstance(number, Decimal) and not number.is_finite():
         raise wrong
     return Literal(str(number), datatype=XSD.integer if param.type == "integer" else XSD.decimal)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import Any
 
 from rdflib import Literal
 
@@ -115,7 +116,7 @@ def render_coverage(store: Store) -> str:
     """Facilities per stage: where they are, how many are aggregates, and how many carry figures."""
     order = (*STAGES, "recycling")
     rows = sorted(store.select(sparql.COVERAGE), key=lambda r: order.index(str(r["stage"])))
-    table = [
+    table: list[list[Any]] = [
         [
             str(r["stage"]),
             int(r["all"]),

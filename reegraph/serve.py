@@ -70,7 +70,7 @@ class _Handler(BaseHTTPRequestHandler):
     max_bytes = 50_000_000
     server_version = "reegraph"
 
-    def log_message(self, format: str, *args) -> None:
+    def log_message(self, format: str, *args: object) -> None:
         pass  # quiet; errors reach the client
 
     def do_GET(self) -> None:

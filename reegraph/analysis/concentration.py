@@ -188,7 +188,17 @@ def _buckets(records: list, keys: dict[str, tuple[str, ...]]) -> dict[str, list]
     return buckets
 
 
-def _entry(stage, key, by, kind, year, records, *, exact: bool, group: bool) -> Concentration | None:
+def _entry(
+    stage: str,
+    key: str,
+    by: str,
+    kind: str,
+    year: int,
+    records: list[tuple[str, str, str, Amount]],
+    *,
+    exact: bool,
+    group: bool,
+) -> Concentration | None:
     # each holder's latest figures up to the year; for a group, non-overlapping ones, broadest first
     by_holder: dict[str, list[tuple[str, str, Amount]]] = defaultdict(list)
     for holder, location, country, amount in records:

@@ -192,7 +192,7 @@ def _removals(G: nx.DiGraph, element: str, stage: str, tables: Tables) -> list[t
                     entry[1] += 1
                 else:
                     entry[0] += cap
-            left = stage_total - sum(base[c] - country_value(table, c, f, u) for c, (f, u) in touched.items())
+            left = stage_total - sum(base[c] - country_value(table, c, f, int(u)) for c, (f, u) in touched.items())
         else:
             left = math.inf
         removals.append((kind, ident, dominates, left))
@@ -225,7 +225,7 @@ def flow_network(G: nx.DiGraph, element: str, end_use: str, *, without: frozense
     ``in`` and an ``out`` node joined by its capacity; ``source`` feeds the mines; the end use is
     the ``sink``. Edges without a capacity are unbounded. Known links are left out: each runs
     parallel to a path through the markets, so they add no capacity."""
-    H = nx.DiGraph()
+    H: nx.DiGraph = nx.DiGraph()
     H.add_nodes_from(("source", "sink"))
     feeding = feeding_stage(G, end_use, element)
     tables: Tables = {}

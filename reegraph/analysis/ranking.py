@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field, fields, replace
 
 import networkx as nx
 
-from reegraph.analysis.capacity import Tables, stage_table
+from reegraph.analysis.capacity import StageTable, Tables, stage_table
 from reegraph.analysis.concentration import Concentration
 from reegraph.analysis.flow import StageFlow, find_flow_losses
 from reegraph.model import FACILITY, market_id
@@ -170,7 +171,7 @@ def _with_rank(c: Chokepoint, rank: int) -> Chokepoint:
     return replace(c, rank=rank)
 
 
-def _max(values) -> float | None:
+def _max(values: Iterable[float | None]) -> float | None:
     present = [v for v in values if v is not None]
     return max(present) if present else None
 
@@ -183,7 +184,7 @@ class _StageFacts:
     """One stage's table for one element, indexed for the ranking: members of each candidate,
     the stage total when every facility has a finite figure, and the sources of the figures used."""
 
-    def __init__(self, G: nx.DiGraph, table, stage: str) -> None:
+    def __init__(self, G: nx.DiGraph, table: StageTable, stage: str) -> None:
         self.G, self.table, self.stage = G, table, stage
         self.groups = table.groups
         caps = table.capacities.values()

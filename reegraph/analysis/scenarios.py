@@ -16,8 +16,9 @@ Ahuja, Magnanti and Orlin, *Network Flows* (1993): max-flow min-cut theorem; nod
 from __future__ import annotations
 
 import math
+import random
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
 import networkx as nx
@@ -177,7 +178,7 @@ def _fraction(control: ExportControl, stage: str, stages: list[str]) -> float:
     return control.licensed_fraction if covered and stage == covered[-1] else 0.0
 
 
-def _gate(H: nx.DiGraph, tail, gate, fraction: float, throughput: float) -> None:
+def _gate(H: nx.DiGraph, tail: Hashable, gate: Hashable, fraction: float, throughput: float) -> None:
     """The gate's capacity: the licensed fraction of the exporter's throughput at the stage."""
     if math.isinf(throughput) and fraction > 0:
         H.add_edge(tail, gate)
@@ -336,8 +337,6 @@ def monte_carlo(
     >>> d[0].p50, d[0].p90
     (0.5, 1.0)
     """
-    import random
-
     tables = {} if tables is None else tables
     rng = random.Random(seed)
     regions = list(regions)
@@ -377,12 +376,12 @@ def monte_carlo(
                         if value is not None:
                             outcomes[(element, tuple(end_uses), region)].append(max(0.0, 1 - value / baseline))
     results = []
-    for (element, end_uses, region), values in sorted(outcomes.items()):
+    for (element, uses, region), values in sorted(outcomes.items()):
         values.sort()
         results.append(
             Distribution(
                 element=element,
-                end_uses=end_uses,
+                end_uses=uses,
                 region=region,
                 draws=len(values),
                 p50=round(_percentile(values, 0.5), 6),
@@ -393,14 +392,15 @@ def monte_carlo(
     return results
 
 
-def _bernoulli(rng, items: list[str], p: float) -> list[str]:
+def _bernoulli(rng: random.Random, items: list[str], p: float) -> list[str]:
     """Each item kept with probability ``p``: one random number per kept item, not per item, by
     drawing the geometric gaps between them (Batagelj and Brandes, Phys. Rev. E 71, 2005)."""
     if p <= 0:
         return []
     if p >= 1:
         return list(items)
-    kept, index, log_q = [], -1, math.log(1 - p)
+    kept: list[str] = []
+    index, log_q = -1, math.log(1 - p)
     while True:
         index += 1 + int(math.log(1 - rng.random()) / log_q)
         if index >= len(items):
@@ -421,7 +421,7 @@ def _percentile(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, max(0, math.ceil(q * len(values)) - 1))]
 
 
-def _grouping(scenario: Scenario, region: str | None):
+def _grouping(scenario: Scenario, region: str | None) -> Callable[[str], str]:
     """Country to group: each controlled exporter on its own, the other countries by region."""
     exporters = {c.exporter for c in scenario.controls} if region is not None else set()
     return lambda country: country if country in exporters else region_of(country)
@@ -447,7 +447,7 @@ def _aggregate_network(
     exporters = sorted({c.exporter for c in scenario.controls}) if region is not None else []
     group = _grouping(scenario, region)
     stages = mandatory_stages(G, feeding, tables)
-    H = nx.DiGraph()
+    H: nx.DiGraph = nx.DiGraph()
     H.add_nodes_from(("source", "sink"))
     names = sorted({*exporters, *REGION_CODES})
     known = {} if known is None else known
@@ -491,13 +491,23 @@ def _aggregate_network(
     return H
 
 
-def _link(H, scenario, element, stage, tail, head, origin, destination, region) -> None:
+def _link(
+    H: nx.DiGraph,
+    scenario: Scenario,
+    element: str,
+    stage: str,
+    tail: Hashable,
+    head: Hashable,
+    origin: str,
+    destination: str | None,
+    region: str | None,
+) -> None:
     """An edge from group ``origin`` at ``stage`` to ``head`` (the next stage's group, or the sink);
     through the exporter's gate where a control covers it."""
     target = head if head == "sink" else (head, "in")
     if origin != destination and region is not None:
         for control in scenario.controls:
-            if control.exporter == origin and control.reaches(element, stage, destination, region):
+            if destination and control.exporter == origin and control.reaches(element, stage, destination, region):
                 gate = ("gate", stage, origin)
                 H.add_edge(gate, target)
                 return

@@ -102,8 +102,8 @@ def add_facilities(G: nx.DiGraph, plants: Sequence[dict]) -> None:
     G.remove_edges_from(
         [
             (u, v)
-            for u, v, link in G.edges(data="link")
-            if link in ("trade", "inferred") and G.nodes[v]["kind"] != END_USE
+            for u, v, data in G.edges(data=True)
+            if data["link"] in ("trade", "inferred") and G.nodes[v]["kind"] != END_USE
         ]
     )
     add_markets(G, {})
@@ -145,7 +145,7 @@ def make_network(
     >>> sorted(G.successors("market/mining/US")), sorted(G.predecessors("use"))
     (['sep'], ['market/separation/US'])
     """
-    G = nx.DiGraph(as_of=as_of, elements={}, groups={})
+    G: nx.DiGraph = nx.DiGraph(as_of=as_of, elements={}, groups={})
     for id_, stage, country, value, *owner in plants:
         figure = Amount(id_, "production", float(value), "t REO", year, sources=("source/example",))
         G.add_node(id_, **facility_node(stage, country, label=id_, amounts=(figure,), operators=owner, owners=owner))

@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date
 from operator import itemgetter
+from typing import Any
 
 import networkx as nx
 
@@ -74,7 +75,7 @@ def build_network(
     ('MY', 'separation')
     """
     answers = _Answers(store)
-    G = nx.DiGraph(as_of=as_of.isoformat())
+    G: nx.DiGraph = nx.DiGraph(as_of=as_of.isoformat())
     G.graph["elements"], G.graph["groups"] = _elements(answers["elements"])
     wanted = expand_elements(G.graph["elements"], G.graph["groups"], elements) if elements else frozenset()
     organizations = _organizations(answers["organizations"])
@@ -139,7 +140,7 @@ def build_network(
     return G
 
 
-def _coordinate(row: Values, node: str, axis: str, limit: float) -> float | None:
+def _coordinate(row: dict[str, Any], node: str, axis: str, limit: float) -> float | None:
     """A facility's wgs:lat or wgs:long in degrees; ``None`` when it has neither.
 
     Raises
@@ -161,10 +162,10 @@ def _coordinate(row: Values, node: str, axis: str, limit: float) -> float | None
     return degrees
 
 
-def _merged(rows: list[Values], codes: dict[str, str]) -> list[Values]:
+def _merged(rows: list[Values], codes: dict[str, str]) -> list[dict[str, Any]]:
     """One row per facility, with its codes named: a value stated twice (two labels, two countries)
     keeps its smallest, as MIN would, so any engine and any file order give the same network."""
-    merged: dict[str | None, Values] = {}
+    merged: dict[str | None, dict[str, Any]] = {}
     for row in rows:
         row["stage"], row["cc"], row["status"] = (codes.get(row[k] or "") for k in ("class", "country", "state"))
         if row["stage"] is None or row["cc"] is None or row["status"] is None:
@@ -190,7 +191,7 @@ def _elements(rows: list[dict]) -> tuple[dict[str, str], dict[str, tuple[str, ..
     return dict(sorted(names.items())), {g: tuple(sorted(m)) for g, m in sorted(groups.items())}
 
 
-def _organizations(rows: list[dict]) -> dict[str, dict[str, str]]:
+def _organizations(rows: list[Values]) -> dict[str, dict[str, Any]]:
     return {
         str(row["o"]): {
             "label": str(row.get("label") or ""),
@@ -202,7 +203,7 @@ def _organizations(rows: list[dict]) -> dict[str, dict[str, str]]:
     }
 
 
-def _ultimate(org: str, organizations: dict[str, dict[str, str]]) -> str:
+def _ultimate(org: str, organizations: dict[str, dict[str, Any]]) -> str:
     seen = {org}
     while (parent := organizations.get(org, {}).get("parent")) and parent not in seen:
         seen.add(parent)
@@ -210,7 +211,7 @@ def _ultimate(org: str, organizations: dict[str, dict[str, str]]) -> str:
     return org
 
 
-def _owner_country(owners: tuple[str, ...], organizations: dict[str, dict[str, str]], location: str) -> str:
+def _owner_country(owners: tuple[str, ...], organizations: dict[str, dict[str, Any]], location: str) -> str:
     if len(owners) == 1:
         return organizations.get(owners[0], {}).get("country") or location
     countries = {organizations.get(o, {}).get("country", "") for o in owners} - {""}
@@ -293,7 +294,7 @@ def _handles(rows: list[dict], every: set[str]) -> dict[str, frozenset[str]]:
     return {f: frozenset(e) for f, e in handled.items()}
 
 
-def _in_force(start, end, as_of: date) -> bool:
+def _in_force(start: str | None, end: str | None, as_of: date) -> bool:
     return (start is None or _bound(str(start), first=True) <= as_of) and (
         end is None or as_of <= _bound(str(end), first=False)
     )

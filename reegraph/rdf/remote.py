@@ -27,7 +27,7 @@ from rdflib.term import Node
 
 from reegraph.errors import ExecutionError, InputError, ReegraphError
 from reegraph.rdf.sparql import ALL_TRIPLES, COUNT_TRIPLES, check_query, columns, with_values
-from reegraph.rdf.store import GRAPHS, MEDIA, AnswerTooLargeError, Row, Values, read_csv_values, read_json_values
+from reegraph.rdf.store import GRAPHS, MEDIA, AnswerTooLargeError, Row, Term, Values, read_csv_values, read_json_values
 
 #: Media types some endpoints send for the one asked for (Virtuoso's text/plain N-Triples).
 _ALIASES = {"application/sparql-results+json": "application/json", "application/n-triples": "text/plain"}
@@ -196,7 +196,7 @@ def check_url(url: str, option: str) -> str:
     return url
 
 
-def _term(value: dict[str, Any]) -> Node:
+def _term(value: dict[str, Any]) -> Term:
     kind = value["type"]
     if kind == "uri":
         return URIRef(value["value"])

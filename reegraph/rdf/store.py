@@ -33,8 +33,10 @@ from reegraph.errors import ExecutionError, InputError, ParseError, ReegraphErro
 from reegraph.rdf.sparql import check_query, graphs_of
 from reegraph.rdf.vocab import PREFIXES
 
+#: An RDF term as rdflib gives it.
+Term = URIRef | BNode | Literal
 #: A row of :meth:`Store.select`: variable names to terms (unbound variables are absent).
-Row = dict[str, Node]
+Row = dict[str, Term]
 #: A row of :meth:`Store.values`: variable names to string values (``None`` when unbound).
 Values = dict[str, str | None]
 
@@ -182,7 +184,7 @@ class OxigraphStore:
         names = [v.value for v in solutions.variables]
         rows = []
         for solution in solutions:
-            row = {}
+            row: Row = {}
             for name in names:
                 term = solution[name]
                 if term is not None:
@@ -285,8 +287,8 @@ class OxigraphStore:
     def export(self, *, fmt: ox.RdfFormat = ox.RdfFormat.N_QUADS) -> bytes:
         """Serialise the store: every named graph for N-Quads or TriG, else the union of all graphs."""
         if fmt.supports_datasets:
-            return self._store.dump(format=fmt)
-        return self._union().dump(format=fmt, from_graph=ox.DefaultGraph(), prefixes=PREFIXES)
+            return self._store.dump(format=fmt) or b""
+        return self._union().dump(format=fmt, from_graph=ox.DefaultGraph(), prefixes=PREFIXES) or b""
 
     def graphs_of(self, subjects: Iterable[URIRef]) -> dict[URIRef, list[str]]:
         """For each IRI, the named graphs (loaded files) where it is the subject of a triple; one query."""
@@ -309,7 +311,9 @@ class OxigraphStore:
 
     def _query(self, query: str, bindings: Mapping[str, Node] | None, *, union: bool = True) -> Any:
         check_query(query)
-        substitutions = {ox.Variable(k): to_oxigraph(v) for k, v in (bindings or {}).items()}
+        substitutions: dict[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple] = {
+            ox.Variable(k): to_oxigraph(v) for k, v in (bindings or {}).items()
+        }
         try:
             return self._store.query(query, use_default_graph_as_union=union, substitutions=substitutions or None)
         except SyntaxError as exc:  # its list of what was expected runs over several lines
@@ -336,7 +340,7 @@ _FORMATS: dict[str, Any] = {
 def _serialize(result: Any, fmt: Any) -> bytes:
     """Oxigraph's answer serialised; an error met while the results stream is a failed query."""
     try:
-        return result.serialize(format=fmt)
+        return bytes(result.serialize(format=fmt))
     except (OSError, RuntimeError, ValueError) as exc:
         raise ExecutionError(f"query failed: {exc}") from None
 
@@ -380,7 +384,7 @@ def _rdflib_view(store: ox.Store) -> Graph:
 
         _size: int | None = None
 
-        def __len__(self, context=None) -> int:
+        def __len__(self, context: Any = None) -> int:
             if self._size is None:
                 self._size = super().__len__(context)
             return self._size
@@ -397,7 +401,7 @@ def format_of(path: Path) -> ox.RdfFormat:
         raise InputError(f"{path}: unknown RDF file type {path.suffix!r} (known: {known})") from None
 
 
-def to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> Node:
+def to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> Term:
     """Convert an Oxigraph term to the equal rdflib term (``xsd:string`` literals become plain)."""
     if isinstance(term, ox.NamedNode):
         return URIRef(term.value)

@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-from rdflib import Graph, URIRef
+from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import (
     DCAT,
     DCTERMS,
@@ -147,12 +147,12 @@ def _find_ill_typed_literals(store: Store) -> list[Finding]:
             rule="lint:ill-typed-literal",
             focus=_show_focus(row["s"]),
             path=_show(row["p"]),
-            message=f"{str(row['o'])!r} is not a valid {_show(row['o'].datatype)}",
+            message=f"{str(row['o'])!r} is not a valid {_show(getattr(row['o'], 'datatype', None))}",
             value=str(row["o"]),
             file=_display_path(str(row["g"])),
         )
         for row in rows
-        if row["o"].ill_typed
+        if isinstance(row["o"], Literal) and row["o"].ill_typed
     ]
 
 
@@ -202,7 +202,8 @@ _ALIASES = {"http://www.w3.org/2003/01/geo/wgs84_pos#": WGS}
 def _in_reused_vocabulary(term: Node) -> bool:
     if not isinstance(term, URIRef):
         return False
-    for namespace, vocab in [*((str(v._NS), v) for v in REUSED), *_ALIASES.items()]:
+    vocabularies: list[tuple[str, type[DefinedNamespace]]] = [*((str(v._NS), v) for v in REUSED), *_ALIASES.items()]
+    for namespace, vocab in vocabularies:
         if str(term).startswith(namespace):
             return URIRef(str(vocab._NS) + term[len(namespace) :]) in vocab
     return False

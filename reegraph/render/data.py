@@ -17,7 +17,7 @@ def render_info(summary: Info, fmt: str) -> str:
         return render_json(summary.as_dict())
     render = render_markdown if fmt == "markdown" else render_table
     years = f"{summary.first_year}-{summary.last_year}" if summary.first_year else "none"
-    head = [
+    head: list[list[object]] = [
         ["ontology version", summary.ontology_version],
         ["triples", f"{summary.triples:,}"],
         ["sources", summary.sources],

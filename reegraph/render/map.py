@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -47,7 +48,7 @@ def _plate_carree(lon: float, lat: float) -> tuple[float, float]:
     return (lon + 180) * _SCALE, (_NORTH - lat) * _SCALE
 
 
-def _mercator(zoom: int):
+def _mercator(zoom: int) -> Callable[[float, float], tuple[float, float]]:
     """Web Mercator at a tile zoom level: pixels of a world ``256 * 2**zoom`` wide, as tiles are cut.
 
     Examples
@@ -146,7 +147,7 @@ hollow: planned or under construction. Lines: known supply links. Hover for deta
     return page(title, body, images_from=origin)
 
 
-def _path(ring: list[list[float]], xy) -> str:
+def _path(ring: list[list[float]], xy: Callable[[float, float], tuple[float, float]]) -> str:
     """An SVG path of a ring; a step across the antimeridian starts a new subpath instead of a line
     across the whole map."""
     steps = []

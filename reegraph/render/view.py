@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import networkx as nx
@@ -33,7 +33,7 @@ def render_network(
     chokepoints: Sequence = (),
     offline: frozenset[str] = frozenset(),
     gated: frozenset[tuple[str, str]] = frozenset(),
-    source_urls: dict[str, str] | None = None,
+    source_urls: Mapping[str, str] | None = None,
 ) -> str:
     """The network as an interactive page: left to right by stage, nodes coloured by country and
     sized by their largest figure, the report's chokepoints ringed in red, a scenario's offline
@@ -83,7 +83,7 @@ def render_network(
         )
     net.set_options(json.dumps(_OPTIONS))
     nodes, edges, _, _, _, options = net.get_network_data()
-    vis = Path(__import__("pyvis").__file__).resolve().parent / "templates" / "lib" / "vis-9.1.2"
+    vis = Path(str(__import__("pyvis").__file__)).resolve().parent / "templates" / "lib" / "vis-9.1.2"
     legend = "".join(
         f'<span class="key"><i style="background:{c}"></i>{esc(country or "-")}</span>'
         for country, c in colours.items()
@@ -101,7 +101,7 @@ def render_network(
     )
 
 
-def _script_json(value) -> str:
+def _script_json(value: object) -> str:
     """JSON that can sit inside a <script> element whatever its strings hold."""
     return json.dumps(value, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
@@ -136,7 +136,7 @@ def _marked(G: nx.DiGraph, chokepoints: Sequence) -> dict[str, str]:
     return marked
 
 
-def _info(node: str, data: dict, urls: dict[str, str], why: str | None, out: bool) -> dict:
+def _info(node: str, data: dict, urls: Mapping[str, str], why: str | None, out: bool) -> dict:
     figures = [
         {
             "text": f"{a.kind} {a.value:,.0f} {a.basis} ({' '.join(a.elements) or 'all'}, {a.year}, {a.confidence})",
