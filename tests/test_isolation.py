@@ -94,3 +94,68 @@ for attempt in (
     assert "connected" not in result.stdout
     assert all(line.endswith("True") for line in lines), result.stdout
     assert state["connections"] == 0
+
+
+#: The issue's attack: a policy name that closes the IRI and calls a SERVICE on the listener.
+ATTACK = (
+    "mofcom-2025-18> a ?k . SERVICE <{url}/sparql> {{ ?a ?b ?c }} "
+    "<https://w3id.org/reegraph/id/policy/mofcom-2025-18"
+)
+#: Scenario files that put the attack in each field that names something in the graph.
+HOSTILE_SCENARIOS = {
+    "policy": '[[export_control]]\npolicy = "{attack}"\n',
+    "policy/ prefixed": '[[export_control]]\npolicy = "policy/{attack}"\n',
+    "exporter": '[[export_control]]\nexporter = "{attack}"\nelements = ["Dy"]\n',
+    "elements": '[[export_control]]\nexporter = "CN"\nelements = ["{attack}"]\n',
+    "destinations": '[[export_control]]\nexporter = "CN"\nelements = ["Dy"]\ndestinations = ["{attack}"]\n',
+    "facility": '[[offline]]\nfacility = "{attack}"\n',
+    "company": '[[offline]]\ncompany = "{attack}"\n',
+    "country": '[[scale]]\ncountry = "{attack}"\nfactor = 2\n',
+    "online": '[[online]]\nfacility = "{attack}"\n',
+    "stockpile end use": '[[stockpile]]\nregion = "EU"\ndays = 10\nend_use = "{attack}"\n',
+    "new facility": '[[new_facility]]\nid = "x"\nstage = "metal"\ncountry = "{attack}"\ncapacity = 1\n',
+}
+
+
+@pytest.mark.parametrize("field", sorted(HOSTILE_SCENARIOS))
+def test_names_in_scenario_files_never_become_query_text(run, listener, tmp_path, field):
+    url, state = listener
+    path = tmp_path / "hostile.toml"
+    path.write_text(HOSTILE_SCENARIOS[field].format(attack=ATTACK.format(url=url)), encoding="utf-8")
+    result = run("scenario", "run", str(path), "--element", "Dy")
+    assert result.exit_code == 2, result.stdout
+    assert result.stderr.startswith(f"reegraph: error: {path}:") and result.stderr.count("\n") == 1, result.stderr
+    assert "unknown" in result.stderr
+    assert state["connections"] == 0
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("report", "--element", "{attack}"),
+        ("report", "--end-use", "{attack}"),
+        ("scenario", "run", "china-2025-04", "--element", "{attack}"),
+        ("view", "--element", "{attack}", "-o", "{out}"),
+        ("view", "--end-use", "{attack}", "-o", "{out}"),
+        ("view", "--country", "{attack}", "-o", "{out}"),
+        ("query", "facts-from-source", "--param", "source={attack}"),
+        ("query", "company-facilities", "--param", "company={attack}"),
+        ("query", "export-controls-on", "--param", "date={attack}"),
+    ],
+)
+def test_names_in_options_never_become_query_text(run, listener, tmp_path, args):
+    url, state = listener
+    attack = ATTACK.format(url=url)
+    result = run(*(a.format(attack=attack, out=tmp_path / "x.html") for a in args))
+    assert result.exit_code == 2, result.stdout
+    assert result.stderr.startswith("reegraph: error: ") and result.stderr.count("\n") == 1, result.stderr
+    assert not (tmp_path / "x.html").exists()
+    assert state["connections"] == 0
+
+
+def test_a_string_parameter_is_only_a_value(run, listener):
+    """A string parameter is bound by the engine: the attack is a symbol no plant has (no rows, exit 0)."""
+    url, state = listener
+    result = run("query", "separators-outside-china", "--param", f"element={ATTACK.format(url=url)}", "--format", "csv")
+    assert result.exit_code == 0 and len(result.stdout.splitlines()) == 1  # the header alone
+    assert state["connections"] == 0
