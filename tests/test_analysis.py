@@ -159,8 +159,30 @@ def test_headline_findings_on_the_bundled_graph(bundled):
     assert "source/argus-china-2025-outlook" in china.sources
 
 
-def test_ownership_moves_vac_to_the_united_states(bundled):
-    by_owner = compute_concentration(bundled, by="ownership", stages=["magnet"], elements=["ALL"])
-    assert all(c.by == "ownership" for c in by_owner)
+def test_ownership_moves_a_share_to_the_parent_company_country():
+    G = fixture_network("owned")
+    assert G.nodes[T.format("sep-b")]["owner_country"] == "US"  # Beta Sub (AU) -> its parent Acme (US)
+
+    def shares(by):
+        (entry,) = compute_concentration(G, by=by, stages=["separation"], elements=["ALL"])
+        return {s.country: (s.amount, s.share) for s in entry.shares}, entry.hhi
+
+    # by location: AU 20 + 50 of 100 t, US 30; by owner: sep-b's 20 t move to the US
+    assert shares("location") == ({"AU": (70.0, 0.7), "US": (30.0, 0.3)}, 70**2 + 30**2)
+    assert shares("ownership") == ({"AU": (50.0, 0.5), "US": (50.0, 0.5)}, 2 * 50**2)
     with pytest.raises(ValueError):
-        compute_concentration(bundled, by="nationality")
+        compute_concentration(G, by="nationality")
+
+
+def test_ownership_moves_lynas_malaysia_to_australia(bundled):
+    """Lynas Malaysia separates in Malaysia for an Australian company: by owner, its tonnes count for AU."""
+
+    def separation(by):
+        (entry,) = compute_concentration(bundled, by=by, stages=["separation"], elements=["ALL"])
+        return {s.country: s.amount for s in entry.shares}, entry.total
+
+    located, total = separation("location")
+    owned, same_total = separation("ownership")
+    assert total == same_total and "MY" not in owned and "AU" not in located
+    assert owned["AU"] == located["MY"] > 10_000
+    assert {c: a for c, a in owned.items() if c != "AU"} == {c: a for c, a in located.items() if c != "MY"}

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from reegraph import __version__
+from reegraph.cli import cli
 
 from .conftest import DATA
 
@@ -16,11 +17,33 @@ def test_version(run):
     assert result.stdout.strip() == f"reegraph, version {__version__}"
 
 
-def test_help_has_an_example_for_every_command(run):
-    for command in ("info", "validate"):
-        result = run(command, "--help")
-        assert result.exit_code == 0
-        assert "Example:" in result.stdout and "--data" in result.stdout
+def commands(group=cli, path=()):
+    """Every command of the CLI, subcommands included, as argument paths."""
+    import click
+
+    for name, command in sorted(group.commands.items()):
+        if isinstance(command, click.Group):
+            yield from commands(command, (*path, name))
+        else:
+            yield (*path, name)
+
+
+def test_help_has_an_example_for_every_command_and_the_readme_lists_each(run):
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    found = list(commands())
+    assert (
+        len(found) == 13
+    )  # info, validate, report, scenario list/show/run/compare, view, map, query, serve, push, sources
+    for path in found:
+        result = run(*path, "--help")
+        assert result.exit_code == 0, path
+        assert "Example:" in result.stdout or "Examples:" in result.stdout, path
+        assert f"`reegraph {' '.join(path)}" in readme or f"`{' '.join(path)} " in readme, path
+        command = cli
+        for name in path:
+            command = command.commands[name]
+        if any(p.name == "data" for p in command.params):
+            assert "--data" in result.stdout and "--endpoint" in result.stdout, path
 
 
 def test_info_table_counts_the_bundled_graph(run):

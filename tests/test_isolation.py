@@ -98,8 +98,7 @@ for attempt in (
 
 #: The issue's attack: a policy name that closes the IRI and calls a SERVICE on the listener.
 ATTACK = (
-    "mofcom-2025-18> a ?k . SERVICE <{url}/sparql> {{ ?a ?b ?c }} "
-    "<https://w3id.org/reegraph/id/policy/mofcom-2025-18"
+    "mofcom-2025-18> a ?k . SERVICE <{url}/sparql> {{ ?a ?b ?c }} <https://w3id.org/reegraph/id/policy/mofcom-2025-18"
 )
 #: Scenario files that put the attack in each field that names something in the graph.
 HOSTILE_SCENARIOS = {

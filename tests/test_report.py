@@ -76,8 +76,15 @@ def test_ownership_and_planned_capacity_change_the_picture(run_json):
     # White Mesa's heavy circuits (150 t Dy oxide) and Lynas's new plant (250 t) join when planned plants count
     assert amounts["US"] == pytest.approx(150 * 0.8713)
     assert amounts["MY"] == pytest.approx((75 + 250) * 0.8713)
-    owned = run_json("report", *AS_OF, "--by", "ownership", "--stage", "magnet")
-    assert all(e["by"] == "ownership" for e in owned["concentration"])
+
+    def separated(by):
+        data = run_json("report", *AS_OF, "--by", by, "--stage", "separation", "--element", "ALL")
+        (entry,) = [e for e in data["concentration"] if e["element"] == "ALL"]
+        assert entry["by"] == by
+        return {s["country"]: s["amount"] for s in entry["shares"]}
+
+    located, owned = separated("location"), separated("ownership")
+    assert owned["AU"] == located["MY"] and "MY" not in owned  # Lynas Malaysia belongs to Lynas (AU)
 
 
 def test_csv_has_one_row_per_chokepoint(run, report):

@@ -9,6 +9,8 @@ import sys
 
 import pytest
 
+ID = "https://w3id.org/reegraph/id/"
+
 
 def test_list_and_show(run):
     listed = run("scenario", "list")
@@ -45,10 +47,22 @@ def test_licensed_fraction_and_new_capacity_reduce_the_shortfall(run_json):
     assert dy_us("china-2025-04-with-build-out") < blocked - 0.05  # Lynas's new plant and White Mesa
 
 
-def test_compare(run):
-    result = run("scenario", "compare", "china-2025-04", "china-2025-04-with-build-out", "--element", "Dy")
-    assert result.exit_code == 0
-    assert "china-2025-04-with-build-out" in result.stdout.splitlines()[0]
+def test_compare_sets_each_run_s_shortfalls_side_by_side(run, run_json):
+    first, second = "china-2025-04", "china-2025-04-with-build-out"
+    runs = [run_json("scenario", "run", name, "--element", "Dy") for name in (first, second)]
+    compared = run_json("scenario", "compare", first, second, "--element", "Dy")
+    assert compared["scenarios"] == [first, second]
+    key = lambda i: (i["end_use"], i["element"], i["region"])  # noqa: E731
+    later = {key(i): i["shortfall"] for i in runs[1]["impacts"]}
+    assert [(key(r), r[first], r[second]) for r in compared["rows"]] == [
+        (key(i), i["shortfall"], later.get(key(i))) for i in runs[0]["impacts"]
+    ]
+    cars = next(r for r in compared["rows"] if key(r) == (f"{ID}end-use/electric-cars", "Dy", "US"))
+    assert cars[first] > 0.95 and cars[second] < cars[first] - 0.05  # the build-out's new separators help
+    table = run("scenario", "compare", first, second, "--element", "Dy", "--format", "csv").stdout.splitlines()
+    assert table[0] == f"end use,element,region,{first},{second}" and len(table) == len(compared["rows"]) + 1
+    us_cars = next(line for line in table if line.startswith(f"{cars['end_use_label']},Dy,US,"))
+    assert us_cars.endswith(f",{cars[first]:.1%},{cars[second]:.1%}")
 
 
 @pytest.mark.parametrize(

@@ -81,16 +81,16 @@ def test_monte_carlo_is_seeded_and_matches_the_hand_count():
 
 def full_network(G, element, end_use, region, scenario):
     """The reference: the facility-level node-split network of :func:`flow_network` with the
-    scenario applied edge by edge (offline plants removed, capacities scaled, every edge that
-    carries a controlled export routed through a gate holding the licensed share). Unlike the
-    engine, it lets goods under a control that spares a destination be re-exported unprocessed
-    from there (transshipment)."""
+    scenario applied edge by edge, by the rules the README states and not with the engine's code:
+    offline plants removed, capacities scaled, and every edge that carries a controlled export
+    routed through a gate. A gate holds the licensed fraction of what the exporter's plants pass at
+    the last stage the control covers (never more than at an earlier stage) and nothing at earlier
+    covered stages. Unlike the engine, it lets goods under a control that spares a destination be
+    re-exported unprocessed from there (transshipment)."""
     import math
 
-    from reegraph.analysis.capacity import mandatory_stages as _mandatory_stages
     from reegraph.analysis.flow import flow_network
-    from reegraph.analysis.scenarios import _capacities, _fraction, _gate, _throughput
-    from reegraph.model import feeding_stage
+    from reegraph.model import FLOW_STAGES, OPTIONAL_STAGES, feeding_stage
 
     def restricted(control, stage, to_region):
         return control.covers(element if element in control.elements else "ALL", stage, to_region)
@@ -101,8 +101,22 @@ def full_network(G, element, end_use, region, scenario):
         if edge is not None and "capacity" in edge:
             edge["capacity"] *= factor
     feeding = feeding_stage(G, end_use, element)
-    stages = _mandatory_stages(G, feeding)
+    present = {d["stage"] for _, d in G.nodes(data=True) if d["kind"] == "facility"}
+    stages = [s for s in FLOW_STAGES[: FLOW_STAGES.index(feeding) + 1] if s in present and s not in OPTIONAL_STAGES]
+
+    def output(stage, country):
+        """What the country's plants pass at a stage in H, under its market's cap."""
+        plants = [
+            n
+            for n, d in G.nodes(data=True)
+            if d["kind"] == "facility" and (d["stage"], d["country"]) == (stage, country)
+        ]
+        caps = [H.edges[f"{n}|in", f"{n}|out"].get("capacity", math.inf) for n in plants if f"{n}|in" in H]
+        market = H.get_edge_data(f"market/{stage}/{country}|in", f"market/{stage}/{country}|out") or {}
+        return min(sum(caps), market.get("capacity", math.inf))
+
     for control in scenario.controls:
+        covered = [s for s in stages if s in control.stages]
         for stage in control.stages:
             market, gate = f"market/{stage}/{control.exporter}|out", f"gate/{stage}/{control.exporter}"
             for head in list(H.successors(market)) if market in H else []:
@@ -116,9 +130,12 @@ def full_network(G, element, end_use, region, scenario):
                 H.remove_edge(market, head)
                 H.add_edge(gate, head)
             if gate in H:
-                capacities = {s: _capacities(G, element, s, scenario, {}) for s in stages}
-                through = _throughput(capacities, stages, control.exporter).get(stage, math.inf)
-                _gate(H, market, gate, _fraction(control, stage, stages), through)
+                through = min(output(s, control.exporter) for s in stages[: stages.index(stage) + 1])
+                fraction = control.licensed_fraction if stage == covered[-1] else 0.0
+                if math.isinf(through) and fraction > 0:
+                    H.add_edge(market, gate)
+                else:
+                    H.add_edge(market, gate, capacity=0.0 if math.isinf(through) else fraction * through)
     return H
 
 
