@@ -31,9 +31,8 @@ def commands(group=cli, path=()):
 def test_help_has_an_example_for_every_command_and_the_readme_lists_each(run):
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     found = list(commands())
-    assert (
-        len(found) == 13
-    )  # info, validate, report, scenario list/show/run/compare, view, map, query, serve, push, sources
+    # info, validate, report, scenario list/show/run/compare, view, map, query, serve, push, sources
+    assert len(found) == 13
     for path in found:
         result = run(*path, "--help")
         assert result.exit_code == 0, path
