@@ -205,23 +205,10 @@ def report(
 
         reegraph report --element Dy --element Tb --format json -o chokepoints.json
     """
-    from reegraph.render.report import (
-        render_report_csv,
-        render_report_html,
-        render_report_json,
-        render_report_markdown,
-        render_report_table,
-    )
+    from reegraph.render.report import render_report
 
     if scenario and fmt != "html":
         raise click.UsageError("--scenario adds a section to --format html; for the numbers use reegraph scenario run")
-    renderers = {
-        "json": render_report_json,
-        "csv": render_report_csv,
-        "markdown": render_report_markdown,
-        "html": lambda r: render_report_html(r, scenario=impacts),
-        "table": render_report_table,
-    }
     store = _store(data)
     impacts: app.ScenarioReport | None = app.run_scenario(store, scenario, elements=elements) if scenario else None
     with gc_paused():
@@ -235,7 +222,7 @@ def report(
             include_planned=include_planned,
             all_years=all_years,
         )
-        text = renderers[fmt](result)
+        text = render_report(result, fmt, scenario=impacts)
     _emit(text, output)
 
 
@@ -322,19 +309,13 @@ def scenario_run(
 
         reegraph scenario run china-2025-04 --element Dy --region EU --format json
     """
-    from reegraph.render.scenario import (
-        render_monte_carlo_csv,
-        render_monte_carlo_table,
-        render_scenario_csv,
-        render_scenario_html,
-        render_scenario_json,
-        render_scenario_table,
-    )
+    from reegraph.render.scenario import render_scenario
 
     if draws and fmt == "html":
         raise click.UsageError("--format html shows one run; with --monte-carlo use table, markdown, json or csv")
+    result: app.ScenarioReport | app.MonteCarloReport
     if draws:
-        simulated = app.monte_carlo(
+        result = app.monte_carlo(
             _store(data),
             name,
             draws=draws,
@@ -346,30 +327,16 @@ def scenario_run(
             elements=elements,
             regions=regions,
         )
-        mc_renderers = {
-            "json": render_scenario_json,
-            "csv": render_monte_carlo_csv,
-            "markdown": lambda r: render_monte_carlo_table(r, markdown=True),
-            "table": render_monte_carlo_table,
-        }
-        _emit(mc_renderers[fmt](simulated), output)
-        return
-    result = app.run_scenario(
-        _store(data),
-        name,
-        as_of=as_of.date() if as_of else None,
-        licensed_fraction=licensed_fraction,
-        elements=elements,
-        regions=regions,
-    )
-    renderers = {
-        "json": render_scenario_json,
-        "csv": render_scenario_csv,
-        "markdown": lambda r: render_scenario_table(r, markdown=True),
-        "html": render_scenario_html,
-        "table": render_scenario_table,
-    }
-    _emit(renderers[fmt](result), output)
+    else:
+        result = app.run_scenario(
+            _store(data),
+            name,
+            as_of=as_of.date() if as_of else None,
+            licensed_fraction=licensed_fraction,
+            elements=elements,
+            regions=regions,
+        )
+    _emit(render_scenario(result, fmt), output)
 
 
 @scenario.command("compare")
@@ -388,10 +355,9 @@ def scenario_compare(
 
         reegraph scenario compare china-2025-04 china-2025-04-with-build-out --element Dy
     """
-    from reegraph.render.scenario import render_comparison, render_scenario_json
+    from reegraph.render.scenario import render_scenario
 
-    comparison = app.compare(_store(data), first, second, elements=elements)
-    _emit(render_scenario_json(comparison) if fmt == "json" else render_comparison(comparison, fmt), output)
+    _emit(render_scenario(app.compare(_store(data), first, second, elements=elements), fmt), output)
 
 
 @cli.command("map")

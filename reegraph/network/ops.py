@@ -264,4 +264,8 @@ def network_filter(
         named = resolve_end_uses(G, end_uses)
         feeding = set().union(*(nx.ancestors(G, u) for u in named))
         keep &= named | feeding
-    return G.subgraph(keep).copy()
+    # in G's order (a subgraph view would follow the set's, which changes with the hash seed)
+    H: nx.DiGraph = nx.DiGraph(**G.graph)
+    H.add_nodes_from((n, d) for n, d in G.nodes(data=True) if n in keep)
+    H.add_edges_from((u, v, d) for u, v, d in G.edges(data=True) if u in keep and v in keep)
+    return H

@@ -11,10 +11,22 @@ from reegraph.render.html import Raw, bars, esc, link, page, stacked_bars, table
 from reegraph.render.scenario import scenario_section
 from reegraph.render.text import num, pct, plain, render_csv, render_json, render_markdown, render_table
 
+#: The formats of ``reegraph report``.
+FORMATS = ("table", "markdown", "json", "csv", "html")
 
-def render_report_json(report: Report) -> str:
-    """The JSON contract (README, "JSON contract")."""
-    return render_json(report.as_dict())
+
+def render_report(report: Report, fmt: str, *, scenario: ScenarioReport | None = None) -> str:
+    """The report in one of :data:`FORMATS`: JSON is the contract (README, "JSON contract"); CSV the
+    ranking; HTML one page, with ``scenario``'s impacts as a section."""
+    if fmt == "json":
+        return render_json(report.as_dict())
+    if fmt == "csv":
+        return render_csv(*_chokepoint_rows(report))
+    if fmt == "markdown":
+        return render_report_markdown(report)
+    if fmt == "html":
+        return render_report_html(report, scenario=scenario)
+    return render_report_table(report)
 
 
 def render_report_table(report: Report, *, top: int = 10) -> str:
@@ -75,11 +87,6 @@ without it.</p>
 {table(*_concentration_rows(report), numeric=(2, 5, 6))}
 {scenario_section(scenario, level=2) if scenario else ""}"""
     return page(f"reegraph chokepoint report, {report.as_of}", body)
-
-
-def render_report_csv(report: Report) -> str:
-    """The chokepoint ranking as CSV, one row per chokepoint."""
-    return render_csv(*_chokepoint_rows(report))
 
 
 def _chokepoint_rows(report: Report) -> tuple[list[str], list[list[Any]]]:

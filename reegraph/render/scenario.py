@@ -9,9 +9,24 @@ from reegraph.render.html import Raw, bars, esc, link, page, table
 from reegraph.render.text import num, pct, plain, render_csv, render_json, render_markdown, render_table
 
 
-def render_scenario_json(report: ScenarioReport | MonteCarloReport | Comparison) -> str:
-    """The JSON contract of a run, a Monte Carlo run or a comparison (README, "Scenarios")."""
-    return render_json(report.as_dict())
+def render_scenario(result: ScenarioReport | MonteCarloReport | Comparison, fmt: str) -> str:
+    """A run, a Monte Carlo run or a comparison as ``table``, ``markdown``, ``json`` (its contract,
+    README "Scenarios"), ``csv`` or (a run) ``html``."""
+    if fmt == "json":
+        return render_json(result.as_dict())
+    if isinstance(result, Comparison):
+        return render_comparison(result, fmt)
+    if isinstance(result, MonteCarloReport):
+        return (
+            render_monte_carlo_csv(result)
+            if fmt == "csv"
+            else render_monte_carlo_table(result, markdown=fmt == "markdown")
+        )
+    if fmt == "csv":
+        return render_scenario_csv(result)
+    if fmt == "html":
+        return render_scenario_html(result)
+    return render_scenario_table(result, markdown=fmt == "markdown")
 
 
 def render_scenario_table(report: ScenarioReport, *, markdown: bool = False) -> str:
