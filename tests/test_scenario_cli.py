@@ -81,11 +81,20 @@ def test_compare_sets_each_run_s_shortfalls_side_by_side(run, run_json):
         ('[[stockpile]]\nregion = "EU"\ndays = -3\n', 3, "days must be a number >= 0"),
         ("[scenario]\n\n[[scale]]\nfactor = 2\n", 3, "[[scale]] needs one of facility, company, country"),
         ('[[scale]]\ncompany = "org/nobody"\nfactor = 2\n', 2, "unknown company 'org/nobody'"),
+        ('[scenario]\ninclude = "china-2025-04"\n', 2, "include must be a list of scenario names"),
+        ('[scenario]\ninclude = ["{path}"]\n', 2, "includes itself"),
+        ('[scenario]\ninclude = ["martian-embargo"]\n', 2, "unknown scenario 'martian-embargo'"),
+        ('[scenario]\nas_of = "June"\n', 2, "as_of must be a date such as 2025-06-01, not 'June'"),
+        (
+            '[[new_facility]]\nid = "x"\nstage = "metal"\ncountry = "US"\ncapacity = 1\nbasis = "t ore"\n',
+            6,
+            "basis must be",
+        ),
     ],
 )
 def test_scenario_files_with_errors_give_file_line_and_exit_2(run, tmp_path, text, line, message):
     path = tmp_path / "bad.toml"
-    path.write_text(text, encoding="utf-8")
+    path.write_text(text.replace("{path}", str(path)), encoding="utf-8")
     result = run("scenario", "run", str(path))
     assert result.exit_code == 2
     assert f"bad.toml:{line}: " in result.stderr and message in result.stderr

@@ -242,7 +242,7 @@ def read_spec(path: Path, *, _reading: tuple[Path, ...] = ()) -> ScenarioSpec:
         included.append(read_spec(other, _reading=here))
     return ScenarioSpec(
         name=path.stem,
-        title=str(head.get("title", path.stem)),
+        title=str(head.get("title", "")),
         description=str(head.get("description", "")),
         as_of=as_of,
         licensed_fraction=head.get("licensed_fraction", 0.0),
