@@ -3,7 +3,7 @@
 reegraph never needs the network to load or analyse data. The console entry point installs this
 hook before anything runs, so that nothing in the data (a remote JSON-LD context, an owl:imports)
 can make Python code fetch anything, whatever a library might try. The hook cannot see native code:
-Oxigraph's own HTTP client (SERVICE, LOAD) is kept off by :func:`reegraph.library.check_query` and by
+Oxigraph's own HTTP client (SERVICE, LOAD) is kept off by :func:`reegraph.rdf.sparql.check_query` and by
 loading files only through reegraph's parsers.
 """
 

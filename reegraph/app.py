@@ -330,7 +330,8 @@ def run_scenario(
             }
         )
     spec = resolved.spec
-    return ScenarioReport(spec.name, spec.title or spec.name, prepared.as_of.isoformat(), tuple(impacts))
+    title = spec.name if spec.title is None else spec.title
+    return ScenarioReport(spec.name, title, prepared.as_of.isoformat(), tuple(impacts))
 
 
 @dataclass(frozen=True)
@@ -474,7 +475,7 @@ def read_scenario(name: str) -> ScenarioSpec:
 
 def scenario_titles() -> list[tuple[str, str]]:
     """The built-in scenarios: name and title."""
-    return [(path.stem, read_spec(path).title or path.stem) for path in list_scenarios()]
+    return [(path.stem, str(read_spec(path).title)) for path in list_scenarios()]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """The one exception hierarchy of reegraph.
 
 The library raises only these; the CLI alone turns them into a one-line message and an exit code
-(design.md, rule 5): 2 for usage or unreadable input, 3 for a runtime failure. Exit 1 (the data
+(README, "Exit codes"): 2 for usage or unreadable input, 3 for a runtime failure. Exit 1 (the data
 does not conform) is a finding, not an exception.
 """
 

@@ -26,7 +26,7 @@ from typing import NamedTuple, TypedDict
 
 import networkx as nx
 
-#: The closed stage vocabulary, in chain order (design.md); recycling sits outside the order.
+#: The closed stage vocabulary, in chain order (the ontology's ree:Stages); recycling sits outside the order.
 STAGES = ("mining", "concentration", "separation", "metal", "magnet", "component", "end-use")
 #: The stages material flows through, in order; end uses are the flows' sinks.
 FLOW_STAGES = STAGES[:-1]

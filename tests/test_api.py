@@ -25,6 +25,22 @@ def test_a_spec_built_in_python_is_checked_as_a_file_is(store):
         reegraph.run_scenario(store, odd)
 
 
+def test_a_spec_built_in_python_with_a_date_that_is_not_a_date(store):
+    with pytest.raises(
+        reegraph.InputError, match="scenario x: as_of must be a date such as 2025-06-01, not '2027-01-01'"
+    ):
+        reegraph.run_scenario(store, reegraph.ScenarioSpec("x", as_of="2027-01-01"))  # type: ignore[arg-type]
+
+
+def test_a_scenario_titled_empty_keeps_its_empty_title_and_an_untitled_one_its_name(store, tmp_path):
+    empty, untitled = tmp_path / "empty.toml", tmp_path / "untitled.toml"
+    empty.write_text('[scenario]\ntitle = ""\nas_of = 2026-01-01\n', encoding="utf-8")
+    untitled.write_text("[scenario]\nas_of = 2026-01-01\n", encoding="utf-8")
+    assert reegraph.run_scenario(store, str(empty), elements=["Dy"]).title == ""
+    assert reegraph.run_scenario(store, str(untitled), elements=["Dy"]).title == "untitled"
+    assert reegraph.run_scenario(store, reegraph.ScenarioSpec("in-code"), elements=["Dy"]).title == "in-code"
+
+
 def test_a_spec_built_in_python_gives_what_the_same_file_gives(store, tmp_path):
     path = tmp_path / "plan.toml"
     path.write_text(

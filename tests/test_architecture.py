@@ -32,7 +32,11 @@ LAYERS: list[tuple[str, ...]] = [
 #: What the analytics may import besides the standard library and their own room.
 ANALYSIS_IMPORTS = {"reegraph.model", "reegraph.errors", "networkx", "igraph"}
 #: SPARQL in a string: a query form or WHERE followed by a group, or a PREFIX declaration.
-SPARQL = re.compile(r"\b(SELECT|CONSTRUCT|DESCRIBE|ASK)\b[^\n]*?(\{|\bWHERE\b)|\bWHERE\s*\{|\bPREFIX\s+\w*:\s*<")
+SPARQL = re.compile(
+    r"\b(SELECT(\s+(DISTINCT|REDUCED))?\s*[?$*(]|(ASK|CONSTRUCT)\s*(\{|WHERE\b)|DESCRIBE\s*[?$<*])"
+    r"|\bWHERE\s*\{|\bPREFIX\s+\w*:\s*<",
+    re.IGNORECASE,
+)
 
 
 def module_name(path: Path) -> str:
@@ -158,4 +162,5 @@ def test_the_sparql_scan_sees_queries():
         "SELECT ?x"
     ]
     assert SPARQL.search(f"PREFIX ree: <{'https://w3id.org/reegraph/ontology#'}>")
-    assert not SPARQL.search("select the plants where they are")
+    assert SPARQL.search("select ?s where { ?s ?p ?o }")  # keywords in any case
+    assert not SPARQL.search("Select the plants: where they are")

@@ -82,6 +82,7 @@ def test_compare_sets_each_run_s_shortfalls_side_by_side(run, run_json):
         ("[scenario]\n\n[[scale]]\nfactor = 2\n", 3, "[[scale]] needs one of facility, company, country"),
         ('[[scale]]\ncompany = "org/nobody"\nfactor = 2\n', 2, "unknown company 'org/nobody'"),
         ('[scenario]\ninclude = "china-2025-04"\n', 2, "include must be a list of scenario names"),
+        ('[[scale]]\ncountry = "MY"\n', 1, "factor must be a number >= 0, not None"),
         ('[scenario]\ninclude = ["{path}"]\n', 2, "includes itself"),
         ('[scenario]\ninclude = ["martian-embargo"]\n', 2, "unknown scenario 'martian-embargo'"),
         ('[scenario]\nas_of = "June"\n', 2, "as_of must be a date such as 2025-06-01, not 'June'"),

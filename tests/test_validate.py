@@ -75,3 +75,18 @@ def test_findings_are_sorted_and_deterministic():
     second = validate_store(load_store(data=overlay, bundled=False))
     assert first == second
     assert first == sorted(first, key=lambda f: (f.file, f.focus, f.path, f.message, f.value))
+
+
+def test_findings_name_the_file_of_a_subject_whose_iri_holds_the_word_service(run, tmp_path):
+    """The files of a finding's subject are looked up by index, not by a query with the IRI in its text
+    (which the SERVICE check refused: exit 2 instead of the findings)."""
+    data = tmp_path / "services.ttl"
+    data.write_text(
+        "@prefix ree: <https://w3id.org/reegraph/ontology#> .\n"
+        "<https://example-services.org/field-service-depot> a ree:SeparationPlant .\n",
+        encoding="utf-8",
+    )
+    result = run("validate", "--data", str(data))
+    assert result.exit_code == 1, result.stderr
+    lines = [line for line in result.stdout.splitlines() if "field-service-depot" in line]
+    assert lines and all(line.startswith(f"{data}: violation: ") or line.startswith("services.ttl") for line in lines)

@@ -36,6 +36,7 @@ from reegraph.model import (
     OXIDE_TO_ELEMENT,
     Amount,
     as_of_year,
+    facilities,
     feeding_stage,
 )
 
@@ -93,7 +94,6 @@ class _Index:
         self.by_country: dict[tuple[str, str], list[str]] = defaultdict(list)
         self.end_uses: list[tuple[str, dict]] = []
         self.country: dict[str, str] = {}
-        self.owner: dict[str, str] = {}
         self.owners: dict[str, tuple[str, ...]] = {}
         self.operating: set[str] = set()
         for node, data in sorted(G.nodes(data=True)):
@@ -106,7 +106,7 @@ class _Index:
                         self.markets[(data["stage"], key)].append((data["country"], amount))
             elif kind == FACILITY:
                 stage = data["stage"]
-                self.country[node], self.owner[node] = data["country"], data.get("owner", "")
+                self.country[node] = data["country"]
                 self.owners[node] = data.get("owners") or ((data["owner"],) if data.get("owner") else ())
                 if data.get("status", "operating") == "operating":
                     self.operating.add(node)
@@ -263,8 +263,4 @@ def mandatory_stages(G: nx.DiGraph, feeding: str, tables: Tables | None = None) 
 
 def handlers(G: nx.DiGraph, element: str, stage: str) -> list[str]:
     """The facilities at ``stage`` that can pass ``element``, sorted."""
-    return sorted(
-        n
-        for n, d in G.nodes(data=True)
-        if d["kind"] == FACILITY and d["stage"] == stage and (element == "ALL" or element in d["handles"])
-    )
+    return [n for n in facilities(G, stage=stage) if element == "ALL" or element in G.nodes[n]["handles"]]

@@ -31,7 +31,7 @@ from reegraph.analysis.capacity import (
     mandatory_stages,
     stage_table,
 )
-from reegraph.model import END_USE, FACILITY, REGION_CODES, market_id, region_of
+from reegraph.model import END_USE, FACILITY, REGION_CODES, facilities, market_id, region_of
 
 
 @dataclass(frozen=True)
@@ -342,7 +342,7 @@ def monte_carlo(
     regions = list(regions)
     planned = _planned(G)
     offline_base = scenario.offline | (planned - scenario.online)
-    plants = sorted(n for n, d in G.nodes(data=True) if d["kind"] == FACILITY and n not in offline_base)
+    plants = [n for n in facilities(G) if n not in offline_base]
     by_country: dict[str, list[str]] = defaultdict(list)
     for plant in plants:
         by_country[G.nodes[plant]["country"]].append(plant)

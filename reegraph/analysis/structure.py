@@ -13,7 +13,7 @@ import igraph as ig
 import networkx as nx
 
 from reegraph.analysis.capacity import handlers, mandatory_stages
-from reegraph.model import FACILITY, KNOWN_LINKS, MARKET, feeding_stage
+from reegraph.model import FACILITY, KNOWN_LINKS, feeding_stage, markets
 
 
 def find_dominators(G: nx.DiGraph, element: str, end_use: str) -> list[str]:
@@ -51,7 +51,7 @@ def element_subgraph(G: nx.DiGraph, element: str, end_use: str) -> nx.DiGraph:
     feeding = feeding_stage(G, end_use, element)
     stages = mandatory_stages(G, feeding)
     keep = {n for s in (*stages, "concentration") for n in handlers(G, element, s)}
-    keep |= {n for n, d in G.nodes(data=True) if d["kind"] == MARKET}
+    keep |= set(markets(G))
     H = G.subgraph(keep | {end_use}).copy()
     H.remove_edges_from([(u, end_use) for u in list(H.predecessors(end_use)) if G.nodes[u]["stage"] != feeding])
     H.add_node("source")

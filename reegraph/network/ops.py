@@ -23,10 +23,12 @@ from reegraph.model import (
     STAGES,
     Amount,
     end_use_node,
+    end_uses,
     facility_node,
     handled_elements,
     market_id,
     market_node,
+    markets,
 )
 
 
@@ -150,13 +152,9 @@ def make_network(
         figure = Amount(id_, "production", float(value), "t REO", year, sources=("source/example",))
         G.add_node(id_, **facility_node(stage, country, label=id_, amounts=(figure,), operators=owner, owners=owner))
     add_markets(G, {})
-    markets: dict[str, list[str]] = defaultdict(list)
-    for node, data in G.nodes(data=True):
-        if data["kind"] == MARKET:
-            markets[data["stage"]].append(node)
     for id_, stage in end_uses:
         G.add_node(id_, **end_use_node(stage, label=id_))
-        G.add_edges_from(((market, id_) for market in sorted(markets[stage])), link="inferred")
+        G.add_edges_from(((market, id_) for market in markets(G, stage=stage)), link="inferred")
     return G
 
 
@@ -222,7 +220,7 @@ def resolve_end_uses(G: nx.DiGraph, names: Iterable[str]) -> set[str]:
     InputError
         A name that is no end use of ``G``.
     """
-    known = {n for n, d in G.nodes(data=True) if d["kind"] == END_USE}
+    known = set(end_uses(G))
     wanted = set()
     for name in names:
         short = name.rsplit("/id/", 1)[-1]

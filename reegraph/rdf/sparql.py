@@ -13,7 +13,7 @@ here before any engine sees it.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 from rdflib import Literal, URIRef
 from rdflib.term import Node
@@ -193,13 +193,6 @@ def columns(query: str) -> list[str]:
 COUNT_TRIPLES = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 #: Every triple (an endpoint's copy, for SHACL).
 ALL_TRIPLES = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"
-
-
-def graphs_of(subjects: Iterable[URIRef]) -> str:
-    """The named graphs (loaded files) in which each of ``subjects`` is the subject of a triple;
-    run over the named graphs, not their union."""
-    values = " ".join(sorted(term(s) for s in set(subjects)))
-    return f"SELECT DISTINCT ?s ?g WHERE {{ VALUES ?s {{ {values} }} GRAPH ?g {{ ?s ?p ?o }} }} ORDER BY ?g"
 
 
 #: The example a user sees first on the endpoint's query page.

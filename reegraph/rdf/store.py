@@ -30,7 +30,7 @@ from rdflib.namespace import XSD
 from rdflib.term import Node
 
 from reegraph.errors import ExecutionError, InputError, ParseError, ReegraphError
-from reegraph.rdf.sparql import check_query, graphs_of
+from reegraph.rdf.sparql import check_query
 from reegraph.rdf.vocab import PREFIXES
 
 #: An RDF term as rdflib gives it.
@@ -291,10 +291,14 @@ class OxigraphStore:
         return self._union().dump(format=fmt, from_graph=ox.DefaultGraph(), prefixes=PREFIXES) or b""
 
     def graphs_of(self, subjects: Iterable[URIRef]) -> dict[URIRef, list[str]]:
-        """For each IRI, the named graphs (loaded files) where it is the subject of a triple; one query."""
+        """For each IRI, the named graphs (loaded files) where it is the subject of a triple: an index
+        lookup, no query text."""
         found: dict[URIRef, list[str]] = {}
-        for solution in self._query(graphs_of(subjects), None, union=False):
-            found.setdefault(URIRef(solution["s"].value), []).append(solution["g"].value)
+        for subject in set(subjects):
+            quads = self._store.quads_for_pattern(ox.NamedNode(str(subject)), None, None, None)
+            graphs = sorted({q.graph_name.value for q in quads if isinstance(q.graph_name, ox.NamedNode)})
+            if graphs:
+                found[subject] = graphs
         return found
 
     def to_rdflib(self) -> Graph:
@@ -309,13 +313,13 @@ class OxigraphStore:
         union.extend(ox.Quad(q.subject, q.predicate, q.object, ox.DefaultGraph()) for q in self._store)
         return union
 
-    def _query(self, query: str, bindings: Mapping[str, Node] | None, *, union: bool = True) -> Any:
+    def _query(self, query: str, bindings: Mapping[str, Node] | None) -> Any:
         check_query(query)
         substitutions: dict[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple] = {
             ox.Variable(k): to_oxigraph(v) for k, v in (bindings or {}).items()
         }
         try:
-            return self._store.query(query, use_default_graph_as_union=union, substitutions=substitutions or None)
+            return self._store.query(query, use_default_graph_as_union=True, substitutions=substitutions or None)
         except SyntaxError as exc:  # its list of what was expected runs over several lines
             line = str(exc).splitlines()[0]
             raise InputError(f"invalid SPARQL: {line if len(line) <= 160 else line[:160] + ' ...'}") from None

@@ -22,7 +22,7 @@ from rdflib import URIRef
 
 from reegraph.analysis.scenarios import ExportControl, Scenario
 from reegraph.errors import InputError, ParseError, ReegraphError
-from reegraph.model import CAPACITY_BASES, DATA, END_USE, FACILITY, FORM_STAGES, REGION_CODES, region_of
+from reegraph.model import CAPACITY_BASES, DATA, FORM_STAGES, REGION_CODES, end_uses, facilities, region_of
 from reegraph.rdf.sparql import POLICY, POLICY_ISSUERS
 from reegraph.rdf.store import Store
 from reegraph.rdf.vocab import short_id
@@ -110,11 +110,11 @@ class _Checker:
 
     def __init__(self, spec: ScenarioSpec, store: Store, G: nx.DiGraph) -> None:
         self.spec, self.store, self.G = spec, store, G
-        self.facilities = {n for n, d in G.nodes(data=True) if d["kind"] == FACILITY}
+        self.facilities = set(facilities(G))
         self.countries = set(G.graph.get("countries", {}))
         self.companies = set(G.graph.get("organizations", {}))
         self.elements = set(G.graph.get("elements", {}))
-        self.end_uses = {n.removeprefix("end-use/") for n, d in G.nodes(data=True) if d["kind"] == END_USE}
+        self.end_uses = {n.removeprefix("end-use/") for n in end_uses(G)}
 
     def fail(self, lines: Lines, key: str, message: str) -> ReegraphError:
         if self.spec.path is None:

@@ -83,11 +83,11 @@ class ExportControlSpec:
 @dataclass(frozen=True)
 class Target:
     """Plants named by one ``facility``, all of a ``company``'s, or all of a ``country``'s; for
-    ``[[scale]]``, their capacity times ``factor``."""
+    ``[[scale]]``, their capacity times ``factor`` (which a scale must give)."""
 
     kind: str  # facility, company or country
     name: str
-    factor: float = 1.0
+    factor: float | None = None
     lines: Lines = field(default_factory=dict, compare=False, repr=False)
 
 
@@ -144,7 +144,7 @@ class ScenarioSpec:
     """
 
     name: str
-    title: str = ""
+    title: str | None = None  # None: the name
     description: str = ""
     as_of: date | None = None
     licensed_fraction: float = 0.0
@@ -242,7 +242,7 @@ def read_spec(path: Path, *, _reading: tuple[Path, ...] = ()) -> ScenarioSpec:
         included.append(read_spec(other, _reading=here))
     return ScenarioSpec(
         name=path.stem,
-        title=str(head.get("title", "")),
+        title=str(head.get("title", path.stem)),
         description=str(head.get("description", "")),
         as_of=as_of,
         licensed_fraction=head.get("licensed_fraction", 0.0),
@@ -263,8 +263,16 @@ def read_spec(path: Path, *, _reading: tuple[Path, ...] = ()) -> ScenarioSpec:
 
 def run_date(spec: ScenarioSpec) -> date | None:
     """The date a scenario runs at: its own ``as_of``, else the first of its includes' (the network
-    is built at this date before the spec's names are checked against it)."""
+    is built at this date before the spec's names are checked against it).
+
+    Raises
+    ------
+    InputError
+        An ``as_of`` that is not a date (a spec built in Python; a file's is checked when read).
+    """
     if spec.as_of is not None:
+        if not isinstance(spec.as_of, date) or hasattr(spec.as_of, "hour"):
+            raise InputError(f"scenario {spec.name}: as_of must be a date such as 2025-06-01, not {spec.as_of!r}")
         return spec.as_of
     return next((d for d in map(run_date, spec.includes) if d is not None), None)
 
@@ -292,7 +300,7 @@ def _target(path: Path, table: dict, lines: Lines, section: str) -> Target:
     kinds = [k for k in ("facility", "company", "country") if k in table]
     if len(kinds) != 1:
         raise ParseError(str(path), lines[""], f"[[{section}]] needs one of facility, company, country")
-    return Target(kinds[0], table[kinds[0]], table.get("factor", 1.0), lines)
+    return Target(kinds[0], table[kinds[0]], table.get("factor"), lines)
 
 
 def _new_facility(table: dict, lines: Lines) -> NewFacility:
