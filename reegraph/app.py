@@ -13,7 +13,7 @@ import math
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +46,7 @@ from reegraph.scenario.spec import ScenarioSpec, find_scenario, list_scenarios, 
 SCHEMA_VERSION = "1"
 
 
-def load(data: Sequence[Path | str] = (), *, endpoint: str | None = None) -> Store:
+def load(data: Path | str | Sequence[Path | str] = (), *, endpoint: str | None = None) -> Store:
     """The graph to work on: the bundled ontology and graphs with ``data`` files or folders loaded on
     top, in memory; or the SPARQL endpoint at ``endpoint`` (a URL), which reads what was pushed there.
 
@@ -64,11 +64,14 @@ def load(data: Sequence[Path | str] = (), *, endpoint: str | None = None) -> Sto
     >>> len(store) > 5000
     True
     """
+    paths = [data] if isinstance(data, str | Path) else list(data)
+    if not all(isinstance(p, str | Path) for p in paths):
+        raise InputError(f"data: give file or folder paths, not {paths!r}")
     if endpoint is None:
-        return load_store(data=[Path(p) for p in data])
-    if data:
+        return load_store(data=[Path(p) for p in paths])
+    if paths:
         raise InputError("--data cannot be combined with --endpoint: upload the files first (reegraph push)")
-    return RemoteStore(endpoint)
+    return RemoteStore(str(endpoint))
 
 
 def validate(store: Store) -> list[Finding]:
@@ -123,7 +126,7 @@ class Report:
 def report(
     store: Store,
     *,
-    as_of: date,
+    as_of: date | None = None,
     elements: Sequence[str] = (),
     end_uses: Sequence[str] = (),
     stages: Sequence[str] = (),
@@ -132,8 +135,9 @@ def report(
     all_years: bool = False,
     network: nx.DiGraph | None = None,
 ) -> Report:
-    """Project the graph, run the analytics, and collect the report (filters as in ``reegraph report``);
-    ``network``: the graph already projected with these ``as_of`` and ``include_planned``.
+    """Project the graph as of a date (default: today), run the analytics, and collect the report
+    (filters as in ``reegraph report``); ``network``: the graph already projected with these
+    ``as_of`` and ``include_planned``.
 
     Raises
     ------
@@ -146,6 +150,9 @@ def report(
     >>> top.kind, top.id
     ('country', 'CN')
     """
+    as_of = _day(as_of) or date.today()
+    if by not in ("location", "ownership"):
+        raise InputError(f"by must be 'location' or 'ownership', not {by!r}")
     G = build_network(store, as_of=as_of, include_planned=include_planned) if network is None else network
     keys, symbols = resolve_elements(G, elements)
     wanted_uses = resolve_end_uses(G, end_uses)
@@ -233,7 +240,7 @@ class PreparedScenario:
 
 def prepare_scenario(
     store: Store,
-    scenario: str | ScenarioSpec,
+    scenario: str | Path | ScenarioSpec,
     *,
     as_of: date | None = None,
     licensed_fraction: float | None = None,
@@ -249,8 +256,17 @@ def prepare_scenario(
     ParseError
         A scenario file that does not parse or names what the graph does not know (file and line).
     """
-    spec = read_scenario(scenario) if isinstance(scenario, str) else scenario
-    when = as_of or run_date(spec) or date.today()
+    if isinstance(scenario, str | Path):
+        spec = read_scenario(str(scenario))
+    elif isinstance(scenario, ScenarioSpec):
+        spec = scenario
+    else:
+        raise InputError(f"a scenario is a name, a .toml file or a ScenarioSpec, not {scenario!r}")
+    if licensed_fraction is not None and not (
+        isinstance(licensed_fraction, int | float) and 0 <= licensed_fraction <= 1
+    ):
+        raise InputError(f"licensed_fraction must be a number between 0 and 1, not {licensed_fraction!r}")
+    when = _day(as_of) or run_date(spec) or date.today()
     G = build_network(store, as_of=when, include_planned=True)
     resolved = resolve(spec, store, G, licensed_fraction=licensed_fraction)
     online = {n for n, start in resolved.online.items() if start is None or start <= when}
@@ -289,7 +305,7 @@ class ScenarioReport:
 @gc_paused()
 def run_scenario(
     store: Store,
-    scenario: str | ScenarioSpec,
+    scenario: str | Path | ScenarioSpec,
     *,
     as_of: date | None = None,
     licensed_fraction: float | None = None,
@@ -308,11 +324,12 @@ def run_scenario(
     >>> cars["shortfall"] > 0.9
     True
     """
+    regions = _regions(regions)
     prepared = prepare_scenario(store, scenario, as_of=as_of, licensed_fraction=licensed_fraction)
     G, resolved = prepared.network, prepared.resolved
     symbols = flow_elements(G, elements) if elements else ["ALL", *sorted(G.graph["elements"])]
     impacts = []
-    for impact in run_engine(G, prepared.scenario, elements=symbols, regions=list(regions) or REGION_CODES):
+    for impact in run_engine(G, prepared.scenario, elements=symbols, regions=regions):
         if impact.baseline is None:
             continue
         days = [s.days for s in resolved.stockpiles if s.region == impact.region and s.end_use in ("", impact.end_use)]
@@ -368,7 +385,7 @@ class MonteCarloReport:
 
 def monte_carlo(
     store: Store,
-    scenario: str | ScenarioSpec,
+    scenario: str | Path | ScenarioSpec,
     *,
     draws: int,
     seed: int = 0,
@@ -385,6 +402,12 @@ def monte_carlo(
     Elements default to those the scenario's controls cover, else all; elements whose flow no figure
     bounds are left out.
     """
+    regions = _regions(regions)
+    if isinstance(draws, bool) or not isinstance(draws, int) or not 1 <= draws <= 1_000_000:
+        raise InputError(f"draws must be a whole number from 1 to 1,000,000, not {draws!r}")
+    for name, p in (("facility_outage", facility_outage), ("country_outage", country_outage)):
+        if isinstance(p, bool) or not isinstance(p, int | float) or not 0 <= p <= 1:
+            raise InputError(f"{name} must be a probability between 0 and 1, not {p!r}")
     prepared = prepare_scenario(store, scenario, as_of=as_of, licensed_fraction=licensed_fraction)
     G, applied = prepared.network, prepared.scenario
     controlled = sorted({e for c in applied.controls for e in c.elements} & set(G.graph["elements"]))
@@ -393,7 +416,7 @@ def monte_carlo(
         G,
         applied,
         elements=symbols,
-        regions=list(regions) or REGION_CODES,
+        regions=regions,
         draws=draws,
         seed=seed,
         facility_outage=facility_outage,
@@ -441,7 +464,7 @@ class Comparison:
 
 
 def compare(
-    store: Store, first: str | ScenarioSpec, second: str | ScenarioSpec, *, elements: Sequence[str] = ()
+    store: Store, first: str | Path | ScenarioSpec, second: str | Path | ScenarioSpec, *, elements: Sequence[str] = ()
 ) -> Comparison:
     """The shortfall of each end use, element and region under two scenarios."""
     a, b = (run_scenario(store, s, elements=elements) for s in (first, second))
@@ -456,7 +479,36 @@ def compare(
     return Comparison(_name(first), _name(second), rows)
 
 
-def _name(scenario: str | ScenarioSpec) -> str:
+def _regions(regions: Sequence[str]) -> list[str]:
+    """The regions asked for (all when none), each checked.
+
+    Raises
+    ------
+    InputError
+        A region that is none of :data:`reegraph.model.REGION_CODES` (or a bare string).
+    """
+    if isinstance(regions, str):
+        raise InputError(f"regions: give a list of region codes, such as [{regions!r}]")
+    unknown = [r for r in regions if r not in REGION_CODES]
+    if unknown:
+        raise InputError(f"unknown region {unknown[0]!r} (known: {', '.join(REGION_CODES)})")
+    return list(regions) or list(REGION_CODES)
+
+
+def _day(value: date | None) -> date | None:
+    """``value`` if it is a date (or ``None``).
+
+    Raises
+    ------
+    InputError
+        Anything else (a string, a datetime).
+    """
+    if value is None or (isinstance(value, date) and not isinstance(value, datetime)):
+        return value
+    raise InputError(f"as_of must be a datetime.date, not {value!r}")
+
+
+def _name(scenario: str | Path | ScenarioSpec) -> str:
     return scenario if isinstance(scenario, str) else scenario.name
 
 
@@ -500,7 +552,7 @@ def network_view(
     store: Store,
     *,
     as_of: date | None = None,
-    scenario: str | ScenarioSpec | None = None,
+    scenario: str | Path | ScenarioSpec | None = None,
     elements: Sequence[str] = (),
     end_uses: Sequence[str] = (),
     stages: Sequence[str] = (),
@@ -515,7 +567,7 @@ def network_view(
         offline, gated = scenario_marks(G, prepared.scenario)
         title = f"reegraph network under {prepared.resolved.spec.name}, {when.isoformat()}"
     else:
-        when = as_of or date.today()
+        when = _day(as_of) or date.today()
         G = build_network(store, as_of=when)
         title = f"reegraph network, {when.isoformat()}"
     chokepoints = report(store, as_of=when, network=None if scenario else G).chokepoints
@@ -555,10 +607,12 @@ def query(
     >>> "MY" in {r["country"] for r in rows}  # Lynas Malaysia separates terbium
     True
     """
+    if not isinstance(name_or_text, str):
+        raise InputError(f"a query is a library name, a .rq file or SPARQL text, not {name_or_text!r}")
     chosen = from_text(name_or_text) if "{" in name_or_text else find_query(name_or_text)
     kind, data = store.evaluate(chosen.text, bindings=bind(chosen, params or {}), results="json", timeout=timeout)
-    results = json.loads(data)
-    if kind != "results" or "boolean" in results:
+    results: dict[str, Any] = json.loads(data) if kind == "results" else {"boolean": None}
+    if "boolean" in results:
         raise InputError("reegraph.query answers SELECT queries (ASK, CONSTRUCT: use the store's ask and construct)")
     names = results["head"]["vars"]
     return [{name: _python(row.get(name)) for name in names} for row in results["results"]["bindings"]]

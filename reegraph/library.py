@@ -29,6 +29,7 @@ from rdflib.namespace import XSD
 from rdflib.term import Node
 
 from reegraph.errors import InputError
+from reegraph.rdf.load import is_file
 from reegraph.rdf.sparql import is_iri
 from reegraph.rdf.vocab import DATA
 
@@ -95,7 +96,7 @@ def find_query(name: str) -> Query:
         Neither a library name nor a readable ``.rq`` file.
     """
     path = Path(name)
-    if path.suffix == ".rq" and path.is_file():
+    if path.suffix == ".rq" and is_file(path):
         return read_query(path)
     queries = library()
     if name in queries:

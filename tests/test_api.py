@@ -84,3 +84,37 @@ def test_a_network_built_from_rows_runs_through_the_analytics():
         "separation",
         {"MY": 40.0, "US": 30.0},
     )
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda s: reegraph.run_scenario(s, "china-2025-04", regions="EU"), "give a list of region codes"),
+        (lambda s: reegraph.run_scenario(s, "china-2025-04", regions=["XX"]), "unknown region 'XX'"),
+        (lambda s: reegraph.run_scenario(s, "china-2025-04", licensed_fraction=5), "licensed_fraction must be"),
+        (lambda s: reegraph.run_scenario(s, 5), "a scenario is a name, a .toml file or a ScenarioSpec"),
+        (lambda s: reegraph.monte_carlo(s, "china-2025-04", draws=0), "draws must be a whole number"),
+        (lambda s: reegraph.monte_carlo(s, "china-2025-04", draws=5, facility_outage=2), "facility_outage must be"),
+        (lambda s: reegraph.report(s, as_of="2025-01-01"), "as_of must be a datetime.date"),
+        (lambda s: reegraph.report(s, by="nationality"), "by must be 'location' or 'ownership'"),
+        (lambda s: reegraph.query(s, "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"), "answers SELECT queries"),
+        (lambda s: reegraph.query(s, 5), "a query is a library name"),
+        (lambda s: reegraph.load([5]), "give file or folder paths"),
+    ],
+)
+def test_arguments_the_api_cannot_use_are_input_errors(store, call, message):
+    with pytest.raises(reegraph.InputError, match=message):
+        call(store)
+
+
+def test_a_scenario_may_be_a_path_and_data_a_single_path(store, tmp_path):
+    from pathlib import Path
+
+    path = tmp_path / "plain.toml"
+    path.write_text('[scenario]\ninclude = ["china-2025-04"]\n', encoding="utf-8")
+    assert (
+        reegraph.run_scenario(store, path, elements=["Dy"]).as_dict()
+        == reegraph.run_scenario(store, str(path), elements=["Dy"]).as_dict()
+    )
+    data = Path(__file__).parent / "data" / "base.ttl"
+    assert len(reegraph.load(data)) == len(reegraph.load([str(data)])) > len(store)

@@ -83,6 +83,14 @@ def test_compare_sets_each_run_s_shortfalls_side_by_side(run, run_json):
         ('[[scale]]\ncompany = "org/nobody"\nfactor = 2\n', 2, "unknown company 'org/nobody'"),
         ('[scenario]\ninclude = "china-2025-04"\n', 2, "include must be a list of scenario names"),
         ('[[scale]]\ncountry = "MY"\n', 1, "factor must be a number >= 0, not None"),
+        ('[[export_control]]\npolicy = "mofcom-2025-18"\nexporter = "US"\n', 2, "names a policy or writes its terms"),
+        ('[[new_facility]]\nid = "x> . }"\nstage = "metal"\ncountry = "US"\ncapacity = 1\n', 2, "id must be letters"),
+        (
+            '[[new_facility]]\nid = "x"\nstage = "metal"\ncountry = "US"\ncapacity = 1\n'
+            '[[new_facility]]\nid = "x"\nstage = "metal"\ncountry = "US"\ncapacity = 2\n',
+            None,
+            "two new facilities are called 'x'",
+        ),
         ('[scenario]\ninclude = ["{path}"]\n', 2, "includes itself"),
         ('[scenario]\ninclude = ["martian-embargo"]\n', 2, "unknown scenario 'martian-embargo'"),
         ('[scenario]\nas_of = "June"\n', 2, "as_of must be a date such as 2025-06-01, not 'June'"),
@@ -98,7 +106,7 @@ def test_scenario_files_with_errors_give_file_line_and_exit_2(run, tmp_path, tex
     path.write_text(text.replace("{path}", str(path)), encoding="utf-8")
     result = run("scenario", "run", str(path))
     assert result.exit_code == 2
-    assert f"bad.toml:{line}: " in result.stderr and message in result.stderr
+    assert f"bad.toml{f':{line}' if line else ''}: " in result.stderr and message in result.stderr
     assert "Traceback" not in result.stderr
 
 
@@ -202,3 +210,18 @@ def test_a_capacity_that_is_not_a_finite_number_at_least_zero_is_refused(run, tm
     )
     result = run("scenario", "run", str(path))
     assert result.exit_code == 2 and "bad.toml:5: capacity must be a number >= 0, not" in result.stderr
+
+
+def test_an_include_is_found_next_to_the_file_that_includes_it(run_json, tmp_path):
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "base.toml").write_text('[scenario]\ninclude = ["china-2025-04"]\n', encoding="utf-8")
+    (tmp_path / "sub" / "top.toml").write_text('[scenario]\ninclude = ["base.toml"]\n', encoding="utf-8")
+    data = run_json("scenario", "run", str(tmp_path / "sub" / "top.toml"), "--element", "Dy", "--region", "EU")
+    assert data["as_of"] == "2025-06-01" and data["impacts"]  # china-2025-04's date, through base.toml
+
+
+def test_a_name_too_long_for_the_file_system_is_an_unknown_scenario(run):
+    result = run("scenario", "run", "a" * 300 + ".toml")
+    assert result.exit_code == 2 and "unknown scenario" in result.stderr and result.stderr.count("\n") == 1
+    data = run("info", "--data", "a" * 300 + ".ttl")
+    assert data.exit_code == 2 and "no such file or directory" in data.stderr

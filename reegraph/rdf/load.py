@@ -47,6 +47,22 @@ def bundled_files() -> list[Path]:
     return [ontology_path(), *data]
 
 
+def is_dir(path: Path) -> bool:
+    """Whether ``path`` is a folder (``False`` for a name the system refuses)."""
+    try:
+        return path.is_dir()
+    except OSError:
+        return False
+
+
+def is_file(path: Path) -> bool:
+    """Whether ``path`` is a file (``False`` for a name the system refuses, such as one too long)."""
+    try:
+        return path.is_file()
+    except OSError:
+        return False
+
+
 def expand_paths(paths: Iterable[Path]) -> list[Path]:
     """Expand folders to the RDF files beneath them, sorted; keep files as given.
 
@@ -57,11 +73,11 @@ def expand_paths(paths: Iterable[Path]) -> list[Path]:
     """
     files: list[Path] = []
     for path in paths:
-        if path.is_dir():
+        if is_file(path):
+            files.append(path)
+        elif is_dir(path):
             found = (p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in FORMATS)
             files.extend(sorted(found))
-        elif path.is_file():
-            files.append(path)
         else:
             raise InputError(f"{path}: no such file or directory")
     return files

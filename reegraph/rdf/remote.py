@@ -26,6 +26,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from reegraph.errors import ExecutionError, InputError, ReegraphError
+from reegraph.rdf.load import is_file
 from reegraph.rdf.sparql import ALL_TRIPLES, COUNT_TRIPLES, check_query, columns, with_values
 from reegraph.rdf.store import GRAPHS, MEDIA, AnswerTooLargeError, Row, Term, Values, read_csv_values, read_json_values
 
@@ -231,7 +232,7 @@ def push(files: Sequence[Path], store: str, *, graph: str | None, timeout: float
     for path in files:
         if path.suffix.lower() not in media:
             raise InputError(f"{path}: reegraph push sends Turtle (.ttl) or N-Triples (.nt) files")
-        if not path.is_file():
+        if not is_file(path):
             raise InputError(f"{path}: no such file")
     for number, path in enumerate(files):
         request = urllib.request.Request(

@@ -85,6 +85,11 @@ def resolve(
     )
     for other in spec.includes:
         resolved = _merge(resolved, resolve(other, store, G, licensed_fraction=licensed_fraction))
+    seen: set[str] = set()
+    for plant in resolved.new_facilities:
+        if plant.id in seen:
+            raise check.fail({}, "id", f"two new facilities are called {plant.id.removeprefix('new/')!r}")
+        seen.add(plant.id)
     return resolved
 
 
@@ -190,6 +195,10 @@ class _Checker:
             message = f"extraterritorial must be true or false, not {spec.extraterritorial!r}"
             raise self.fail(lines, "extraterritorial", message)
         if spec.policy is not None:
+            written = [k for k in ("exporter", "elements", "product_forms", "destinations") if getattr(spec, k)]
+            if written or spec.end_users != "all":
+                terms = ", ".join([*written, *(["end_users"] if spec.end_users != "all" else [])])
+                raise self.fail(lines, "policy", f"a control names a policy or writes its terms, not both ({terms})")
             control = self.policy(_short("policy", self.text(lines, "policy", spec.policy, section)), lines, fraction)
             return replace(control, extraterritorial=control.extraterritorial or spec.extraterritorial)
         exporter = self.text(lines, "exporter", spec.exporter, section)
@@ -251,6 +260,8 @@ class _Checker:
     def new_facility(self, spec: NewFacility) -> NewFacility:
         lines, section = spec.lines, "new_facility"
         ident = self.text(lines, "id", spec.id, section)
+        if not _SLUG.fullmatch(ident):
+            raise self.fail(lines, "id", f"id must be letters, digits, '.', '_', '~' or '-', not {ident!r}")
         stage = self.text(lines, "stage", spec.stage, section)
         if stage not in FORM_STAGES.values():
             raise self.fail(lines, "stage", f"unknown stage {stage!r}")
@@ -263,7 +274,7 @@ class _Checker:
             message = f"basis must be one of {', '.join(CAPACITY_BASES)}, not {spec.basis!r}"
             raise self.fail(lines, "basis", message)
         start = self.date(lines, "from", spec.start)
-        return NewFacility(f"new/{ident}", stage, country, capacity, tuple(sorted(elements)), spec.basis, start)
+        return NewFacility(f"new/{ident}", stage, country, capacity, tuple(sorted(elements)), spec.basis, start, lines)
 
 
 def _short(kind: str, name: str) -> str:

@@ -37,7 +37,7 @@ from datetime import date
 from pathlib import Path
 
 from reegraph.errors import InputError, ParseError
-from reegraph.rdf.load import graphs_path
+from reegraph.rdf.load import graphs_path, is_file
 
 #: Where each key of a table was written: key to line, and ``""`` to the table's own line.
 Lines = dict[str, int | None]
@@ -169,8 +169,9 @@ def list_scenarios() -> list[Path]:
     return sorted(scenarios_path().glob("*.toml"))
 
 
-def find_scenario(name: str) -> Path:
-    """A built-in scenario by name, or a file path.
+def find_scenario(name: str, *, near: Path | None = None) -> Path:
+    """A built-in scenario by name, or a file path (a relative one found next to ``near``, the
+    including file's folder, first).
 
     Raises
     ------
@@ -178,10 +179,12 @@ def find_scenario(name: str) -> Path:
         Neither a built-in name nor an existing ``.toml`` file.
     """
     path = Path(name)
-    if path.suffix == ".toml" and path.is_file():
-        return path
+    if path.suffix == ".toml":
+        for candidate in (near / path, path) if near is not None and not path.is_absolute() else (path,):
+            if is_file(candidate):
+                return candidate
     builtin = scenarios_path() / f"{name}.toml"
-    if builtin.is_file():
+    if "/" not in name and is_file(builtin):
         return builtin
     known = ", ".join(p.stem for p in list_scenarios())
     raise InputError(f"unknown scenario {name!r} (built-in: {known}; or give a .toml file)")
@@ -234,7 +237,7 @@ def read_spec(path: Path, *, _reading: tuple[Path, ...] = ()) -> ScenarioSpec:
     included = []
     for name in includes:
         try:
-            other = find_scenario(name)
+            other = find_scenario(name, near=path.parent)
         except InputError as exc:
             raise ParseError(str(path), head_lines.get("include"), str(exc)) from None
         if other.resolve() in here:
