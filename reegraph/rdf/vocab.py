@@ -22,7 +22,6 @@ from reegraph import model
 
 ONTOLOGY_IRI = "https://w3id.org/reegraph/ontology"
 DATA = Namespace(model.DATA)
-QUDT_UNIT = Namespace("http://qudt.org/vocab/unit/")
 WGS = Namespace("http://www.w3.org/2003/01/geo/wgs84_pos#")
 
 
