@@ -13,7 +13,7 @@ import math
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +40,7 @@ from reegraph.rdf.store import Store
 from reegraph.rdf.validate import Finding, validate_store
 from reegraph.rdf.vocab import short_id
 from reegraph.scenario.resolve import ResolvedScenario, resolve
-from reegraph.scenario.spec import ScenarioSpec, find_scenario, list_scenarios, read_spec, run_date
+from reegraph.scenario.spec import ScenarioSpec, find_scenario, is_day, list_scenarios, read_spec, run_date
 
 #: Version of the JSON contracts (README, "JSON contract").
 SCHEMA_VERSION = "1"
@@ -503,7 +503,7 @@ def _day(value: date | None) -> date | None:
     InputError
         Anything else (a string, a datetime).
     """
-    if value is None or (isinstance(value, date) and not isinstance(value, datetime)):
+    if value is None or is_day(value):
         return value
     raise InputError(f"as_of must be a datetime.date, not {value!r}")
 

@@ -26,7 +26,7 @@ from reegraph.model import CAPACITY_BASES, DATA, FORM_STAGES, REGION_CODES, end_
 from reegraph.rdf.sparql import POLICY, POLICY_ISSUERS
 from reegraph.rdf.store import Store
 from reegraph.rdf.vocab import short_id
-from reegraph.scenario.spec import ExportControlSpec, Lines, NewFacility, ScenarioSpec, Stockpile, Target
+from reegraph.scenario.spec import ExportControlSpec, Lines, NewFacility, ScenarioSpec, Stockpile, Target, is_day
 
 #: The shape of a data id's local part (``mofcom-2025-18``).
 _SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9._~-]*")
@@ -148,7 +148,7 @@ class _Checker:
         return float(value)
 
     def date(self, lines: Lines, key: str, value: object) -> date | None:
-        if value is None or (isinstance(value, date) and not hasattr(value, "hour")):
+        if value is None or is_day(value):
             return value
         raise self.fail(lines, key, f"{key} must be a date such as 2025-06-01, not {value!r}")
 

@@ -33,8 +33,9 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
+from typing import TypeGuard
 
 from reegraph.errors import InputError, ParseError
 from reegraph.rdf.load import graphs_path, is_file
@@ -159,6 +160,18 @@ class ScenarioSpec:
     lines: Lines = field(default_factory=dict, compare=False, repr=False)
 
 
+def is_day(value: object) -> TypeGuard[date]:
+    """Whether ``value`` is a date (a day), not a datetime or anything else.
+
+    Examples
+    --------
+    >>> from datetime import datetime
+    >>> is_day(date(2025, 6, 1)), is_day(datetime(2025, 6, 1)), is_day("2025-06-01")
+    (True, False, False)
+    """
+    return isinstance(value, date) and not isinstance(value, datetime)
+
+
 def scenarios_path() -> Path:
     """The folder of the built-in scenarios (``graphs/scenarios``)."""
     return graphs_path() / "scenarios"
@@ -228,7 +241,7 @@ def read_spec(path: Path, *, _reading: tuple[Path, ...] = ()) -> ScenarioSpec:
 
     head, head_lines = tables("scenario")[0] if "scenario" in data else ({}, {"": None})
     as_of = head.get("as_of")
-    if as_of is not None and not (isinstance(as_of, date) and not hasattr(as_of, "hour")):
+    if as_of is not None and not is_day(as_of):
         raise ParseError(str(path), head_lines.get("as_of"), f"as_of must be a date such as 2025-06-01, not {as_of!r}")
     includes = head.get("include", [])
     if not isinstance(includes, list) or not all(isinstance(n, str) for n in includes):
@@ -274,7 +287,7 @@ def run_date(spec: ScenarioSpec) -> date | None:
         An ``as_of`` that is not a date (a spec built in Python; a file's is checked when read).
     """
     if spec.as_of is not None:
-        if not isinstance(spec.as_of, date) or hasattr(spec.as_of, "hour"):
+        if not is_day(spec.as_of):
             raise InputError(f"scenario {spec.name}: as_of must be a date such as 2025-06-01, not {spec.as_of!r}")
         return spec.as_of
     return next((d for d in map(run_date, spec.includes) if d is not None), None)
