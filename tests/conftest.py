@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -48,6 +50,37 @@ def run_json(run):
         return json.loads(result.stdout)
 
     return invoke
+
+
+ENABLE_BROWSER = "install Chromium (Debian: apt-get install chromium) or set REEGRAPH_CHROMIUM=/path/to/chromium"
+
+
+def find_chromium() -> str | None:
+    """``REEGRAPH_CHROMIUM`` if set, else ``chromium`` (or ``chromium-browser``) on PATH."""
+    return os.environ.get("REEGRAPH_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Tests marked ``browser`` need a Chromium. None found, they are skipped, all under one summary
+    line (the skip is raised here, one place, not in each test) saying how to enable them; under CI
+    (``CI=true``, which ``.ci/run`` sets) a missing browser is a failure instead."""
+    if not item.get_closest_marker("browser"):
+        return
+    found = find_chromium()
+    if found and not os.access(found, os.X_OK):
+        pytest.fail(f"REEGRAPH_CHROMIUM={found} is not an executable file")
+    if not found and os.environ.get("CI") == "true":
+        pytest.fail(f"no Chromium found and CI=true, so the browser tests may not be skipped: {ENABLE_BROWSER}")
+    if not found:
+        pytest.skip(f"browser tests need Chromium: {ENABLE_BROWSER}")
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """The Chromium executable for tests marked ``browser`` (the marker makes sure there is one)."""
+    found = find_chromium()
+    assert found, "a test using the chromium fixture must be marked @pytest.mark.browser"
+    return found
 
 
 def blocked_page(browser, allow: str = "file:", **options):

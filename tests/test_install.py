@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import email.parser
 import json
 import shutil
 import subprocess
 import sys
 import sysconfig
 import venv
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -36,6 +38,16 @@ def test_wheel_installs_and_finds_its_data_from_an_unrelated_directory(tmp_path)
         capture_output=True,
     )
     [wheel] = (tmp_path / "dist").glob("reegraph-*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        names = set(archive.namelist())
+        [metadata] = [n for n in names if n.endswith(".dist-info/METADATA")]
+        fields = email.parser.HeaderParser().parsestr(archive.read(metadata).decode())
+        licences = {Path(n).name: archive.read(n).decode() for n in names if "/licenses/" in n}
+    assert fields["License-Expression"] == "Apache-2.0 AND CC-BY-4.0"
+    assert sorted(fields.get_all("License-File")) == ["LICENSE", "LICENSE-DATA", "NOTICE"]
+    assert "Apache License\n                           Version 2.0" in licences["LICENSE"]
+    assert licences["LICENSE-DATA"].startswith("Attribution 4.0 International")
+    assert "Apache-2.0" not in licences["LICENSE-DATA"] and "LICENSE-DATA" in licences["NOTICE"]
 
     env_dir = tmp_path / "venv"
     venv.create(env_dir, with_pip=False)
@@ -64,6 +76,13 @@ def test_wheel_installs_and_finds_its_data_from_an_unrelated_directory(tmp_path)
         text=True,
     ).stdout.strip()
     assert Path(where) == target / "reegraph"
+    shown = subprocess.run(
+        [str(python), "-c", "import importlib.metadata as m; print(m.metadata('reegraph')['License-Expression'])"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    assert shown == "Apache-2.0 AND CC-BY-4.0"  # what `pip show reegraph` prints (pip 25.1 or newer)
 
     result = subprocess.run(
         [str(env_dir / "bin" / "reegraph"), "info", "--format", "json"],

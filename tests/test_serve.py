@@ -191,12 +191,12 @@ def test_the_endpoint_listens_on_ipv6_loopback():
 
 
 @pytest.mark.browser
-def test_the_query_page_runs_free_text_named_and_edited_queries_in_chromium(endpoint):
+def test_the_query_page_runs_free_text_named_and_edited_queries_in_chromium(endpoint, chromium):
     from playwright import sync_api as playwright  # a test extra: missing, the test fails
 
     origin = endpoint.removesuffix("/sparql")
     with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True)
+        browser = p.chromium.launch(executable_path=chromium, headless=True)
         page, outside = blocked_page(browser, allow=origin + "/")
         errors = []
         page.on("pageerror", lambda error: errors.append(str(error)))

@@ -4,7 +4,10 @@ every non-file request blocked) drawn with no error and no request out."""
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -93,13 +96,13 @@ def test_the_view_options_narrow_the_network():
 
 @pytest.mark.browser
 @pytest.mark.parametrize("name", ["map", "report", "network", "scenario"])
-def test_in_chromium_each_page_draws_with_no_error_no_request_and_no_script_run(pages, name, tmp_path_factory):
+def test_in_chromium_each_page_draws_with_no_error_no_request_and_no_script_run(
+    pages, name, tmp_path_factory, chromium
+):
     from playwright import sync_api as playwright  # a test extra: missing, the test fails
 
-    chromium = Path("/usr/bin/chromium")
-    assert chromium.exists(), "install Debian's chromium (.ci/run does)"
     with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(chromium), headless=True)
+        browser = p.chromium.launch(executable_path=chromium, headless=True)
         page, outside = blocked_page(browser, viewport={"width": 1400, "height": 900})
         errors = []
         page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
@@ -171,7 +174,7 @@ def test_online_tiles_only_when_asked_for(run, tmp_path):
 
 
 @pytest.mark.browser
-def test_in_chromium_the_tiled_map_asks_only_its_tile_server(tmp_path):
+def test_in_chromium_the_tiled_map_asks_only_its_tile_server(tmp_path, chromium):
     from click.testing import CliRunner
     from playwright import sync_api as playwright  # a test extra: missing, the test fails
 
@@ -181,7 +184,7 @@ def test_in_chromium_the_tiled_map_asks_only_its_tile_server(tmp_path):
     args = ["map", "--tiles", "https://tiles.example.org/{z}/{x}/{y}.png", "--zoom", "1", "-o", str(out)]
     assert CliRunner().invoke(cli, args).exit_code == 0
     with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True)
+        browser = p.chromium.launch(executable_path=chromium, headless=True)
         page, asked = blocked_page(browser)
         page.goto(out.as_uri())
         page.wait_for_load_state("networkidle")
@@ -215,3 +218,26 @@ def test_a_filtered_view_does_not_depend_on_the_hash_seed(tmp_path):
         return out.read_text(encoding="utf-8")
 
     assert draw("1") == draw("3")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("ci", ["", "true"])
+def test_without_chromium_the_browser_tests_skip_with_one_line_except_under_ci(tmp_path, ci):
+    """The README's test command on a machine without Chromium: every browser test is skipped, under
+    one line saying how to enable them; under CI a missing browser fails the run instead."""
+    env = {k: v for k, v in os.environ.items() if k not in ("REEGRAPH_CHROMIUM", "CI")}
+    env |= {"PATH": str(tmp_path), "CI": ci}  # an empty folder: no chromium on it
+    tests = Path(__file__).parent
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-m", "browser", "-rs", tests / "test_views.py",
+         tests / "test_serve.py"],
+        cwd=tests.parent, env=env, capture_output=True, text=True,
+    )  # fmt: skip
+    summary = result.stdout.splitlines()[-1]
+    if ci:
+        assert result.returncode == 1 and " error" in summary and "skipped" not in summary, result.stdout
+        assert "no Chromium found and CI=true" in result.stdout
+    else:
+        assert result.returncode == 0 and " skipped" in summary and "passed" not in summary, result.stdout
+        [line] = [line for line in result.stdout.splitlines() if line.startswith("SKIPPED")]
+        assert "REEGRAPH_CHROMIUM=/path/to/chromium" in line and "apt-get install chromium" in line
