@@ -44,6 +44,8 @@ def test_wheel_installs_and_finds_its_data_from_an_unrelated_directory(tmp_path)
         fields = email.parser.HeaderParser().parsestr(archive.read(metadata).decode())
         licences = {Path(n).name: archive.read(n).decode() for n in names if "/licenses/" in n}
     assert fields["License-Expression"] == "Apache-2.0 AND CC-BY-4.0"
+    requires = fields.get_all("Requires-Dist")
+    assert [r for r in requires if r.startswith("pyvis")] == ['pyvis>=0.3.2; extra == "views"']  # not core
     assert sorted(fields.get_all("License-File")) == ["LICENSE", "LICENSE-DATA", "NOTICE"]
     assert "Apache License\n                           Version 2.0" in licences["LICENSE"]
     assert licences["LICENSE-DATA"].startswith("Attribution 4.0 International")

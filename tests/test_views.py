@@ -241,3 +241,16 @@ def test_without_chromium_the_browser_tests_skip_with_one_line_except_under_ci(t
         assert result.returncode == 0 and " skipped" in summary and "passed" not in summary, result.stdout
         [line] = [line for line in result.stdout.splitlines() if line.startswith("SKIPPED")]
         assert "REEGRAPH_CHROMIUM=/path/to/chromium" in line and "apt-get install chromium" in line
+
+
+def test_without_the_views_extra_the_network_view_names_it_and_the_rest_runs(run, tmp_path, monkeypatch):
+    for module in ("pyvis", "pyvis.network"):
+        monkeypatch.setitem(sys.modules, module, None)  # as if `pip install reegraph` (no extra)
+    out = tmp_path / "network.html"
+    out.write_text("kept")
+    result = run("view", "-o", str(out))
+    assert result.exit_code == 3 and result.stdout == ""
+    assert result.stderr.startswith("reegraph: error: the network view needs pyvis: pip install 'reegraph[views]'")
+    assert out.read_text() == "kept"
+    assert run("report", "--format", "html", "-o", str(tmp_path / "report.html")).exit_code == 0
+    assert run("map", "-o", str(tmp_path / "map.html")).exit_code == 0

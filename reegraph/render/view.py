@@ -16,6 +16,7 @@ from pathlib import Path
 
 import networkx as nx
 
+from reegraph.errors import ExecutionError
 from reegraph.model import END_USE, FACILITY, KNOWN_LINKS, MARKET, handled_elements, market_id
 from reegraph.render.html import esc, largest_figure
 
@@ -38,7 +39,10 @@ def render_network(
     """The network as an interactive page: left to right by stage, nodes coloured by country and
     sized by their largest figure, the report's chokepoints ringed in red, a scenario's offline
     plants greyed and its controlled exports dashed red; a search box and an element filter."""
-    from pyvis.network import Network
+    try:
+        from pyvis.network import Network
+    except ImportError as error:  # an extra: the rest of reegraph runs without it
+        raise ExecutionError(f"the network view needs pyvis: pip install 'reegraph[views]' ({error})") from error
 
     source_urls = source_urls or {}
     net = Network(height="780px", width="100%", directed=True, cdn_resources="in_line")
