@@ -4,16 +4,20 @@ Store Protocol.
 
 The endpoint must show the pushed data in its default graph (push without ``--graph``, or run the
 server with the default graph as the union of all graphs: ``oxigraph serve --union-default-graph``).
-Parameters reach a remote query as a ``VALUES`` block written by
+Parameters reach a remote query as they reach the embedded store: a ``VALUES`` block written by
 :func:`reegraph.rdf.sparql.with_values` (checked IRIs, escaped literals, never raw text), placed at
-the start of the query's WHERE clause.
+the start of the query's WHERE clause. Answers are read as SPARQL JSON results or N-Triples and
+normalised (Virtuoso's ``typed-literal`` and boolean ``1``), so every face gives what the embedded
+store gives.
 """
 
 from __future__ import annotations
 
 import contextlib
+import html
 import http.client
 import json
+import re
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -28,11 +32,22 @@ from rdflib.term import Node
 from reegraph.errors import ExecutionError, InputError, ReegraphError
 from reegraph.rdf.load import is_file
 from reegraph.rdf.sparql import ALL_TRIPLES, COUNT_TRIPLES, check_query, columns, with_values
-from reegraph.rdf.store import GRAPHS, MEDIA, AnswerTooLargeError, Row, Term, Values, read_csv_values, read_json_values
+from reegraph.rdf.store import (
+    MEDIA,
+    AnswerTooLargeError,
+    Row,
+    Term,
+    Values,
+    parse_rdflib,
+    read_json_values,
+    reserialize,
+)
 
 #: Media types some endpoints send for the one asked for (Virtuoso's text/plain N-Triples).
 _ALIASES = {"application/sparql-results+json": "application/json", "application/n-triples": "text/plain"}
 _JSON = MEDIA["json"]
+_NTRIPLES = MEDIA["n-triples"]
+_BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
 
 
 class RemoteStore:
@@ -80,13 +95,10 @@ class RemoteStore:
             return [{k: _term(v) for k, v in row.items()} for row in data["results"]["bindings"]]
 
     def values(self, query: str, *, bindings: Mapping[str, Node] | None = None) -> list[Values]:
-        """Run a SELECT query; rows hold each term's string value (SPARQL CSV results)."""
-        data, media = self._request(query, f"text/csv, {_JSON};q=0.5", bindings, timeout=self.timeout)
+        """Run a SELECT query; rows hold each term's string value (read from JSON results: CSV
+        loses the datatypes that say how a value is written, such as Virtuoso's booleans 1 and 0)."""
         with self._reading():
-            rows = read_csv_values(data) if media == "text/csv" else None
-        if rows is None:  # JSON, or an unquoted comma in an IRI (Oxigraph's CSV): read JSON
-            data = data if media == _JSON else self._request(query, _JSON, bindings, timeout=self.timeout)[0]
-            rows = read_json_values(self._results(data))
+            rows = read_json_values(self._results(self._request(query, _JSON, bindings, timeout=self.timeout)[0]))
         missing = set(columns(query)) - set(rows[0]) if rows else set()
         if missing:
             raise ExecutionError(f"{self.url} answered without the columns {', '.join(sorted(missing))}")
@@ -103,11 +115,9 @@ class RemoteStore:
         ]
 
     def construct(self, query: str, *, bindings: Mapping[str, Node] | None = None) -> Graph:
-        """Run a CONSTRUCT or DESCRIBE query into an in-memory rdflib graph."""
-        graph = Graph()
-        with self._reading():
-            graph.parse(data=self._request(query, MEDIA["n-triples"], bindings, timeout=self.timeout)[0], format="nt")
-        return graph
+        """Run a CONSTRUCT or DESCRIBE query into an rdflib graph backed by Oxigraph (so its literals
+        compare as the embedded store's do: ``"AU"`` equals ``"AU"^^xsd:string``)."""
+        return parse_rdflib(self._request(query, _NTRIPLES, bindings, timeout=self.timeout)[0])
 
     def evaluate(
         self,
@@ -119,16 +129,20 @@ class RemoteStore:
         timeout: float | None = None,
         max_bytes: int | None = None,
     ) -> tuple[str, bytes]:
-        """Run any query at the endpoint and return its answer as the endpoint serialised it (see
-        :meth:`~reegraph.rdf.store.Store.evaluate`); the endpoint enforces its own limits, this
-        client waits ``timeout`` seconds."""
-        accept = f"{MEDIA[results]}, {MEDIA[graph]};q=0.9"
-        data, media = self._request(query, accept, bindings, timeout=timeout)
+        """Run any query at the endpoint (see :meth:`~reegraph.rdf.store.Store.evaluate`): its
+        answer is read as SPARQL JSON results or N-Triples and written out as the embedded store
+        writes it, so both give the same bytes whatever the server's own dialect of each format.
+        The endpoint enforces its own limits; this client waits ``timeout`` seconds."""
+        data, media = self._request(query, f"{_JSON}, {_NTRIPLES};q=0.9", bindings, timeout=timeout)
         if media == _JSON:
-            self._results(data, expect="any")
+            kind, fmt = "results", results
+            data = json.dumps(self._results(data, expect="any")).encode("utf-8")
+        else:
+            kind, fmt = "graph", graph
+        data = reserialize(data, kind=kind, fmt=fmt)
         if max_bytes is not None and len(data) > max_bytes:
             raise AnswerTooLargeError(f"the answer is over the limit of {max_bytes:,} bytes: add a LIMIT")
-        return ("graph" if media in {MEDIA[g] for g in GRAPHS} else "results"), data
+        return kind, data
 
     def _results(self, data: bytes, *, expect: str = "table") -> dict:
         """SPARQL JSON results, checked for their shape: ``expect`` is ``"table"`` (variables and
@@ -149,6 +163,7 @@ class RemoteStore:
                 if all(isinstance(n, str) for n in names) and all(
                     isinstance(v, dict) and "value" in v for row in rows for v in row.values()
                 ):
+                    results["results"]["bindings"] = [{k: _w3c(v) for k, v in row.items()} for row in rows]
                     return results
         raise ExecutionError(f"{self.url} sent an answer that is not SPARQL JSON results ({expect})")
 
@@ -168,8 +183,19 @@ class RemoteStore:
         return {}
 
     def to_rdflib(self) -> Graph:
-        """Every triple of the endpoint's default graph, copied into an rdflib graph (for SHACL)."""
-        return self.construct(ALL_TRIPLES)
+        """Every triple of the endpoint's default graph, copied into an rdflib graph (for SHACL).
+
+        Raises
+        ------
+        ExecutionError
+            The endpoint sent fewer triples than it holds (a server-side row limit, such as
+            Virtuoso's ``ResultSetMaxRows``, cuts answers without saying so).
+        """
+        graph, held = self.construct(ALL_TRIPLES), len(self)
+        if len(graph) < held:
+            raise ExecutionError(f"{self.url} sent {len(graph):,} of its {held:,} triples: raise the server's "
+                                 "limit on result rows (Virtuoso: ResultSetMaxRows in virtuoso.ini)")  # fmt: skip
+        return graph
 
     def __len__(self) -> int:
         with self._reading():
@@ -197,6 +223,21 @@ def check_url(url: str, option: str) -> str:
     return url
 
 
+def _w3c(value: dict[str, Any]) -> dict[str, Any]:
+    """One term of SPARQL JSON results as the W3C format writes it: Virtuoso's ``typed-literal`` is
+    a ``literal``, its booleans ``1`` and ``0`` are ``true`` and ``false`` (the canonical forms), and
+    keys the format does not define are dropped."""
+    kind = "literal" if value.get("type") == "typed-literal" else value.get("type")
+    term = {"type": kind, "value": value["value"]}
+    if isinstance(value.get("xml:lang"), str):
+        term["xml:lang"] = value["xml:lang"]
+    elif isinstance(value.get("datatype"), str):
+        term["datatype"] = value["datatype"]
+        if value["datatype"] == _BOOLEAN:
+            term["value"] = {"1": "true", "0": "false"}.get(value["value"], value["value"])
+    return term
+
+
 def _term(value: dict[str, Any]) -> Term:
     kind = value["type"]
     if kind == "uri":
@@ -208,10 +249,18 @@ def _term(value: dict[str, Any]) -> Term:
 
 def store_url(endpoint: str) -> str:
     """The Graph Store Protocol URL next to a query endpoint: Oxigraph's layout (``/query`` and
-    ``/store``); Fuseki's ``/sparql`` next to ``/data``."""
-    for query, store in (("/query", "/store"), ("/sparql", "/data")):
-        if endpoint.endswith(query):
-            return endpoint[: -len(query)] + store
+    ``/store``), Virtuoso's (``/sparql`` at the root and ``/sparql-graph-crud``), Fuseki's
+    (``/DATASET/sparql`` and ``/DATASET/data``).
+
+    Examples
+    --------
+    >>> store_url("http://127.0.0.1:8890/sparql"), store_url("http://h:3030/ds/sparql")
+    ('http://127.0.0.1:8890/sparql-graph-crud', 'http://h:3030/ds/data')
+    """
+    path = urllib.parse.urlsplit(endpoint).path
+    for query, store in (("/query", "/store"), ("/sparql", "-graph-crud" if path == "/sparql" else "/data")):
+        if path.endswith(query):
+            return endpoint[: -len(query)] + (query + store if store.startswith("-") else store)
     raise InputError(f"cannot tell the Graph Store URL of {endpoint}: give it with --store")
 
 
@@ -260,11 +309,25 @@ def _exchange(
         with urllib.request.urlopen(request, timeout=timeout) as response:
             return response.headers, response.read()
     except urllib.error.HTTPError as exc:
-        detail = exc.read().decode("utf-8", errors="replace").strip().splitlines()
-        raise ExecutionError(f"{url} answered {exc.code}{about}: {detail[0] if detail else exc.reason}") from None
+        raise ExecutionError(f"{url} answered {exc.code}{about}: {_detail(exc.read()) or exc.reason}") from None
     except TimeoutError:
         raise ExecutionError(f"{url} did not answer within {timeout:g} s") from None
     except http.client.HTTPException as exc:
         raise ExecutionError(f"{url} did not answer in HTTP ({type(exc).__name__})") from None
     except (urllib.error.URLError, OSError) as exc:
         raise ExecutionError(f"cannot reach {url}: {getattr(exc, 'reason', exc)}") from None
+
+
+def _detail(body: bytes) -> str:
+    """The first line of an error page's text, tags dropped (Virtuoso answers errors in HTML).
+
+    Examples
+    --------
+    >>> _detail(b"<!DOCTYPE HTML><html><body><h3>Error</h3><pre>Virtuoso 22003 Error SR128</pre></body>")
+    'Error Virtuoso 22003 Error SR128'
+    """
+    text = body[:65536].decode("utf-8", errors="replace")
+    if text.lstrip().startswith("<"):  # an HTML page: its text, on one line
+        text = re.sub(r"<(script|style|title|head)\b.*?</\1>|<[^>]*>", " ", text, flags=re.DOTALL | re.IGNORECASE)
+        return " ".join(html.unescape(text).split())[:300]
+    return next((line.strip() for line in text.splitlines() if line.strip()), "")[:300]

@@ -3,9 +3,9 @@
 Every query reegraph sends is here: the texts of the projection, the summaries, the validation lint
 and the scenario lookups, as constants or as small builders; the checks that keep a query off the
 network (:func:`check_query`); and the binding of parameters. Values never enter a query as pasted
-text. A parameter is a variable the engine binds (Oxigraph's substitutions) or, for a remote
-endpoint, a ``VALUES`` block of terms written by :func:`term`, which checks IRIs against SPARQL's
-IRIREF grammar and escapes literals. The named queries of the library are files
+text. A parameter is bound by a ``VALUES`` block at the start of the query's WHERE clause, the
+same for the embedded store and a remote endpoint, of terms written by :func:`term`, which checks
+IRIs against SPARQL's IRIREF grammar and escapes literals. The named queries of the library are files
 (``reegraph/queries/*.rq``), read by :mod:`reegraph.library`; a user's own query text is checked
 here before any engine sees it.
 """
@@ -137,7 +137,8 @@ def term(node: Node) -> str:
 
 def with_values(query: str, bindings: Mapping[str, Node]) -> str:
     """``query`` with a VALUES block binding ``bindings`` at the start of its (first) WHERE clause:
-    how parameters reach a remote endpoint, which has no substitutions.
+    how parameters reach every engine (the embedded store as a remote endpoint: Oxigraph's own
+    substitutions bind only projected variables, and a trailing ``VALUES`` fails on Virtuoso).
 
     Raises
     ------
@@ -426,8 +427,7 @@ COUNTRY_COVERAGE = (
 )
 
 # ---------------------------------------------------------------------------------------------
-# Scenario files: an export control's terms, with ?policy bound (a parameter is projected: the
-# engine binds only projected variables)
+# Scenario files: an export control's terms, with ?policy bound
 # ---------------------------------------------------------------------------------------------
 
 POLICY = (

@@ -30,7 +30,7 @@ from rdflib.namespace import XSD
 from rdflib.term import Node
 
 from reegraph.errors import ExecutionError, InputError, ParseError, ReegraphError
-from reegraph.rdf.sparql import check_query
+from reegraph.rdf.sparql import check_query, with_values
 from reegraph.rdf.vocab import PREFIXES
 
 #: An RDF term as rdflib gives it.
@@ -315,11 +315,9 @@ class OxigraphStore:
 
     def _query(self, query: str, bindings: Mapping[str, Node] | None) -> Any:
         check_query(query)
-        substitutions: dict[ox.Variable, ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple] = {
-            ox.Variable(k): to_oxigraph(v) for k, v in (bindings or {}).items()
-        }
+        query = with_values(query, bindings or {})  # as a remote endpoint gets them: one way for both
         try:
-            return self._store.query(query, use_default_graph_as_union=True, substitutions=substitutions or None)
+            return self._store.query(query, use_default_graph_as_union=True)
         except SyntaxError as exc:  # its list of what was expected runs over several lines
             line = str(exc).splitlines()[0]
             raise InputError(f"invalid SPARQL: {line if len(line) <= 160 else line[:160] + ' ...'}") from None
@@ -364,6 +362,41 @@ def read_json_values(results: dict) -> list[Values]:
     """Rows of (parsed) SPARQL JSON results as :func:`read_csv_values` gives them."""
     names = results["head"]["vars"]
     return [{n: (b[n]["value"] or None) if n in b else None for n in names} for b in results["results"]["bindings"]]
+
+
+def reserialize(data: bytes, *, kind: str, fmt: str) -> bytes:
+    """An answer from elsewhere (a remote endpoint) serialised as this store serialises its own:
+    ``kind`` ``"results"`` takes SPARQL JSON results, ``"graph"`` N-Triples; ``fmt`` names a format
+    of :data:`MEDIA`.
+
+    Raises
+    ------
+    ExecutionError
+        ``data`` does not parse.
+    """
+    try:
+        if kind == "results":
+            return _serialize(ox.parse_query_results(data, format=ox.QueryResultsFormat.JSON), _FORMATS[fmt])
+        return bytes(ox.serialize(ox.parse(data, format=ox.RdfFormat.N_TRIPLES), format=_FORMATS[fmt]) or b"")
+    except (SyntaxError, ValueError, OSError) as exc:
+        raise ExecutionError(f"the endpoint's answer does not parse: {str(exc).splitlines()[0][:200]}") from None
+
+
+def parse_rdflib(data: bytes) -> Graph:
+    """N-Triples (a remote endpoint's CONSTRUCT answer) in an Oxigraph-backed rdflib graph, whose
+    literals compare as :func:`read_rdflib`'s and :meth:`OxigraphStore.to_rdflib`'s do.
+
+    Raises
+    ------
+    ExecutionError
+        ``data`` does not parse.
+    """
+    store = ox.Store()
+    try:
+        store.load(data, format=ox.RdfFormat.N_TRIPLES)
+    except (SyntaxError, ValueError, OSError) as exc:
+        raise ExecutionError(f"the endpoint's answer does not parse: {str(exc).splitlines()[0][:200]}") from None
+    return _rdflib_view(store)
 
 
 def read_rdflib(path: Path) -> Graph:
@@ -416,24 +449,6 @@ def to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> Ter
             return Literal(term.value, lang=term.language)
         datatype = term.datatype.value
         return Literal(term.value, datatype=None if datatype == str(XSD.string) else URIRef(datatype))
-    raise InputError(f"unsupported RDF term {term!r}")
-
-
-def to_oxigraph(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
-    """Convert an rdflib term to the equal Oxigraph term."""
-    if isinstance(term, URIRef):
-        try:
-            return ox.NamedNode(str(term))
-        except ValueError as exc:
-            raise InputError(f"invalid IRI {str(term)!r}: {exc}") from None
-    if isinstance(term, BNode):
-        return ox.BlankNode(str(term))
-    if isinstance(term, Literal):
-        if term.language:
-            return ox.Literal(str(term), language=term.language)
-        if term.datatype:
-            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
-        return ox.Literal(str(term))
     raise InputError(f"unsupported RDF term {term!r}")
 
 
