@@ -1,8 +1,15 @@
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -53,6 +60,7 @@ def run_json(run):
 
 
 ENABLE_BROWSER = "install Chromium (Debian: apt-get install chromium) or set REEGRAPH_CHROMIUM=/path/to/chromium"
+ENABLE_VIRTUOSO = "install Virtuoso 7 (Debian: apt-get install virtuoso-opensource)"
 
 
 def find_chromium() -> str | None:
@@ -60,19 +68,30 @@ def find_chromium() -> str | None:
     return os.environ.get("REEGRAPH_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
 
 
+def find_virtuoso() -> tuple[str, str] | None:
+    """Virtuoso's server and its SQL client (``virtuoso-t``, ``isql-vt``) on PATH."""
+    server, client = shutil.which("virtuoso-t"), shutil.which("isql-vt")
+    return (server, client) if server and client else None
+
+
 def pytest_runtest_setup(item: pytest.Item) -> None:
-    """Tests marked ``browser`` need a Chromium. None found, they are skipped, all under one summary
-    line (the skip is raised here, one place, not in each test) saying how to enable them; under CI
-    (``CI=true``, which ``.ci/run`` sets) a missing browser is a failure instead."""
-    if not item.get_closest_marker("browser"):
-        return
-    found = find_chromium()
-    if found and not os.access(found, os.X_OK):
-        pytest.fail(f"REEGRAPH_CHROMIUM={found} is not an executable file")
-    if not found and os.environ.get("CI") == "true":
-        pytest.fail(f"no Chromium found and CI=true, so the browser tests may not be skipped: {ENABLE_BROWSER}")
-    if not found:
-        pytest.skip(f"browser tests need Chromium: {ENABLE_BROWSER}")
+    """Tests marked ``browser`` need a Chromium, tests marked ``virtuoso`` a Virtuoso. Where one is
+    missing they are skipped, all under one summary line (the skip is raised here, one place, not in
+    each test) saying how to enable them; under CI (``CI=true``, which ``.ci/run`` sets, after
+    installing both) a missing program is a failure instead."""
+    for marker, found, enable in (
+        ("browser", find_chromium, ENABLE_BROWSER),
+        ("virtuoso", find_virtuoso, ENABLE_VIRTUOSO),
+    ):
+        if not item.get_closest_marker(marker):
+            continue
+        program = found()
+        if marker == "browser" and program and not os.access(str(program), os.X_OK):
+            pytest.fail(f"REEGRAPH_CHROMIUM={program} is not an executable file")
+        if not program and os.environ.get("CI") == "true":
+            pytest.fail(f"{marker} tests may not be skipped under CI=true: {enable}")
+        if not program:
+            pytest.skip(f"{marker} tests need {enable.split(' (')[0].removeprefix('install ')}: {enable}")
 
 
 @pytest.fixture(scope="session")
@@ -98,3 +117,37 @@ def blocked_page(browser, allow: str = "file:", **options):
 
     page.route("**/*", route)
     return page, outside
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_for(url: str, server: subprocess.Popen, what: str) -> None:
+    """Return once ``url`` answers; fail if ``server`` exits first or it takes over 30 s."""
+    for _ in range(600):
+        if server.poll() is not None:
+            raise RuntimeError(f"{what} exited with {server.returncode}")
+        try:
+            urllib.request.urlopen(url, timeout=1).read()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"{what} did not answer at {url}")
+
+
+@contextlib.contextmanager
+def oxigraph_server(folder: Path) -> Iterator[str]:
+    """Oxigraph's server on 127.0.0.1 with its database in ``folder``; its query URL."""
+    binary = shutil.which("oxigraph") or str(Path(sys.executable).parent / "oxigraph")
+    port = free_port()
+    command = [binary, "serve", "--location", str(folder), "--bind", f"127.0.0.1:{port}"]
+    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for(f"http://127.0.0.1:{port}/query?query=ASK%7B%7D", server, "oxigraph")
+        yield f"http://127.0.0.1:{port}/query"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)

@@ -77,7 +77,7 @@ EXPECTED = {
     "export-controls-on": (
         {"date": "2025-12-01"},  # the extension to Nd is suspended on that day
         ("policy", "issuer", "elements", "forms"),
-        [("policy/ban", "CN", "Dy", "sintered-ndfeb oxide")],
+        [("policy/ban", "CN", "Dy", "oxide sintered-ndfeb")],  # lists in alphabetical order
     ),
     "facilities": (
         {"stage": "separation"},

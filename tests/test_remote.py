@@ -1,97 +1,23 @@
-"""Remote stores: a real Oxigraph server on 127.0.0.1, filled with ``reegraph push``, gives the same
-answers as the embedded store."""
+"""Remote stores: errors, the network guard and push, against a real Oxigraph server on 127.0.0.1
+and a server that answers like no SPARQL endpoint should. That real stores give the embedded
+answers is ``test_triple_stores``."""
 
 from __future__ import annotations
 
-import json
-import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
-from pathlib import Path
 
 import pytest
+
+from .conftest import free_port, oxigraph_server
 
 pytestmark = pytest.mark.slow
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def oxigraph(tmp_path_factory):
-    binary = shutil.which("oxigraph") or str(Path(sys.executable).parent / "oxigraph")
-    port = free_port()
-    location = tmp_path_factory.mktemp("oxigraph")
-    server = subprocess.Popen(
-        [binary, "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(200):
-        try:
-            urllib.request.urlopen(f"{base}/query?query=ASK%7B%7D", timeout=1).read()
-            break
-        except OSError:
-            time.sleep(0.05)
-    yield f"{base}/query"
-    server.terminate()
-    server.wait(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def pushed(oxigraph):
-    from click.testing import CliRunner
-
-    from reegraph.cli import cli
-
-    result = CliRunner().invoke(cli, ["push", "--endpoint", oxigraph], catch_exceptions=False)
-    assert result.exit_code == 0, result.stderr
-    assert "now holds" in result.stderr
-    return oxigraph
-
-
-def test_the_report_from_the_endpoint_is_the_embedded_report(run, pushed):
-    args = ("report", "--as-of", "2026-11-28", "--format", "json")
-    remote, local = run(*args, "--endpoint", pushed), run(*args)
-    assert remote.exit_code == 0, remote.stderr
-    assert remote.stdout == local.stdout
-
-
-@pytest.mark.parametrize(
-    "args",
-    [
-        ("separators-outside-china", "--param", "element=Tb"),
-        ("export-controls-on", "--param", "date=2025-12-01"),  # a parameter used in FILTERs
-        ("facilities", "--param", "stage=separation", "--param", "country=US"),
-    ],
-)
-def test_library_queries_with_parameters_answer_alike(run, pushed, args):
-    remote = run("query", *args, "--format", "json", "--endpoint", pushed)
-    local = run("query", *args, "--format", "json")
-    assert remote.exit_code == 0, remote.stderr
-    assert normal(remote.stdout) == normal(local.stdout)
-
-
-def normal(text: str) -> list:
-    """Rows of W3C JSON results; lists made by GROUP_CONCAT compared as sets (its order is the engine's)."""
-    rows = json.loads(text)["results"]["bindings"]
-    concat = {"elements", "forms"}
-    return [{k: sorted(v["value"].split()) if k in concat else v for k, v in row.items()} for row in rows]
-
-
-def test_scenarios_and_info_run_against_the_endpoint(run, pushed):
-    remote = run("scenario", "run", "china-2025-04", "--element", "Dy", "--format", "json", "--endpoint", pushed)
-    local = run("scenario", "run", "china-2025-04", "--element", "Dy", "--format", "json")
-    assert remote.stdout == local.stdout
-    info = run("info", "--format", "json", "--endpoint", pushed)
-    assert json.loads(info.stdout)["classes"]["Element"] == 17
+    with oxigraph_server(tmp_path_factory.mktemp("oxigraph")) as url:
+        yield url
 
 
 def test_unreachable_endpoints_and_mixed_sources_are_clear_errors(run):
@@ -124,6 +50,7 @@ def odd_server():
     """An HTTP server on 127.0.0.1 that answers like no SPARQL endpoint should, by path."""
     import threading
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    from urllib.parse import parse_qs
 
     answers = {
         "/html": ("text/html", b"<html>a login page</html>"),
@@ -132,19 +59,28 @@ def odd_server():
         "/csv": ("text/csv", b'n\r\n"unterminated'),
         "/boolean": ("application/sparql-results+json", b'{"head": {"vars": ["n"]}, "boolean": true}'),
         "/empty": ("application/sparql-results+json", b'{"head": {"vars": []}, "results": {"bindings": []}}'),
-    }
+        "/count": ("application/sparql-results+json",
+                   b'{"head": {"vars": ["n"]}, "results": {"bindings": [{"n": {"type": "literal", "value": "10"}}]}}'),
+    }  # fmt: skip
 
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, *args) -> None:
             pass
 
         def do_POST(self) -> None:
-            self.rfile.read(int(self.headers["Content-Length"]))
+            query = parse_qs(self.rfile.read(int(self.headers["Content-Length"])).decode())["query"][0]
             if self.path == "/broken":
                 self.wfile.write(b"this is not HTTP\r\n\r\n")
                 return
-            media, body = answers[self.path]
-            self.send_response(200)
+            status, (media, body) = 200, answers.get(self.path, ("", b""))
+            if self.path == "/cut":  # holds 10 triples, sends 1 (a silent row limit)
+                media, body = answers["/count"] if "COUNT" in query else ("text/plain", b"<urn:a> <urn:b> <urn:c> .\n")
+            elif self.path == "/failing":  # Virtuoso's error page
+                status, media = 500, "text/html"
+                body = (b'<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 4.01//EN">\n<html><head><title>Error</title></head>'
+                        b"<body><h3>Error 22003</h3>\n<pre>Virtuoso 22003 Error SR128: Numeric value out of range"
+                        b"</pre></body></html>")  # fmt: skip
+            self.send_response(status)
             self.send_header("Content-Type", media)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
@@ -162,6 +98,14 @@ ODD_ANSWERS = [
     for command in (("report",), ("info",), ("query", "-e", "ASK {}"), ("query", "facilities"))
     if not (path == "/boolean" and command[0] == "query")  # a boolean is an answer query cannot judge
 ]
+
+
+def test_an_answer_cut_by_a_row_limit_and_an_html_error_page_are_told_plainly(run, odd_server):
+    cut = run("validate", "--endpoint", odd_server + "/cut")
+    assert cut.exit_code == 3 and "sent 1 of its 10 triples: raise the server's limit" in cut.stderr
+    failing = run("query", "-e", "ASK {}", "--endpoint", odd_server + "/failing")
+    assert failing.exit_code == 3
+    assert failing.stderr.endswith("answered 500: Error 22003 Virtuoso 22003 Error SR128: Numeric value out of range\n")
 
 
 @pytest.mark.parametrize(("command", "path"), ODD_ANSWERS)

@@ -222,25 +222,27 @@ def test_a_filtered_view_does_not_depend_on_the_hash_seed(tmp_path):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("ci", ["", "true"])
-def test_without_chromium_the_browser_tests_skip_with_one_line_except_under_ci(tmp_path, ci):
-    """The README's test command on a machine without Chromium: every browser test is skipped, under
-    one line saying how to enable them; under CI a missing browser fails the run instead."""
+def test_without_chromium_or_virtuoso_their_tests_skip_with_one_line_each_except_under_ci(tmp_path, ci):
+    """The README's test command on a machine without Chromium or Virtuoso: their tests are skipped,
+    under one line per program saying how to enable them; under CI a missing program fails the run."""
     env = {k: v for k, v in os.environ.items() if k not in ("REEGRAPH_CHROMIUM", "CI")}
-    env |= {"PATH": str(tmp_path), "CI": ci}  # an empty folder: no chromium on it
+    env |= {"PATH": str(tmp_path), "CI": ci}  # an empty folder: neither program on it
     tests = Path(__file__).parent
+    files = [tests / "test_views.py", tests / "test_serve.py", tests / "test_triple_stores.py"]
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-m", "browser", "-rs", tests / "test_views.py",
-         tests / "test_serve.py"],
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-m", "browser or virtuoso", "-rs", *files],
         cwd=tests.parent, env=env, capture_output=True, text=True,
     )  # fmt: skip
     summary = result.stdout.splitlines()[-1]
     if ci:
         assert result.returncode == 1 and " error" in summary and "skipped" not in summary, result.stdout
-        assert "no Chromium found and CI=true" in result.stdout
+        assert "browser tests may not be skipped under CI=true" in result.stdout
+        assert "virtuoso tests may not be skipped under CI=true" in result.stdout
     else:
         assert result.returncode == 0 and " skipped" in summary and "passed" not in summary, result.stdout
-        [line] = [line for line in result.stdout.splitlines() if line.startswith("SKIPPED")]
-        assert "REEGRAPH_CHROMIUM=/path/to/chromium" in line and "apt-get install chromium" in line
+        browser, virtuoso = [line for line in result.stdout.splitlines() if line.startswith("SKIPPED")]
+        assert "REEGRAPH_CHROMIUM=/path/to/chromium" in browser and "apt-get install chromium" in browser
+        assert "apt-get install virtuoso-opensource" in virtuoso
 
 
 def test_without_the_views_extra_the_network_view_names_it_and_the_rest_runs(run, tmp_path, monkeypatch):

@@ -459,21 +459,26 @@ DECLARED_TERMS = (
     UNION { ?t a/a owl:Class }
 }"""
 )
+#: Every term used as a property, a class or an ree: object, with a subject and (where the triple is
+#: in a named graph: a loaded file) a graph that uses it. The data is matched in the default graph,
+#: so an endpoint that holds it there is checked too.
 USED_TERMS = (
     SPARQL_PREFIXES
     + """SELECT ?t (SAMPLE(?s) AS ?where) (SAMPLE(?role) AS ?as) (SAMPLE(?g) AS ?graph) WHERE {
-    { GRAPH ?g { ?s ?t ?o } BIND("property" AS ?role) }
-    UNION { GRAPH ?g { ?s a ?t } BIND("class" AS ?role) }
-    UNION { GRAPH ?g { ?s ?p ?t } FILTER(isIRI(?t) && STRSTARTS(STR(?t), STR(ree:))) BIND("term" AS ?role) }
+    { ?s ?t ?o OPTIONAL { GRAPH ?g { ?s ?t ?o } } BIND("property" AS ?role) }
+    UNION { ?s a ?t OPTIONAL { GRAPH ?g { ?s a ?t } } BIND("class" AS ?role) }
+    UNION { ?s ?p ?t FILTER(isIRI(?t) && STRSTARTS(STR(?t), STR(ree:))) OPTIONAL { GRAPH ?g { ?s ?p ?t } }
+            BIND("term" AS ?role) }
 } GROUP BY ?t"""
 )
 #: Literals of the datatypes whose lexical forms the lint checks.
 TYPED_LITERALS = (
     SPARQL_PREFIXES
     + """SELECT DISTINCT ?s ?p ?o ?g WHERE {
-    GRAPH ?g { ?s ?p ?o }
+    ?s ?p ?o
     FILTER(isLiteral(?o) && DATATYPE(?o) IN (xsd:integer, xsd:decimal, xsd:double, xsd:float, xsd:boolean, xsd:date,
                                              xsd:dateTime, xsd:gYear, xsd:gYearMonth, xsd:anyURI))
+    OPTIONAL { GRAPH ?g { ?s ?p ?o } }
 }"""
 )
 ONTOLOGY_TERMS = (

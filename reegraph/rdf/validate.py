@@ -133,7 +133,7 @@ def _find_undeclared_terms(store: Store) -> list[Finding]:
                 message=f"{_show(term)} is used as a {row['as']} but is not declared in the ontology "
                 "or a reused vocabulary (a typo?)",
                 value=_show(term),
-                file=_display_path(str(row["graph"])),
+                file=_display_path(row.get("graph")),
             )
         )
     return findings
@@ -149,7 +149,7 @@ def _find_ill_typed_literals(store: Store) -> list[Finding]:
             path=_show(row["p"]),
             message=f"{str(row['o'])!r} is not a valid {_show(getattr(row['o'], 'datatype', None))}",
             value=str(row["o"]),
-            file=_display_path(str(row["g"])),
+            file=_display_path(row.get("g")),
         )
         for row in rows
         if isinstance(row["o"], Literal) and row["o"].ill_typed
@@ -222,8 +222,12 @@ def _with_files(store: Store, findings: list[Finding]) -> list[Finding]:
     return located
 
 
-def _display_path(graph_iri: str) -> str:
-    path = Path(unquote(urlparse(graph_iri).path))
+def _display_path(graph_iri: object) -> str:
+    """The file a graph was loaded from (its IRI is the file's ``file:`` URI); "" for an endpoint's
+    graphs, which are not files, or a triple in no named graph."""
+    if not str(graph_iri or "").startswith("file:"):
+        return ""
+    path = Path(unquote(urlparse(str(graph_iri)).path))
     try:
         return str(path.relative_to(Path.cwd()))
     except ValueError:
