@@ -7,9 +7,9 @@ A library query opens with a header of ``#`` lines::
     # param: element: string = Dy — element symbol
     # param: country: string, optional — ISO 3166-1 alpha-2 code
 
-A parameter is a variable of the query's SELECT clause. Its value is bound to that variable by the
-engine (see :meth:`reegraph.rdf.store.Store.evaluate`), never pasted into the query text; an
-optional parameter left out stays unbound and matches anything. Types: ``string``, ``iri`` (a full
+A parameter is a variable of the query's outermost group. Its value is bound to that variable by a
+``VALUES`` block of escaped terms (:func:`reegraph.rdf.sparql.with_values`), never pasted into the
+query text; an optional parameter left out stays unbound and matches anything. Types: ``string``, ``iri`` (a full
 IRI or a short data id such as ``org/lynas``), ``date`` (``today`` allowed), ``integer``,
 ``decimal``.
 """

@@ -69,9 +69,11 @@ def find_chromium() -> str | None:
 
 
 def find_virtuoso() -> tuple[str, str] | None:
-    """Virtuoso's server and its SQL client (``virtuoso-t``, ``isql-vt``) on PATH."""
+    """Virtuoso's server and its SQL client (``virtuoso-t``, ``isql-vt``) on PATH, with Debian's
+    configuration file (the tests start from it)."""
     server, client = shutil.which("virtuoso-t"), shutil.which("isql-vt")
-    return (server, client) if server and client else None
+    found = server and client and Path("/etc/virtuoso-opensource-7/virtuoso.ini").is_file()
+    return (server, client) if found else None
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:

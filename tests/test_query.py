@@ -191,8 +191,8 @@ OPTIONAL_PARAMS = sorted((q.name, p.name) for q in library().values() for p in q
 
 @pytest.mark.parametrize(("name", "optional"), OPTIONAL_PARAMS)
 def test_an_optional_parameter_narrows_exactly_like_a_filter(bundled_store, name, optional):
-    """Binding an optional parameter keeps exactly the rows that carry that value (a parameter in an
-    OPTIONAL block or tested with BOUND would not: the engine substitutes it)."""
+    """Binding an optional parameter keeps exactly the rows that carry that value (a parameter only
+    in an OPTIONAL block would not: the VALUES block joins, the OPTIONAL does not filter)."""
     query = library()[name]
     required = {p.name: v for p in query.params if not p.optional for v in [EXPECTED[name][0].get(p.name)] if v}
     every = bundled_store.select(query.text, bindings=bind(query, required))

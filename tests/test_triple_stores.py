@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+import urllib.parse
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -154,7 +156,35 @@ def test_each_library_query_gives_the_embedded_answer(run, endpoint, case, form)
         assert json.loads(local.stdout)["results"]["bindings"], "a case that compares nothing"
 
 
-def test_validate_finds_the_same_through_the_endpoint(run, endpoint):
+def test_validate_finds_the_same_through_the_endpoint(run, endpoint, tmp_path):
     local, remote = run("validate", "--format", "json"), run("validate", "--format", "json", "--endpoint", endpoint)
     assert local.exit_code == remote.exit_code == 0, remote.stdout + remote.stderr
     assert json.loads(remote.stdout)["findings"] == json.loads(local.stdout)["findings"] == []
+    # Then with two problems in the data (a typo'd class, a 13th month), inserted and taken out again.
+    (tmp_path / "bad.nt").write_text(BAD)
+    local = run("validate", "--format", "json", "--data", str(tmp_path / "bad.nt"))
+    update(endpoint, f"INSERT DATA {{ {BAD} }}")
+    try:
+        remote = run("validate", "--format", "json", "--endpoint", endpoint)
+    finally:
+        update(endpoint, f"DELETE DATA {{ {BAD} }}")
+    assert local.exit_code == remote.exit_code == 1, remote.stdout + remote.stderr
+    found = [{**f, "file": ""} for f in json.loads(local.stdout)["findings"]]  # (an endpoint's graphs are not files)
+    assert json.loads(remote.stdout)["findings"] == found
+    assert {f["rule"] for f in found} >= {"lint:undeclared-term", "lint:ill-typed-literal"}
+
+
+BAD = """<https://w3id.org/reegraph/id/facility/zz-test> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> \
+<https://w3id.org/reegraph/ontology#Mien> .
+<https://w3id.org/reegraph/id/facility/zz-test> <http://www.w3.org/2000/01/rdf-schema#label> "zz test" .
+<https://w3id.org/reegraph/id/policy/zz-test> <https://w3id.org/reegraph/ontology#announcedDate> \
+"2025-13-01"^^<http://www.w3.org/2001/XMLSchema#date> .
+""".replace("\\\n", "")
+
+
+def update(endpoint: str, text: str) -> None:
+    """A SPARQL update at the store behind ``endpoint`` (Oxigraph's /update; Virtuoso's /sparql)."""
+    url, field = (
+        (endpoint[: -len("/query")] + "/update", "update") if endpoint.endswith("/query") else (endpoint, "query")
+    )
+    urllib.request.urlopen(url, data=urllib.parse.urlencode({field: text}).encode(), timeout=30).read()

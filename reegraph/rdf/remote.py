@@ -31,7 +31,7 @@ from rdflib.term import Node
 
 from reegraph.errors import ExecutionError, InputError, ReegraphError
 from reegraph.rdf.load import is_file
-from reegraph.rdf.sparql import ALL_TRIPLES, COUNT_TRIPLES, check_query, columns, with_values
+from reegraph.rdf.sparql import ALL_TRIPLES, COUNT_TRIPLES, check_query, columns, query_form, with_values
 from reegraph.rdf.store import (
     MEDIA,
     AnswerTooLargeError,
@@ -48,6 +48,8 @@ _ALIASES = {"application/sparql-results+json": "application/json", "application/
 _JSON = MEDIA["json"]
 _NTRIPLES = MEDIA["n-triples"]
 _BOOLEAN = "http://www.w3.org/2001/XMLSchema#boolean"
+_TYPES = ("uri", "literal", "typed-literal", "bnode")
+_TAGS = re.compile(r"<(script|style|title|head)\b.*?</\1>|<[^>]*>", re.DOTALL | re.IGNORECASE)
 
 
 class RemoteStore:
@@ -133,7 +135,8 @@ class RemoteStore:
         answer is read as SPARQL JSON results or N-Triples and written out as the embedded store
         writes it, so both give the same bytes whatever the server's own dialect of each format.
         The endpoint enforces its own limits; this client waits ``timeout`` seconds."""
-        data, media = self._request(query, f"{_JSON}, {_NTRIPLES};q=0.9", bindings, timeout=timeout)
+        graphs = query_form(query) in ("CONSTRUCT", "DESCRIBE")  # (Virtuoso answers them as tables in JSON)
+        data, media = self._request(query, _NTRIPLES if graphs else _JSON, bindings, timeout=timeout)
         if media == _JSON:
             kind, fmt = "results", results
             data = json.dumps(self._results(data, expect="any")).encode("utf-8")
@@ -161,7 +164,9 @@ class RemoteStore:
             elif expect != "boolean":
                 names, rows = results["head"]["vars"], results["results"]["bindings"]
                 if all(isinstance(n, str) for n in names) and all(
-                    isinstance(v, dict) and "value" in v for row in rows for v in row.values()
+                    isinstance(v, dict) and isinstance(v.get("value"), str) and v.get("type") in _TYPES
+                    for row in rows
+                    for v in row.values()
                 ):
                     results["results"]["bindings"] = [{k: _w3c(v) for k, v in row.items()} for row in rows]
                     return results
@@ -227,8 +232,10 @@ def _w3c(value: dict[str, Any]) -> dict[str, Any]:
     """One term of SPARQL JSON results as the W3C format writes it: Virtuoso's ``typed-literal`` is
     a ``literal``, its booleans ``1`` and ``0`` are ``true`` and ``false`` (the canonical forms), and
     keys the format does not define are dropped."""
-    kind = "literal" if value.get("type") == "typed-literal" else value.get("type")
+    kind = "literal" if value["type"] == "typed-literal" else value["type"]
     term = {"type": kind, "value": value["value"]}
+    if kind == "bnode":  # a label, whatever the server writes (Virtuoso: nodeID://b10005)
+        term["value"] = re.sub(r"[^A-Za-z0-9_]", "_", value["value"].removeprefix("nodeID://")) or "b"
     if isinstance(value.get("xml:lang"), str):
         term["xml:lang"] = value["xml:lang"]
     elif isinstance(value.get("datatype"), str):
@@ -257,10 +264,15 @@ def store_url(endpoint: str) -> str:
     >>> store_url("http://127.0.0.1:8890/sparql"), store_url("http://h:3030/ds/sparql")
     ('http://127.0.0.1:8890/sparql-graph-crud', 'http://h:3030/ds/data')
     """
-    path = urllib.parse.urlsplit(endpoint).path
-    for query, store in (("/query", "/store"), ("/sparql", "-graph-crud" if path == "/sparql" else "/data")):
-        if path.endswith(query):
-            return endpoint[: -len(query)] + (query + store if store.startswith("-") else store)
+    parts = urllib.parse.urlsplit(endpoint)
+    for query, store in (
+        ("/query", "/store"),
+        ("/sparql", "/sparql-graph-crud" if parts.path == "/sparql" else "/data"),
+    ):
+        if parts.path.endswith(query):
+            return urllib.parse.urlunsplit(
+                parts._replace(path=parts.path[: -len(query)] + store, query="", fragment="")
+            )
     raise InputError(f"cannot tell the Graph Store URL of {endpoint}: give it with --store")
 
 
@@ -326,8 +338,8 @@ def _detail(body: bytes) -> str:
     >>> _detail(b"<!DOCTYPE HTML><html><body><h3>Error</h3><pre>Virtuoso 22003 Error SR128</pre></body>")
     'Error Virtuoso 22003 Error SR128'
     """
-    text = body[:65536].decode("utf-8", errors="replace")
+    text = body[:8192].decode("utf-8", errors="replace").lstrip("\ufeff")  # (a bounded cost for the regex)
     if text.lstrip().startswith("<"):  # an HTML page: its text, on one line
-        text = re.sub(r"<(script|style|title|head)\b.*?</\1>|<[^>]*>", " ", text, flags=re.DOTALL | re.IGNORECASE)
-        return " ".join(html.unescape(text).split())[:300]
-    return next((line.strip() for line in text.splitlines() if line.strip()), "")[:300]
+        text = " ".join(html.unescape(_TAGS.sub(" ", text)).split())
+    text = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    return "".join(c if c.isprintable() else "?" for c in text)[:300]  # no terminal escapes

@@ -152,6 +152,8 @@ def with_values(query: str, bindings: Mapping[str, Node]) -> str:
     >>> print(with_values('# where { in a comment\\nASK { ?s ?p "WHERE {" }', {"s": URIRef("urn:x")}))
     # where { in a comment
     ASK { VALUES (?s) { (<urn:x>) } ?s ?p "WHERE {" }
+    >>> print(with_values("SELECT ?s { { SELECT ?s WHERE { ?s ?p ?o } } FILTER(?s = ?t) }", {"t": URIRef("urn:x")}))
+    SELECT ?s { VALUES (?t) { (<urn:x>) } { SELECT ?s WHERE { ?s ?p ?o } } FILTER(?s = ?t) }
     """
     if not bindings:
         return query
@@ -160,10 +162,24 @@ def with_values(query: str, bindings: Mapping[str, Node]) -> str:
     names = " ".join(f"?{name}" for name in bindings)
     block = f" VALUES ({names}) {{ ({' '.join(term(node) for node in bindings.values())}) }}"
     opens = [m for m in _OPEN.finditer(query) if not m.group("skip")]
-    match = next((m for m in opens if m.group("where")), opens[0] if opens else None)
+    if query_form(query) == "CONSTRUCT":  # its template comes first
+        opens = [m for m in opens if m.group("where")]
+    match = opens[0] if opens else None  # the outermost group: a subquery's WHERE comes later
     if match is None:
         raise InputError("cannot bind parameters: the query has no WHERE clause")
     return query[: match.end()] + block + query[match.end() :]
+
+
+def query_form(query: str) -> str:
+    """SELECT, ASK, CONSTRUCT or DESCRIBE: the query's first keyword after its prologue ("" if none).
+
+    Examples
+    --------
+    >>> query_form('PREFIX s: <urn:select#> # ASK\\nconstruct { ?s ?p "SELECT" } WHERE { ?s ?p ?o }')
+    'CONSTRUCT'
+    """
+    found = re.search(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", NOT_CODE.sub(" ", query), re.IGNORECASE)
+    return found.group(1).upper() if found else ""
 
 
 def columns(query: str) -> list[str]:
@@ -191,7 +207,7 @@ def columns(query: str) -> list[str]:
 # ---------------------------------------------------------------------------------------------
 
 #: The number of triples (for an endpoint, in its default graph).
-COUNT_TRIPLES = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+COUNT_TRIPLES = "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o } }"
 #: Every triple (an endpoint's copy, for SHACL).
 ALL_TRIPLES = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"
 
@@ -459,12 +475,12 @@ DECLARED_TERMS = (
     UNION { ?t a/a owl:Class }
 }"""
 )
-#: Every term used as a property, a class or an ree: object, with a subject and (where the triple is
-#: in a named graph: a loaded file) a graph that uses it. The data is matched in the default graph,
-#: so an endpoint that holds it there is checked too.
+#: Every term used as a property, a class or an ree: object, with the least subject, role ("class"
+#: first) and (where the triple is in a named graph: a loaded file) graph that use it, so every engine
+#: names the same. The data is matched in the default graph: an endpoint that holds it there is checked.
 USED_TERMS = (
     SPARQL_PREFIXES
-    + """SELECT ?t (SAMPLE(?s) AS ?where) (SAMPLE(?role) AS ?as) (SAMPLE(?g) AS ?graph) WHERE {
+    + """SELECT ?t (MIN(?s) AS ?where) (MIN(?role) AS ?as) (MIN(?g) AS ?graph) WHERE {
     { ?s ?t ?o OPTIONAL { GRAPH ?g { ?s ?t ?o } } BIND("property" AS ?role) }
     UNION { ?s a ?t OPTIONAL { GRAPH ?g { ?s a ?t } } BIND("class" AS ?role) }
     UNION { ?s ?p ?t FILTER(isIRI(?t) && STRSTARTS(STR(?t), STR(ree:))) OPTIONAL { GRAPH ?g { ?s ?p ?t } }

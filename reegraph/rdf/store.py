@@ -63,8 +63,6 @@ MEDIA = {
     "n-triples": "application/n-triples",
     "rdf-xml": "application/rdf+xml",
 }
-#: The serialisations of graphs.
-GRAPHS = ("turtle", "json-ld", "n-triples", "rdf-xml")
 
 
 class AnswerTooLargeError(ExecutionError):
