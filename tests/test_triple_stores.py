@@ -188,3 +188,16 @@ def update(endpoint: str, text: str) -> None:
         (endpoint[: -len("/query")] + "/update", "update") if endpoint.endswith("/query") else (endpoint, "query")
     )
     urllib.request.urlopen(url, data=urllib.parse.urlencode({field: text}).encode(), timeout=30).read()
+
+
+def test_a_construct_query_gives_the_embedded_triples(run, endpoint):
+    """Virtuoso answers a CONSTRUCT as a JSON table if JSON is acceptable: it is asked for N-Triples."""
+    query = ("PREFIX ree: <https://w3id.org/reegraph/ontology#> CONSTRUCT { ?e ree:symbol ?s } "
+             "WHERE { ?e a ree:Element ; ree:symbol ?s }")  # fmt: skip
+    local, remote = run("query", "-e", query), run("query", "-e", query, "--endpoint", endpoint)
+    assert local.exit_code == remote.exit_code == 0, remote.stderr
+    triples = sorted(line for line in local.stdout.splitlines() if "ree:symbol" in line or "symbol>" in line)
+    assert (
+        len(triples) == 17
+        and sorted(line for line in remote.stdout.splitlines() if "ree:symbol" in line or "symbol>" in line) == triples
+    )
