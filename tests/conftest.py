@@ -81,19 +81,15 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     missing they are skipped, all under one summary line (the skip is raised here, one place, not in
     each test) saying how to enable them; under CI (``CI=true``, which ``.ci/run`` sets, after
     installing both) a missing program is a failure instead."""
-    for marker, found, enable in (
-        ("browser", find_chromium, ENABLE_BROWSER),
-        ("virtuoso", find_virtuoso, ENABLE_VIRTUOSO),
+    for marker, program, found, enable in (
+        ("browser", "Chromium", find_chromium, ENABLE_BROWSER),
+        ("virtuoso", "Virtuoso 7", find_virtuoso, ENABLE_VIRTUOSO),
     ):
-        if not item.get_closest_marker(marker):
+        if not item.get_closest_marker(marker) or found():
             continue
-        program = found()
-        if marker == "browser" and program and not os.access(str(program), os.X_OK):
-            pytest.fail(f"REEGRAPH_CHROMIUM={program} is not an executable file")
-        if not program and os.environ.get("CI") == "true":
+        if os.environ.get("CI") == "true":
             pytest.fail(f"{marker} tests may not be skipped under CI=true: {enable}")
-        if not program:
-            pytest.skip(f"{marker} tests need {enable.split(' (')[0].removeprefix('install ')}: {enable}")
+        pytest.skip(f"{marker} tests need {program}: {enable}")
 
 
 @pytest.fixture(scope="session")
@@ -101,6 +97,8 @@ def chromium() -> str:
     """The Chromium executable for tests marked ``browser`` (the marker makes sure there is one)."""
     found = find_chromium()
     assert found, "a test using the chromium fixture must be marked @pytest.mark.browser"
+    if not os.access(found, os.X_OK):
+        pytest.fail(f"REEGRAPH_CHROMIUM={found} is not an executable file")
     return found
 
 

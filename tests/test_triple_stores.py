@@ -95,8 +95,7 @@ checkpoint;"""
 @pytest.fixture(scope="module")
 def virtuoso(tmp_path_factory):
     found = find_virtuoso()
-    if not found:  # (tests marked virtuoso are gated in conftest: this fixture is only theirs)
-        pytest.skip("no Virtuoso")
+    assert found, "tests using the virtuoso fixture must be marked @pytest.mark.virtuoso"
     server_binary, isql = found
     folder = tmp_path_factory.mktemp("virtuoso")
     sql_port, http_port = free_port(), free_port()
