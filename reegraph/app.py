@@ -3,13 +3,12 @@
 Each takes a store (:func:`load`) and plain options and returns a typed result; the renderers in
 :mod:`reegraph.render` turn results into text and pages, the faces (:mod:`reegraph.cli`,
 :mod:`reegraph.serve`) into output and exit codes. Results carry their JSON contract as
-``as_dict()`` (``schema_version`` "1").
+``as_dict()`` (``schema_version`` "2", JSON Schema files in ``reegraph/schemas/``).
 """
 
 from __future__ import annotations
 
 import json
-import math
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
@@ -22,15 +21,15 @@ from rdflib import BNode, Literal, URIRef
 
 from reegraph._gc import gc_paused
 from reegraph.analysis import compute_concentration, compute_flow, find_cuts, rank_chokepoints
-from reegraph.analysis.concentration import Concentration
-from reegraph.analysis.flow import StageFlow
+from reegraph.analysis.concentration import HHI_THRESHOLD, Concentration
+from reegraph.analysis.flow import Binding, StageFlow
 from reegraph.analysis.ranking import Chokepoint
 from reegraph.analysis.scenarios import Distribution, Scenario, scenario_marks
 from reegraph.analysis.scenarios import monte_carlo as simulate
 from reegraph.analysis.scenarios import run_scenario as run_engine
 from reegraph.errors import InputError
 from reegraph.library import bind, find_query, from_text
-from reegraph.model import REGION_CODES, STAGES, Amount, iri
+from reegraph.model import MAX_AGE, REGION_CODES, STAGES, Amount, Ends, Range, iri
 from reegraph.network.ops import add_facilities, flow_elements, network_filter, resolve_elements, resolve_end_uses
 from reegraph.network.project import build_network
 from reegraph.rdf import sparql
@@ -43,7 +42,26 @@ from reegraph.scenario.resolve import ResolvedScenario, resolve
 from reegraph.scenario.spec import ScenarioSpec, find_scenario, is_day, list_scenarios, read_spec, run_date
 
 #: Version of the JSON contracts (README, "JSON contract").
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
+
+
+def range_dict(r: Range | None) -> dict[str, float | None] | None:
+    """A range in the JSON contracts: ``low``, ``point`` (``null``: the rules give none) and
+    ``high`` (``null``: nothing bounds it)."""
+    if r is None:
+        return None
+    return {"low": r.low, "point": r.point, "high": r.high if r.bounded else None}
+
+
+def ends_dict(e: Ends | Binding | None) -> dict[str, Any] | None:
+    """A result at each end in the JSON contracts (``null`` where it is undefined there)."""
+    return None if e is None else {"low": e.low, "point": e.point, "high": e.high}
+
+
+def _max_age(max_age: int) -> int:
+    if isinstance(max_age, bool) or not isinstance(max_age, int) or not 0 <= max_age <= 100:
+        raise InputError(f"max_age must be a whole number of years from 0 to 100, not {max_age!r}")
+    return max_age
 
 
 def load(data: Path | str | Sequence[Path | str] = (), *, endpoint: str | None = None) -> Store:
@@ -90,6 +108,7 @@ class Report:
 
     as_of: str
     by: str
+    max_age: int
     concentration: tuple[Concentration, ...]
     flows: tuple[StageFlow, ...]
     chokepoints: tuple[Chokepoint, ...]
@@ -98,21 +117,15 @@ class Report:
     skipped_links: tuple[str, ...]
 
     def as_dict(self) -> dict[str, Any]:
-        """The JSON contract (``schema_version`` "1"; ids of data nodes are full IRIs)."""
+        """The JSON contract (``schema_version`` "2", ``reegraph/schemas/report.schema.json``; ids
+        of data nodes are full IRIs)."""
         return {
             "schema_version": SCHEMA_VERSION,
             "as_of": self.as_of,
             "by": self.by,
+            "max_age": self.max_age,
             "concentration": [_concentration_dict(c) for c in self.concentration],
-            "chokepoints": [
-                c.as_dict()
-                | {
-                    "id": c.id if c.kind == "country" else iri(c.id),
-                    "end_uses": [iri(u) for u in c.end_uses],
-                    "sources": [iri(s) for s in c.sources],
-                }
-                for c in self.chokepoints
-            ],
+            "chokepoints": [_chokepoint_dict(c) for c in self.chokepoints],
             "flows": [_flow_dict(f) for f in self.flows],
             "structure": {
                 "articulation_points": [iri(n) for n in self.articulation_points],
@@ -133,11 +146,12 @@ def report(
     by: str = "location",
     include_planned: bool = False,
     all_years: bool = False,
+    max_age: int = MAX_AGE,
     network: nx.DiGraph | None = None,
 ) -> Report:
     """Project the graph as of a date (default: today), run the analytics, and collect the report
-    (filters as in ``reegraph report``); ``network``: the graph already projected with these
-    ``as_of`` and ``include_planned``.
+    (filters as in ``reegraph report``; figures older than ``max_age`` years before the date are
+    stale); ``network``: the graph already projected with these ``as_of`` and ``include_planned``.
 
     Raises
     ------
@@ -154,10 +168,13 @@ def report(
     if by not in ("location", "ownership"):
         raise InputError(f"by must be 'location' or 'ownership', not {by!r}")
     G = build_network(store, as_of=as_of, include_planned=include_planned) if network is None else network
+    G.graph["max_age"] = _max_age(max_age)
     keys, symbols = resolve_elements(G, elements)
     wanted_uses = resolve_end_uses(G, end_uses)
-    concentration = compute_concentration(G, by=by, stages=stages or None, elements=keys, all_years=all_years)
     tables: dict = {}
+    concentration = compute_concentration(
+        G, by=by, stages=stages or None, elements=_with_joint(keys, symbols), all_years=all_years, tables=tables
+    )
     flows = []
     for element in ("ALL", *symbols) if not elements or (keys and "ALL" in keys) else symbols:
         for flow in compute_flow(G, element, tables):
@@ -171,7 +188,9 @@ def report(
         signal_elements = ["ALL", *sorted(wanted_elements & set(symbols))]
     same = signal_elements is None and not all_years
     signals = (
-        concentration if same else compute_concentration(G, by=by, stages=stages or None, elements=signal_elements)
+        concentration
+        if same
+        else compute_concentration(G, by=by, stages=stages or None, elements=signal_elements, tables=tables)
     )
     ranked = [
         c
@@ -184,6 +203,7 @@ def report(
     return Report(
         as_of=as_of.isoformat(),
         by=by,
+        max_age=max_age,
         concentration=tuple(concentration),
         flows=tuple(flows),
         chokepoints=tuple(replace(c, rank=i + 1) for i, c in enumerate(ranked)),
@@ -193,12 +213,65 @@ def report(
     )
 
 
-def _concentration_dict(entry: Concentration) -> dict[str, Any]:
-    data = entry.as_dict()
-    data["sources"] = [iri(s) for s in entry.sources]
-    for share in data["shares"]:
-        share["sources"] = [iri(s) for s in share["sources"]]
-    return data
+def _with_joint(keys: list[str] | None, symbols: list[str]) -> list[str] | None:
+    """The concentration keys for ``--element`` names: those named, and the joint keys (``Nd+Pr``)
+    that hold any of their symbols."""
+    if keys is None:
+        return None
+    return [*keys, *(f"{a}+{b}" for a in symbols for b in symbols if a < b)]
+
+
+def _concentration_dict(c: Concentration) -> dict[str, Any]:
+    return {
+        "stage": c.stage,
+        "element": c.element,
+        "by": c.by,
+        "basis": c.basis,
+        "year": c.year,
+        "span": c.span,
+        "status": c.status,
+        "note": c.note,
+        "total": range_dict(c.total),
+        "hhi": range_dict(c.hhi),
+        "threshold": HHI_THRESHOLD,
+        "highly_concentrated": c.highly_concentrated,
+        "shares": [
+            {
+                "country": s.country,
+                "amount": range_dict(s.amount),
+                "share": range_dict(s.share),
+                "sources": [iri(x) for x in s.sources],
+            }
+            for s in c.shares
+        ],
+        "coverage": {
+            "holders": c.coverage.holders,
+            "unquantified": [iri(n) for n in c.coverage.unquantified],
+            "stale": [{"figure": iri(f), "year": y} for f, y in c.coverage.stale],
+            "from_facilities": c.coverage.from_facilities,
+            "years": list(c.coverage.years),
+        },
+        "sources": [iri(x) for x in c.sources],
+    }
+
+
+def _chokepoint_dict(c: Chokepoint) -> dict[str, Any]:
+    return {
+        "rank": c.rank,
+        "kind": c.kind,
+        "id": c.id if c.kind == "country" else iri(c.id),
+        "label": c.label,
+        "stage": c.stage,
+        "elements": list(c.elements),
+        "end_uses": [iri(u) for u in c.end_uses],
+        "share": range_dict(c.share),
+        "hhi": range_dict(c.hhi),
+        "flow_loss": ends_dict(c.flow_loss),
+        "dominates": c.dominates,
+        "score": c.score,
+        "why": c.why,
+        "sources": [iri(s) for s in c.sources],
+    }
 
 
 def _flow_dict(flow: StageFlow) -> dict[str, Any]:
@@ -207,14 +280,17 @@ def _flow_dict(flow: StageFlow) -> dict[str, Any]:
         "feeding_stage": flow.feeding_stage,
         "end_uses": [iri(u) for u in flow.end_uses],
         "basis": flow.basis,
-        "flow": flow.flow,
-        "binding_stage": flow.binding_stage,
+        "flow": range_dict(flow.flow),
+        "binding": ends_dict(flow.binding),
+        "note": flow.note,
         "stages": [
             {
                 "stage": s.stage,
-                "quantified": s.quantified,
-                "total": s.total if math.isfinite(s.total) else None,
-                "countries": [{"country": c, "amount": a if math.isfinite(a) else None} for c, a in s.countries],
+                "measured": s.measured,
+                "total": range_dict(s.total),
+                "countries": [{"country": c, "amount": range_dict(a)} for c, a in s.countries],
+                "unbounded": [iri(n) for n in s.unbounded],
+                "stale": [iri(a.id) for a in s.stale],
             }
             for s in flow.stages
         ],
@@ -244,10 +320,12 @@ def prepare_scenario(
     *,
     as_of: date | None = None,
     licensed_fraction: float | None = None,
+    max_age: int = MAX_AGE,
 ) -> PreparedScenario:
     """Read a scenario (a built-in name, a ``.toml`` file, or a spec built in Python), build the
     network at its date with planned plants, resolve its names, add its new plants and bring online
-    the planned plants it names whose start has come.
+    the planned plants it names whose start has come (figures older than ``max_age`` years are
+    stale).
 
     Raises
     ------
@@ -268,6 +346,7 @@ def prepare_scenario(
         raise InputError(f"licensed_fraction must be a number between 0 and 1, not {licensed_fraction!r}")
     when = _day(as_of) or run_date(spec) or date.today()
     G = build_network(store, as_of=when, include_planned=True)
+    G.graph["max_age"] = _max_age(max_age)
     resolved = resolve(spec, store, G, licensed_fraction=licensed_fraction)
     online = {n for n, start in resolved.online.items() if start is None or start <= when}
     started = [p for p in resolved.new_facilities if p.start is None or p.start <= when]
@@ -289,17 +368,21 @@ def prepare_scenario(
 class ScenarioReport:
     """What ``reegraph scenario run`` shows: the impacts of one scenario, as of a date; each impact
     a dict of the JSON contract (end use IRI and label, element, region, baseline and scenario
-    supply in t, shortfall, binding ids, days to shortage)."""
+    supply as ranges in t, the shortfall at each end, what binds at each end, days to shortage);
+    ``notes``: per element asked for, what keeps it from a shortfall, in words."""
 
     scenario: str
     title: str
     as_of: str
+    max_age: int
     impacts: tuple[dict[str, Any], ...]
+    notes: tuple[dict[str, str], ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
-        """The JSON contract (``schema_version`` "1")."""
+        """The JSON contract (``schema_version`` "2", ``reegraph/schemas/scenario.schema.json``)."""
         return {"schema_version": SCHEMA_VERSION, "scenario": self.scenario, "title": self.title,
-                "as_of": self.as_of, "impacts": list(self.impacts)}  # fmt: skip
+                "as_of": self.as_of, "max_age": self.max_age, "notes": list(self.notes),
+                "impacts": list(self.impacts)}  # fmt: skip
 
 
 @gc_paused()
@@ -311,27 +394,33 @@ def run_scenario(
     licensed_fraction: float | None = None,
     elements: Sequence[str] = (),
     regions: Sequence[str] = (),
+    max_age: int = MAX_AGE,
 ) -> ScenarioReport:
     """Run a built-in scenario, a scenario file or a spec built in Python, and collect its impacts.
 
-    Impacts whose baseline no figure bounds are left out; ``days_to_shortage`` is the stockpile's
-    days of cover divided by the shortfall, where the scenario names a stockpile for the region.
+    Every amount is a range, so each result is computed at the low end of every amount, at the
+    points (where the rules give them) and at the high end: the baseline and scenario supply are
+    ranges, the shortfall is given at each end (undefined where the baseline there is nothing or
+    unbounded). ``days_to_shortage`` is the stockpile's days of cover divided by the shortfall,
+    where the scenario names a stockpile for the region. An element that no end use depends on, or
+    whose shortfall is undefined at the low end and the point, gets a note saying why.
 
     Examples
     --------
     >>> result = run_scenario(load(), "china-2025-04", elements=["Dy"], regions=["EU"])
     >>> cars = next(i for i in result.impacts if i["end_use"].endswith("/electric-cars"))
-    >>> cars["shortfall"] > 0.9
-    True
+    >>> cars["baseline"]["low"], cars["shortfall"]["low"]  # no figure guarantees any Dy metal
+    (0.0, None)
+    >>> result.notes[0]["note"][:44]
+    'Dy: not enough data for a shortfall: the evi'
     """
     regions = _regions(regions)
-    prepared = prepare_scenario(store, scenario, as_of=as_of, licensed_fraction=licensed_fraction)
+    prepared = prepare_scenario(store, scenario, as_of=as_of, licensed_fraction=licensed_fraction, max_age=max_age)
     G, resolved = prepared.network, prepared.resolved
     symbols = flow_elements(G, elements) if elements else ["ALL", *sorted(G.graph["elements"])]
     impacts = []
-    for impact in run_engine(G, prepared.scenario, elements=symbols, regions=regions):
-        if impact.baseline is None:
-            continue
+    tables: dict = {}
+    for impact in run_engine(G, prepared.scenario, elements=symbols, regions=regions, tables=tables):
         days = [s.days for s in resolved.stockpiles if s.region == impact.region and s.end_use in ("", impact.end_use)]
         impacts.append(
             {
@@ -339,16 +428,33 @@ def run_scenario(
                 "end_use_label": impact.end_use_label,
                 "element": impact.element,
                 "region": impact.region,
-                "baseline": impact.baseline,
-                "scenario": impact.scenario,
-                "shortfall": impact.shortfall,
-                "binding": [iri(b) for b in impact.binding],
-                "days_to_shortage": round(min(days) / impact.shortfall, 1) if days and impact.shortfall else None,
+                "baseline": range_dict(impact.baseline),
+                "scenario": range_dict(impact.scenario),
+                "shortfall": ends_dict(impact.shortfall),
+                "binding": {end: [iri(b) for b in found] for end, found in impact.binding.items()},
+                "days_to_shortage": ends_dict(
+                    Ends(*(round(min(days) / v, 1) if days and v else None for v in impact.shortfall))
+                ),
             }
         )
     spec = resolved.spec
     title = spec.name if spec.title is None else spec.title
-    return ScenarioReport(spec.name, title, prepared.as_of.isoformat(), tuple(impacts))
+    notes = _scenario_notes(G, symbols, impacts, tables)
+    return ScenarioReport(spec.name, title, prepared.as_of.isoformat(), max_age, tuple(impacts), notes)
+
+
+def _scenario_notes(G: nx.DiGraph, symbols: Sequence[str], impacts: list[dict], tables: dict) -> tuple[dict, ...]:
+    """Per element, why no shortfall can be priced at the low end or the point, in words."""
+    notes = []
+    for element in symbols:
+        own = [i for i in impacts if i["element"] == element]
+        if not own:
+            notes.append({"element": element, "note": f"no end use in the graph depends on {element}"})
+        elif all(i["shortfall"]["low"] is None and i["shortfall"]["point"] is None for i in own):
+            longest = max(compute_flow(G, element, tables), key=lambda f: len(f.stages), default=None)
+            said = f": {longest.note}" if longest and longest.note else ""
+            notes.append({"element": element, "note": f"{element}: not enough data for a shortfall{said}"})
+    return tuple(notes)
 
 
 @dataclass(frozen=True)
@@ -364,7 +470,7 @@ class MonteCarloReport:
     distributions: tuple[Distribution, ...]
 
     def as_dict(self) -> dict[str, Any]:
-        """The JSON contract (``schema_version`` "1")."""
+        """The JSON contract (``schema_version`` "2"): percentiles of the shortfall at each end."""
         return {
             "schema_version": SCHEMA_VERSION,
             "scenario": self.scenario,
@@ -377,7 +483,7 @@ class MonteCarloReport:
             },
             "distributions": [
                 {"element": d.element, "end_uses": [iri(u) for u in d.end_uses], "region": d.region,
-                 "p50": d.p50, "p90": d.p90, "mean": d.mean}
+                 "p50": ends_dict(d.p50), "p90": ends_dict(d.p90), "mean": ends_dict(d.mean)}
                 for d in self.distributions
             ],
         }  # fmt: skip
@@ -395,6 +501,7 @@ def monte_carlo(
     licensed_fraction: float | None = None,
     elements: Sequence[str] = (),
     regions: Sequence[str] = (),
+    max_age: int = MAX_AGE,
 ) -> MonteCarloReport:
     """Shortfall distributions over ``draws`` seeded random outages on top of a scenario: each plant
     out with probability ``facility_outage``, each country's plants with ``country_outage``.
@@ -408,7 +515,7 @@ def monte_carlo(
     for name, p in (("facility_outage", facility_outage), ("country_outage", country_outage)):
         if isinstance(p, bool) or not isinstance(p, int | float) or not 0 <= p <= 1:
             raise InputError(f"{name} must be a probability between 0 and 1, not {p!r}")
-    prepared = prepare_scenario(store, scenario, as_of=as_of, licensed_fraction=licensed_fraction)
+    prepared = prepare_scenario(store, scenario, as_of=as_of, licensed_fraction=licensed_fraction, max_age=max_age)
     G, applied = prepared.network, prepared.scenario
     controlled = sorted({e for c in applied.controls for e in c.elements} & set(G.graph["elements"]))
     symbols = flow_elements(G, elements) if elements else controlled or ["ALL", *sorted(G.graph["elements"])]
@@ -430,15 +537,15 @@ def monte_carlo(
 
 @dataclass(frozen=True)
 class ComparisonRow:
-    """One end use, element and region: its shortfall under each of two scenarios (``None``: not
-    computed under the second)."""
+    """One end use, element and region: its shortfall at each end under each of two scenarios
+    (``None``: not computed under the second)."""
 
     end_use: str
     end_use_label: str
     element: str
     region: str
-    first: float | None
-    second: float | None
+    first: dict[str, float | None]
+    second: dict[str, float | None] | None
 
 
 @dataclass(frozen=True)
@@ -450,8 +557,8 @@ class Comparison:
     rows: tuple[ComparisonRow, ...]
 
     def as_dict(self) -> dict[str, Any]:
-        """The JSON contract (``schema_version`` "1"): each row carries the two shortfalls under the
-        scenarios' names."""
+        """The JSON contract (``schema_version`` "2"): each row carries the two shortfalls (at each
+        end) under the scenarios' names."""
         return {
             "schema_version": SCHEMA_VERSION,
             "scenarios": [self.first, self.second],
@@ -464,10 +571,15 @@ class Comparison:
 
 
 def compare(
-    store: Store, first: str | Path | ScenarioSpec, second: str | Path | ScenarioSpec, *, elements: Sequence[str] = ()
+    store: Store,
+    first: str | Path | ScenarioSpec,
+    second: str | Path | ScenarioSpec,
+    *,
+    elements: Sequence[str] = (),
+    max_age: int = MAX_AGE,
 ) -> Comparison:
     """The shortfall of each end use, element and region under two scenarios."""
-    a, b = (run_scenario(store, s, elements=elements) for s in (first, second))
+    a, b = (run_scenario(store, s, elements=elements, max_age=max_age) for s in (first, second))
     other = {(i["end_use"], i["element"], i["region"]): i for i in b.impacts}
     rows = tuple(
         ComparisonRow(

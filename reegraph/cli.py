@@ -26,9 +26,9 @@ import click
 from reegraph import app
 from reegraph._gc import gc_paused
 from reegraph.errors import InputError, ReegraphError
-from reegraph.model import REGION_CODES, STAGES
+from reegraph.model import MAX_AGE, REGION_CODES, STAGES
 from reegraph.rdf.store import MEDIA, Store
-from reegraph.render.text import render_table
+from reegraph.render.text import plain, render_table
 
 EXIT_FINDING = 1
 #: A click command function, before and after its options are added.
@@ -94,6 +94,16 @@ def _store(data: Sequence[Path]) -> Store:
 
         allow(endpoint)
     return store
+
+
+def _max_age_option(func: F) -> F:
+    return click.option(
+        "--max-age",
+        type=click.IntRange(0, 100),
+        default=MAX_AGE,
+        show_default=True,
+        help="Figures older than this many years before the date are stale: left out, and said so.",
+    )(func)
 
 
 def _output_option(func: F) -> F:
@@ -182,6 +192,7 @@ def validate(data: tuple[Path, ...], fmt: str, output: Path | None) -> None:
               help="Count shares by the facility's country or by its ultimate owner's country.")  # fmt: skip
 @click.option("--include-planned", is_flag=True, help="Also count plants under construction or planned (capacity).")
 @click.option("--all-years", is_flag=True, help="Concentration for every year with data, not only the latest.")
+@_max_age_option
 @click.option("--scenario", metavar="NAME|FILE", help="With --format html: add this scenario's impacts.")
 @_format_option(("table", "markdown", "json", "csv", "html"))
 @_output_option
@@ -194,6 +205,7 @@ def report(
     by: str,
     include_planned: bool,
     all_years: bool,
+    max_age: int,
     scenario: str | None,
     fmt: str,
     output: Path | None,
@@ -210,7 +222,9 @@ def report(
     if scenario and fmt != "html":
         raise click.UsageError("--scenario adds a section to --format html; for the numbers use reegraph scenario run")
     store = _store(data)
-    impacts: app.ScenarioReport | None = app.run_scenario(store, scenario, elements=elements) if scenario else None
+    impacts: app.ScenarioReport | None = (
+        app.run_scenario(store, scenario, elements=elements, max_age=max_age) if scenario else None
+    )
     with gc_paused():
         result = app.report(
             store,
@@ -221,6 +235,7 @@ def report(
             by=by,
             include_planned=include_planned,
             all_years=all_years,
+            max_age=max_age,
         )
         text = render_report(result, fmt, scenario=impacts)
     _emit(text, output)
@@ -284,6 +299,7 @@ def scenario_show(name: str) -> None:
 @click.option(
     "--country-outage", type=Finite(0, 1), default=0.01, show_default=True, help="Chance each country is out."
 )
+@_max_age_option
 @_format_option(("table", "markdown", "json", "csv", "html"))
 @_output_option
 def scenario_run(
@@ -297,6 +313,7 @@ def scenario_run(
     seed: int,
     facility_outage: float,
     country_outage: float,
+    max_age: int,
     fmt: str,
     output: Path | None,
 ) -> None:
@@ -326,6 +343,7 @@ def scenario_run(
             licensed_fraction=licensed_fraction,
             elements=elements,
             regions=regions,
+            max_age=max_age,
         )
     else:
         result = app.run_scenario(
@@ -335,7 +353,11 @@ def scenario_run(
             licensed_fraction=licensed_fraction,
             elements=elements,
             regions=regions,
+            max_age=max_age,
         )
+        if fmt in ("json", "csv") or output:
+            for note in result.notes:
+                click.echo(plain(note["note"]), err=True)
     _emit(render_scenario(result, fmt), output)
 
 
@@ -344,10 +366,17 @@ def scenario_run(
 @click.argument("second")
 @_data_option
 @click.option("--element", "elements", multiple=True, metavar="SYM", help="Element symbol or group (repeatable).")
+@_max_age_option
 @_format_option(("table", "markdown", "json", "csv"))
 @_output_option
 def scenario_compare(
-    first: str, second: str, data: tuple[Path, ...], elements: tuple[str, ...], fmt: str, output: Path | None
+    first: str,
+    second: str,
+    data: tuple[Path, ...],
+    elements: tuple[str, ...],
+    max_age: int,
+    fmt: str,
+    output: Path | None,
 ) -> None:
     """Compare two scenarios: the shortfall of each end use, element and region under each.
 
@@ -357,7 +386,7 @@ def scenario_compare(
     """
     from reegraph.render.scenario import render_scenario
 
-    _emit(render_scenario(app.compare(_store(data), first, second, elements=elements), fmt), output)
+    _emit(render_scenario(app.compare(_store(data), first, second, elements=elements, max_age=max_age), fmt), output)
 
 
 @cli.command("map")

@@ -21,6 +21,7 @@ Everything here is plain data and small functions over ``G``: no store, no RDF.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from typing import NamedTuple, TypedDict
 
@@ -103,6 +104,133 @@ class Amount(NamedTuple):
     elements: tuple[str, ...] = ()
     confidence: str = "reported"
     sources: tuple[str, ...] = ()
+
+
+#: Figures older than this many years before the as-of date are stale: left out, and said so.
+MAX_AGE = 3
+#: The ends of a :class:`Range` that analyses are computed at: the least the evidence supports,
+#: the point estimate (where the rules give one), the most it allows.
+ENDS = ("low", "point", "high")
+
+
+class Range(NamedTuple):
+    """An amount the evidence puts between ``low`` and ``high`` (``math.inf``: nothing bounds it),
+    with the point estimate where the rules give one (``None`` where they do not).
+
+    Examples
+    --------
+    >>> Range(0.0, 75.0).at("high"), Range(0.0, 75.0).at("point")
+    (75.0, None)
+    """
+
+    low: float
+    high: float
+    point: float | None = None
+
+    @property
+    def bounded(self) -> bool:
+        """Whether something bounds the amount from above."""
+        return math.isfinite(self.high)
+
+    def at(self, end: str) -> float | None:
+        """The amount at one of :data:`ENDS`."""
+        return self.point if end == "point" else self.low if end == "low" else self.high
+
+    def scaled(self, factor: float) -> Range:
+        """The range times a factor (unbounded stays unbounded unless the factor is zero)."""
+        if factor == 0:
+            return Range(0.0, 0.0, 0.0)
+        return Range(self.low * factor, self.high * factor, None if self.point is None else self.point * factor)
+
+
+class Ends(NamedTuple):
+    """One result computed at each of :data:`ENDS` (``None`` where it is undefined there: a share of
+    nothing, a loss of an unbounded flow)."""
+
+    low: float | None
+    point: float | None
+    high: float | None
+
+    def at(self, end: str) -> float | None:
+        """The result at one of :data:`ENDS`."""
+        return getattr(self, end)
+
+
+def fmt_amount(r: Range) -> str:
+    """A range of tonnes in words, compactly: ``3,500``, ``0–75``, ``≥ 3,050``, ``unknown``; the
+    point first where there is one and the range is not a point.
+
+    Examples
+    --------
+    >>> fmt_amount(Range(3500.0, 3500.0, 3500.0)), fmt_amount(Range(0.0, 75.0)), fmt_amount(Range(2.0, math.inf))
+    ('3,500', '0–75', '≥ 2')
+    """
+    if not r.bounded:
+        return "unknown" if r.low <= 0 else f"≥ {r.low:,.0f}"
+    text = f"{r.low:,.0f}" if round(r.low) == round(r.high) else f"{r.low:,.0f}–{r.high:,.0f}"
+    return f"{r.point:,.0f} ({text})" if r.point is not None and text != f"{r.point:,.0f}" else text
+
+
+def fmt_share(r: Range) -> str:
+    """A range of fractions as percentages, compactly (``91–100%``), with as many decimals as it
+    takes to tell the ends apart; the point first where there is one and the range is wider.
+
+    Examples
+    --------
+    >>> fmt_share(Range(0.9788, 1.0)), fmt_share(Range(0.5, 0.5, 0.5)), fmt_share(Range(0.9988, 1.0, 0.999))
+    ('98–100%', '50%', '99.9% (99.9–100%)')
+    """
+
+    def ends(digits: int) -> tuple[str, str]:
+        def one(v: float) -> str:
+            text = f"{100 * v:.{digits}f}"
+            return text.rstrip("0").rstrip(".") if "." in text else text
+
+        return one(r.low), one(r.high)
+
+    digits = 0
+    low, high = ends(0)
+    while low == high and r.low != r.high and digits < 2:
+        digits += 1
+        low, high = ends(digits)
+    text = f"{low}%" if low == high else f"{low}–{high}%"
+    if r.point is None or low == high:
+        return text
+    return f"{100 * r.point:.{digits}f}% ({text})"
+
+
+def fmt_ends(e: Ends) -> str:
+    """A share computed at each end, compactly: the range of the ends where it is defined, the point
+    first; ``no data`` where it is defined at none, and the end without data where one has none.
+
+    Examples
+    --------
+    >>> fmt_ends(Ends(0.2, 0.3, 0.5)), fmt_ends(Ends(None, None, 0.0)), fmt_ends(Ends(None, None, None))
+    ('30% (20–50%)', '0% (no data at the low end)', 'no data')
+    """
+    values = [v for v in e if v is not None]
+    if not values:
+        return "no data"
+    text = fmt_share(Range(min(values), max(values), e.point))
+    missing = [end for end, v in zip(ENDS, e, strict=True) if v is None and end != "point"]
+    return f"{text} (no data at the {missing[0]} end)" if len(missing) == 1 else text
+
+
+def add_ranges(ranges: Iterable[Range]) -> Range:
+    """The sum of ranges: bounds add; the point exists where every part has one.
+
+    Examples
+    --------
+    >>> add_ranges([Range(1.0, 1.0, 1.0), Range(0.0, 4.0)])
+    Range(low=1.0, high=5.0, point=None)
+    """
+    ranges = list(ranges)
+    points = [r.point for r in ranges]
+    return Range(
+        math.fsum(r.low for r in ranges),
+        math.inf if any(math.isinf(r.high) for r in ranges) else math.fsum(r.high for r in ranges),
+        None if None in points else math.fsum(p for p in points if p is not None),
+    )
 
 
 class FacilityData(TypedDict):
@@ -211,6 +339,18 @@ def end_use_node(
     )
 
 
+def node_label(data: Mapping, default: str = "") -> str:
+    """A node's label for people: an aggregate (several plants under one name) says so.
+
+    Examples
+    --------
+    >>> node_label({"label": "Japan sintered NdFeB plants", "aggregate": True})
+    'Japan sintered NdFeB plants [aggregate of several plants]'
+    """
+    label = str(data.get("label") or default)
+    return f"{label} [aggregate of several plants]" if data.get("aggregate") and "aggregate" not in label else label
+
+
 def handled_elements(data: Mapping) -> tuple[str, ...]:
     """The element symbols a node carries: a facility's ``handles``, an end use's ``elements``
     (a market's: none)."""
@@ -273,12 +413,12 @@ def region_of(country: str) -> str:
 
 
 def iri(short: str) -> str:
-    """The full IRI of a short data id (``facility/x``); market ids, countries and full IRIs
-    unchanged.
+    """The full IRI of a short data id (``facility/x``); market and export-gate ids
+    (``gate/separation/CN``), countries and full IRIs unchanged.
 
     Examples
     --------
     >>> iri("facility/lynas-malaysia"), iri("market/separation/CN"), iri("CN")
     ('https://w3id.org/reegraph/id/facility/lynas-malaysia', 'market/separation/CN', 'CN')
     """
-    return short if short.startswith(("market/", "<", "http")) or "/" not in short else DATA + short
+    return short if short.startswith(("market/", "gate/", "<", "http")) or "/" not in short else DATA + short

@@ -1,18 +1,28 @@
-"""What each stage can pass of an element: the capacity of every facility and the caps of the
-country markets, from the figures in the network.
+"""What each stage holds of an element or a set of elements: every facility's and every country's
+amount as a :class:`~reegraph.model.Range` with its reason, read from the figures in the network by
+the rules of the data card (``graphs/README.md``, "How amounts are read"):
 
-Capacities, per element, in tonnes of contained element (``ALL``: tonnes of REO):
+- a holder's figures are production and capacity figures in the unit asked for, of the as-of year
+  or earlier (a plant not yet operating: any year), and not older than ``max_age`` years before it
+  (older ones are *stale*: left out, and listed; for an as-of date beyond the data's ``vintage``,
+  the year of its latest source, the years count back from the vintage);
+- per set of elements a holder reports, the latest production figure is used, else the latest
+  capacity: production is a point, capacity bounds production from above (``[0, capacity]``);
+- a figure for several elements (NdPr oxide, all rare earths) bounds the sum of its elements: it
+  counts in full toward a key that contains all of them, and only as an upper bound toward a key
+  that holds some (Nd of an NdPr figure is between 0 and the whole figure, never the whole);
+- the lower bound sums disjoint production figures inside the key; the upper bound covers each
+  element of the key with its smallest figure; an element no figure covers leaves the holder
+  unbounded (*unknown*, never zero);
+- a country's own figure for the stage (China's Dy oxide output) bounds the sum of its plants, so
+  it bounds plants without figures too; without it, a country's amount is the sum of its plants'.
 
-- a facility's own figure for the element (production for the latest year up to ``as_of``, else
-  its latest capacity); a joint figure (NdPr) bounds each member; oxide tonnages are converted with
-  the stoichiometric factors in :data:`reegraph.model.OXIDE_TO_ELEMENT`;
-- a country's own figure for the stage (China's Dy oxide output) caps that country's market;
-- a facility that handles the element but has no figure is unbounded when its country's market is
-  capped, and otherwise counts zero at a stage where any figure for the element exists; a stage
-  with no figure for the element at all does not constrain the flow (per-element mine output, for
-  instance, is not in the graph).
+Amounts are in the stage's basis for concentration (``unit="stage"``) and, for flows
+(``unit="flow"``), in tonnes of contained element for a symbol (oxide converted with
+:data:`reegraph.model.OXIDE_TO_ELEMENT`) or tonnes of REO for ``ALL``; a stage whose basis does not
+convert (magnets in t magnet) does not measure the flow and does not constrain it.
 
-The tables are computed once per network, element and stage and kept in a :data:`Tables` dict that
+Tables are computed once per network, key, stage and unit and kept in a :data:`Tables` dict that
 the caller passes along (the report, the ranking and the scenarios share one).
 """
 
@@ -22,6 +32,7 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import networkx as nx
 
@@ -32,217 +43,427 @@ from reegraph.model import (
     FACILITY,
     FLOW_STAGES,
     MARKET,
+    MAX_AGE,
     OPTIONAL_STAGES,
     OXIDE_TO_ELEMENT,
+    STAGE_BASIS,
     Amount,
+    Range,
     as_of_year,
     facilities,
     feeding_stage,
 )
 
-#: Stage tables and the network index already computed, by network, element and stage: see
+#: Stage tables and the network index already computed, by network, key, stage and unit: see
 #: :func:`stage_table`.
 Tables = dict
+
+#: Why a holder's amount is what it is, in words (the ``reason`` of a :class:`Holding`).
+REASONS = {
+    "production": "production figure",
+    "capacity": "capacity only: production between 0 and it",
+    "joint": "a figure for several elements bounds it, not each in full",
+    "partial": "figures cover some of its elements; the rest has none",
+    "conflict": "its figures disagree: the range spans them",
+    "stale": "only figures older than the age limit",
+    "unknown": "no figure",
+}
+
+UNKNOWN = Range(0.0, math.inf)
+
+
+@dataclass(frozen=True)
+class Holding:
+    """One holder's (a facility's, or a country's own figure's) amount of a key at a stage: the
+    range, why (a key of :data:`REASONS`), the figures behind it and the stale ones left out."""
+
+    range: Range
+    reason: str
+    figures: tuple[Amount, ...] = ()
+    stale: tuple[Amount, ...] = ()
+
+
+class Tally(NamedTuple):
+    """Sums over some plants: lower bounds, finite upper bounds, how many are unbounded, points, and
+    how many bounded ones have no point."""
+
+    low: float = 0.0
+    high: float = 0.0
+    unbounded: int = 0
+    point: float = 0.0
+    pointless: int = 0
+
+
+def tally(ranges: Iterable[Range]) -> Tally:
+    """The :class:`Tally` of some plants' ranges."""
+    low = high = point = 0.0
+    unbounded = pointless = 0
+    lows, highs, points = [], [], []
+    for r in ranges:
+        lows.append(r.low)
+        if math.isinf(r.high):
+            unbounded += 1
+            continue
+        highs.append(r.high)
+        if r.point is None:
+            pointless += 1
+        else:
+            points.append(r.point)
+    low, high, point = math.fsum(lows), math.fsum(highs), math.fsum(points)
+    return Tally(low, high, unbounded, point, pointless)
+
+
+def _minus(a: Tally, b: Tally) -> Tally:
+    return Tally(
+        a.low - b.low, a.high - b.high, a.unbounded - b.unbounded, a.point - b.point, a.pointless - b.pointless
+    )
+
+
+NOTHING = Tally()
 
 
 @dataclass(frozen=True)
 class StageTable:
-    """One element at one stage: the capacity of every facility that can pass some of it (``inf``
-    where unbounded; facilities that count zero are left out), per-country market caps, the figures
-    used, whether any figure exists, how many facilities handle the element, and the candidates
-    (country, company or the only facility) that hold every one of them: these dominate."""
+    """One key (``ALL``, a symbol, a group or a joint set such as ``Nd+Pr``) at one stage, in one
+    unit: every facility that handles some of it with its :class:`Holding`, each country's own
+    figure, per-country sums, and the structure the ranking needs (how many facilities handle it,
+    the candidates that hold all of them, each candidate's plants)."""
 
-    capacities: dict[str, float]
-    markets: dict[str, float]
-    evidence: tuple[Amount, ...]
-    quantified: bool
+    stage: str
+    key: str
+    unit: str
+    basis: str
+    measured: bool
+    holdings: dict[str, Holding]
+    caps: dict[str, Holding]
+    tallies: dict[str, Tally]
     handlers: int
     dominant: frozenset[tuple[str, str]]
     groups: dict[tuple[str, str], list[str]]
-    countries: dict[str, tuple[float, int]]
+    named: bool
+
+    @property
+    def evidence(self) -> tuple[Amount, ...]:
+        """Every figure used, sorted by id."""
+        found = {a for h in (*self.holdings.values(), *self.caps.values()) for a in h.figures}
+        return tuple(sorted(found, key=lambda a: a.id))
+
+    @property
+    def stale(self) -> tuple[Amount, ...]:
+        """Every figure left out as stale, sorted by id."""
+        found = {a for h in (*self.holdings.values(), *self.caps.values()) for a in h.stale}
+        return tuple(sorted(found, key=lambda a: a.id))
+
+    def countries(self, *, flow: bool = True) -> list[str]:
+        """The countries with an amount: those with plants (and, but for flows, a figure of their own)."""
+        return sorted(self.tallies if flow else {*self.tallies, *self.caps})
 
 
-def country_value(table: StageTable, country: str, lost_finite: float, lost_unbounded: int) -> float:
-    """What ``country`` passes at the table's stage once plants of ``lost_finite`` t and
-    ``lost_unbounded`` plants without a figure are gone, under its market's cap."""
-    finite, unbounded = table.countries.get(country, (0.0, 0))
-    # sums taken in another order can leave -1e-13 for nothing: never below zero
-    left = math.inf if unbounded - lost_unbounded > 0 else max(0.0, finite - lost_finite)
-    return min(left, table.markets.get(country, math.inf))
+def country_range(
+    table: StageTable, country: str, lost: Tally = NOTHING, *, flow: bool = True, bounded_only: bool = False
+) -> Range:
+    """What ``country`` holds of the table's key once plants summing to ``lost`` are gone.
+
+    Its plants' sums bound it; its own figure, where it has one, bounds it too, and then the plants
+    left hold at least the figure's lower bound less the most the lost plants could hold. For flows
+    (``flow``) a country passes only through its plants; otherwise its own figure counts without
+    them. ``bounded_only``: plants that nothing bounds are left out (the share of the quantified).
+    """
+    plants = table.tallies.get(country)
+    cap = table.caps.get(country)
+    if plants is None:
+        if cap is None or flow:
+            return Range(0.0, 0.0, 0.0)
+        return cap.range
+    left = _minus(plants, lost)
+    unbounded = left.unbounded > 0
+    low = left.low
+    high = math.inf if unbounded else left.high
+    point = left.point if left.pointless == 0 and not unbounded else None
+    if cap is not None:
+        removed = math.inf if lost.unbounded else lost.high
+        low = max(low, cap.range.low - removed)
+        high = min(high, cap.range.high)
+        if cap.range.point is not None:
+            point = cap.range.point - lost.point if lost.pointless == 0 and not lost.unbounded else None
+    if math.isinf(high) and bounded_only:
+        high = left.high
+        point = left.point if left.pointless == 0 else None
+    return _clean(low, high, point)
 
 
-def stage_table(G: nx.DiGraph, element: str, stage: str, tables: Tables | None = None) -> StageTable:
-    """The :class:`StageTable` of ``element`` at ``stage``, from ``tables`` when already computed."""
+def _clean(low: float, high: float, point: float | None) -> Range:
+    """A range with sums' residues (-1e-13 for nothing) removed and ``low <= point <= high``
+    (where figures disagree, the tighter bound holds)."""
+    high = max(0.0, high)
+    low = min(max(0.0, low), high)
+    if point is not None:
+        point = min(max(point, low), high)
+    return Range(low, high, point)
+
+
+def plant_range(table: StageTable, plant: str, country: str, *, flow: bool = True) -> Range:
+    """A plant's amount, bounded also by its country's figure: what the country holds without its
+    other plants."""
+    others = _minus(table.tallies[country], tally([table.holdings[plant].range]))
+    return country_range(table, country, others, flow=flow)
+
+
+def stage_table(
+    G: nx.DiGraph,
+    key: str,
+    stage: str,
+    tables: Tables | None = None,
+    *,
+    unit: str = "flow",
+    year: int | None = None,
+) -> StageTable:
+    """The :class:`StageTable` of ``key`` at ``stage``, from ``tables`` when already computed.
+    Figures older than ``G.graph["max_age"]`` years (default :data:`~reegraph.model.MAX_AGE`)
+    before the as-of year are stale; with ``year``, only the figures of that year count.
+
+    Raises
+    ------
+    InputError
+        A figure in t REO for an element with no oxide factor.
+    """
     tables = {} if tables is None else tables
-    key = (id(G), element, stage)
-    if key not in tables:
-        tables[key] = _build_table(_index(G, tables), element, stage)
-    return tables[key]
+    index = _index(G, tables, year)
+    cache_key = (id(G), key, stage, unit, index.oldest, year)
+    if cache_key not in tables:
+        tables[cache_key] = _build_table(index, key, key_members(G, key), stage, unit)
+    return tables[cache_key]
+
+
+def key_members(G: nx.DiGraph, key: str) -> frozenset[str]:
+    """The element symbols a key stands for: every one for ``ALL``, a group's members, the symbols
+    of a joint key (``Nd+Pr``), or the symbol itself."""
+    elements = G.graph.get("elements", {})
+    if key == "ALL":
+        return frozenset(elements)
+    groups = G.graph.get("groups", {})
+    if key in groups:
+        return frozenset(groups[key])
+    return frozenset(key.split("+"))
+
+
+def joint_key(elements: Iterable[str]) -> str:
+    """The key of a joint figure's elements (``Nd+Pr``).
+
+    Examples
+    --------
+    >>> joint_key(["Pr", "Nd"])
+    'Nd+Pr'
+    """
+    return "+".join(sorted(elements))
 
 
 class _Index:
-    """What every element's tables need, gathered in one pass over the network: facilities by stage
-    and country, their figures by element, the countries' own figures, the end uses."""
+    """What every table needs, gathered in one pass over the network: facilities by stage with their
+    figures and what they handle, the countries' own figures, the end uses."""
 
-    def __init__(self, G: nx.DiGraph) -> None:
-        self.year = as_of_year(G)
-        every = frozenset(G.graph.get("elements", {}))
-        self.figures: dict[tuple[str, str], list[tuple[str, Amount]]] = defaultdict(list)
-        self.markets: dict[tuple[str, str], list[tuple[str, Amount]]] = defaultdict(list)
-        self.open: dict[str, list[str]] = defaultdict(list)  # facilities that handle every element
-        self.restricted: dict[str, list[tuple[str, frozenset[str]]]] = defaultdict(list)
-        self.by_country: dict[tuple[str, str], list[str]] = defaultdict(list)
+    def __init__(self, G: nx.DiGraph, year: int | None = None) -> None:
+        self.exact = year is not None
+        self.year = as_of_year(G) if year is None else year
+        # Staleness counts back from the as-of year, or from the data's vintage where the date lies
+        # beyond it (build_network sets it: a scenario set in 2028 reads today's figures).
+        self.oldest = min(self.year, G.graph.get("vintage", self.year)) - G.graph.get("max_age", MAX_AGE)
+        self.every = frozenset(G.graph.get("elements", {}))
+        self.plants: dict[str, list[tuple[str, frozenset[str] | None, list[Amount], list[Amount]]]] = defaultdict(list)
+        self.caps: dict[str, list[tuple[str, list[Amount], list[Amount]]]] = defaultdict(list)
         self.end_uses: list[tuple[str, dict]] = []
         self.country: dict[str, str] = {}
         self.owners: dict[str, tuple[str, ...]] = {}
-        self.operating: set[str] = set()
+        self.joint: dict[str, set[str]] = defaultdict(set)  # per stage basis: joint keys some figure names
         for node, data in sorted(G.nodes(data=True)):
             kind = data["kind"]
             if kind == END_USE:
                 self.end_uses.append((node, data))
-            elif kind == MARKET:
-                for amount in data.get("amounts", ()):
-                    for key in _keys(amount):
-                        self.markets[(data["stage"], key)].append((data["country"], amount))
-            elif kind == FACILITY:
-                stage = data["stage"]
+            elif kind in (MARKET, FACILITY):
+                operating = kind == MARKET or data.get("status", "operating") == "operating"
+                fresh, stale = self._figures(data.get("amounts", ()), operating)
+                if kind == MARKET:
+                    self.caps[data["stage"]].append((data["country"], fresh, stale))
+                    continue
                 self.country[node] = data["country"]
                 self.owners[node] = data.get("owners") or ((data["owner"],) if data.get("owner") else ())
-                if data.get("status", "operating") == "operating":
-                    self.operating.add(node)
-                self.by_country[(stage, data["country"])].append(node)
                 handles = frozenset(data.get("handles", ()))
-                if not handles or handles >= every:
-                    self.open[stage].append(node)
-                else:
-                    self.restricted[stage].append((node, handles))
-                for amount in data.get("amounts", ()):
-                    for key in _keys(amount):
-                        self.figures[(stage, key)].append((node, amount))
-        self.present = set(self.open) | set(self.restricted)
-        self.open_sets = {stage: set(nodes) for stage, nodes in self.open.items()}
-        self.open_countries = defaultdict(set, {s: {self.country[n] for n in nodes} for s, nodes in self.open.items()})
-        self.open_owners: dict[str, frozenset[str]] = {
-            s: frozenset.intersection(*(frozenset(self.owners[n]) for n in nodes)) for s, nodes in self.open.items()
+                self.plants[data["stage"]].append(
+                    (node, None if not handles or handles >= self.every else handles, fresh, stale)
+                )
+
+    def _figures(self, amounts: Iterable[Amount], operating: bool) -> tuple[list[Amount], list[Amount]]:
+        fresh: list[Amount] = []
+        stale: list[Amount] = []
+        for amount in amounts:
+            if amount.kind not in ("production", "capacity") or (self.exact and amount.year != self.year):
+                continue
+            if amount.year > self.year and (operating or amount.kind == "production"):
+                continue  # not yet a fact (a plant not yet operating counts with its planned capacity)
+            is_stale = amount.year < self.oldest and not self.exact
+            (stale if is_stale else fresh).append(amount)
+            if len(amount.elements) > 1 and not is_stale:
+                self.joint[amount.basis].add(joint_key(amount.elements))
+        return fresh, stale
+
+
+def _index(G: nx.DiGraph, tables: Tables, year: int | None = None) -> _Index:
+    key = (id(G), "index", G.graph.get("max_age", MAX_AGE), year)
+    if key not in tables:
+        tables[key] = _Index(G, year)
+    return tables[key]
+
+
+def figure_years(G: nx.DiGraph, stage: str) -> list[int]:
+    """The years of the production and capacity figures in ``stage``'s basis, up to the as-of year."""
+    basis, year = STAGE_BASIS.get(stage), as_of_year(G)
+    return sorted(
+        {
+            a.year
+            for _, d in G.nodes(data=True)
+            if d.get("stage") == stage and d["kind"] in (FACILITY, MARKET)
+            for a in d.get("amounts", ())
+            if a.basis == basis and a.kind in ("production", "capacity") and a.year <= year
         }
+    )
 
 
-def _keys(amount: Amount) -> list[str]:
-    """The element keys a figure can serve: ``ALL`` for an all-element REO figure, else its symbols."""
-    if amount.kind not in ("production", "capacity"):
-        return []
-    if not amount.elements:
-        return ["ALL"] if amount.basis == "t REO" else []
-    return list(amount.elements) if amount.basis in ELEMENT_BASES else []
+def joint_keys(G: nx.DiGraph, stage: str, tables: Tables | None = None) -> list[str]:
+    """The joint keys (``Nd+Pr``) that figures in ``stage``'s basis name, sorted."""
+    return sorted(_index(G, {} if tables is None else tables).joint.get(STAGE_BASIS.get(stage, ""), ()))
+
+
+def _bases(unit: str, key: str, stage: str) -> frozenset[str]:
+    """The bases a table reads: the stage's for concentration; for flows, t REO for ``ALL`` and the
+    element bases for a symbol (oxide converted)."""
+    if unit == "stage":
+        return frozenset({STAGE_BASIS[stage]}) if stage in STAGE_BASIS else frozenset()
+    return frozenset({"t REO"}) if key == "ALL" else ELEMENT_BASES
+
+
+def _build_table(index: _Index, key: str, members: frozenset[str], stage: str, unit: str) -> StageTable:
+    bases = _bases(unit, key, stage)
+    symbol = next(iter(members)) if unit == "flow" and key != "ALL" and len(members) == 1 else None
+    measured = STAGE_BASIS.get(stage) in bases
+    holdings: dict[str, Holding] = {}
+    named = False
+    for node, handles, fresh, stale in index.plants.get(stage, ()):
+        relevant = members if handles is None else members & handles
+        if not relevant:
+            continue
+        holding = _holding(fresh, stale, relevant, handles or index.every, bases, symbol)
+        named |= any(_names(a, members) for a in (*fresh, *stale) if a.basis in bases)
+        holdings[node] = holding
+    caps: dict[str, Holding] = {}
+    for country, fresh, stale in index.caps.get(stage, ()):
+        if any(a.basis in bases and set(a.elements or index.every) & members for a in (*fresh, *stale)):
+            named |= any(_names(a, members) for a in (*fresh, *stale) if a.basis in bases)
+            caps[country] = _holding(fresh, stale, members, index.every, bases, symbol)
+    by_country: dict[str, list[Range]] = defaultdict(list)
+    for node, holding in holdings.items():
+        by_country[index.country[node]].append(holding.range)
+    tallies = {c: tally(ranges) for c, ranges in by_country.items()}
+    groups: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for node in sorted(holdings):
+        groups[("facility", node)].append(node)
+        groups[("country", index.country[node])].append(node)
+        for owner in index.owners[node]:
+            groups[("company", owner)].append(node)
+    dominant: set[tuple[str, str]] = set()
+    if holdings:  # a country or company that holds every facility handling the key dominates
+        countries = {index.country[n] for n in holdings}
+        common = set.intersection(*(set(index.owners[n]) for n in holdings))
+        dominant = {("company", o) for o in common} | (
+            {("country", next(iter(countries)))} if len(countries) == 1 else set()
+        )
+        if len(holdings) == 1:
+            dominant.add(("facility", next(iter(holdings))))
+    return StageTable(
+        stage=stage,
+        key=key,
+        unit=unit,
+        basis=(STAGE_BASIS.get(stage, "") if unit == "stage" else "t REO" if key == "ALL" else "t contained element"),
+        measured=measured,
+        holdings=holdings,
+        caps=caps,
+        tallies=tallies,
+        handlers=len(holdings),
+        dominant=frozenset(dominant),
+        groups=dict(groups),
+        named=named or (key == "ALL" and bool(holdings or caps) and unit == "stage"),
+    )
+
+
+def _names(amount: Amount, members: frozenset[str]) -> bool:
+    """Whether a figure speaks of the key's elements: names some of them (an all-element figure
+    speaks of every key that holds all rare earths only)."""
+    return bool(set(amount.elements) & members) if amount.elements else False
+
+
+def _holding(
+    fresh: list[Amount],
+    stale: list[Amount],
+    relevant: frozenset[str],
+    scope: frozenset[str],
+    bases: frozenset[str],
+    symbol: str | None,
+) -> Holding:
+    """A holder's amount of the ``relevant`` elements from its figures (the rules in the module's
+    docstring); ``scope``: the elements it handles, which an all-element figure covers."""
+    best: dict[frozenset[str], tuple[tuple, Amount]] = {}
+    for amount in fresh:
+        if amount.basis not in bases:
+            continue
+        elements = scope & frozenset(amount.elements) if amount.elements else scope
+        if not elements & relevant:
+            continue
+        rank = (amount.kind == "production", amount.year, amount.id)
+        if elements not in best or rank > best[elements][0]:
+            best[elements] = (rank, amount)
+    old = tuple(a for a in stale if a.basis in bases and (not a.elements or set(a.elements) & relevant))
+    if not best:
+        return Holding(UNKNOWN, "stale" if old else "unknown", (), old)
+    figures = [(elements, amount, _value(amount, symbol)) for elements, (_, amount) in best.items()]
+    # lower bound: disjoint production figures inside the key, broadest first
+    low, taken = 0.0, set[str]()
+    for elements, amount, value in sorted(figures, key=lambda f: (-len(f[0]), -f[2], f[1].id)):
+        if amount.kind == "production" and elements <= relevant and not elements & taken:
+            low += value
+            taken |= elements
+    # upper bound: each element by its smallest figure, or one figure holding them all
+    chosen: dict[str, tuple[float, str]] = {}
+    for elements, amount, value in figures:
+        for element in elements & relevant:
+            if element not in chosen or (value, amount.id) < chosen[element]:
+                chosen[element] = (value, amount.id)
+    high = math.fsum({fid: v for v, fid in chosen.values()}.values()) if len(chosen) == len(relevant) else math.inf
+    high = min([high, *(value for elements, _, value in figures if elements >= relevant)])
+    used = tuple(sorted((a for _, a, _ in figures), key=lambda a: a.id))
+    if low > high:  # its figures disagree (an all-element output above its per-element figures): span both
+        return Holding(Range(high, low), "conflict", used, old)
+    if low == high:
+        return Holding(Range(high, high, high), "production", used, old)
+    if math.isinf(high):
+        reason = "partial"
+    elif any(not elements <= relevant for elements, _, _ in figures):
+        reason = "joint"
+    else:
+        reason = "capacity"
+    return Holding(Range(low, high), reason, used, old)
+
+
+def _value(amount: Amount, symbol: str | None) -> float:
+    """A figure in the table's unit: oxide tonnes converted to the element for a symbol's flow."""
+    if symbol is not None and amount.basis == "t REO":
+        if symbol not in OXIDE_TO_ELEMENT:
+            raise InputError(f"{amount.id}: no oxide-to-element factor for {symbol!r} (not a rare earth?)")
+        return amount.value * OXIDE_TO_ELEMENT[symbol]
+    return amount.value
 
 
 def country_of(G: nx.DiGraph, tables: Tables) -> dict[str, str]:
     """Each facility's country."""
     return _index(G, tables).country
-
-
-def _index(G: nx.DiGraph, tables: Tables) -> _Index:
-    key = (id(G), "index")
-    if key not in tables:
-        tables[key] = _Index(G)
-    return tables[key]
-
-
-def _build_table(index: _Index, element: str, stage: str) -> StageTable:
-    handles = {n for n, h in index.restricted[stage] if element == "ALL" or element in h}
-    handlers = len(index.open[stage]) + len(handles)
-    dominant: set[tuple[str, str]] = set()
-    if handlers:  # a country or company that holds every facility handling the element
-        countries_in = index.open_countries[stage] | {index.country[n] for n in handles}
-        common = set(index.open_owners[stage]) if index.open[stage] else set(index.owners[next(iter(handles))])
-        for node in handles:
-            common &= set(index.owners[node])
-        dominant = {("company", o) for o in common} | (
-            {("country", next(iter(countries_in)))} if len(countries_in) == 1 else set()
-        )
-    open_nodes = index.open_sets.get(stage, set())
-
-    def handled(node: str) -> bool:
-        return node in handles or node in open_nodes
-
-    markets: dict[str, float] = {}
-    evidence: list[Amount] = []
-    current = [(c, a) for c, a in index.markets[(stage, element)] if a.year <= index.year]
-    for country, amount in _best_by_holder(current, index.year).items():
-        markets[country] = _convert(amount, element)
-        evidence.append(amount)
-    capacities: dict[str, float] = {}
-    # an operating plant counts with figures up to the as-of year; a planned one with its capacity
-    usable = [
-        (n, a)
-        for n, a in index.figures[(stage, element)]
-        if handled(n) and (a.year <= index.year or n not in index.operating)
-    ]
-    for node, amount in _best_by_holder(usable, index.year).items():
-        capacities[node] = _convert(amount, element)
-        evidence.append(amount)
-    quantified = bool(capacities or markets)
-    if quantified:  # facilities without a figure: unbounded under a country cap, else zero
-        for country in markets:
-            for node in index.by_country[(stage, country)]:
-                if node not in capacities and handled(node):
-                    capacities[node] = math.inf
-        capacities = {n: c for n, c in capacities.items() if c > 0}
-    else:
-        capacities = {}
-    countries: dict[str, list] = defaultdict(lambda: [0.0, 0])
-    for node, cap in capacities.items():
-        entry = countries[index.country[node]]
-        if math.isinf(cap):
-            entry[1] += 1
-        else:
-            entry[0] += cap
-    groups: dict[tuple[str, str], list[str]] = defaultdict(list)
-    for node in sorted(capacities):
-        groups[("facility", node)].append(node)
-        groups[("country", index.country[node])].append(node)
-        for owner in index.owners[node]:
-            groups[("company", owner)].append(node)
-    for kind, ident in sorted(dominant - groups.keys()):  # dominators carry no capacity of their own if unquantified
-        if kind == "country":
-            groups[(kind, ident)] = [n for n in capacities if index.country[n] == ident]
-        else:
-            groups[(kind, ident)] = [n for n in capacities if ident in index.owners[n]]
-    if handlers == 1:
-        (only,) = [*index.open[stage], *handles]
-        groups.setdefault(("facility", only), [n for n in capacities if n == only])
-        dominant.add(("facility", only))
-    return StageTable(
-        capacities=capacities,
-        markets=markets,
-        evidence=tuple(sorted(evidence, key=lambda a: a.id)),
-        quantified=quantified,
-        handlers=handlers,
-        dominant=frozenset(dominant),
-        groups=dict(groups),
-        countries={c: (f, u) for c, (f, u) in countries.items()},
-    )
-
-
-def _best_by_holder(pairs: Iterable[tuple[str, Amount]], as_of_year: int) -> dict[str, Amount]:
-    """Per holder, the figure to use: production of the latest year up to ``as_of``, else the latest
-    capacity; among equals the most specific (fewest elements)."""
-    best: dict[str, tuple] = {}
-    for holder, amount in pairs:
-        if amount.kind == "production" and amount.year > as_of_year:
-            continue
-        rank = (amount.kind == "production", amount.year, -len(amount.elements), amount.id)
-        if holder not in best or rank > best[holder][0]:
-            best[holder] = (rank, amount)
-    return {h: a for h, (_, a) in best.items()}
-
-
-def _convert(amount: Amount, element: str) -> float:
-    if element != "ALL" and amount.basis == "t REO":
-        if element not in OXIDE_TO_ELEMENT:
-            raise InputError(f"{amount.id}: no oxide-to-element factor for {element!r} (not a rare earth?)")
-        return amount.value * OXIDE_TO_ELEMENT[element]
-    return amount.value
 
 
 def end_use_groups(G: nx.DiGraph, element: str, tables: Tables) -> dict[str, list[str]]:
@@ -256,7 +477,7 @@ def end_use_groups(G: nx.DiGraph, element: str, tables: Tables) -> dict[str, lis
 
 def mandatory_stages(G: nx.DiGraph, feeding: str, tables: Tables | None = None) -> list[str]:
     """The stages every flow to an end use fed from ``feeding`` must cross, in order."""
-    present = _index(G, {} if tables is None else tables).present
+    present = _index(G, {} if tables is None else tables).plants
     chain = FLOW_STAGES[: FLOW_STAGES.index(feeding) + 1] if feeding in FLOW_STAGES else FLOW_STAGES
     return [s for s in chain if s in present and s not in OPTIONAL_STAGES]
 

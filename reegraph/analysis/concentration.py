@@ -1,4 +1,12 @@
-"""Concentration of each stage: country shares, the Herfindahl-Hirschman index, top-1 and top-3.
+"""Concentration of each stage: each country's share and the Herfindahl-Hirschman index, as ranges
+over what the evidence allows, with the coverage behind them.
+
+Amounts are the ranges of :mod:`reegraph.analysis.capacity` in the stage's basis. Shares are of the
+*quantified* output: plants that nothing bounds (no figure, or only stale ones, and no country
+figure above them) are left out of the shares and counted in the coverage instead, by name. An
+entry whose quantified output sits in one country while other countries have plants without
+figures, or where no holder has a production figure at all, says "not enough data" instead of a
+share.
 
 References
 ----------
@@ -8,64 +16,94 @@ HHI on the 0-10,000 scale; above 1,800 a market is highly concentrated.
 
 from __future__ import annotations
 
+import itertools
+import math
 from collections import defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass, fields
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 import networkx as nx
 
-from reegraph.model import FACILITY, MARKET, STAGE_BASIS, Amount, as_of_year, is_market_id
+from reegraph.analysis.capacity import (
+    StageTable,
+    Tables,
+    country_of,
+    country_range,
+    figure_years,
+    joint_keys,
+    stage_table,
+    tally,
+)
+from reegraph.model import STAGE_BASIS, Range, add_ranges, node_label
 
 #: DOJ/FTC (2023): a market with an HHI above this is highly concentrated.
 HHI_THRESHOLD = 1800.0
+#: The highest HHI is found exactly among up to this many countries with uncertain amounts (2^n
+#: corners), by local search beyond.
+EXACT_HHI_MAX = 12
+
+#: The statuses of a :class:`Concentration` entry.
+STATUSES = ("complete", "partial", "not enough data")
 
 
 @dataclass(frozen=True)
 class Share:
-    """A country's share of one stage and element."""
+    """A country's share of one stage and key: its amount and its share as ranges (the share's
+    point where every country's amount has one), the sources behind it."""
 
     country: str
-    share: float
-    amount: float
+    amount: Range
+    share: Range
     sources: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
+class Coverage:
+    """What an entry rests on: how many facilities handle the key, which have no usable figure
+    (nothing bounds them; ``stale``: only old figures), how much of the quantified output rests on
+    facility figures rather than countries' own, and the span of years of the figures used."""
+
+    holders: int
+    unquantified: tuple[str, ...]
+    stale: tuple[tuple[str, int], ...]
+    from_facilities: float | None
+    years: tuple[int, ...]
+
+
+@dataclass(frozen=True)
 class Concentration:
-    """How concentrated one stage is for one element (or ``ALL``, or a group), in one year."""
+    """How concentrated one stage is for one key (``ALL``, an element, a group, a joint set such as
+    ``Nd+Pr``): the quantified total, the country shares and the HHI as ranges, the coverage, and a
+    status (one of :data:`STATUSES`) with a sentence saying what is missing."""
 
     stage: str
     element: str
     by: str
-    year: int
-    kind: str
     basis: str
-    total: float
-    hhi: float
-    top1_share: float
-    top3_share: float
+    year: int | None
+    total: Range
+    hhi: Range | None
     shares: tuple[Share, ...]
-    computed_from: str
-    years: tuple[int, ...]
+    coverage: Coverage
+    status: str
+    note: str
     sources: tuple[str, ...]
 
     @property
-    def highly_concentrated(self) -> bool:
-        """True above the DOJ/FTC threshold of 1,800."""
-        return self.hhi > HHI_THRESHOLD
+    def highly_concentrated(self) -> bool | None:
+        """True when even the lowest HHI the evidence allows is above the DOJ/FTC threshold of
+        1,800, False when the highest is at or below it, None in between or without data."""
+        if self.hhi is None:
+            return None
+        if self.hhi.low > HHI_THRESHOLD:
+            return True
+        return False if self.hhi.high <= HHI_THRESHOLD else None
 
-    def as_dict(self) -> dict:
-        """JSON-ready data (the report's ``concentration`` entries)."""
-        data = {f.name: getattr(self, f.name) for f in fields(self)}  # shallow: asdict deep-copies
-        data["shares"] = [
-            {"country": s.country, "share": s.share, "amount": s.amount, "sources": list(s.sources)}
-            for s in self.shares
-        ]
-        data["years"] = list(self.years)
-        data["sources"] = list(self.sources)
-        data["threshold"] = HHI_THRESHOLD
-        data["highly_concentrated"] = self.highly_concentrated
-        return data
+    @property
+    def span(self) -> str:
+        """The years of the figures behind the entry (``2018-2024``; ``""`` without any)."""
+        years = self.coverage.years
+        return "" if not years else str(years[0]) if years[0] == years[-1] else f"{years[0]}–{years[-1]}"
 
 
 def hhi(shares: Iterable[float]) -> float:
@@ -81,6 +119,102 @@ def hhi(shares: Iterable[float]) -> float:
     return round(sum((100 * s) ** 2 for s in shares), 6)
 
 
+def share_ranges(amounts: Sequence[Range]) -> list[Range]:
+    """Each amount's share of the sum, as the range it can take while every amount moves within its
+    own (its own high against the others' lows, its low against their highs); the point where every
+    amount has one.
+
+    Examples
+    --------
+    >>> share_ranges([Range(60.0, 60.0, 60.0), Range(0.0, 40.0)])
+    [Range(low=0.6, high=1.0, point=None), Range(low=0.0, high=0.4, point=None)]
+    """
+    lows = math.fsum(a.low for a in amounts)
+    highs = math.fsum(a.high for a in amounts)
+    points = [a.point for a in amounts]
+    total_point = None if None in points else math.fsum(p for p in points if p is not None)
+    result = []
+    for a in amounts:
+        low = a.low / (a.low + highs - a.high) if a.low > 0 else 0.0
+        rest = lows - a.low
+        high = a.high / (a.high + rest) if a.high > 0 else 0.0
+        point = a.point / total_point if total_point and a.point is not None else None
+        result.append(Range(low, high, point))
+    return result
+
+
+def hhi_range(amounts: Sequence[Range]) -> Range:
+    """The lowest and highest HHI the amounts allow (each within its range), and the HHI at the
+    points where every amount has one.
+
+    The lowest is exact: at the minimum every amount is clipped to one common level, so a scan of
+    that level suffices. The highest lies at a corner of the ranges: exact among up to
+    :data:`EXACT_HHI_MAX` uncertain amounts, else the best corner a local search finds (never below
+    the point's).
+
+    Examples
+    --------
+    >>> hhi_range([Range(50.0, 50.0, 50.0), Range(0.0, 50.0)])
+    Range(low=5000.0, high=10000.0, point=None)
+    """
+    points = [a.point for a in amounts]
+    point = None if None in points or not sum(points) else _hhi_of(points)  # type: ignore[arg-type]
+    low = _lowest(amounts)
+    high = _highest(amounts)
+    if point is not None:
+        low, high = min(low, point), max(high, point)
+    return Range(round(low, 6), round(high, 6), None if point is None else round(point, 6))
+
+
+def _hhi_of(values: Sequence[float]) -> float:
+    total = math.fsum(values)
+    return 10_000 * math.fsum(v * v for v in values) / (total * total) if total > 0 else math.inf
+
+
+def _lowest(amounts: Sequence[Range]) -> float:
+    cuts = sorted({v for a in amounts for v in (a.low, a.high)})
+    candidates = set(cuts)
+    for left, right in itertools.pairwise(cuts):
+        inside = [a for a in amounts if a.low <= left and a.high >= right]
+        fixed = [a.low if a.high <= left else a.high for a in amounts if not (a.low <= left and a.high >= right)]
+        c, d = math.fsum(v * v for v in fixed), math.fsum(fixed)
+        if inside and d > 0:
+            candidates.add(min(max(c / d, left), right))
+    best = math.inf
+    for level in candidates:
+        best = min(best, _hhi_of([min(max(level, a.low), a.high) for a in amounts]))
+    return 0.0 if math.isinf(best) else best
+
+
+def _highest(amounts: Sequence[Range]) -> float:
+    uncertain = [i for i, a in enumerate(amounts) if a.low < a.high]
+    base = [a.low for a in amounts]
+    if len(uncertain) <= EXACT_HHI_MAX:
+        best = 0.0
+        for corner in itertools.product((False, True), repeat=len(uncertain)):
+            values = list(base)
+            for i, up in zip(uncertain, corner, strict=True):
+                if up:
+                    values[i] = amounts[i].high
+            value = _hhi_of(values)
+            best = max(best, value if math.isfinite(value) else 0.0)
+        return best
+    best = 0.0
+    for start in uncertain:  # one large, the rest small; then flip any corner that helps
+        values = list(base)
+        values[start] = amounts[start].high
+        improved = True
+        while improved:
+            improved = False
+            for i in uncertain:
+                flipped = list(values)
+                flipped[i] = amounts[i].low if values[i] == amounts[i].high else amounts[i].high
+                if _hhi_of(flipped) > _hhi_of(values) + 1e-9:
+                    values, improved = flipped, True
+        best = max(best, _hhi_of(values))
+    return best
+
+
 def compute_concentration(
     G: nx.DiGraph,
     *,
@@ -88,14 +222,14 @@ def compute_concentration(
     stages: Iterable[str] | None = None,
     elements: Iterable[str] | None = None,
     all_years: bool = False,
+    tables: Tables | None = None,
 ) -> list[Concentration]:
-    """Country shares of each stage, for all rare earths (``ALL``), each element and each group.
+    """Country shares of each stage, for all rare earths (``ALL``), each element, each group and
+    each joint set that figures name (``Nd+Pr``), wherever some figure speaks of the key.
 
-    Amounts come from facility figures; a country whose facilities carry no figure for the stage,
-    element and kind, but which has a country figure (USGS mine production, China's oxide output),
-    counts with that figure (``computed_from`` says which were used). Production is used where any
-    exists, else capacity. Each holder counts with its latest figure up to the entry's year; with
-    ``all_years`` every year gets its own entry from that year's figures alone.
+    Each holder counts with its latest figures up to the as-of date that are not stale (see
+    :mod:`reegraph.analysis.capacity`); with ``all_years`` every year with figures gets its own
+    entry from that year's figures alone.
 
     Parameters
     ----------
@@ -104,9 +238,9 @@ def compute_concentration(
     by
         ``location`` (the facility's country) or ``ownership`` (its ultimate owner's country).
     stages, elements
-        Restrict the output (element symbols, group names or ``ALL``).
+        Restrict the output (element symbols, group names, joint keys or ``ALL``).
     all_years
-        One entry per year with data instead of the latest year only.
+        One entry per year with data instead of the latest figures.
 
     Examples
     --------
@@ -114,153 +248,137 @@ def compute_concentration(
 
     >>> from reegraph.network.ops import make_network
     >>> G = make_network([("a", "mining", "CN", 60.0), ("b", "mining", "CN", 40.0)])
-    >>> [(c.element, c.hhi, c.top1_share) for c in compute_concentration(G)]
+    >>> [(c.element, c.hhi.point, c.shares[0].share.point) for c in compute_concentration(G)]
     [('ALL', 10000.0, 1.0)]
     """
     if by not in ("location", "ownership"):
         raise ValueError(f"by must be 'location' or 'ownership', not {by!r}")
-    keys = _keys(G, elements)
-    records = _records(G, by, as_of_year(G))
+    tables = {} if tables is None else tables
+    wanted = set(elements) if elements else None
     results = []
-    for stage in _stages(records, stages):
-        buckets = _buckets(records[stage], keys)
-        for key, members in keys.items():
-            matching = buckets.get(key, [])
-            for kind in ("production", "capacity"):
-                chosen = [r for r in matching if r[3].kind == kind]
-                if chosen:
-                    years = sorted({r[3].year for r in chosen}) if all_years else [max(r[3].year for r in chosen)]
-                    for year in years:
-                        entry = _entry(stage, key, by, kind, year, chosen, exact=all_years, group=len(members) > 1)
-                        if entry:
-                            results.append(entry)
-                    break
+    for stage in [s for s in STAGE_BASIS if not stages or s in set(stages)]:
+        keys = ["ALL", *G.graph.get("elements", {}), *G.graph.get("groups", {}), *joint_keys(G, stage, tables)]
+        years: list[int | None] = [*figure_years(G, stage)] if all_years else [None]
+        for key in dict.fromkeys(keys):
+            if wanted is not None and key not in wanted:
+                continue
+            for year in years:
+                table = stage_table(G, key, stage, tables, unit="stage", year=year)
+                if (table.named or wanted is not None) and (table.holdings or table.caps):
+                    results.append(_entry(G, table, by, year, tables))
     return results
 
 
-def _keys(G: nx.DiGraph, elements: Iterable[str] | None) -> dict[str, tuple[str, ...]]:
-    keys: dict[str, tuple[str, ...]] = {"ALL": ()}
-    keys.update({symbol: (symbol,) for symbol in G.graph.get("elements", {})})
-    keys.update(G.graph.get("groups", {}))
-    if elements:
-        wanted = set(elements)
-        keys = {k: v for k, v in keys.items() if k in wanted}
-    return keys
-
-
-def _stages(records: dict[str, list], stages: Iterable[str] | None) -> list[str]:
-    chosen = [s for s in STAGE_BASIS if s in records]
-    return [s for s in chosen if s in set(stages)] if stages else chosen
-
-
-def _records(G: nx.DiGraph, by: str, year: int) -> dict[str, list[tuple[str, str, str, Amount]]]:
-    """Per stage, (holder, location, country counted, amount) for every usable figure; a holder is a
-    facility, or a market standing for its country's own figure."""
-    records: dict[str, list[tuple[str, str, str, Amount]]] = {}
-    for node, data in sorted(G.nodes(data=True)):
-        if data["kind"] not in (FACILITY, MARKET) or data["stage"] not in STAGE_BASIS:
-            continue
-        stage = records.setdefault(data["stage"], [])
-        basis = STAGE_BASIS[data["stage"]]
-        owner = data["owner_country"] if by == "ownership" and data["kind"] == FACILITY else data["country"]
-        for amount in data.get("amounts", ()):
-            if amount.basis == basis and amount.kind in ("production", "capacity") and amount.year <= year:
-                stage.append((node, data["country"], owner, amount))
-    return records
-
-
-def _buckets(records: list, keys: dict[str, tuple[str, ...]]) -> dict[str, list]:
-    """The records each key counts: all-element figures for ``ALL``; figures naming a symbol for that
-    symbol; figures whose elements all belong to a group for the group."""
-    groups = {k: set(m) for k, m in keys.items() if len(m) > 1}
-    buckets: dict[str, list] = defaultdict(list)
-    for record in records:
-        elements = record[3].elements
-        if not elements:
-            buckets["ALL"].append(record)
-            continue
-        for symbol in elements:
-            if symbol in keys:
-                buckets[symbol].append(record)
-        for key, members in groups.items():
-            if members.issuperset(elements):
-                buckets[key].append(record)
-    return buckets
-
-
-def _entry(
-    stage: str,
-    key: str,
-    by: str,
-    kind: str,
-    year: int,
-    records: list[tuple[str, str, str, Amount]],
-    *,
-    exact: bool,
-    group: bool,
-) -> Concentration | None:
-    # each holder's latest figures up to the year; for a group, non-overlapping ones, broadest first
-    by_holder: dict[str, list[tuple[str, str, Amount]]] = defaultdict(list)
-    for holder, location, country, amount in records:
-        if amount.year <= year and (not exact or amount.year == year):
-            by_holder[holder].append((location, country, amount))
-    chosen: list[tuple[str, str, str, Amount]] = []
-    for holder, figures in sorted(by_holder.items()):
-        if group:
-            ranked = sorted(figures, key=lambda f: (-len(f[2].elements), -f[2].year, f[2].id))
-        else:
-            ranked = sorted(figures, key=lambda f: (-f[2].year, len(f[2].elements), f[2].id))[:1]
-        covered: set[str] = set()
-        for location, country, amount in ranked:
-            if covered & set(amount.elements):
-                continue
-            covered.update(amount.elements)
-            chosen.append((holder, location, country, amount))
-    # a country's own figure counts only for elements that none of its facilities report
-    reported: dict[str, set[str]] = defaultdict(set)
-    for holder, location, _, amount in chosen:
-        if not is_market_id(holder):
-            reported[location].update(amount.elements or ("ALL",))
-    amounts: dict[str, float] = defaultdict(float)
-    by_country: dict[str, set[str]] = defaultdict(set)
-    used_facilities = used_countries = False
-    sources: set[str] = set()
-    years: set[int] = set()
-    for holder, location, country, amount in chosen:
-        is_market = is_market_id(holder)
-        if is_market and reported[location] & set(amount.elements or ("ALL",)):
-            continue
-        amounts[country] += amount.value
-        by_country[country].update(amount.sources)
-        used_countries |= is_market
-        used_facilities |= not is_market
-        sources.update(amount.sources)
-        years.add(amount.year)
-    total = sum(amounts.values())
-    if total <= 0:
-        return None
-    shares = tuple(
-        sorted(
-            (Share(c, v / total, v, tuple(sorted(by_country[c]))) for c, v in amounts.items()),
-            key=lambda s: (-s.share, s.country),
-        )
+def _entry(G: nx.DiGraph, table: StageTable, by: str, year: int | None, tables: Tables) -> Concentration:
+    located = country_of(G, tables)
+    unquantified = sorted(
+        n for n, h in table.holdings.items() if not h.range.bounded and not _capped(table, located[n])
     )
-    computed_from = " and ".join(
-        w for w, used in (("facilities", used_facilities), ("countries", used_countries)) if used
+    amounts = _amounts(G, table, by, located)
+    quantified = {c: r for c, r in amounts.items() if r.high > 0}
+    countries = sorted(quantified)
+    ranges = [quantified[c] for c in countries]
+    total = add_ranges(ranges) if ranges or not unquantified else Range(0.0, math.inf)  # nothing quantified: unknown
+    others = {located[n] for n in unquantified} - set(countries)
+    if total.low <= 0 or (len(countries) == 1 and others):
+        status = "not enough data"
+    else:
+        status = "partial" if unquantified else "complete"
+    shares: tuple[Share, ...] = ()
+    hhi_value = None
+    if status != "not enough data":
+        shares = tuple(
+            sorted(
+                (
+                    Share(c, r, s, _sources(G, table, c, located, by))
+                    for c, r, s in zip(countries, ranges, share_ranges(ranges), strict=True)
+                ),
+                key=lambda s: (-s.share.high, -s.share.low, s.country),
+            )
+        )
+        hhi_value = hhi_range(ranges)
+    used = table.evidence
+    facility_high = math.fsum(
+        min(h.range.high, total.high) for h in table.holdings.values() if h.range.bounded and h.figures
+    )
+    coverage = Coverage(
+        holders=table.handlers,
+        unquantified=tuple(unquantified),
+        stale=tuple((a.id, a.year) for a in table.stale),
+        from_facilities=min(1.0, facility_high / total.high) if total.high > 0 else None,
+        years=tuple(sorted({a.year for a in used})),
     )
     return Concentration(
-        stage=stage,
-        element=key,
+        stage=table.stage,
+        element=table.key,
         by=by,
+        basis=table.basis,
         year=year,
-        kind=kind,
-        basis=STAGE_BASIS[stage],
         total=total,
-        hhi=hhi(s.share for s in shares),
-        top1_share=shares[0].share,
-        top3_share=sum(s.share for s in shares[:3]),
+        hhi=hhi_value,
         shares=shares,
-        computed_from=computed_from,
-        years=tuple(sorted(years)),
-        sources=tuple(sorted(sources)),
+        coverage=coverage,
+        status=status,
+        note=_note(G, table, status, countries, unquantified, total),
+        sources=tuple(sorted({s for a in used for s in a.sources})),
     )
+
+
+def _capped(table: StageTable, country: str) -> bool:
+    cap = table.caps.get(country)
+    return cap is not None and cap.range.bounded
+
+
+def _amounts(G: nx.DiGraph, table: StageTable, by: str, located: dict[str, str]) -> dict[str, Range]:
+    """Each country's quantified amount: by location, the country's range; by ownership, each
+    owner country's plants in each location, bounded by that location's figure (what the location
+    holds without the other owners' plants), summed over locations."""
+    countries = table.countries(flow=False)
+    if by == "location":
+        return {c: country_range(table, c, flow=False, bounded_only=True) for c in countries}
+    owned: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    for node in table.holdings:
+        owned[located[node]][G.nodes[node].get("owner_country") or located[node]].append(node)
+    parts: dict[str, list[Range]] = defaultdict(list)
+    for country in countries:
+        if country not in owned:  # a country's own figure with no plant: the country holds it
+            parts[country].append(country_range(table, country, flow=False, bounded_only=True))
+            continue
+        for owner in owned[country]:
+            others = [table.holdings[n].range for o, ns in owned[country].items() if o != owner for n in ns]
+            parts[owner].append(country_range(table, country, tally(others), flow=False, bounded_only=True))
+    return {c: add_ranges(rs) for c, rs in parts.items()}
+
+
+def _sources(G: nx.DiGraph, table: StageTable, country: str, located: dict[str, str], by: str) -> tuple[str, ...]:
+    found: set[str] = set()
+    for node, holding in table.holdings.items():
+        held = G.nodes[node].get("owner_country") or located[node] if by == "ownership" else located[node]
+        if held == country:
+            found.update(s for a in holding.figures for s in a.sources)
+    if country in table.caps:
+        found.update(s for a in table.caps[country].figures for s in a.sources)
+    return tuple(sorted(found))
+
+
+def _note(
+    G: nx.DiGraph, table: StageTable, status: str, countries: list[str], unquantified: list[str], total: Range
+) -> str:
+    """The entry's status in words: what is missing, by name."""
+    what = "rare earths" if table.key == "ALL" else table.key
+    missing = ""
+    if unquantified:
+        names = ", ".join(node_label(G.nodes[n], n) for n in unquantified[:3])
+        more = f" and {len(unquantified) - 3} more" if len(unquantified) > 3 else ""
+        missing = f"nothing bounds {len(unquantified)} of {table.handlers} plants ({names}{more})"
+    if status == "not enough data":
+        if not countries:
+            reason = "no current figure bounds it"
+        elif total.low <= 0:
+            reason = "no production figure for it on its own (only capacities or joint figures bound it)"
+        else:
+            reason = f"figures only in {countries[0]}"
+        return f"not enough data for {what} at {table.stage}: {reason}" + (f"; {missing}" if missing else "")
+    if status == "partial":
+        return f"shares of the quantified output; {missing}"
+    return ""

@@ -19,63 +19,106 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import networkx as nx
 
 from reegraph.analysis.capacity import (
     Tables,
     country_of,
-    country_value,
+    country_range,
     end_use_groups,
-    handlers,
     mandatory_stages,
     stage_table,
+    tally,
 )
-from reegraph.model import FACILITY, FLOW_STAGES, KNOWN_LINKS, MARKET, OPTIONAL_STAGES, Amount, feeding_stage, market_id
+from reegraph.model import (
+    ENDS,
+    FACILITY,
+    FLOW_STAGES,
+    KNOWN_LINKS,
+    MARKET,
+    OPTIONAL_STAGES,
+    Amount,
+    Ends,
+    Range,
+    add_ranges,
+    feeding_stage,
+    market_id,
+)
 
 
 @dataclass(frozen=True)
 class StageCapacity:
-    """What one stage can pass of an element: per-country amounts, the evidence, and the total."""
+    """What one stage passes of an element: the total and each country's amount as ranges, whether
+    the stage measures the element at all (its basis converts), the figures used and left out as
+    stale, and the plants that nothing bounds."""
 
     stage: str
-    quantified: bool
-    total: float
-    countries: tuple[tuple[str, float], ...]
+    measured: bool
+    total: Range
+    countries: tuple[tuple[str, Range], ...]
     evidence: tuple[Amount, ...]
+    stale: tuple[Amount, ...]
+    unbounded: tuple[str, ...]
+    handlers: int
+
+
+class Binding(NamedTuple):
+    """The stage that binds a flow at each of :data:`~reegraph.model.ENDS` (``None``: none does)."""
+
+    low: str | None
+    point: str | None
+    high: str | None
 
 
 @dataclass(frozen=True)
 class StageFlow:
-    """The maximum flow of one element to the end uses fed from one stage."""
+    """The maximum flow of one element to the end uses fed from one stage, as a range: at the low
+    end of every amount, at the points (where every stage has one) and at the high end; the stage
+    that binds at each end (``None`` where none does)."""
 
     element: str
     feeding_stage: str
     end_uses: tuple[str, ...]
     basis: str
-    flow: float | None
-    binding_stage: str | None
+    flow: Range
+    binding: Binding
     stages: tuple[StageCapacity, ...]
+    note: str = ""
+
+    @property
+    def bounded(self) -> bool:
+        """Whether some stage bounds the flow from above."""
+        return self.flow.bounded
 
 
 @dataclass(frozen=True)
 class Loss:
     """The share of a flow lost when a facility, a company's plants or a country's plants at one
-    stage drop out."""
+    stage drop out, at each end (``None`` where the flow there is zero or unbounded)."""
 
     kind: str
     id: str
     stage: str
     element: str
     feeding_stage: str
-    loss: float
-    remaining: float
+    loss: Ends
     dominates: bool
+
+    @property
+    def least(self) -> float:
+        """The smallest loss over the ends, an end where it is undefined counting as none: the
+        loss that rests on evidence, not on what nothing bounds."""
+        return min(0.0 if v is None else v for v in self.loss)
 
 
 def compute_flow(G: nx.DiGraph, element: str, tables: Tables | None = None) -> list[StageFlow]:
     """Maximum flow of ``element`` (a symbol or ``ALL``) to the end uses, grouped by the stage that
     feeds them (end uses fed from the same stage share one flow: their demand is not capped).
+
+    Every stage the flow must cross is a cut, so the flow at each end is the smallest stage total
+    there; stages whose figures are not in the flow's unit (magnets in t magnet) do not bound it.
 
     Examples
     --------
@@ -84,39 +127,101 @@ def compute_flow(G: nx.DiGraph, element: str, tables: Tables | None = None) -> l
     >>> from reegraph.network.ops import make_network
     >>> G = make_network([("mine", "mining", "US", 100.0), ("sep", "separation", "US", 40.0)],
     ...                  end_uses=[("use", "separation")])
-    >>> [(f.flow, f.binding_stage) for f in compute_flow(G, "ALL")]
-    [(40.0, 'separation')]
+    >>> [(f.flow, f.binding.point) for f in compute_flow(G, "ALL")]
+    [(Range(low=40.0, high=40.0, point=40.0), 'separation')]
     """
     tables = {} if tables is None else tables
     flows = []
     for feeding, end_uses in sorted(end_use_groups(G, element, tables).items()):
         stages = tuple(stage_capacity(G, element, s, tables) for s in mandatory_stages(G, feeding, tables))
-        bounded = [s for s in stages if s.quantified]
-        binding = min(bounded, key=lambda s: s.total) if bounded else None
+        flow, binding = _smallest([s.total for s in stages if s.measured], [s.stage for s in stages if s.measured])
         flows.append(
             StageFlow(
                 element=element,
                 feeding_stage=feeding,
                 end_uses=tuple(end_uses),
                 basis="t REO" if element == "ALL" else "t contained element",
-                flow=binding.total if binding else None,
-                binding_stage=binding.stage if binding else None,
+                flow=flow,
+                binding=binding,
                 stages=stages,
+                note=flow_note(element, flow, stages),
             )
         )
     return flows
 
 
+def flow_note(element: str, flow: Range, stages: Iterable[StageCapacity]) -> str:
+    """What a flow's range rests on, in words: the stages that guarantee nothing, the stages that
+    nothing bounds, and those that do not measure the element ("" for a flow known to a point)."""
+    what = "rare earths" if element == "ALL" else element
+    stages = list(stages)
+    parts = []
+    nothing = [s for s in stages if s.measured and s.total.low <= 0]
+    if flow.low <= 0 and nothing:
+        said = ", ".join(f"{s.stage} ({_why_nothing(s)})" for s in nothing)
+        parts.append(f"the evidence guarantees no {what}: nothing is known to pass at {said}")
+    if not flow.bounded:
+        open_ = [s for s in stages if s.measured and not s.total.bounded]
+        said = ", ".join(f"{s.stage} ({len(s.unbounded)} of {s.handlers} plants)" for s in open_)
+        parts.append(f"nothing bounds it: plants without a figure at {said}" if open_ else "no stage measures it")
+    unmeasured = [s.stage for s in stages if not s.measured]
+    if unmeasured:
+        parts.append(f"not measured in {what} at {', '.join(unmeasured)} (figures in another basis)")
+    return "; ".join(parts)
+
+
+def _why_nothing(stage: StageCapacity) -> str:
+    if not stage.handlers:
+        return "no plant handles it"
+    if stage.unbounded and len(stage.unbounded) == stage.handlers:
+        return f"none of {stage.handlers} plants has a figure"
+    return f"{stage.handlers} plants, only capacities or joint figures"
+
+
+def _smallest(totals: list[Range], names: list[str]) -> tuple[Range, Binding]:
+    """The flow through stages in series: the smallest total at each end, and the stage giving it.
+    The point exists where every stage has one, or where the stages without one cannot go below the
+    smallest point."""
+    if not totals:
+        return Range(0.0, math.inf), Binding(None, None, None)
+    low = min(t.low for t in totals)
+    high = min(t.high for t in totals)
+    points = [t.point for t in totals if t.point is not None]
+    point = min(points) if points else None
+    if point is not None and any(t.point is None and t.low < point for t in totals):
+        point = None
+
+    def binding(values: list[float | None], best: float | None) -> str | None:
+        if best is None or math.isinf(best):
+            return None
+        return next(n for n, v in zip(names, values, strict=True) if v == best)
+
+    return Range(low, high, point), Binding(
+        binding([t.low for t in totals], low),
+        binding([t.point for t in totals], point),
+        binding([t.high for t in totals], high),
+    )
+
+
 def stage_capacity(G: nx.DiGraph, element: str, stage: str, tables: Tables | None = None) -> StageCapacity:
-    """What ``stage`` can pass of ``element``, by country, with the figures used."""
+    """What ``stage`` passes of ``element``, by country, with the figures used."""
     table = stage_table(G, element, stage, tables)
-    countries = {c: country_value(table, c, 0.0, 0) for c in table.countries}
+    countries = {c: country_range(table, c) for c in table.countries()}
     return StageCapacity(
         stage=stage,
-        quantified=table.quantified or not table.handlers,  # no plant handles it: nothing passes
-        total=(sum(countries.values()) if table.quantified else math.inf) if table.handlers else 0.0,
-        countries=tuple(sorted(countries.items(), key=lambda kv: (-kv[1], kv[0]))),
+        measured=table.measured,
+        total=add_ranges(countries.values()),
+        countries=tuple(sorted(countries.items(), key=lambda kv: (-kv[1].high, -kv[1].low, kv[0]))),
         evidence=table.evidence,
+        stale=table.stale,
+        unbounded=tuple(
+            sorted(
+                n
+                for n, h in table.holdings.items()
+                if not h.range.bounded and table.caps.get(country_of(G, {} if tables is None else tables)[n]) is None
+            )
+        ),
+        handlers=table.handlers,
     )
 
 
@@ -124,12 +229,12 @@ def find_flow_losses(
     G: nx.DiGraph, flow: StageFlow, tables: Tables | None = None, *, min_loss: float = 0.0
 ) -> list[Loss]:
     """The loss of ``flow`` when each facility, each company (ultimate owner) and each country drops
-    out at one stage, with whether it dominates (every path crosses it). Sorted by loss, then id.
-    Facilities and companies that neither dominate nor lose at least ``min_loss`` of the flow are
-    left out (countries are always kept).
+    out at one stage, at each end, with whether it dominates (every path crosses it). Sorted by the
+    least loss, then id. Facilities and companies that neither dominate nor lose at least
+    ``min_loss`` at some end are left out (countries are always kept).
 
-    Exact for the market network of :func:`reegraph.network.project.build_network` (every stage a cut);
-    each candidate costs arithmetic on the countries it touches, not a max-flow.
+    Exact for the market network of :func:`reegraph.network.project.build_network` (every stage a
+    cut); each candidate costs arithmetic on the countries it touches, not a max-flow.
 
     Examples
     --------
@@ -139,36 +244,36 @@ def find_flow_losses(
     >>> G = make_network([("mine", "mining", "US", 100.0, "org/a"), ("sep-a", "separation", "US", 30.0, "org/a"),
     ...                   ("sep-b", "separation", "AU", 30.0, "org/b")], end_uses=[("use", "separation")])
     >>> losses = find_flow_losses(G, compute_flow(G, "ALL")[0])
-    >>> sorted({(x.id, x.loss) for x in losses if x.stage == "separation"})
+    >>> sorted({(x.id, x.loss.point) for x in losses if x.stage == "separation"})
     [('AU', 0.5), ('US', 0.5), ('org/a', 0.5), ('org/b', 0.5), ('sep-a', 0.5), ('sep-b', 0.5)]
     """
-    if not flow.flow:
-        return []
     tables = {} if tables is None else tables
+    measured = [s for s in flow.stages if s.measured]
     losses = []
     for stage_cap in flow.stages:
-        others = min((s.total for s in flow.stages if s.stage != stage_cap.stage), default=math.inf)
+        if not stage_cap.measured:
+            continue
+        others = [s.total for s in measured if s.stage != stage_cap.stage]
         for kind, ident, dominates, left in _removals(G, flow.element, stage_cap.stage, tables):
-            remaining = min(left, others)
-            loss = 1 - remaining / flow.flow if math.isfinite(remaining) else 0.0
-            if loss < min_loss and not dominates and kind != "country":
+            remaining, _ = _smallest([left, *others], ["x"] * (1 + len(others)))
+            loss = Ends(*(_loss(flow.flow.at(end), remaining.at(end), dominates) for end in ENDS))
+            if kind != "country" and not dominates and max((v for v in loss if v is not None), default=0.0) < min_loss:
                 continue
-            losses.append(
-                Loss(
-                    kind=kind,
-                    id=ident,
-                    stage=stage_cap.stage,
-                    element=flow.element,
-                    feeding_stage=flow.feeding_stage,
-                    loss=round(min(max(loss, 0.0), 1.0), 12),
-                    remaining=remaining,
-                    dominates=dominates,
-                )
-            )
-    return sorted(losses, key=lambda x: (-x.loss, x.kind, x.id, x.stage))
+            losses.append(Loss(kind, ident, stage_cap.stage, flow.element, flow.feeding_stage, loss, dominates))
+    return sorted(losses, key=lambda x: (-x.least, x.kind, x.id, x.stage))
 
 
-def _removals(G: nx.DiGraph, element: str, stage: str, tables: Tables) -> list[tuple[str, str, bool, float]]:
+def _loss(before: float | None, after: float | None, dominates: bool) -> float | None:
+    """The share of ``before`` lost: 1 for a dominator; undefined for a flow of nothing or without
+    bound."""
+    if dominates:
+        return 1.0
+    if before is None or after is None or before <= 0 or math.isinf(before):
+        return None
+    return round(min(max(1 - after / before, 0.0), 1.0), 12)
+
+
+def _removals(G: nx.DiGraph, element: str, stage: str, tables: Tables) -> list[tuple[str, str, bool, Range]]:
     """Every candidate at a stage: (kind, id, dominates, what the stage passes without it). Computed
     once per element and stage."""
     key = (id(G), element, stage, "removals")
@@ -176,33 +281,51 @@ def _removals(G: nx.DiGraph, element: str, stage: str, tables: Tables) -> list[t
         return tables[key]
     table = stage_table(G, element, stage, tables)
     located = country_of(G, tables)
-    base = {c: country_value(table, c, 0.0, 0) for c in table.countries}
-    stage_total = sum(base.values()) if table.quantified else math.inf
+    base = {c: country_range(table, c) for c in table.countries()}
+    whole = _Sum(base.values())
     removals = []
     for (kind, ident), removed in table.groups.items():
         dominates = (kind, ident) in table.dominant
-        if dominates:
-            left = 0.0
-        elif table.quantified:
-            touched: dict[str, list[float]] = {}
-            for node in removed:
-                cap = table.capacities[node]
-                entry = touched.setdefault(located[node], [0.0, 0])
-                if cap == math.inf:
-                    entry[1] += 1
-                else:
-                    entry[0] += cap
-            left = stage_total - sum(base[c] - country_value(table, c, f, int(u)) for c, (f, u) in touched.items())
-        else:
-            left = math.inf
-        removals.append((kind, ident, dominates, left))
+        touched: dict[str, list[Range]] = {}
+        for node in removed:
+            touched.setdefault(located[node], []).append(table.holdings[node].range)
+        left = whole.replacing({c: (base[c], country_range(table, c, tally(rs))) for c, rs in touched.items()})
+        removals.append((kind, ident, dominates, Range(0.0, 0.0, 0.0) if dominates else left))
     tables[key] = removals
     return removals
 
 
-def max_flow(G: nx.DiGraph, element: str, end_use: str, *, without: Iterable[str] = ()) -> float | None:
-    """Maximum flow of ``element`` from the mines to ``end_use`` by networkx on the node-split
-    network (``None`` when no figure bounds it); ``without`` removes nodes first.
+class _Sum:
+    """A sum of ranges that can be re-priced with a few of its terms replaced, in the time of those
+    terms."""
+
+    def __init__(self, ranges: Iterable[Range]) -> None:
+        ranges = list(ranges)
+        self.low = math.fsum(r.low for r in ranges)
+        self.high = math.fsum(r.high for r in ranges if r.bounded)
+        self.unbounded = sum(not r.bounded for r in ranges)
+        self.point = math.fsum(r.point for r in ranges if r.point is not None)
+        self.pointless = sum(r.point is None for r in ranges)
+
+    def replacing(self, changes: dict[str, tuple[Range, Range]]) -> Range:
+        low, high, point = self.low, self.high, self.point
+        unbounded, pointless = self.unbounded, self.pointless
+        for old, new in changes.values():
+            low += new.low - old.low
+            high += (new.high if new.bounded else 0.0) - (old.high if old.bounded else 0.0)
+            unbounded += (not new.bounded) - (not old.bounded)
+            point += (new.point or 0.0) - (old.point or 0.0)
+            pointless += (new.point is None) - (old.point is None)
+        # sums taken in another order can leave -1e-13 for nothing: never below zero
+        return Range(max(0.0, low), math.inf if unbounded else max(0.0, high), None if pointless else max(0.0, point))
+
+
+def max_flow(
+    G: nx.DiGraph, element: str, end_use: str, *, without: Iterable[str] = (), end: str = "point"
+) -> float | None:
+    """Maximum flow of ``element`` from the mines to ``end_use`` at one end of the amounts, by
+    networkx on the node-split network (``None`` when nothing bounds it or, at the point, where the
+    amounts have none); ``without`` removes nodes first.
 
     Examples
     --------
@@ -212,7 +335,9 @@ def max_flow(G: nx.DiGraph, element: str, end_use: str, *, without: Iterable[str
     >>> max_flow(G, "ALL", "use"), max_flow(G, "ALL", "use", without=["sep"])
     (40.0, 0.0)
     """
-    H = flow_network(G, element, end_use, without=frozenset(without))
+    H = flow_network(G, element, end_use, without=frozenset(without), end=end)
+    if H is None:
+        return None
     try:
         value = nx.maximum_flow_value(H, "source", "sink")
     except nx.NetworkXUnbounded:
@@ -220,11 +345,16 @@ def max_flow(G: nx.DiGraph, element: str, end_use: str, *, without: Iterable[str
     return float(value)
 
 
-def flow_network(G: nx.DiGraph, element: str, end_use: str, *, without: frozenset[str] = frozenset()) -> nx.DiGraph:
-    """The node-split network for one element and end use: each facility and market becomes an
-    ``in`` and an ``out`` node joined by its capacity; ``source`` feeds the mines; the end use is
-    the ``sink``. Edges without a capacity are unbounded. Known links are left out: each runs
-    parallel to a path through the markets, so they add no capacity."""
+def flow_network(
+    G: nx.DiGraph, element: str, end_use: str, *, without: frozenset[str] = frozenset(), end: str = "point"
+) -> nx.DiGraph | None:
+    """The node-split network for one element and end use at one end of the amounts: each facility
+    and market becomes an ``in`` and an ``out`` node joined by its capacity; ``source`` feeds the
+    mines; the end use is the ``sink``. A country's own figure bounds its market (and its plants are
+    then bounded by it alone); elsewhere each plant carries its own amount. Stages that do not
+    measure the element, and edges without a capacity, are unbounded. Known links are left out:
+    each runs parallel to a path through the markets, so they adds no capacity. ``None`` at the
+    point where some amount has none."""
     H: nx.DiGraph = nx.DiGraph()
     H.add_nodes_from(("source", "sink"))
     feeding = feeding_stage(G, end_use, element)
@@ -234,11 +364,22 @@ def flow_network(G: nx.DiGraph, element: str, end_use: str, *, without: frozense
     market_caps: dict[str, float] = {}
     for stage in stages & set(FLOW_STAGES):
         table = stage_table(G, element, stage, tables)
-        if table.quantified:
-            capacities.update(table.capacities)
-        else:
-            capacities.update(dict.fromkeys(handlers(G, element, stage), math.inf))
-        market_caps.update({market_id(stage, c): v for c, v in table.markets.items()})
+        located = country_of(G, tables)
+        gone: dict[str, list[Range]] = {}
+        for node in without & table.holdings.keys():
+            gone.setdefault(located[node], []).append(table.holdings[node].range)
+        for country in table.countries():
+            value = country_range(table, country, tally(gone.get(country, ()))).at(end) if table.measured else math.inf
+            if value is None:
+                return None
+            if country in table.caps and table.measured:
+                market_caps[market_id(stage, country)] = value
+        for node, holding in table.holdings.items():
+            capped = table.caps.get(located[node]) is not None or not table.measured
+            value = math.inf if capped else holding.range.at(end)
+            if value is None:
+                return None
+            capacities[node] = value
     kept = {n for n in capacities if n not in without}
     for node in kept:
         _split(H, node, capacities[node])

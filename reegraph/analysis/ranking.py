@@ -4,23 +4,27 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 
 import networkx as nx
 
-from reegraph.analysis.capacity import StageTable, Tables, stage_table
+from reegraph.analysis.capacity import StageTable, Tables, country_of, country_range, stage_table, tally
 from reegraph.analysis.concentration import Concentration
-from reegraph.analysis.flow import StageFlow, find_flow_losses
-from reegraph.model import FACILITY, market_id
+from reegraph.analysis.flow import Loss, StageFlow, find_flow_losses
+from reegraph.model import FACILITY, Ends, Range, add_ranges, fmt_amount, fmt_share, node_label
 
-#: A candidate is listed when it dominates, or when its share or its flow loss reaches this.
+#: A candidate is listed when it dominates, or when the least share or flow loss the evidence
+#: gives reaches this.
 MIN_SCORE = 0.5
 _KIND_ORDER = {"country": 0, "company": 1, "facility": 2}
 
 
 @dataclass(frozen=True)
 class Chokepoint:
-    """A country, company or facility at one stage whose loss would cut supply."""
+    """A country, company or facility at one stage whose loss would cut supply: its share of the
+    stage (a range), the flow lost without it (at each end), whether every path crosses it, and the
+    score: 1 for a dominator, else the larger of the least share and the least flow loss the
+    evidence gives."""
 
     kind: str
     id: str
@@ -28,43 +32,36 @@ class Chokepoint:
     stage: str
     elements: tuple[str, ...]
     end_uses: tuple[str, ...]
-    share: float | None
-    hhi: float | None
-    flow_loss: float | None
+    share: Range | None
+    hhi: Range | None
+    flow_loss: Ends | None
     dominates: bool
     score: float
     why: str
     sources: tuple[str, ...]
     rank: int = 0
 
-    def as_dict(self) -> dict:
-        """JSON-ready data (the report's ``chokepoints`` entries)."""
-        data = {f.name: getattr(self, f.name) for f in fields(self)}
-        data["elements"], data["end_uses"], data["sources"] = (
-            list(self.elements),
-            list(self.end_uses),
-            list(self.sources),
-        )
-        return data
-
 
 @dataclass
 class _Signal:
     element: str
-    share: float | None = None
-    hhi: float | None = None
-    amount: float | None = None
-    total: float | None = None
+    share: Range | None = None
+    hhi: Range | None = None
+    amount: Range | None = None
+    total: Range | None = None
     basis: str = ""
-    year: int | None = None
-    flow_loss: float | None = None
+    span: str = ""
+    note: str = ""
+    loss: Loss | None = None
     dominates: bool = False
     end_uses: set[str] = field(default_factory=set)
     sources: set[str] = field(default_factory=set)
 
     @property
     def score(self) -> float:
-        return 1.0 if self.dominates else max(self.flow_loss or 0.0, self.share or 0.0)
+        if self.dominates:
+            return 1.0
+        return max(self.loss.least if self.loss else 0.0, self.share.low if self.share else 0.0)
 
 
 def rank_chokepoints(
@@ -78,8 +75,10 @@ def rank_chokepoints(
     """Merge the signals into one list, highest score first (ties by kind, id and stage).
 
     A candidate's score for an element is 1 when every supply path crosses it, else the larger of
-    its share of the stage and the share of the element's flow lost without it. Elements scoring at
-    least ``min_score`` are merged into one entry per candidate and stage.
+    the lowest share of the stage the evidence allows it and the smallest share of the element's
+    flow lost without it at any end. Elements scoring at least ``min_score`` are merged into one
+    entry per candidate and stage. Aggregates (several plants under one name) are never listed as
+    single points of failure: their country and companies are.
 
     Examples
     --------
@@ -94,35 +93,30 @@ def rank_chokepoints(
     tables = {} if tables is None else tables
     signals: dict[tuple[str, str, str], dict[str, _Signal]] = defaultdict(dict)
     elements = {"ALL", *G.graph.get("elements", {})}
-    shares = [c for c in concentration if c.kind == "production" and c.element in elements]
+    shares = [c for c in concentration if c.element in elements and c.shares and c.year is None]
     for entry in [c for c in shares if c.by == "location"] or shares:
         for share in entry.shares:
             signal = signals[("country", share.country, entry.stage)].setdefault(entry.element, _Signal(entry.element))
-            if signal.share is None or share.share > signal.share:
-                signal.share, signal.hhi, signal.amount, signal.total = (
-                    share.share,
-                    entry.hhi,
-                    share.amount,
-                    entry.total,
-                )
-                signal.basis, signal.year = entry.basis, entry.year
+            if signal.share is None or share.share.low > signal.share.low:
+                signal.share, signal.hhi, signal.amount = share.share, entry.hhi, share.amount
+                signal.total, signal.basis, signal.span, signal.note = entry.total, entry.basis, entry.span, entry.note
             signal.sources.update(share.sources)
     for flow in flows:
-        if not flow.flow:
-            continue
-        stages = {s.stage: _StageFacts(G, stage_table(G, flow.element, s.stage, tables), s.stage) for s in flow.stages}
+        if not (flow.flow.low > 0 or flow.flow.point):
+            continue  # the evidence guarantees none of it: no loss to price, no path worth naming
         for loss in find_flow_losses(G, flow, tables, min_loss=min_score):  # countries: every loss, for their shares
-            facts = stages[loss.stage]
-            members = facts.groups.get((loss.kind, loss.id), [])
+            table = stage_table(G, flow.element, loss.stage, tables, unit="stage")
+            members = table.groups.get((loss.kind, loss.id), [])
             signal = signals[(loss.kind, loss.id, loss.stage)].setdefault(flow.element, _Signal(flow.element))
-            if signal.flow_loss is None or loss.loss > signal.flow_loss:
-                signal.flow_loss = loss.loss
+            if signal.loss is None or loss.least > signal.loss.least:
+                signal.loss = loss
             signal.dominates |= loss.dominates
-            if loss.loss > 0 or loss.dominates:
+            if loss.least > 0 or loss.dominates:
                 signal.end_uses.update(flow.end_uses)
-            signal.sources.update(facts.sources(members, country=loss.id if loss.kind == "country" else None))
+            signal.sources.update(_sources(table, members, loss.id if loss.kind == "country" else None))
             if loss.kind != "country" and signal.share is None:
-                signal.share = facts.share(members)
+                signal.share, signal.amount, signal.total = _member_share(G, table, members, tables)
+                signal.basis, signal.span = table.basis, _span(table, members)
     chokepoints = []
     for (kind, ident, stage), by_element in signals.items():
         strong = [s for s in by_element.values() if s.score >= min_score]
@@ -138,9 +132,9 @@ def rank_chokepoints(
                 stage=stage,
                 elements=tuple(sorted((s.element for s in strong), key=_element_order)),
                 end_uses=tuple(sorted(set().union(*(s.end_uses for s in strong)))),
-                share=_max(s.share for s in strong),
-                hhi=_max(s.hhi for s in strong),
-                flow_loss=_max(s.flow_loss for s in strong),
+                share=top.share,
+                hhi=top.hhi,
+                flow_loss=top.loss.loss if top.loss else None,
                 dominates=top.dominates,
                 score=round(top.score, 12),
                 why=_why(G, kind, ident, stage, top, strong),
@@ -151,9 +145,43 @@ def rank_chokepoints(
     return [_with_rank(c, i + 1) for i, c in enumerate(chokepoints)]
 
 
+def _member_share(
+    G: nx.DiGraph, table: StageTable, members: list[str], tables: Tables
+) -> tuple[Range | None, Range | None, Range | None]:
+    """A company's or a plant's share of the stage's quantified output (its plants bounded by their
+    countries' figures), its amount and the total; ``None`` where nothing bounds its plants."""
+    located = country_of(G, tables)
+    total = add_ranges(country_range(table, c, flow=False, bounded_only=True) for c in table.countries(flow=False))
+    parts = []
+    for country in sorted({located[n] for n in members}):
+        others = [table.holdings[n].range for n in table.groups.get(("country", country), []) if n not in members]
+        parts.append(country_range(table, country, tally(others), flow=False))
+    amount = add_ranges(parts)
+    if not amount.bounded or total.high <= 0:
+        return None, None, None
+    rest_low, rest_high = max(0.0, total.low - amount.high), max(0.0, total.high - amount.low)
+    low = amount.low / (amount.low + rest_high) if amount.low > 0 else 0.0
+    high = amount.high / (amount.high + rest_low) if amount.high > 0 else 0.0
+    point = amount.point / total.point if amount.point is not None and total.point else None
+    return Range(low, max(low, high), point), amount, total
+
+
+def _sources(table: StageTable, members: list[str], country: str | None) -> set[str]:
+    found = {s for n in members for a in table.holdings[n].figures for s in a.sources}
+    if country and country in table.caps:
+        found.update(s for a in table.caps[country].figures for s in a.sources)
+    return found
+
+
+def _span(table: StageTable, members: list[str]) -> str:
+    years = sorted({a.year for n in members for a in table.holdings[n].figures})
+    return "" if not years else str(years[0]) if years[0] == years[-1] else f"{years[0]}–{years[-1]}"
+
+
 def _redundant(G: nx.DiGraph, kind: str, ident: str, stage: str) -> bool:
-    """Unnamed groups of companies, and their aggregate plants, are covered by their country's entry;
-    a company whose only plant at the stage is listed itself is covered by that plant's entry."""
+    """Aggregates (several plants under one name) are not single points of failure: their country's
+    and companies' entries cover them; unnamed groups of companies are covered by their country's
+    entry; a company whose only plant at the stage is listed itself is covered by that plant's entry."""
     unnamed = set(G.graph.get("aggregate_organizations", ()))
     if kind == "company":
         plants = [
@@ -161,9 +189,9 @@ def _redundant(G: nx.DiGraph, kind: str, ident: str, stage: str) -> bool:
             for n, d in G.nodes(data=True)
             if d["kind"] == FACILITY and d["stage"] == stage and ident in d.get("owners", ())
         ]
-        return ident in unnamed or len(plants) == 1
+        return ident in unnamed or (len(plants) == 1 and not G.nodes[plants[0]].get("aggregate", False))
     if kind == "facility":
-        return G.nodes[ident].get("aggregate", False) and set(G.nodes[ident].get("operators", ())) <= unnamed
+        return bool(G.nodes[ident].get("aggregate", False))
     return False
 
 
@@ -180,36 +208,9 @@ def _element_order(element: str) -> tuple[int, str]:
     return (0 if element == "ALL" else 1, element)
 
 
-class _StageFacts:
-    """One stage's table for one element, indexed for the ranking: members of each candidate,
-    the stage total when every facility has a finite figure, and the sources of the figures used."""
-
-    def __init__(self, G: nx.DiGraph, table: StageTable, stage: str) -> None:
-        self.G, self.table, self.stage = G, table, stage
-        self.groups = table.groups
-        caps = table.capacities.values()
-        finite = table.quantified and all(c != float("inf") for c in caps)
-        self.total = sum(caps) if finite else None
-        self.used = set(table.evidence)
-
-    def share(self, members: list[str]) -> float | None:
-        if not self.total:
-            return None
-        return sum(self.table.capacities[n] for n in members) / self.total
-
-    def sources(self, members: list[str], *, country: str | None) -> set[str]:
-        holders = [*members, market_id(self.stage, country)] if country else members
-        found: set[str] = set()
-        for holder in holders:
-            for amount in self.G.nodes[holder].get("amounts", ()) if holder in self.G else ():
-                if amount in self.used:
-                    found.update(amount.sources)
-        return found
-
-
 def _label(G: nx.DiGraph, kind: str, ident: str) -> str:
     if kind == "facility":
-        return G.nodes[ident].get("label", ident)
+        return node_label(G.nodes[ident], ident)
     names = G.graph.get("countries" if kind == "country" else "organizations", {})
     return names.get(ident, ident)
 
@@ -221,17 +222,20 @@ def _why(G: nx.DiGraph, kind: str, ident: str, stage: str, top: _Signal, strong:
         owner = G.graph.get("organizations", {}).get(G.nodes[ident]["owner"], G.nodes[ident]["owner"])
         name = f"{name} ({owner})" if owner not in name else name
     parts = []
-    if top.share is not None and top.amount is not None and top.total:
-        figures = f"{top.amount:,.0f} of {top.total:,.0f} {top.basis}, {top.year}"
-        parts.append(f"{name} holds {top.share:.0%} of {what} {stage} output ({figures})")
-    elif top.share is not None:
-        parts.append(f"{name} holds {top.share:.0%} of the {what} {stage} capacity that has published figures")
+    if top.share is not None and top.amount is not None and top.total is not None:
+        span = f", {top.span}" if top.span else ""
+        figures = f"{fmt_amount(top.amount)} of {fmt_amount(top.total)} {top.basis}{span}"
+        quantified = "the quantified " if top.note else ""
+        parts.append(f"{name} holds {fmt_share(top.share)} of {quantified}{what} {stage} output ({figures})")
+        if top.note and "nothing bounds" in top.note:
+            parts.append(top.note[top.note.index("nothing bounds") :])
     else:
         parts.append(f"{name} is at the {stage} stage for {what}")
     if top.dominates:
         parts.append(f"every supply path of {what} crosses it")
-    elif top.flow_loss:
-        parts.append(f"without it {top.flow_loss:.0%} of the {what} supply that can reach end uses is lost")
+    elif top.loss and top.loss.least > 0:
+        lost = Range(top.loss.least, max(v for v in top.loss.loss if v is not None))
+        parts.append(f"without it {fmt_share(lost)} of the {what} supply that can reach end uses is lost")
     if top.end_uses:
         uses = sorted(top.end_uses, key=lambda u: (top.element not in G.nodes[u].get("critical", ()), u))
         labels = [G.nodes[u].get("label", u) for u in uses[:2]]

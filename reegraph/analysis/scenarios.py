@@ -26,12 +26,13 @@ import networkx as nx
 from reegraph.analysis.capacity import (
     Tables,
     country_of,
-    country_value,
+    country_range,
     end_use_groups,
     mandatory_stages,
     stage_table,
+    tally,
 )
-from reegraph.model import END_USE, FACILITY, REGION_CODES, facilities, market_id, region_of
+from reegraph.model import END_USE, ENDS, FACILITY, REGION_CODES, Ends, Range, facilities, market_id, region_of
 
 
 @dataclass(frozen=True)
@@ -80,16 +81,18 @@ class Scenario:
 
 @dataclass(frozen=True)
 class Impact:
-    """What one region can still get of one element for one end use, against the baseline."""
+    """What one region can still get of one element for one end use, against the baseline: both as
+    ranges (each end computed with every amount at that end), the shortfall at each end, and what
+    binds at each end."""
 
     end_use: str
     end_use_label: str
     element: str
     region: str
-    baseline: float | None
-    scenario: float | None
-    shortfall: float | None
-    binding: tuple[str, ...]
+    baseline: Range
+    scenario: Range
+    shortfall: Ends
+    binding: dict[str, tuple[str, ...]]
 
 
 def run_scenario(
@@ -113,7 +116,7 @@ def run_scenario(
     ...                  end_uses=[("use", "separation")])
     >>> block = ExportControl("US", frozenset({"ALL"}), frozenset({"separation"}))
     >>> impacts = run_scenario(G, Scenario("x", (block,)), elements=["ALL"], regions=["US", "ROW"])
-    >>> [(i.region, i.shortfall) for i in impacts]
+    >>> [(i.region, i.shortfall.point) for i in impacts]
     [('ROW', 1.0), ('US', 0.0)]
     """
     tables = {} if tables is None else tables
@@ -125,19 +128,27 @@ def run_scenario(
     known: dict = {}
     for element in elements:
         for feeding, all_uses in end_use_groups(G, element, tables).items():
-            baseline = _max_flow(_aggregate_network(G, element, feeding, None, base, tables, base_known))
+            baseline = _range(
+                [
+                    _max_flow(_aggregate_network(G, element, feeding, None, base, tables, base_known, end))
+                    for end in ENDS
+                ]
+            )
             for scoped, end_uses in _scopes(G, scenario, all_uses):
-                priced: dict[tuple, tuple[float | None, tuple[str, ...]]] = {}  # regions the controls treat alike
+                priced: dict[tuple, tuple[Range, dict[str, tuple[str, ...]]]] = {}  # regions the controls treat alike
                 for region in regions:
                     key = _signature(G, scoped, element, feeding, region, tables)
                     if key not in priced:
-                        H = _aggregate_network(G, element, feeding, region, scoped, tables, known)
-                        value = _max_flow(H)
-                        priced[key] = value, _binding(G, H, element, feeding, region, scoped, tables) if value else ()
+                        values, binding = [], {}
+                        for end in ENDS:
+                            H = _aggregate_network(G, element, feeding, region, scoped, tables, known, end)
+                            flow = _max_flow(H)
+                            values.append(flow)
+                            if H is not None and flow is not None and 0 < flow < math.inf:
+                                binding[end] = _binding(G, H, element, feeding, region, scoped, tables, end)
+                        priced[key] = _range(values), binding
                     value, binding = priced[key]
-                    shortfall = None
-                    if baseline is not None and value is not None and baseline > 0:
-                        shortfall = round(max(0.0, 1 - value / baseline), 12)
+                    shortfall = Ends(*(_shortfall(baseline.at(end), value.at(end)) for end in ENDS))
                     for end_use in end_uses:
                         impacts.append(
                             Impact(
@@ -151,7 +162,26 @@ def run_scenario(
                                 binding=binding,
                             )
                         )
-    return sorted(impacts, key=lambda i: (-(i.shortfall or 0.0), i.end_use, i.element, i.region))
+    return sorted(impacts, key=lambda i: (-_worst(i.shortfall), i.end_use, i.element, i.region))
+
+
+def _range(values: list[float | None]) -> Range:
+    """The flows at the low end, the point and the high end as a range (``None`` at the high end:
+    nothing bounds it)."""
+    low, point, high = values
+    return Range(low or 0.0, math.inf if high is None else high, point)
+
+
+def _shortfall(baseline: float | None, value: float | None) -> float | None:
+    """One minus the scenario's flow over the baseline's: undefined where the baseline is nothing or
+    either is unbounded."""
+    if baseline is None or value is None or not 0 < baseline < math.inf or math.isinf(value):
+        return None
+    return round(max(0.0, 1 - value / baseline), 12)
+
+
+def _worst(shortfall: Ends) -> float:
+    return max((v for v in shortfall if v is not None), default=0.0)
 
 
 def _planned(G: nx.DiGraph) -> frozenset[str]:
@@ -198,37 +228,40 @@ def _throughput(capacities: dict[str, dict[str, float] | None], stages: list[str
     return result
 
 
-def _capacities(G: nx.DiGraph, element: str, stage: str, scenario: Scenario, tables: Tables) -> dict[str, float] | None:
-    """Each country's capacity at a stage with the scenario's offline plants removed and scaling
-    applied (``None``: the stage has no figures, so nothing bounds it). Costs the size of those
-    sets, not the stage's."""
+def _capacities(
+    G: nx.DiGraph, element: str, stage: str, scenario: Scenario, tables: Tables, end: str
+) -> dict[str, float | None] | None:
+    """Each country's amount at a stage and one end, with the scenario's offline plants removed and
+    scaling applied (``None``: the stage does not measure the element, so it does not bound it).
+    Costs the size of those sets, not the stage's."""
     table = stage_table(G, element, stage, tables)
-    if not table.quantified:
+    if not table.measured:
         return None
     located = country_of(G, tables)
-    finite: dict[str, list[float]] = defaultdict(list)
-    unbounded: dict[str, int] = defaultdict(int)
+    lost: dict[str, list[Range]] = defaultdict(list)
     for node in scenario.offline:
-        cap = table.capacities.get(node)
-        if cap is not None:
-            if math.isinf(cap):
-                unbounded[located[node]] += 1
-            else:
-                finite[located[node]].append(cap)
+        holding = table.holdings.get(node)
+        if holding is not None:
+            lost[located[node]].append(holding.range)
     for node, factor in scenario.scale.items():
-        cap = table.capacities.get(node)
-        if cap is not None and node not in scenario.offline and not math.isinf(cap):
-            finite[located[node]].append(cap * (1 - factor))
-    # fsum: the same loss whatever order the set gives; rounded to the gram, as a residue such as
-    # 1.8e-12 t left by subtracting sums makes networkx's preflow-push fail
-    return {
-        c: round(country_value(table, c, math.fsum(finite.get(c, ())), unbounded.get(c, 0)), 6) for c in table.countries
-    }
+        holding = table.holdings.get(node)
+        if holding is not None and node not in scenario.offline:
+            lost[located[node]].append(holding.range.scaled(1 - factor))
+    # rounded to the gram, as a residue such as 1.8e-12 t left by subtracting sums makes networkx's
+    # preflow-push fail
+    result: dict[str, float | None] = {}
+    for country in table.countries():
+        value = country_range(table, country, tally(lost.get(country, ()))).at(end)
+        result[country] = value if value is None or math.isinf(value) else round(value, 6)
+    return result
 
 
-def _max_flow(H: nx.DiGraph) -> float | None:
+def _max_flow(H: nx.DiGraph | None) -> float | None:
     """The maximum flow, rounded as the capacities are (networkx's sum can differ in the last bit
-    with the hash seed, which orders its sets)."""
+    with the hash seed, which orders its sets); ``None`` where nothing bounds it or there is no
+    network to price."""
+    if H is None:
+        return None
     try:
         return round(float(nx.maximum_flow_value(H, "source", "sink")), 6)
     except nx.NetworkXUnbounded:
@@ -240,11 +273,18 @@ BINDING_PLANTS = 5
 
 
 def _binding(
-    G: nx.DiGraph, H: nx.DiGraph, element: str, feeding: str, region: str, scenario: Scenario, tables: Tables
+    G: nx.DiGraph,
+    H: nx.DiGraph,
+    element: str,
+    feeding: str,
+    region: str,
+    scenario: Scenario,
+    tables: Tables,
+    end: str,
 ) -> tuple[str, ...]:
-    """What the minimum cut of the aggregate network saturates, named: an export gate as
-    ``gate/<stage>/<CC>``; a group's capacity at a stage as each of its countries' market
-    (``market/<stage>/<CC>``) where the country's own figure caps it, else its largest plants."""
+    """What the minimum cut of the aggregate network at one end saturates, named: an export gate as
+    ``gate/<stage>/<CC>``; a group's amount at a stage as each of its countries' market
+    (``market/<stage>/<CC>``) where the country's own figure bounds it, else its largest plants."""
     _, (reachable, _) = nx.minimum_cut(H, "source", "sink")
     stages = mandatory_stages(G, feeding, tables)
     group = _grouping(scenario, region)
@@ -259,20 +299,18 @@ def _binding(
             (k, name) = u[0]
             stage = stages[k]
             table = stage_table(G, element, stage, tables)
-            for country in table.countries:
+            for country in table.countries():
                 if group(country) != name:
                     continue
-                plants = [
-                    n
-                    for n in table.groups.get(("country", country), ())
-                    if n not in scenario.offline and math.isfinite(table.capacities[n])
-                ]
-                market = table.markets.get(country, math.inf)
-                if market < sum(table.capacities[n] for n in plants) or (not plants and math.isfinite(market)):
+                if country in table.caps and table.caps[country].range.bounded:
                     found.add(market_id(stage, country))
-                else:
-                    plants.sort(key=lambda n: (-table.capacities[n], n))
-                    found.update(plants[:BINDING_PLANTS])
+                    continue
+                plants = [
+                    (-(table.holdings[n].range.at(end) or 0.0), n)
+                    for n in table.groups.get(("country", country), ())
+                    if n not in scenario.offline and table.holdings[n].range.bounded
+                ]
+                found.update(n for _, n in sorted(plants)[:BINDING_PLANTS])
     return tuple(sorted(found))
 
 
@@ -303,9 +341,9 @@ class Distribution:
     end_uses: tuple[str, ...]
     region: str
     draws: int
-    p50: float | None
-    p90: float | None
-    mean: float | None
+    p50: Ends
+    p90: Ends
+    mean: Ends
 
 
 def monte_carlo(
@@ -334,7 +372,7 @@ def monte_carlo(
     ...                   ("sep-b", "separation", "AU", 30.0)], end_uses=[("use", "separation")])
     >>> d = monte_carlo(G, Scenario("x"), elements=["ALL"], regions=["US"], draws=200, seed=1,
     ...                 facility_outage=0.3, country_outage=0.0)
-    >>> d[0].p50, d[0].p90
+    >>> d[0].p50.point, d[0].p90.point
     (0.5, 1.0)
     """
     tables = {} if tables is None else tables
@@ -347,13 +385,16 @@ def monte_carlo(
     for plant in plants:
         by_country[G.nodes[plant]["country"]].append(plant)
     countries = sorted(by_country)
-    outcomes: dict[tuple[str, tuple[str, ...], str], list[float]] = defaultdict(list)
+    outcomes: dict[tuple[str, tuple[str, ...], str], dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
     groups = {e: end_use_groups(G, e, tables) for e in elements}
     base: dict = {}
     baselines = {
-        (e, feeding): _max_flow(_aggregate_network(G, e, feeding, None, Scenario("b", offline=planned), tables, base))
+        (e, feeding, end): _max_flow(
+            _aggregate_network(G, e, feeding, None, Scenario("b", offline=planned), tables, base, end)
+        )
         for e in elements
         for feeding in groups[e]
+        for end in ENDS
     }
     for _ in range(draws):
         down = [c for c in countries if rng.random() < country_outage]
@@ -362,34 +403,41 @@ def monte_carlo(
         known: dict = {}
         for element in elements:
             for feeding, all_uses in groups[element].items():
-                baseline = baselines[(element, feeding)]
-                if not baseline:
-                    continue
-                for scoped, end_uses in _scopes(G, drawn, all_uses):
-                    priced: dict[tuple, float | None] = {}  # regions that controls treat alike share a flow
-                    for region in regions:
-                        key = _signature(G, scoped, element, feeding, region, tables)
-                        if key not in priced:
-                            H = _aggregate_network(G, element, feeding, region, scoped, tables, known)
-                            priced[key] = _max_flow(H)
-                        value = priced[key]
-                        if value is not None:
-                            outcomes[(element, tuple(end_uses), region)].append(max(0.0, 1 - value / baseline))
+                for end in ENDS:
+                    baseline = baselines[(element, feeding, end)]
+                    if baseline is None or not 0 < baseline < math.inf:
+                        continue
+                    for scoped, end_uses in _scopes(G, drawn, all_uses):
+                        priced: dict[tuple, float | None] = {}  # regions that controls treat alike share a flow
+                        for region in regions:
+                            key = _signature(G, scoped, element, feeding, region, tables)
+                            if key not in priced:
+                                H = _aggregate_network(G, element, feeding, region, scoped, tables, known, end)
+                                priced[key] = _max_flow(H)
+                            value = _shortfall(baseline, priced[key])
+                            if value is not None:
+                                outcomes[(element, tuple(end_uses), region)][end].append(value)
     results = []
-    for (element, uses, region), values in sorted(outcomes.items()):
-        values.sort()
+    for (element, uses, region), by_end in sorted(outcomes.items()):
+        for values in by_end.values():
+            values.sort()
         results.append(
             Distribution(
                 element=element,
                 end_uses=uses,
                 region=region,
-                draws=len(values),
-                p50=round(_percentile(values, 0.5), 6),
-                p90=round(_percentile(values, 0.9), 6),
-                mean=round(sum(values) / len(values), 6),
+                draws=max(len(v) for v in by_end.values()),
+                p50=_each(by_end, lambda v: _percentile(v, 0.5)),
+                p90=_each(by_end, lambda v: _percentile(v, 0.9)),
+                mean=_each(by_end, lambda v: sum(v) / len(v)),
             )
         )
     return results
+
+
+def _each(by_end: dict[str, list[float]], statistic: Callable[[list[float]], float]) -> Ends:
+    """A statistic of the draws at each end (``None`` at an end with no priced draw)."""
+    return Ends(*(round(statistic(by_end[end]), 6) if by_end.get(end) else None for end in ENDS))
 
 
 def _bernoulli(rng: random.Random, items: list[str], p: float) -> list[str]:
@@ -434,11 +482,13 @@ def _aggregate_network(
     region: str | None,
     scenario: Scenario,
     tables: Tables,
-    known: dict[tuple[str, str], dict[str, float] | None] | None = None,
-) -> nx.DiGraph:
+    known: dict[tuple, dict[str, float | None] | None] | None = None,
+    end: str = "point",
+) -> nx.DiGraph | None:
     """The flow network of ``element`` to ``region``'s end uses fed from ``feeding`` (``region``
-    ``None``: no controls apply), aggregated to one node per stage and country group (each
-    controlled exporter, then each region's other countries) with the scenario applied.
+    ``None``: no controls apply) with every amount at one end, aggregated to one node per stage and
+    country group (each controlled exporter, then each region's other countries) with the scenario
+    applied; ``None`` at the point where some amount has none.
 
     Trade within a group is free and every stage is a cut, so its maximum flow equals that of the
     facility-level network (the tests check this), at a few dozen nodes whatever the graph's size.
@@ -452,18 +502,19 @@ def _aggregate_network(
     names = sorted({*exporters, *REGION_CODES})
     known = {} if known is None else known
     for stage in stages:
-        if (element, stage) not in known:
-            known[(element, stage)] = _capacities(G, element, stage, scenario, tables)
-    capacities = {stage: known[(element, stage)] for stage in stages}
-    through = {x: _throughput(capacities, stages, x) for x in exporters}
+        if (element, stage, end) not in known:
+            known[(element, stage, end)] = _capacities(G, element, stage, scenario, tables, end)
+    capacities = {stage: known[(element, stage, end)] for stage in stages}
+    if any(None in caps.values() for caps in capacities.values() if caps is not None):
+        return None
+    through = {x: _throughput(capacities, stages, x) for x in exporters}  # type: ignore[arg-type]
     for k, stage in enumerate(stages):
-        table = stage_table(G, element, stage, tables)
         capacity: dict[str, float] = defaultdict(float)
         for country, value in (capacities[stage] or {}).items():
-            capacity[group(country)] += value
+            capacity[group(country)] += value  # type: ignore[operator]
         for name in names:
             node = (k, name)
-            if table.quantified:
+            if capacities[stage] is not None and math.isfinite(capacity.get(name, 0.0)):
                 H.add_edge((node, "in"), (node, "out"), capacity=capacity.get(name, 0.0))
             else:
                 H.add_edge((node, "in"), (node, "out"))

@@ -118,6 +118,10 @@ def add_facilities(G: nx.DiGraph, plants: Sequence[dict]) -> None:
         G.add_edges_from(((market, use) for use, fed_from in uses if stage in fed_from), link="inferred")
 
 
+#: The elements a :func:`make_network` network knows.
+EXAMPLE_ELEMENTS = {"Nd": "neodymium", "Pr": "praseodymium", "Dy": "dysprosium", "Tb": "terbium"}
+
+
 def make_network(
     plants: Iterable[Sequence],
     *,
@@ -138,6 +142,8 @@ def make_network(
     as_of, year
         The network's date, and the year of the plants' figures.
 
+    The network knows the elements of :data:`EXAMPLE_ELEMENTS`; every plant handles all of them.
+
     Examples
     --------
     A US mine of 100 t REO feeds a US separator of 40 t that feeds one end use:
@@ -147,7 +153,7 @@ def make_network(
     >>> sorted(G.successors("market/mining/US")), sorted(G.predecessors("use"))
     (['sep'], ['market/separation/US'])
     """
-    G: nx.DiGraph = nx.DiGraph(as_of=as_of, elements={}, groups={})
+    G: nx.DiGraph = nx.DiGraph(as_of=as_of, elements=dict(EXAMPLE_ELEMENTS), groups={})
     for id_, stage, country, value, *owner in plants:
         figure = Amount(id_, "production", float(value), "t REO", year, sources=("source/example",))
         G.add_node(id_, **facility_node(stage, country, label=id_, amounts=(figure,), operators=owner, owners=owner))

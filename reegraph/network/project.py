@@ -137,6 +137,10 @@ def build_network(
     add_markets(G, amounts)
     _add_links(G, answers["links"], as_of, operators, codes)
     _add_end_uses(G, answers["end_uses"], answers["feeding"], wanted)
+    # The data's vintage: the year of its latest source. Staleness counts back from it where the date
+    # lies beyond the data (a scenario set in 2028 reads the figures of today).
+    latest = next((str(row["latest"]) for row in answers["vintage"] if row.get("latest")), "")
+    G.graph["vintage"] = int(latest[:4]) if latest[:4].isdigit() else as_of.year
     return G
 
 

@@ -301,6 +301,8 @@ GROUP BY ?symbol ?group
 
 #: Every query the projection reads, by name, in the order it reads them (they run ahead of it, two
 #: at a time: :meth:`~reegraph.rdf.store.Store.values_many`).
+_LATEST_SOURCE = "SELECT (MAX(STR(?d)) AS ?latest) WHERE { ?s a ree:Source ; dcterms:issued ?d }"
+
 NETWORK = {
     name: SPARQL_PREFIXES + text
     for name, text in {
@@ -315,6 +317,7 @@ NETWORK = {
         "links": _LINKS,
         "end_uses": _END_USES,
         "feeding": _FEEDING_STAGES,
+        "vintage": _LATEST_SOURCE,
     }.items()
 }
 
@@ -332,7 +335,7 @@ FACILITIES_BY_COUNTRY = (
     "ree:country/ree:isoCode ?k } GROUP BY ?k"
 )
 YEARS = SPARQL_PREFIXES + "SELECT (MIN(?y) AS ?lo) (MAX(?y) AS ?hi) WHERE { ?q ree:year ?y }"
-LATEST_SOURCE = SPARQL_PREFIXES + "SELECT (MAX(STR(?d)) AS ?latest) WHERE { ?s a ree:Source ; dcterms:issued ?d }"
+LATEST_SOURCE = NETWORK["vintage"]
 
 
 def count_instances(classes: Sequence[str]) -> str:

@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 import networkx as nx
 
 from reegraph.errors import InputError
-from reegraph.model import FACILITY, KNOWN_LINKS
+from reegraph.model import FACILITY, KNOWN_LINKS, node_label
 from reegraph.render.html import esc, largest_figure, page
 
 #: Colour of each stage on the map and in the legend.
@@ -165,7 +165,7 @@ def _radius(data: dict) -> float:
 
 
 def _tooltip(node: str, data: dict) -> str:
-    lines = [f"{data['label']} ({node})", f"{data['stage']}, {data['country']}, {data.get('status', '')}"]
+    lines = [f"{node_label(data)} ({node})", f"{data['stage']}, {data['country']}, {data.get('status', '')}"]
     if data.get("operators"):
         lines.append("operator: " + ", ".join(data["operators"]))
     for a in data.get("amounts", ()):

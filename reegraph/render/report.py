@@ -6,10 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from reegraph.app import Report, ScenarioReport
-from reegraph.model import iri
+from reegraph.model import Range, fmt_amount, fmt_ends, fmt_share, iri
 from reegraph.render.html import Raw, bars, esc, link, page, stacked_bars, table
 from reegraph.render.scenario import scenario_section
-from reegraph.render.text import num, pct, plain, render_csv, render_json, render_markdown, render_table
+from reegraph.render.text import plain, render_csv, render_json, render_markdown, render_table
 
 #: The formats of ``reegraph report``.
 FORMATS = ("table", "markdown", "json", "csv", "html")
@@ -39,11 +39,22 @@ def render_report_table(report: Report, *, top: int = 10) -> str:
         lines.append(plain(f"     {c.why}"))
     if len(report.chokepoints) > top:
         lines.append(f"     ... {len(report.chokepoints) - top} more (--format json or csv for all)")
-    headers, rows = _concentration_rows(report, production_only=True)
-    lines += ["", "Concentration by stage (production, latest year with data)", render_table(headers, rows)]
-    hidden = len(report.concentration) - len(rows)
-    if hidden:
-        lines.append(f"({hidden} entries from capacity figures: --format json or markdown)")
+    headers, rows = _concentration_rows(report, quantified_only=True)
+    lines += [
+        "",
+        f"Concentration by stage (latest figures up to {report.as_of}, at most {report.max_age} years old)",
+        render_table(headers, rows),
+    ]
+    lacking = [c for c in report.concentration if c.status == "not enough data"]
+    if lacking:
+        lines.append(f"Not enough data: {', '.join(f'{c.element} at {c.stage}' for c in lacking)}")
+        lines.append("(--format markdown or json says what is missing for each)")
+    partial = [c for c in report.concentration if c.status == "partial"]
+    if partial:
+        many = f"{len(partial)} entries are shares" if len(partial) > 1 else "1 entry is a share"
+        lines.append(
+            f"* {many} of the quantified output: some plants have no figure (--format markdown or json names them)."
+        )
     return "\n".join(lines)
 
 
@@ -60,51 +71,68 @@ def render_report_markdown(report: Report) -> str:
 def render_report_html(report: Report, *, scenario: ScenarioReport | None = None) -> str:
     """The report as one self-contained HTML page: country shares by stage and the ranking as charts,
     then the tables, each chokepoint's sources as links; with ``scenario``, its impacts too."""
-    production = [c for c in report.concentration if c.kind == "production"]
     shares = []
-    for c in production:
-        top = [(s.country, s.share) for s in c.shares[:6]]
+    for c in report.concentration:
+        if c.status == "not enough data" or c.year is not None:
+            continue
+        top = [(s.country, _middle(s.share)) for s in c.shares[:6]]
         rest = 1 - sum(share for _, share in top)
-        shares.append((f"{c.stage} · {c.element} ({c.year})", [*top, *([("other", rest)] if rest > 0.0005 else [])]))
+        label = f"{c.stage} · {c.element} ({c.span}){' *' if c.status == 'partial' else ''}"
+        shares.append((label, [*top, *([("other", rest)] if rest > 0.0005 else [])]))
     ranking = [(f"{c.rank}. {c.label} ({c.stage})", c.score, f"{c.score:.2f}") for c in report.chokepoints[:15]]
     headers, rows = _chokepoint_rows(report)
     sources = [Raw(" ".join(link(iri(s), s.rsplit("/", 1)[-1]) for s in c.sources)) for c in report.chokepoints]
     chokepoints = table([*headers, "sources"], [[*row, src] for row, src in zip(rows, sources, strict=True)],
                         numeric=(0, 6, 7, 8))  # fmt: skip
     body = f"""<h1>reegraph chokepoint report</h1>
-<p class="muted">As of {esc(report.as_of)}; shares by {esc(report.by)}. Every figure comes from the graph,
-with its source.</p>
+<p class="muted">As of {esc(report.as_of)}; shares by {esc(report.by)}; figures older than {report.max_age}
+years are left out as stale. Every figure comes from the graph, with its source. Amounts and shares are
+ranges: what the evidence allows, from its lowest to its highest, with the point estimate first where
+the figures give one.</p>
 <h2>Country shares by stage</h2>
-<p class="muted">Production, latest year with data; hover a part for its share.</p>
+<p class="muted">Each bar at the middle of each country's share range; * marks shares of the quantified
+output (some plants have no figure: the table names how many). Hover a part for its share.</p>
 {stacked_bars(shares)}
 <h2>Chokepoint ranking</h2>
-<p class="muted">Score: 1 when every supply path crosses it, else the larger of its share and the flow lost
-without it.</p>
+<p class="muted">Score: 1 when every supply path crosses it, else the larger of the lowest share and the
+lowest flow loss the evidence allows.</p>
 {bars(ranking)}
 <h2>Chokepoints</h2>
 {chokepoints}
 <h2>Concentration by stage</h2>
-{table(*_concentration_rows(report), numeric=(2, 5, 6))}
+{table(*_concentration_rows(report), numeric=(3, 4))}
 {scenario_section(scenario, level=2) if scenario else ""}"""
     return page(f"reegraph chokepoint report, {report.as_of}", body)
+
+
+def _middle(r: Range) -> float:
+    return r.point if r.point is not None else (r.low + r.high) / 2
 
 
 def _chokepoint_rows(report: Report) -> tuple[list[str], list[list[Any]]]:
     headers = ["rank", "kind", "id", "label", "stage", "elements", "share", "hhi", "flow_loss", "dominates", "why"]
     rows = [
-        [c.rank, c.kind, c.id, c.label, c.stage, " ".join(c.elements), pct(c.share), num(c.hhi), pct(c.flow_loss),
-         "yes" if c.dominates else "no", c.why]
+        [c.rank, c.kind, c.id, c.label, c.stage, " ".join(c.elements), fmt_share(c.share) if c.share else "",
+         _hhi(c.hhi), fmt_ends(c.flow_loss) if c.flow_loss else "", "yes" if c.dominates else "no", c.why]
         for c in report.chokepoints
     ]  # fmt: skip
     return headers, rows
 
 
-def _concentration_rows(report: Report, *, production_only: bool = False) -> tuple[list[str], list[list[Any]]]:
-    headers = ["stage", "element", "year", "kind", "basis", "total", "HHI", "top countries", "from"]
+def _hhi(r: Range | None) -> str:
+    if r is None:
+        return ""
+    text = f"{r.low:,.0f}" if round(r.low) == round(r.high) else f"{r.low:,.0f}–{r.high:,.0f}"
+    return f"{r.point:,.0f} ({text})" if r.point is not None and text != f"{r.point:,.0f}" else text
+
+
+def _concentration_rows(report: Report, *, quantified_only: bool = False) -> tuple[list[str], list[list[Any]]]:
+    headers = ["stage", "element", "years", "total", "HHI", "basis", "top countries", "status"]
     rows = [
-        [c.stage, c.element, c.year, c.kind, c.basis, f"{c.total:,.0f}", f"{c.hhi:,.0f}",
-         ", ".join(f"{s.country} {s.share:.0%}" for s in c.shares[:3]), c.computed_from]
+        [c.stage, c.element, c.span, fmt_amount(c.total), _hhi(c.hhi), c.basis,
+         ", ".join(f"{s.country} {fmt_share(s.share)}" for s in c.shares[:3]),
+         c.status if quantified_only else (c.note or c.status)]
         for c in report.concentration
-        if c.kind == "production" or not production_only
+        if c.status != "not enough data" or not quantified_only
     ]  # fmt: skip
     return headers, rows

@@ -1,12 +1,19 @@
 """Scenario results (``reegraph scenario run`` and ``compare``) as tables, Markdown, CSV, JSON and one
-self-contained HTML page."""
+self-contained HTML page.
+
+Amounts and shortfalls are ranges (README "Scenarios"): an amount shows as ``low–high`` with the
+point first where the rules give one; a shortfall, computed at the low ends of the amounts, at their
+points and at their high ends, as the range of those it is defined at (``no data`` where none)."""
 
 from __future__ import annotations
 
+import math
+from typing import Any
+
 from reegraph.app import Comparison, MonteCarloReport, ScenarioReport
-from reegraph.model import DATA, iri
+from reegraph.model import DATA, ENDS, Ends, Range, fmt_amount, fmt_ends, iri
 from reegraph.render.html import Raw, bars, esc, link, page, table
-from reegraph.render.text import num, pct, plain, render_csv, render_json, render_markdown, render_table
+from reegraph.render.text import plain, render_csv, render_json, render_markdown, render_table
 
 
 def render_scenario(result: ScenarioReport | MonteCarloReport | Comparison, fmt: str) -> str:
@@ -29,34 +36,53 @@ def render_scenario(result: ScenarioReport | MonteCarloReport | Comparison, fmt:
     return render_scenario_table(result, markdown=fmt == "markdown")
 
 
+def amount(d: dict[str, float | None]) -> str:
+    """A range of the JSON contract in words (``high`` ``null``: unbounded)."""
+    high = d["high"]
+    return fmt_amount(Range(d["low"] or 0.0, math.inf if high is None else high, d["point"]))
+
+
+def ends(d: dict[str, float | None] | None) -> str:
+    """A share at each end of the JSON contract in words (empty for ``None``)."""
+    return "" if d is None else fmt_ends(Ends(*(d[end] for end in ENDS)))
+
+
+def _binding(impact: dict[str, Any]) -> list[str]:
+    """What binds at the point, else at the low end, else at the high end."""
+    return next((impact["binding"][end] for end in ("point", "low", "high") if impact["binding"].get(end)), [])
+
+
+def _days(impact: dict[str, Any]) -> str:
+    values = [v for v in impact["days_to_shortage"].values() if v is not None]
+    if not values:
+        return ""
+    low, high = min(values), max(values)
+    return f"{low:g}" if low == high else f"{low:g}–{high:g}"
+
+
 def render_scenario_table(report: ScenarioReport, *, markdown: bool = False) -> str:
-    """Impacts as a table: the largest shortfalls first."""
+    """Impacts as a table, the largest shortfalls first, then the notes on what could not be priced."""
     headers = ["end use", "element", "region", "baseline", "scenario", "shortfall", "days", "binding"]
     rows = [
-        [i["end_use_label"], i["element"], i["region"], num(i["baseline"]), num(i["scenario"]),
-         pct(i["shortfall"]), "" if i["days_to_shortage"] is None else i["days_to_shortage"],
-         " ".join(b.removeprefix(DATA) for b in i["binding"][:3])]
+        [i["end_use_label"], i["element"], i["region"], amount(i["baseline"]), amount(i["scenario"]),
+         ends(i["shortfall"]), _days(i), " ".join(b.removeprefix(DATA) for b in _binding(i)[:3])]
         for i in report.impacts
     ]  # fmt: skip
     head = f"Scenario {report.scenario}: {report.title}, as of {report.as_of} (t contained element; t REO for ALL)"
     body = render_markdown(headers, rows) if markdown else render_table(headers, rows)
-    return plain(head) + "\n\n" + body
+    notes = "".join(f"\n{'- ' if markdown else ''}{plain(n['note'])}" for n in report.notes)
+    return plain(head) + "\n\n" + body + ("\n" + notes if notes else "")
 
 
 def render_scenario_csv(report: ScenarioReport) -> str:
-    """Impacts as CSV, one row per end use, element and region."""
-    headers = [
-        "end_use",
-        "end_use_label",
-        "element",
-        "region",
-        "baseline",
-        "scenario",
-        "shortfall",
-        "days_to_shortage",
-        "binding",
-    ]
-    rows = [[i[h] if h != "binding" else " ".join(i["binding"]) for h in headers] for i in report.impacts]
+    """Impacts as CSV, one row per end use, element and region; ranges as in the table."""
+    headers = ["end_use", "end_use_label", "element", "region", "baseline", "scenario", "shortfall",
+               "days_to_shortage", "binding"]  # fmt: skip
+    rows = [
+        [i["end_use"], i["end_use_label"], i["element"], i["region"], amount(i["baseline"]), amount(i["scenario"]),
+         ends(i["shortfall"]), _days(i), " ".join(_binding(i))]
+        for i in report.impacts
+    ]  # fmt: skip
     return render_csv(headers, rows)
 
 
@@ -66,34 +92,42 @@ def render_scenario_html(report: ScenarioReport) -> str:
 
 
 def scenario_section(report: ScenarioReport, *, level: int) -> str:
-    """A scenario's impacts as a section of a page: the largest shortfalls as a chart, then the table."""
-    hit = [i for i in report.impacts if i["shortfall"]]
-    chart = [
-        (f"{i['element']} · {i['region']} · {i['end_use_label']}", i["shortfall"], f"{i['shortfall']:.0%}")
-        for i in hit[:30]
-    ]
+    """A scenario's impacts as a section of a page: the largest shortfalls as a chart (at the point,
+    else the least defined), then the table and the notes."""
+    chart = []
+    for i in report.impacts:
+        values = [v for v in i["shortfall"].values() if v is not None]
+        if values and max(values) > 0:
+            at = i["shortfall"]["point"] if i["shortfall"]["point"] is not None else min(values)
+            chart.append((f"{i['element']} · {i['region']} · {i['end_use_label']}", at, ends(i["shortfall"])))
     headers = ["end use", "element", "region", "baseline", "scenario", "shortfall", "days to shortage", "binding"]
     rows = [
-        [i["end_use_label"], i["element"], i["region"], num(i["baseline"]), num(i["scenario"]), pct(i["shortfall"]),
-         "" if i["days_to_shortage"] is None else i["days_to_shortage"],
-         Raw(" ".join(link(b, b.rsplit("/", 2)[-2] + "/" + b.rsplit("/", 1)[-1]) for b in i["binding"]))]
+        [i["end_use_label"], i["element"], i["region"], amount(i["baseline"]), amount(i["scenario"]),
+         ends(i["shortfall"]), _days(i),
+         Raw(" ".join(link(b, b.rsplit("/", 2)[-2] + "/" + b.rsplit("/", 1)[-1]) for b in _binding(i)))]
         for i in report.impacts
     ]  # fmt: skip
+    notes = "".join(f"<li>{esc(n['note'])}</li>" for n in report.notes)
     h, sub = f"h{level}", f"h{level + 1}"
     return f"""<{h}>Scenario {esc(report.scenario)}</{h}>
 <p>{esc(report.title)}, as of {esc(report.as_of)}. Tonnes of contained element (t REO for ALL); the most
-each region could receive against the baseline.</p>
+each region could receive against the baseline. Amounts are ranges (the point first where the figures
+give one); the shortfall is computed at the low ends, the points and the high ends of the amounts.</p>
 <{sub}>Largest shortfalls</{sub}>
-{bars(chart) if chart else '<p class="muted">No shortfall.</p>'}
+{bars(chart[:30]) if chart else '<p class="muted">No shortfall at any end.</p>'}
 <{sub}>Impacts</{sub}>
 {table(headers, rows, numeric=(3, 4, 5, 6))}
+{f"<{sub}>Not priced</{sub}><ul>{notes}</ul>" if notes else ""}
 """
 
 
 def render_monte_carlo_table(report: MonteCarloReport, *, markdown: bool = False) -> str:
     """Shortfall percentiles as a table, one row per element, group of end uses and region."""
     headers = ["element", "region", "end uses", "p50", "p90", "mean"]
-    rows = [[d.element, d.region, _uses(d.end_uses), pct(d.p50), pct(d.p90), pct(d.mean)] for d in report.distributions]
+    rows = [
+        [d.element, d.region, _uses(d.end_uses), fmt_ends(d.p50), fmt_ends(d.p90), fmt_ends(d.mean)]
+        for d in report.distributions
+    ]
     head = (
         f"Scenario {report.scenario} as of {report.as_of}: {report.draws} draws (seed {report.seed}), each plant out "
         f"with probability {report.facility_outage}, each country with {report.country_outage}"
@@ -104,7 +138,8 @@ def render_monte_carlo_table(report: MonteCarloReport, *, markdown: bool = False
 def render_monte_carlo_csv(report: MonteCarloReport) -> str:
     """Shortfall percentiles as CSV, one row per element, group of end uses and region."""
     rows = [
-        [d.element, d.region, " ".join(iri(u) for u in d.end_uses), d.p50, d.p90, d.mean] for d in report.distributions
+        [d.element, d.region, " ".join(iri(u) for u in d.end_uses), fmt_ends(d.p50), fmt_ends(d.p90), fmt_ends(d.mean)]
+        for d in report.distributions
     ]
     return render_csv(["element", "region", "end_uses", "p50", "p90", "mean"], rows)
 
@@ -117,6 +152,6 @@ def _uses(end_uses: tuple[str, ...]) -> str:
 def render_comparison(comparison: Comparison, fmt: str) -> str:
     """Two scenarios' shortfalls side by side: ``table``, ``markdown`` or ``csv``."""
     headers = ["end use", "element", "region", comparison.first, comparison.second]
-    rows = [[r.end_use_label, r.element, r.region, pct(r.first), pct(r.second)] for r in comparison.rows]
+    rows = [[r.end_use_label, r.element, r.region, ends(r.first), ends(r.second)] for r in comparison.rows]
     render = {"csv": render_csv, "markdown": render_markdown}.get(fmt, render_table)
     return render(headers, rows)

@@ -97,19 +97,3 @@ def _csv_cell(value: Any) -> Any:
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + value
     return "" if value is None else value
-
-
-def pct(value: float | None) -> str:
-    """A fraction as a percentage with one decimal (empty for ``None``).
-
-    Examples
-    --------
-    >>> pct(0.979), pct(None)
-    ('97.9%', '')
-    """
-    return "" if value is None else f"{value:.1%}"
-
-
-def num(value: float | None) -> str:
-    """A tonnage rounded to the tonne, with thousands separators (empty for ``None``)."""
-    return "" if value is None else f"{value:,.0f}"

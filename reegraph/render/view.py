@@ -17,7 +17,7 @@ from pathlib import Path
 import networkx as nx
 
 from reegraph.errors import ExecutionError
-from reegraph.model import END_USE, FACILITY, KNOWN_LINKS, MARKET, handled_elements, market_id
+from reegraph.model import END_USE, FACILITY, KNOWN_LINKS, MARKET, handled_elements, market_id, node_label
 from reegraph.render.html import esc, largest_figure
 
 #: Colours of countries in the network view, in order of first appearance (then grey).
@@ -155,7 +155,7 @@ def _info(node: str, data: dict, urls: Mapping[str, str], why: str | None, out: 
         facts.append("offline in this scenario")
     if why:
         facts.append(why)
-    return {"label": str(data.get("label", node)), "facts": facts, "figures": figures}
+    return {"label": node_label(data, node), "facts": facts, "figures": figures}
 
 
 _OPTIONS = {
