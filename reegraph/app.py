@@ -24,7 +24,7 @@ from reegraph.analysis import compute_concentration, compute_flow, find_cuts, ra
 from reegraph.analysis.concentration import HHI_THRESHOLD, Concentration
 from reegraph.analysis.flow import Binding, StageFlow
 from reegraph.analysis.ranking import Chokepoint
-from reegraph.analysis.scenarios import Distribution, Scenario, scenario_marks
+from reegraph.analysis.scenarios import Distribution, Scenario, planned_facilities, scenario_marks
 from reegraph.analysis.scenarios import monte_carlo as simulate
 from reegraph.analysis.scenarios import run_scenario as run_engine
 from reegraph.errors import InputError
@@ -439,19 +439,22 @@ def run_scenario(
         )
     spec = resolved.spec
     title = spec.name if spec.title is None else spec.title
-    notes = _scenario_notes(G, symbols, impacts, tables)
+    notes = _scenario_notes(G, symbols, impacts)
     return ScenarioReport(spec.name, title, prepared.as_of.isoformat(), max_age, tuple(impacts), notes)
 
 
-def _scenario_notes(G: nx.DiGraph, symbols: Sequence[str], impacts: list[dict], tables: dict) -> tuple[dict, ...]:
-    """Per element, why no shortfall can be priced at the low end or the point, in words."""
+def _scenario_notes(G: nx.DiGraph, symbols: Sequence[str], impacts: list[dict]) -> tuple[dict, ...]:
+    """Per element, why no shortfall can be priced at the low end or the point, in words (of the
+    baseline: the plants in operation)."""
     notes = []
+    running = G.subgraph(set(G) - planned_facilities(G))
+    tables: dict = {}
     for element in symbols:
         own = [i for i in impacts if i["element"] == element]
         if not own:
             notes.append({"element": element, "note": f"no end use in the graph depends on {element}"})
         elif all(i["shortfall"]["low"] is None and i["shortfall"]["point"] is None for i in own):
-            longest = max(compute_flow(G, element, tables), key=lambda f: len(f.stages), default=None)
+            longest = max(compute_flow(running, element, tables), key=lambda f: len(f.stages), default=None)
             said = f": {longest.note}" if longest and longest.note else ""
             notes.append({"element": element, "note": f"{element}: not enough data for a shortfall{said}"})
     return tuple(notes)

@@ -1,5 +1,6 @@
 """Analytics on hand-checkable fixture graphs (chain, diamond, star), cross-checked with networkx,
-and the headline findings on the bundled graph."""
+and the headline findings on the bundled graph. Every amount is a range: on the fixtures, whose
+figures are all production, each is a point, and the hand-computed numbers hold at every end."""
 
 from __future__ import annotations
 
@@ -19,12 +20,30 @@ from reegraph.analysis import (
     max_flow,
     rank_chokepoints,
 )
+from reegraph.analysis.concentration import Coverage
+from reegraph.model import ENDS, OXIDE_TO_ELEMENT, Amount, Ends, Range
+from reegraph.network.ops import make_network
 from reegraph.network.project import build_network
-from reegraph.rdf.load import load_store
+from reegraph.rdf.load import bundled_files, load_store
 
-from .test_network import fixture_network
+from .conftest import SHAPES
+from .test_network import NETWORK
 
 T = "<https://example.org/test/{}>"
+#: The bundled element list: "ALL" stands for every element the graph knows, and the fixture graphs
+#: declare none of their own.
+ELEMENTS = next(p for p in bundled_files() if p.name == "elements.ttl")
+
+
+def fixture_network(name: str):
+    """A hand-checkable fixture of ``tests/data/network`` with the bundled elements, as of 2025-01-01."""
+    store = load_store(data=[NETWORK / "common.ttl", NETWORK / f"{name}.ttl", ELEMENTS], bundled=False)
+    return build_network(store, as_of=date(2025, 1, 1))
+
+
+def point(value: float) -> Range:
+    """An amount known exactly: the same at every end."""
+    return Range(value, value, value)
 
 
 @pytest.fixture(scope="module")
@@ -34,51 +53,94 @@ def bundled():
 
 def test_chain_the_only_separator_is_the_single_point_of_failure():
     G = fixture_network("chain")
+    use, sep = T.format("use"), T.format("sep")
     (flow,) = compute_flow(G, "ALL")
-    assert (flow.flow, flow.binding_stage) == (40.0, "separation")
-    assert max_flow(G, "ALL", T.format("use")) == 40.0
+    assert (flow.flow, tuple(flow.binding), flow.note) == (point(40.0), ("separation",) * 3, "")
+    for end in ENDS:
+        assert max_flow(G, "ALL", use, end=end) == 40.0
+        assert max_flow(G, "ALL", use, without=[sep], end=end) == 0.0
     losses = {(x.kind, x.id, x.stage): x for x in find_flow_losses(G, flow)}
-    sep = losses[("facility", T.format("sep"), "separation")]
-    assert (sep.loss, sep.dominates) == (1.0, True)
-    assert T.format("sep") in find_dominators(G, "ALL", T.format("use"))
-    assert max_flow(G, "ALL", T.format("use"), without=[T.format("sep")]) == 0.0
+    loss = losses[("facility", sep, "separation")]
+    assert (loss.loss, loss.least, loss.dominates) == (Ends(1.0, 1.0, 1.0), 1.0, True)
+    assert sep in find_dominators(G, "ALL", use)
     top = rank_chokepoints(G, compute_concentration(G), [flow])[0]
     assert top.dominates and top.score == 1.0
+    assert (top.share, top.flow_loss, top.end_uses) == (point(1.0), Ends(1.0, 1.0, 1.0), (use,))
 
 
 def test_diamond_has_no_single_point_of_failure_and_each_separator_carries_half():
     G = fixture_network("diamond")
+    use = T.format("use")
     (flow,) = compute_flow(G, "ALL")
-    assert flow.flow == 60.0
+    assert (flow.flow, flow.binding.point) == (point(60.0), "separation")
     separation = [x for x in find_flow_losses(G, flow) if x.stage == "separation"]
+    half = Ends(0.5, 0.5, 0.5)
     assert {(x.kind, x.id): x.loss for x in separation} == {
-        ("facility", T.format("sep-a")): 0.5,
-        ("facility", T.format("sep-b")): 0.5,
-        ("country", "US"): 0.5,
-        ("country", "AU"): 0.5,
-        ("company", "<https://example.org/test/acme>"): 0.5,
-        ("company", "<https://example.org/test/beta>"): 0.5,
+        ("facility", T.format("sep-a")): half,
+        ("facility", T.format("sep-b")): half,
+        ("country", "US"): half,
+        ("country", "AU"): half,
+        ("company", "<https://example.org/test/acme>"): half,
+        ("company", "<https://example.org/test/beta>"): half,
     }
     assert not any(x.dominates for x in separation)
-    dominators = find_dominators(G, "ALL", T.format("use"))
+    dominators = find_dominators(G, "ALL", use)
     assert T.format("sep-a") not in dominators and T.format("sep-b") not in dominators
     assert T.format("mine") in dominators
-    assert max_flow(G, "ALL", T.format("use"), without=[T.format("sep-a")]) == 30.0
+    for end in ENDS:
+        assert max_flow(G, "ALL", use, without=[T.format("sep-a")], end=end) == 30.0
     shares = next(c for c in compute_concentration(G) if c.stage == "separation")
-    assert (shares.hhi, shares.top1_share, shares.top3_share) == (5000.0, 0.5, 1.0)
+    assert (shares.status, shares.total, shares.hhi) == ("complete", point(60.0), point(5000.0))
+    assert {s.country: s.share for s in shares.shares} == {"US": point(0.5), "AU": point(0.5)}
+    assert shares.highly_concentrated is True  # 5,000 is above 1,800 at every end
 
 
 def test_star_one_country_holds_everything():
     G = fixture_network("star")
     (entry,) = compute_concentration(G)
-    assert (entry.stage, entry.element, entry.total, entry.hhi, entry.top1_share) == (
+    assert (entry.stage, entry.element, entry.status, entry.total, entry.hhi) == (
         "mining",
         "ALL",
-        100.0,
-        10000.0,
-        1.0,
+        "complete",
+        point(100.0),
+        point(10000.0),
     )
-    assert entry.highly_concentrated and entry.computed_from == "facilities"
+    (china,) = entry.shares
+    assert (china.country, china.amount, china.share) == ("CN", point(100.0), point(1.0))
+    assert entry.highly_concentrated and (entry.span, entry.note) == ("2024", "")
+    assert entry.coverage == Coverage(holders=2, unquantified=(), stale=(), from_facilities=1.0, years=(2024,))
+
+
+def capacity_diamond():
+    """The diamond with the US separator reporting only a capacity of 30 t: it produced 0-30 t."""
+    G = make_network(SHAPES["diamond"], end_uses=[("use", "separation")])
+    G.nodes["sep-a"]["amounts"] = (Amount("sep-a", "capacity", 30.0, "t REO", 2024, sources=("source/example",)),)
+    return G
+
+
+def test_a_loss_on_a_flow_without_a_point_is_known_at_its_low_and_high_ends():
+    """The capacity diamond's flow is 30-60 t with no point; without Australia's 30 t, 0-30 t are
+    left: all of it lost at the low end, half at the high end, and networkx agrees at each end."""
+    G = capacity_diamond()
+    (flow,) = compute_flow(G, "ALL")
+    assert (flow.flow, tuple(flow.binding)) == (Range(30.0, 60.0, None), ("separation", None, "separation"))
+    australia = next(x for x in find_flow_losses(G, flow) if (x.kind, x.id) == ("country", "AU"))
+    assert (australia.loss, australia.dominates) == (Ends(1.0, None, 0.5), False)
+    for end, left in (("low", 0.0), ("point", None), ("high", 30.0)):
+        assert max_flow(G, "ALL", "use", end=end) == flow.flow.at(end)
+        assert max_flow(G, "ALL", "use", without=["sep-b"], end=end) == left
+
+
+def test_a_loss_known_at_both_ends_is_not_zero_for_want_of_a_point():
+    """In the capacity diamond the least loss the evidence gives for Australia is 50% (the high end),
+    and the loss reaches the end use: the point is undefined because no point estimate exists, not
+    because nothing bounds the flow."""
+    G = capacity_diamond()
+    (flow,) = compute_flow(G, "ALL")
+    australia = next(x for x in find_flow_losses(G, flow) if (x.kind, x.id) == ("country", "AU"))
+    ranked = rank_chokepoints(G, compute_concentration(G), [flow])
+    assert australia.least == 0.5
+    assert next(c for c in ranked if c.id == "AU").end_uses == ("use",)
 
 
 def test_hhi_on_the_doj_scale():
@@ -115,20 +177,38 @@ def test_igraph_cuts_match_networkx_on_random_link_networks(seed, bundled):
 
 
 def test_stage_cut_losses_match_networkx_max_flow_on_the_bundled_graph(bundled):
-    checked = 0
+    """The arithmetic of find_flow_losses against networkx's max flow on the node-split network, at
+    each end of the amounts: the flow itself, and the flow left without each country and the largest
+    losers among companies and facilities."""
+    checked = dict.fromkeys(ENDS, 0)
     for element in ("ALL", "Nd", "Dy", "Tb"):
         for flow in compute_flow(bundled, element):
-            if flow.flow is None:
-                continue
             end_use = flow.end_uses[0]
-            assert max_flow(bundled, element, end_use) == pytest.approx(flow.flow)
-            for loss in find_flow_losses(bundled, flow)[:6]:
+            for end in ENDS:
+                value = flow.flow.at(end)
+                expected = None if value is None or math.isinf(value) else pytest.approx(value)
+                assert max_flow(bundled, element, end_use, end=end) == expected, (element, end)
+            losses = find_flow_losses(bundled, flow)
+            others = sorted((x for x in losses if x.kind != "country"), key=lambda x: -max(_defined(x.loss)))
+            for loss in [x for x in losses if x.kind == "country"] + others[:6]:
                 members = _members(bundled, element, loss)
-                expected = max_flow(bundled, element, end_use, without=members)
-                remaining = loss.remaining if math.isfinite(loss.remaining) else None
-                assert expected == pytest.approx(remaining), loss
-                checked += 1
-    assert checked > 20
+                for end in ENDS:
+                    before, lost = flow.flow.at(end), loss.loss.at(end)
+                    after = max_flow(bundled, element, end_use, without=members, end=end)
+                    if loss.dominates:
+                        assert lost == 1.0 and after in (0.0, None), loss
+                    elif before is None:  # no point estimate: neither gives one
+                        assert lost is None and after is None, loss
+                    elif before <= 0 or math.isinf(before):  # a flow of nothing, or one nothing bounds
+                        assert lost is None, loss
+                    else:
+                        assert lost == pytest.approx(1 - after / before, abs=1e-9), (loss, end)
+                        checked[end] += 1
+    assert checked["low"] > 20 and checked["high"] > 20
+
+
+def _defined(ends):
+    return [v for v in ends if v is not None] or [0.0]
 
 
 def _members(G, element, loss):
@@ -139,24 +219,96 @@ def _members(G, element, loss):
     ]
     if loss.kind == "facility":
         return [loss.id]
-    key = "country" if loss.kind == "country" else "owner"
-    return [n for n in handles if G.nodes[n].get(key) == loss.id]
+    if loss.kind == "country":
+        return [n for n in handles if G.nodes[n]["country"] == loss.id]
+    return [n for n in handles if loss.id in G.nodes[n]["owners"]]
 
 
 def test_headline_findings_on_the_bundled_graph(bundled):
     shares = {(c.stage, c.element): c for c in compute_concentration(bundled)}
-    assert shares[("mining", "ALL")].shares[0].country == "CN"
-    assert shares[("mining", "ALL")].top1_share == pytest.approx(270_000 / 393_305)
-    assert shares[("separation", "Dy")].top1_share == 1.0  # nobody outside China separated Dy in 2024
-    assert shares[("metal", "Nd")].shares[0].country == "CN"
-    assert shares[("magnet", "ALL")].top1_share > 0.9
-    (dy,) = [f for f in compute_flow(bundled, "Dy") if f.feeding_stage == "magnet"]
-    assert dy.binding_stage == "separation"
-    assert dict(next(s for s in dy.stages if s.stage == "separation").countries).keys() >= {"CN", "MY"}
+    mining = shares[("mining", "ALL")]
+    # production figures: China's 270,000 t of 392,850 t, the US counted with its own 45,000 t
+    # (USGS), which bounds Mountain Pass's 45,455 t
+    assert (mining.status, mining.shares[0].country) == ("complete", "CN")
+    assert mining.shares[0].share == pytest.approx(point(270_000 / 392_850))
+    dy = shares[("separation", "Dy")]
+    # China's 3,500 t Dy oxide against Lynas Malaysia's 75 t Dy capacity (0-75 t produced); Solvay
+    # La Rochelle has no figure: shares of the quantified output, never 100% outright
+    assert (dy.status, dy.coverage.unquantified) == ("partial", ("facility/solvay-la-rochelle",))
+    assert [(s.country, s.share) for s in dy.shares] == [
+        ("CN", pytest.approx(Range(3500 / 3575, 1.0))),
+        ("MY", pytest.approx(Range(0.0, 75 / 3575))),
+    ]
+    assert dy.highly_concentrated is True
+    for stage in ("separation", "metal"):  # the NdPr figures bound the pair, not each in full
+        assert shares[(stage, "Nd")].status == "not enough data" and shares[(stage, "Nd")].hhi is None
+        assert shares[(stage, "Nd+Pr")].shares[0].country == "CN"
+    assert shares[("metal", "Nd+Pr")].shares[0].share.low > 0.99
+    assert shares[("magnet", "ALL")].shares[0].share.low > 0.9
+    (dy_flow,) = [f for f in compute_flow(bundled, "Dy") if f.feeding_stage == "magnet"]
+    # the mines report all rare earths together: they bound Dy from above, and guarantee none of it
+    assert (dy_flow.flow.low, dy_flow.flow.point, tuple(dy_flow.binding)) == (0.0, None, ("mining", None, "mining"))
+    assert dy_flow.flow.high == pytest.approx(392_850 * OXIDE_TO_ELEMENT["Dy"])
+    assert dy_flow.note.startswith("the evidence guarantees no Dy: nothing is known to pass at mining")
+    separation = next(s for s in dy_flow.stages if s.stage == "separation")
+    countries = dict(separation.countries)
+    assert countries["CN"] == pytest.approx(point(3500 * OXIDE_TO_ELEMENT["Dy"]))
+    assert countries["MY"] == pytest.approx(Range(0.0, 75 * OXIDE_TO_ELEMENT["Dy"]))
+    assert separation.unbounded == ("facility/solvay-la-rochelle",) and not countries["FR"].bounded
     ranked = rank_chokepoints(bundled, compute_concentration(bundled, elements=["Dy"]), compute_flow(bundled, "Dy"))
-    china = next(c for c in ranked if c.kind == "country" and c.id == "CN" and c.stage == "separation")
-    assert china.rank == 1 and china.flow_loss > 0.95 and "end-use/electric-cars" in china.end_uses
+    china = ranked[0]
+    assert (china.kind, china.id, china.stage, china.rank) == ("country", "CN", "separation", 1)
+    # no Dy flow is guaranteed, so no loss is priced: China ranks on the low end of its share
+    assert china.share == pytest.approx(Range(3500 / 3575, 1.0)) and china.score == pytest.approx(3500 / 3575)
+    assert (china.flow_loss, china.dominates, china.end_uses) == (None, False, ())
     assert "source/argus-china-2025-outlook" in china.sources
+    (all_flow, *_) = compute_flow(bundled, "ALL")
+    lost = next(x for x in find_flow_losses(bundled, all_flow) if (x.id, x.stage) == ("CN", "separation"))
+    # without China's separators at least 95% of the guaranteed flow is gone; at the high end the
+    # plants without a figure (Solvay La Rochelle among them) could take its place
+    assert lost.loss.low > 0.95 and (lost.loss.point, lost.loss.high) == (None, 0.0)
+
+
+def dy_separation_network():
+    """China's separator reports 3,500 t of Dy oxide, Malaysia's only a 75 t Dy capacity, a French
+    one nothing; a Chinese mine reports 10,000 t of all rare earths; an end use needs Dy from
+    separation. The bundled graph's Dy separation in small."""
+    G = make_network(
+        [
+            ("mine", "mining", "CN", 10_000.0),
+            ("cn-sep", "separation", "CN", 3_500.0),
+            ("my-sep", "separation", "MY", 75.0),
+            ("fr-sep", "separation", "FR", 0.0),
+        ],
+        end_uses=[("magnets", "separation")],
+    )
+    G.nodes["cn-sep"]["amounts"] = (Amount("cn-dy", "production", 3_500.0, "t REO", 2024, ("Dy",), sources=("s/cn",)),)
+    G.nodes["my-sep"]["amounts"] = (Amount("my-dy", "capacity", 75.0, "t REO", 2024, ("Dy",), sources=("s/my",)),)
+    G.nodes["fr-sep"]["amounts"] = ()
+    G.nodes["magnets"]["elements"] = ("Dy",)
+    return G
+
+
+def test_china_ranks_on_its_dy_separation_share_when_no_dy_flow_is_guaranteed():
+    G = dy_separation_network()
+    mining, entry = compute_concentration(G, elements=["Dy"])
+    assert (mining.stage, mining.status) == ("mining", "not enough data")  # the mine reports all rare earths
+    assert (entry.stage, entry.status, entry.coverage.unquantified) == ("separation", "partial", ("fr-sep",))
+    assert entry.total == Range(3500.0, 3575.0, None)
+    assert [(s.country, s.share) for s in entry.shares] == [
+        ("CN", pytest.approx(Range(3500 / 3575, 1.0))),
+        ("MY", pytest.approx(Range(0.0, 75 / 3575))),
+    ]
+    (flow,) = compute_flow(G, "Dy")
+    dy = OXIDE_TO_ELEMENT["Dy"]
+    assert flow.flow == pytest.approx(Range(0.0, 10_000 * dy)) and tuple(flow.binding) == ("mining", None, "mining")
+    for end, expected in (("low", 0.0), ("point", None), ("high", pytest.approx(10_000 * dy))):
+        assert max_flow(G, "Dy", "magnets", end=end) == expected
+    (china,) = rank_chokepoints(G, [mining, entry], [flow])
+    assert (china.kind, china.id, china.stage, china.sources) == ("country", "CN", "separation", ("s/cn",))
+    assert china.share == pytest.approx(Range(3500 / 3575, 1.0)) and china.score == pytest.approx(3500 / 3575)
+    assert (china.flow_loss, china.dominates, china.end_uses) == (None, False, ())
+    assert "nothing bounds 1 of 3 plants (fr-sep)" in china.why
 
 
 def test_ownership_moves_a_share_to_the_parent_company_country():
@@ -165,24 +317,27 @@ def test_ownership_moves_a_share_to_the_parent_company_country():
 
     def shares(by):
         (entry,) = compute_concentration(G, by=by, stages=["separation"], elements=["ALL"])
+        assert entry.status == "complete"
         return {s.country: (s.amount, s.share) for s in entry.shares}, entry.hhi
 
     # by location: AU 20 + 50 of 100 t, US 30; by owner: sep-b's 20 t move to the US
-    assert shares("location") == ({"AU": (70.0, 0.7), "US": (30.0, 0.3)}, 70**2 + 30**2)
-    assert shares("ownership") == ({"AU": (50.0, 0.5), "US": (50.0, 0.5)}, 2 * 50**2)
+    assert shares("location") == ({"AU": (point(70.0), point(0.7)), "US": (point(30.0), point(0.3))}, point(5800.0))
+    assert shares("ownership") == ({"AU": (point(50.0), point(0.5)), "US": (point(50.0), point(0.5))}, point(5000.0))
     with pytest.raises(ValueError):
         compute_concentration(G, by="nationality")
 
 
 def test_ownership_moves_lynas_malaysia_to_australia(bundled):
-    """Lynas Malaysia separates in Malaysia for an Australian company: by owner, its tonnes count for AU."""
+    """Lynas Malaysia separates in Malaysia for an Australian company: by owner, its tonnes count for
+    AU (and NPM Silmet's in Estonia for Neo Performance Materials' Canada); the rest stays put."""
 
     def separation(by):
         (entry,) = compute_concentration(bundled, by=by, stages=["separation"], elements=["ALL"])
-        return {s.country: s.amount for s in entry.shares}, entry.total
+        return {s.country: s.amount for s in entry.shares}, entry.total, entry.hhi
 
-    located, total = separation("location")
-    owned, same_total = separation("ownership")
-    assert total == same_total and "MY" not in owned and "AU" not in located
-    assert owned["AU"] == located["MY"] > 10_000
-    assert {c: a for c, a in owned.items() if c != "AU"} == {c: a for c, a in located.items() if c != "MY"}
+    located, total, located_hhi = separation("location")
+    owned, same_total, owned_hhi = separation("ownership")
+    assert (total, located_hhi) == (same_total, owned_hhi) and "MY" not in owned and "AU" not in located
+    assert owned["AU"] == located["MY"] and located["MY"].low > 5_000
+    moved = {"MY": "AU", "EE": "CA"}
+    assert owned == {moved.get(c, c): a for c, a in located.items()}

@@ -72,18 +72,20 @@ def test_query_takes_text_and_gives_python_values(store):
 
 
 def test_a_network_built_from_rows_runs_through_the_analytics():
-    from reegraph.analysis import compute_flow
+    from reegraph.analysis import compute_flow, max_flow
+    from reegraph.model import ENDS, Range
 
     G = reegraph.make_network(
         [("mine", "mining", "AU", 100.0), ("sep", "separation", "MY", 40.0), ("sep-2", "separation", "US", 30.0)],
         end_uses=[("magnets", "separation")],
     )
     (flow,) = compute_flow(G, "ALL")
-    assert (flow.flow, flow.binding_stage, dict(flow.stages[1].countries)) == (
-        70.0,
-        "separation",
-        {"MY": 40.0, "US": 30.0},
-    )
+    # production figures: every amount is a point, and the 70 t of separation bind at every end
+    assert (flow.flow, tuple(flow.binding), flow.note) == (Range(70.0, 70.0, 70.0), ("separation",) * 3, "")
+    separation = flow.stages[1]
+    assert (separation.stage, separation.unbounded) == ("separation", ())
+    assert dict(separation.countries) == {"MY": Range(40.0, 40.0, 40.0), "US": Range(30.0, 30.0, 30.0)}
+    assert [max_flow(G, "ALL", "magnets", end=end) for end in ENDS] == [70.0, 70.0, 70.0]
 
 
 @pytest.mark.parametrize(

@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 
 from reegraph.analysis import compute_concentration, compute_flow
 from reegraph.analysis.capacity import country_range, stage_table
+from reegraph.analysis.flow import find_flow_losses
 from reegraph.analysis.scenarios import Scenario, run_scenario
 from reegraph.model import ENDS, OXIDE_TO_ELEMENT, Amount, Range, end_use_node, facility_node
 from reegraph.network.ops import EXAMPLE_ELEMENTS, add_markets, markets
@@ -367,6 +368,26 @@ def test_results_do_not_depend_on_the_order_of_plants(chain):
         )
 
     assert everything(plants) == everything(list(reversed(plants)))
+
+
+@PROPERTIES
+@given(random_chain(), st.sampled_from((0.25, 0.5, 0.9)))
+def test_the_loss_threshold_only_drops_candidates_below_it(chain, min_loss):
+    """find_flow_losses skips candidates that cannot reach ``min_loss`` without pricing them; the
+    ones it keeps and their losses must be those of the full computation."""
+    plants, caps = chain
+    G = network(plants, caps=caps, end_uses=USES)
+    for key in KEYS:
+        for flow in compute_flow(G, key):
+            every = find_flow_losses(G, flow)
+            expected = [
+                x
+                for x in every
+                if x.kind == "country"
+                or x.dominates
+                or max((v for v in x.loss if v is not None), default=0) >= min_loss
+            ]
+            assert find_flow_losses(G, flow, min_loss=min_loss) == expected
 
 
 # --- the bundled graph ---------------------------------------------------------------------------------

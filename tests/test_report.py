@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import json
+import math
 
 import pytest
 
+from reegraph.analysis.concentration import HHI_THRESHOLD, STATUSES
 from reegraph.model import STAGES
 
 AS_OF = ("--as-of", "2026-11-28")
+ID = "https://w3id.org/reegraph/id/"
+#: China's 3,500 t of Dy oxide against Lynas Malaysia's 75 t Dy capacity: China's lowest Dy separation share.
+CHINA_DY_LOW = 3500 / 3575
 
 
 @pytest.fixture(scope="module")
@@ -22,29 +27,70 @@ def report():
     return result.stdout
 
 
+def ordered(r: dict, top: float | None = None) -> bool:
+    """A range of the contract is ordered: 0 <= low <= point <= high (high null: unbounded), within ``top``."""
+    high = math.inf if r["high"] is None else r["high"]
+    point = r["low"] if r["point"] is None else r["point"]
+    return 0 <= r["low"] <= point + 1e-9 and point <= high + 1e-9 and (top is None or high <= top + 1e-9)
+
+
 def test_json_contract(report):
+    """What the schema cannot say: ranges ordered, shares sorted, status, note, verdict and span
+    consistent with the numbers, flows the smallest of their stages, ranks in order of score."""
     data = json.loads(report)
-    assert (data["schema_version"], data["as_of"]) == ("1", "2026-11-28")
+    assert (data["schema_version"], data["as_of"], data["max_age"]) == ("2", "2026-11-28", 3)
     for entry in data["concentration"]:
-        assert entry["stage"] in STAGES
-        assert {"element", "by", "year", "kind", "basis", "total", "hhi", "top1_share", "top3_share"} <= set(entry)
-        shares = [s["share"] for s in entry["shares"]]
-        assert shares == sorted(shares, reverse=True) and all(0 <= s <= 1 for s in shares)
+        assert entry["stage"] in STAGES and entry["status"] in STATUSES and entry["threshold"] == HHI_THRESHOLD
+        assert ordered(entry["total"]) and all(
+            ordered(s["share"], 1.0) and ordered(s["amount"]) for s in entry["shares"]
+        )
         assert all(len(s["country"]) == 2 for s in entry["shares"])
-        assert 0 <= entry["hhi"] <= 10_000
-    assert {(e["stage"], e["element"]) for e in data["concentration"]} >= {("mining", "ALL"), ("separation", "Dy")}
+        keys = [(s["share"]["high"], s["share"]["low"]) for s in entry["shares"]]
+        assert keys == sorted(keys, reverse=True)
+        hhi = entry["hhi"]
+        if entry["status"] == "not enough data":
+            assert (entry["shares"], hhi, entry["highly_concentrated"]) == ([], None, None)
+        else:
+            assert entry["shares"] and ordered(hhi, 10_000)
+            verdict = True if hhi["low"] > HHI_THRESHOLD else False if hhi["high"] <= HHI_THRESHOLD else None
+            assert entry["highly_concentrated"] is verdict
+        assert (entry["note"] == "") == (entry["status"] == "complete")
+        assert (entry["status"] == "partial") <= bool(entry["coverage"]["unquantified"])
+        years = entry["coverage"]["years"]
+        assert entry["span"] == ("" if not years else f"{years[0]}–{years[-1]}" if len(years) > 1 else str(years[0]))
+    assert {(e["stage"], e["element"]) for e in data["concentration"]} >= {
+        ("mining", "ALL"),
+        ("separation", "Dy"),
+        ("separation", "Nd+Pr"),
+    }
+    for flow in data["flows"]:
+        measured = [s for s in flow["stages"] if s["measured"]]
+        assert all(ordered(s["total"]) and all(ordered(c["amount"]) for c in s["countries"]) for s in flow["stages"])
+        for end in ("low", "high"):  # stages in series: the flow is the smallest, at the stage that binds
+            totals = {s["stage"]: math.inf if s["total"][end] is None else s["total"][end] for s in measured}
+            value = math.inf if flow["flow"][end] is None else flow["flow"][end]
+            assert value == min(totals.values(), default=math.inf), (flow["element"], end)
+            assert flow["binding"][end] is None or totals[flow["binding"][end]] == value
     chokepoints = data["chokepoints"]
     assert [c["rank"] for c in chokepoints] == list(range(1, len(chokepoints) + 1))
+    scores = [c["score"] for c in chokepoints]
+    assert scores == sorted(scores, reverse=True) and all(0.5 <= s <= 1 for s in scores)
     for c in chokepoints:
-        assert c["kind"] in ("country", "company", "facility", "stage") and c["stage"] in STAGES
-        assert (
-            c["why"]
-            and c["sources"]
-            and all(s.startswith("https://w3id.org/reegraph/id/source/") for s in c["sources"])
-        )
-        assert all(u.startswith("https://w3id.org/reegraph/id/end-use/") for u in c["end_uses"])
+        assert c["kind"] in ("country", "company", "facility") and c["stage"] in STAGES
+        assert c["why"] and c["sources"] and all(s.startswith(f"{ID}source/") for s in c["sources"])
+        assert all(u.startswith(f"{ID}end-use/") for u in c["end_uses"])
+        assert c["share"] is None or (ordered(c["share"], 1.0) and c["score"] >= c["share"]["low"] - 1e-9)
+        assert c["dominates"] <= (c["score"] == 1.0)
+    assert [(c["kind"], c["id"], c["stage"]) for c in chokepoints[:4]] == [
+        ("country", "CN", "separation"),
+        ("country", "CN", "magnet"),
+        ("country", "CN", "mining"),
+        ("company", f"{ID}org/baogang", "separation"),
+    ]
     top = chokepoints[0]
-    assert (top["kind"], top["id"]) == ("country", "CN")
+    assert {"ALL", "Dy", "Tb"} <= set(top["elements"])
+    assert (top["share"]["low"], top["share"]["high"]) == (pytest.approx(CHINA_DY_LOW), 1.0)
+    assert top["score"] == pytest.approx(CHINA_DY_LOW)
 
 
 def test_same_input_gives_byte_identical_json(run, report):
@@ -56,26 +102,45 @@ def test_default_summary_shows_chokepoints_then_concentration(run):
     result = run("report", *AS_OF)
     assert result.exit_code == 0
     head, _, tail = result.stdout.partition("Concentration by stage")
-    assert "Top chokepoints" in head and "  1. China" in head
-    assert "separation  Dy" in tail
+    assert "Top chokepoints" in head and "  1. China - separation - ALL, Dy, Tb - score 0.98" in head
+    assert "China holds 98–100% of the quantified Dy separation output" in head
+    assert "at most 3 years old" in tail
+    (dy,) = [line for line in tail.splitlines() if line.startswith("separation  Dy ")]
+    assert "CN 98–100%, MY 0–2%" in dy and dy.endswith("partial")
+    assert "Nd at separation" in tail and "Pr at separation" in tail  # Not enough data: NdPr figures bound the pair
 
 
 def test_filters_narrow_the_report(run_json):
     data = run_json("report", *AS_OF, "--element", "Tb", "--stage", "separation")
     assert {(e["stage"], e["element"]) for e in data["concentration"]} == {("separation", "Tb")}
+    assert data["chokepoints"]
     assert all(c["stage"] == "separation" and "Tb" in c["elements"] for c in data["chokepoints"])
-    uses = run_json("report", *AS_OF, "--end-use", "mri-contrast")
-    assert all(u.endswith("/end-use/mri-contrast") for c in uses["chokepoints"] for u in c["end_uses"])
+    assert {f["element"] for f in data["flows"]} == {"Tb"}
+    uses = run_json("report", *AS_OF, "--end-use", "electric-cars")
+    assert uses["chokepoints"] and uses["flows"]
+    assert all(f["end_uses"] == [f"{ID}end-use/electric-cars"] for f in uses["flows"])
+    assert all(u == f"{ID}end-use/electric-cars" for c in uses["chokepoints"] for u in c["end_uses"])
 
 
 def test_ownership_and_planned_capacity_change_the_picture(run_json):
-    planned = run_json("report", *AS_OF, "--include-planned", "--element", "Dy")
-    separation = next(f for f in planned["flows"] if f["element"] == "Dy" and f["feeding_stage"] == "magnet")
-    stage = next(s for s in separation["stages"] if s["stage"] == "separation")
-    amounts = {c["country"]: c["amount"] for c in stage["countries"]}
-    # White Mesa's heavy circuits (150 t Dy oxide) and Lynas's new plant (250 t) join when planned plants count
-    assert amounts["US"] == pytest.approx(150 * 0.8713)
-    assert amounts["MY"] == pytest.approx((75 + 250) * 0.8713)
+    def dy_separation(*args):
+        data = run_json("report", *AS_OF, *args, "--element", "Dy")
+        (entry,) = [e for e in data["concentration"] if (e["stage"], e["element"]) == ("separation", "Dy")]
+        flow = next(f for f in data["flows"] if f["element"] == "Dy" and f["feeding_stage"] == "magnet")
+        stage = next(s for s in flow["stages"] if s["stage"] == "separation")
+        return {s["country"]: s["amount"] for s in entry["shares"]}, stage
+
+    current, _ = dy_separation()
+    planned, stage = dy_separation("--include-planned")
+    # capacities bound production from above: Lynas Malaysia's 75 t Dy oxide, and with planned plants
+    # its new 250 t; White Mesa's heavy circuits (150 t Dy oxide) join the US
+    assert current["MY"] == {"low": 0.0, "point": None, "high": 75.0} and "US" not in current
+    assert planned["MY"] == {"low": 0.0, "point": None, "high": 325.0}
+    assert planned["US"] == {"low": 0.0, "point": None, "high": 150.0}
+    amounts = {c["country"]: c["amount"] for c in stage["countries"]}  # the flow, in t Dy
+    assert (amounts["MY"]["low"], amounts["MY"]["high"]) == (0.0, pytest.approx((75 + 250) * 0.8713))
+    # MP Materials' planned heavy separation has no figure: nothing bounds the US in the flow
+    assert amounts["US"]["high"] is None and f"{ID}facility/mp-heavy-separation" in stage["unbounded"]
 
     def separated(by):
         data = run_json("report", *AS_OF, "--by", by, "--stage", "separation", "--element", "ALL")
@@ -92,6 +157,7 @@ def test_csv_has_one_row_per_chokepoint(run, report):
     header, *rows = result.stdout.splitlines()
     assert header.startswith("rank,kind,id,label,stage,elements,share,hhi,flow_loss,dominates,why")
     assert len(rows) == len(json.loads(report)["chokepoints"])
+    assert rows[0].startswith("1,country,CN,China,separation,ALL Dy Tb,98–100%,")  # shares as ranges
 
 
 @pytest.mark.parametrize(
@@ -110,38 +176,39 @@ def test_bad_options_give_one_line_and_exit_2(run, args, message):
     assert "Traceback" not in result.stderr
 
 
-def test_output_file_is_written_atomically(run, tmp_path):
+def test_output_file_is_written_atomically(run, report, tmp_path):
     target = tmp_path / "report.json"
     result = run("report", *AS_OF, "--format", "json", "-o", str(target))
     assert result.exit_code == 0 and result.stdout == ""
-    assert json.loads(target.read_text())["schema_version"] == "1"
+    assert json.loads(target.read_text())["schema_version"] == "2"
+    assert target.read_text(encoding="utf-8") == report
+    assert [p.name for p in tmp_path.iterdir()] == ["report.json"]  # no temporary file left behind
 
 
 def test_hostile_labels_cannot_reshape_the_terminal_table(run, tmp_path):
+    """China's label and a plant's carry an escape sequence and a line break: China heads the ranking,
+    and the plant, which has no figure, is named in China's why (nothing bounds it)."""
     hostile = tmp_path / "hostile.ttl"
     hostile.write_text(
         "@prefix ree: <https://w3id.org/reegraph/ontology#> .\n"
         "@prefix prov: <http://www.w3.org/ns/prov#> .\n"
         "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
-        "@prefix unit: <http://qudt.org/vocab/unit/> .\n"
-        "@prefix el: <https://w3id.org/reegraph/id/element/> .\n"
+        '<https://w3id.org/reegraph/id/country/CN> rdfs:label "=Rogue\\u001b[2J\\nland" .\n'
         "<https://example.org/evil> a ree:SeparationPlant ;\n"
         '    rdfs:label "=Evil\\u001b[2J\\nplant" ;\n'
         "    ree:country <https://w3id.org/reegraph/id/country/VN> ;\n"
         "    ree:operator <https://w3id.org/reegraph/id/org/lynas> ; ree:status ree:Operating ;\n"
-        "    prov:wasDerivedFrom <https://w3id.org/reegraph/id/source/usgs-mcs-2025-rare-earths> ;\n"
-        "    ree:hasQuantity <https://example.org/evil-q> .\n"
-        "<https://example.org/evil-q> a ree:Quantity ; ree:quantityKind ree:Production ; ree:value 90000 ;\n"
-        "    ree:unit unit:TONNE ; ree:basis ree:REO ; ree:element el:Dy ; ree:year 2024 ;\n"
-        "    ree:confidence ree:Reported ;\n"
         "    prov:wasDerivedFrom <https://w3id.org/reegraph/id/source/usgs-mcs-2025-rare-earths> .\n",
         encoding="utf-8",
     )
     table = run("report", *AS_OF, "--data", str(hostile), "--element", "Dy")
     assert table.exit_code == 0
-    assert "=Evil\ufffd[2J\ufffdplant" in table.stdout and "\x1b" not in table.stdout
+    assert "  1. =Rogue\ufffd[2J\ufffdland - separation - " in table.stdout
+    assert "nothing bounds 2 of 4 plants (=Evil\ufffd[2J\ufffdplant, " in table.stdout
+    assert "\x1b" not in table.stdout
+    assert not [line for line in table.stdout.splitlines() if line.startswith(("land", "plant"))]
     csv_out = run("report", *AS_OF, "--data", str(hostile), "--element", "Dy", "--format", "csv").stdout
-    assert "\"'=Evil" in csv_out  # quoted, and a spreadsheet will not run it as a formula
+    assert "\"'=Rogue" in csv_out  # quoted, and a spreadsheet will not run it as a formula
 
 
 PLANT = """@prefix ree: <https://w3id.org/reegraph/ontology#> .
@@ -197,19 +264,39 @@ def test_a_plant_stated_twice_gives_the_same_report_in_any_file_order(run, tmp_p
     assert first == second
 
 
-def test_all_years_keeps_the_latest_figures_in_the_ranking(run_json):
-    top = run_json("report", *AS_OF, "--all-years")["chokepoints"][:3]
-    assert [(c["id"], c["stage"]) for c in top[:2]] == [("CN", "metal"), ("CN", "separation")]
+def test_all_years_keeps_the_latest_figures_in_the_ranking(run_json, report):
+    every_year = run_json("report", *AS_OF, "--all-years")
+    assert {e["year"] for e in every_year["concentration"] if e["stage"] == "mining"} >= {2023, 2024}
+    assert None not in {e["year"] for e in every_year["concentration"]}
+    assert every_year["chokepoints"] == json.loads(report)["chokepoints"]
+    assert [(c["id"], c["stage"]) for c in every_year["chokepoints"][:2]] == [("CN", "separation"), ("CN", "magnet")]
 
 
 def test_a_group_name_ranks_on_its_members(run_json):
     magnet = run_json("report", *AS_OF, "--element", "magnet")
-    assert {e["element"] for e in magnet["concentration"]} == {"magnet"}
+    # the group, and the joint key that its members' NdPr figures name
+    assert {e["element"] for e in magnet["concentration"]} == {"magnet", "Nd+Pr"}
+    assert magnet["chokepoints"]
+    assert all(set(c["elements"]) <= {"ALL", "Dy", "Nd", "Pr", "Tb"} for c in magnet["chokepoints"])
     china = next(c for c in magnet["chokepoints"] if c["id"] == "CN" and c["stage"] == "separation")
-    assert china["share"] == 1.0 and {"Dy", "Tb"} <= set(china["elements"])
+    assert {"Dy", "Tb"} <= set(china["elements"])
+    assert (china["share"]["low"], china["share"]["high"]) == (pytest.approx(CHINA_DY_LOW), 1.0)
 
 
-def test_end_use_filter_keeps_only_chokepoints_for_its_elements(run_json):
+def test_end_use_filter_keeps_only_chokepoints_for_its_elements(run_json, report):
+    """Hard-disk drives need Dy, Nd and Pr: China's separation stays, for ALL and Dy, without Tb."""
+    everything = next(c for c in json.loads(report)["chokepoints"] if (c["id"], c["stage"]) == ("CN", "separation"))
+    assert "Tb" in everything["elements"]
+    drives = run_json("report", *AS_OF, "--end-use", "hard-disk-drives")
+    assert drives["chokepoints"]
+    assert all(set(c["elements"]) <= {"ALL", "Dy", "Nd", "Pr"} for c in drives["chokepoints"])
+    china = next(c for c in drives["chokepoints"] if (c["id"], c["stage"]) == ("CN", "separation"))
+    assert china["elements"] == ["ALL", "Dy"]
+
+
+def test_end_use_filter_keeps_the_chokepoints_every_end_use_shares(run_json):
+    """Glass polishing needs only Ce, which no figure names; China's mining (ALL) still feeds it:
+    53-69% of the rare-earth flow is lost without China's mines at the low and high ends."""
     polishing = run_json("report", *AS_OF, "--end-use", "glass-polishing")
     assert polishing["chokepoints"]
     assert all(set(c["elements"]) <= {"ALL", "Ce"} for c in polishing["chokepoints"])

@@ -32,6 +32,7 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import NamedTuple
 
 import networkx as nx
@@ -72,8 +73,7 @@ REASONS = {
 UNKNOWN = Range(0.0, math.inf)
 
 
-@dataclass(frozen=True)
-class Holding:
+class Holding(NamedTuple):
     """One holder's (a facility's, or a country's own figure's) amount of a key at a stage: the
     range, why (a key of :data:`REASONS`), the figures behind it and the stale ones left out."""
 
@@ -138,9 +138,35 @@ class StageTable:
     caps: dict[str, Holding]
     tallies: dict[str, Tally]
     handlers: int
-    dominant: frozenset[tuple[str, str]]
-    groups: dict[tuple[str, str], list[str]]
     named: bool
+    located: dict[str, str]
+    owners: dict[str, tuple[str, ...]]
+
+    @cached_property
+    def groups(self) -> dict[tuple[str, str], list[str]]:
+        """Each candidate's plants: every facility, country and company (ultimate owner)."""
+        groups: dict[tuple[str, str], list[str]] = defaultdict(list)
+        for node in sorted(self.holdings):
+            groups[("facility", node)].append(node)
+            groups[("country", self.located[node])].append(node)
+            for owner in self.owners[node]:
+                groups[("company", owner)].append(node)
+        return dict(groups)
+
+    @cached_property
+    def dominant(self) -> frozenset[tuple[str, str]]:
+        """The candidates that hold every facility handling the key (a country or company that
+        holds them all; the facility, where there is one)."""
+        if not self.holdings:
+            return frozenset()
+        countries = {self.located[n] for n in self.holdings}
+        common = set.intersection(*(set(self.owners[n]) for n in self.holdings))
+        found = {("company", o) for o in common} | (
+            {("country", next(iter(countries)))} if len(countries) == 1 else set()
+        )
+        if len(self.holdings) == 1:
+            found.add(("facility", next(iter(self.holdings))))
+        return frozenset(found)
 
     @property
     def evidence(self) -> tuple[Amount, ...]:
@@ -235,12 +261,23 @@ def stage_table(
     return tables[cache_key]
 
 
+#: What ``ALL`` stands for in a network that declares no elements: its all-element figures count.
+_ANY = frozenset({"ALL"})
+
+
+def named_at(G: nx.DiGraph, key: str, stage: str, tables: Tables, year: int | None = None) -> bool:
+    """Whether some figure in ``stage``'s basis names an element of ``key`` (``ALL``: always), so
+    that its concentration table is worth building."""
+    members = key_members(G, key)
+    return key == "ALL" or _index(G, tables, year).names(stage, _bases("stage", key, stage), members)
+
+
 def key_members(G: nx.DiGraph, key: str) -> frozenset[str]:
     """The element symbols a key stands for: every one for ``ALL``, a group's members, the symbols
     of a joint key (``Nd+Pr``), or the symbol itself."""
     elements = G.graph.get("elements", {})
     if key == "ALL":
-        return frozenset(elements)
+        return frozenset(elements) or _ANY
     groups = G.graph.get("groups", {})
     if key in groups:
         return frozenset(groups[key])
@@ -268,13 +305,14 @@ class _Index:
         # Staleness counts back from the as-of year, or from the data's vintage where the date lies
         # beyond it (build_network sets it: a scenario set in 2028 reads today's figures).
         self.oldest = min(self.year, G.graph.get("vintage", self.year)) - G.graph.get("max_age", MAX_AGE)
-        self.every = frozenset(G.graph.get("elements", {}))
+        self.every = frozenset(G.graph.get("elements", {})) or _ANY
         self.plants: dict[str, list[tuple[str, frozenset[str] | None, list[Amount], list[Amount]]]] = defaultdict(list)
         self.caps: dict[str, list[tuple[str, list[Amount], list[Amount]]]] = defaultdict(list)
         self.end_uses: list[tuple[str, dict]] = []
         self.country: dict[str, str] = {}
         self.owners: dict[str, tuple[str, ...]] = {}
         self.joint: dict[str, set[str]] = defaultdict(set)  # per stage basis: joint keys some figure names
+        self.named: dict[tuple[str, str], set[str]] = defaultdict(set)  # per stage and basis: symbols figures name
         for node, data in sorted(G.nodes(data=True)):
             kind = data["kind"]
             if kind == END_USE:
@@ -282,6 +320,8 @@ class _Index:
             elif kind in (MARKET, FACILITY):
                 operating = kind == MARKET or data.get("status", "operating") == "operating"
                 fresh, stale = self._figures(data.get("amounts", ()), operating)
+                for amount in (*fresh, *stale):
+                    self.named[(data["stage"], amount.basis)].update(amount.elements)
                 if kind == MARKET:
                     self.caps[data["stage"]].append((data["country"], fresh, stale))
                     continue
@@ -291,6 +331,11 @@ class _Index:
                 self.plants[data["stage"]].append(
                     (node, None if not handles or handles >= self.every else handles, fresh, stale)
                 )
+
+    def names(self, stage: str, bases: Iterable[str], members: frozenset[str]) -> bool:
+        """Whether some figure at ``stage`` in one of ``bases`` names some of ``members`` (a figure for
+        all rare earths names none: it speaks of every key that holds all of them only)."""
+        return any(not members.isdisjoint(self.named.get((stage, basis), ())) for basis in bases)
 
     def _figures(self, amounts: Iterable[Amount], operating: bool) -> tuple[list[Amount], list[Amount]]:
         fresh: list[Amount] = []
@@ -346,38 +391,34 @@ def _build_table(index: _Index, key: str, members: frozenset[str], stage: str, u
     symbol = next(iter(members)) if unit == "flow" and key != "ALL" and len(members) == 1 else None
     measured = STAGE_BASIS.get(stage) in bases
     holdings: dict[str, Holding] = {}
-    named = False
+    shapes: dict[tuple, Holding] = {}
     for node, handles, fresh, stale in index.plants.get(stage, ()):
         relevant = members if handles is None else members & handles
         if not relevant:
             continue
-        holding = _holding(fresh, stale, relevant, handles or index.every, bases, symbol)
-        named |= any(_names(a, members) for a in (*fresh, *stale) if a.basis in bases)
-        holdings[node] = holding
+        if len(fresh) + len(stale) == 1 and (not fresh or fresh[0].value > 0):
+            # most plants: one figure; the holding has the same shape for all such plants, scaled
+            amount = (fresh or stale)[0]
+            signature = (bool(fresh), amount.kind, amount.basis, amount.elements, handles)
+            if signature not in shapes:
+                one = [amount._replace(value=1.0)]
+                shapes[signature] = _holding(one if fresh else [], [] if fresh else one, relevant,
+                                             handles or index.every, bases, symbol)  # fmt: skip
+            shape = shapes[signature]
+            if shape.figures:
+                holdings[node] = Holding(shape.range.scaled(amount.value), shape.reason, (amount,), ())
+            else:
+                holdings[node] = Holding(shape.range, shape.reason, (), (amount,) if shape.stale else ())
+            continue
+        holdings[node] = _holding(fresh, stale, relevant, handles or index.every, bases, symbol)
     caps: dict[str, Holding] = {}
     for country, fresh, stale in index.caps.get(stage, ()):
         if any(a.basis in bases and set(a.elements or index.every) & members for a in (*fresh, *stale)):
-            named |= any(_names(a, members) for a in (*fresh, *stale) if a.basis in bases)
             caps[country] = _holding(fresh, stale, members, index.every, bases, symbol)
     by_country: dict[str, list[Range]] = defaultdict(list)
     for node, holding in holdings.items():
         by_country[index.country[node]].append(holding.range)
     tallies = {c: tally(ranges) for c, ranges in by_country.items()}
-    groups: dict[tuple[str, str], list[str]] = defaultdict(list)
-    for node in sorted(holdings):
-        groups[("facility", node)].append(node)
-        groups[("country", index.country[node])].append(node)
-        for owner in index.owners[node]:
-            groups[("company", owner)].append(node)
-    dominant: set[tuple[str, str]] = set()
-    if holdings:  # a country or company that holds every facility handling the key dominates
-        countries = {index.country[n] for n in holdings}
-        common = set.intersection(*(set(index.owners[n]) for n in holdings))
-        dominant = {("company", o) for o in common} | (
-            {("country", next(iter(countries)))} if len(countries) == 1 else set()
-        )
-        if len(holdings) == 1:
-            dominant.add(("facility", next(iter(holdings))))
     return StageTable(
         stage=stage,
         key=key,
@@ -388,16 +429,10 @@ def _build_table(index: _Index, key: str, members: frozenset[str], stage: str, u
         caps=caps,
         tallies=tallies,
         handlers=len(holdings),
-        dominant=frozenset(dominant),
-        groups=dict(groups),
-        named=named or (key == "ALL" and bool(holdings or caps) and unit == "stage"),
+        named=index.names(stage, bases, members) or (key == "ALL" and bool(holdings or caps) and unit == "stage"),
+        located=index.country,
+        owners=index.owners,
     )
-
-
-def _names(amount: Amount, members: frozenset[str]) -> bool:
-    """Whether a figure speaks of the key's elements: names some of them (an all-element figure
-    speaks of every key that holds all rare earths only)."""
-    return bool(set(amount.elements) & members) if amount.elements else False
 
 
 def _holding(
@@ -410,10 +445,24 @@ def _holding(
 ) -> Holding:
     """A holder's amount of the ``relevant`` elements from its figures (the rules in the module's
     docstring); ``scope``: the elements it handles, which an all-element figure covers."""
+    usable = [a for a in fresh if a.basis in bases]
+    if len(usable) <= 1 and not stale:  # most holders: one figure or none, the rules in short
+        if not usable:
+            return Holding(UNKNOWN, "unknown", (), ())
+        amount = usable[0]
+        elements = scope & frozenset(amount.elements) if amount.elements else scope
+        if elements.isdisjoint(relevant):
+            return Holding(UNKNOWN, "unknown", (), ())
+        else:
+            value = _value(amount, symbol)
+            low = value if amount.kind == "production" and elements <= relevant else 0.0
+            high = value if elements >= relevant else math.inf
+            if low == high:
+                return Holding(Range(high, high, high), "production", (amount,), ())
+            reason = "partial" if math.isinf(high) else "capacity" if elements <= relevant else "joint"
+            return Holding(Range(low, high), reason, (amount,), ())
     best: dict[frozenset[str], tuple[tuple, Amount]] = {}
-    for amount in fresh:
-        if amount.basis not in bases:
-            continue
+    for amount in usable:
         elements = scope & frozenset(amount.elements) if amount.elements else scope
         if not elements & relevant:
             continue

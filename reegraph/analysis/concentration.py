@@ -31,6 +31,7 @@ from reegraph.analysis.capacity import (
     country_range,
     figure_years,
     joint_keys,
+    named_at,
     stage_table,
     tally,
 )
@@ -263,6 +264,8 @@ def compute_concentration(
             if wanted is not None and key not in wanted:
                 continue
             for year in years:
+                if wanted is None and not named_at(G, key, stage, tables, year):
+                    continue
                 table = stage_table(G, key, stage, tables, unit="stage", year=year)
                 if (table.named or wanted is not None) and (table.holdings or table.caps):
                     results.append(_entry(G, table, by, year, tables))
@@ -287,10 +290,11 @@ def _entry(G: nx.DiGraph, table: StageTable, by: str, year: int | None, tables: 
     shares: tuple[Share, ...] = ()
     hhi_value = None
     if status != "not enough data":
+        sources = _sources(G, table, located, by)
         shares = tuple(
             sorted(
                 (
-                    Share(c, r, s, _sources(G, table, c, located, by))
+                    Share(c, r, s, sources.get(c, ()))
                     for c, r, s in zip(countries, ranges, share_ranges(ranges), strict=True)
                 ),
                 key=lambda s: (-s.share.high, -s.share.low, s.country),
@@ -350,15 +354,16 @@ def _amounts(G: nx.DiGraph, table: StageTable, by: str, located: dict[str, str])
     return {c: add_ranges(rs) for c, rs in parts.items()}
 
 
-def _sources(G: nx.DiGraph, table: StageTable, country: str, located: dict[str, str], by: str) -> tuple[str, ...]:
-    found: set[str] = set()
+def _sources(G: nx.DiGraph, table: StageTable, located: dict[str, str], by: str) -> dict[str, tuple[str, ...]]:
+    """The sources of each country's amount: its plants' figures (by owner's country with
+    ``ownership``) and its own figure."""
+    found: dict[str, set[str]] = defaultdict(set)
     for node, holding in table.holdings.items():
         held = G.nodes[node].get("owner_country") or located[node] if by == "ownership" else located[node]
-        if held == country:
-            found.update(s for a in holding.figures for s in a.sources)
-    if country in table.caps:
-        found.update(s for a in table.caps[country].figures for s in a.sources)
-    return tuple(sorted(found))
+        found[held].update(s for a in holding.figures for s in a.sources)
+    for country, cap in table.caps.items():
+        found[country].update(s for a in cap.figures for s in a.sources)
+    return {c: tuple(sorted(s)) for c, s in found.items()}
 
 
 def _note(

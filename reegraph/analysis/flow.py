@@ -17,6 +17,7 @@ Ahuja, Magnanti and Orlin, *Network Flows* (1993): max-flow min-cut theorem; nod
 from __future__ import annotations
 
 import math
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -108,9 +109,11 @@ class Loss:
 
     @property
     def least(self) -> float:
-        """The smallest loss over the ends, an end where it is undefined counting as none: the
-        loss that rests on evidence, not on what nothing bounds."""
-        return min(0.0 if v is None else v for v in self.loss)
+        """The smallest loss over the ends: the loss that rests on evidence, not on what nothing
+        bounds. The low or the high end where the loss is undefined (a flow of nothing, or without
+        bound) counts as none; the point counts where there is one."""
+        low, point, high = self.loss
+        return min(0.0 if low is None else low, 0.0 if high is None else high, *([] if point is None else [point]))
 
 
 def compute_flow(G: nx.DiGraph, element: str, tables: Tables | None = None) -> list[StageFlow]:
@@ -207,6 +210,7 @@ def stage_capacity(G: nx.DiGraph, element: str, stage: str, tables: Tables | Non
     """What ``stage`` passes of ``element``, by country, with the figures used."""
     table = stage_table(G, element, stage, tables)
     countries = {c: country_range(table, c) for c in table.countries()}
+    located = table.located
     return StageCapacity(
         stage=stage,
         measured=table.measured,
@@ -215,11 +219,7 @@ def stage_capacity(G: nx.DiGraph, element: str, stage: str, tables: Tables | Non
         evidence=table.evidence,
         stale=table.stale,
         unbounded=tuple(
-            sorted(
-                n
-                for n, h in table.holdings.items()
-                if not h.range.bounded and table.caps.get(country_of(G, {} if tables is None else tables)[n]) is None
-            )
+            sorted(n for n, h in table.holdings.items() if not h.range.bounded and located[n] not in table.caps)
         ),
         handlers=table.handlers,
     )
@@ -254,13 +254,36 @@ def find_flow_losses(
         if not stage_cap.measured:
             continue
         others = [s.total for s in measured if s.stage != stage_cap.stage]
-        for kind, ident, dominates, left in _removals(G, flow.element, stage_cap.stage, tables):
+        floor_low, floor_high = _floors(flow.flow, stage_cap.total, min_loss)
+        for kind, ident, dominates, reach, removed in _candidates(G, flow.element, stage_cap.stage, tables):
+            if (
+                kind != "country"
+                and not dominates
+                and reach[0] < floor_low
+                and (floor_high is None or reach[1] < floor_high)
+            ):
+                continue  # even losing the most it could hold leaves the stage above 1 - min_loss of the flow
+            left = Range(0.0, 0.0, 0.0) if dominates else _left(G, flow.element, stage_cap.stage, tables, removed)
             remaining, _ = _smallest([left, *others], ["x"] * (1 + len(others)))
             loss = Ends(*(_loss(flow.flow.at(end), remaining.at(end), dominates) for end in ENDS))
             if kind != "country" and not dominates and max((v for v in loss if v is not None), default=0.0) < min_loss:
                 continue
             losses.append(Loss(kind, ident, stage_cap.stage, flow.element, flow.feeding_stage, loss, dominates))
     return sorted(losses, key=lambda x: (-x.least, x.kind, x.id, x.stage))
+
+
+def _floors(flow: Range, total: Range, min_loss: float) -> tuple[float, float | None]:
+    """How much a candidate must be able to take from a stage's low end and from its high end to
+    cost at least ``min_loss`` of the flow at some end (``inf`` at the low end, ``None`` at the high
+    end: it cannot there). Removing plants leaves the stage at least its total less what they take
+    at each end (an unbounded stage stays unbounded unless an unbounded plant goes), and the point
+    is never below the low end; a loss is undefined where the flow is nothing or unbounded."""
+    if min_loss <= 0:
+        return 0.0, 0.0
+    keep = 1 - min_loss
+    low = [total.low - keep * v for v in (flow.low, flow.point) if v is not None and 0 < v < math.inf]
+    high = max(0.0, total.high - keep * flow.high) if 0 < flow.high < math.inf else None
+    return max(0.0, min(low, default=math.inf)), high
 
 
 def _loss(before: float | None, after: float | None, dominates: bool) -> float | None:
@@ -273,26 +296,52 @@ def _loss(before: float | None, after: float | None, dominates: bool) -> float |
     return round(min(max(1 - after / before, 0.0), 1.0), 12)
 
 
-def _removals(G: nx.DiGraph, element: str, stage: str, tables: Tables) -> list[tuple[str, str, bool, Range]]:
-    """Every candidate at a stage: (kind, id, dominates, what the stage passes without it). Computed
-    once per element and stage."""
-    key = (id(G), element, stage, "removals")
-    if key in tables:
-        return tables[key]
-    table = stage_table(G, element, stage, tables)
+def _candidates(
+    G: nx.DiGraph, element: str, stage: str, tables: Tables
+) -> list[tuple[str, str, bool, tuple[float, float], list[str]]]:
+    """Every candidate at a stage: (kind, id, dominates, the most its plants take from the stage's
+    low end and from its high end, its plants). From a country's low end, plants take their lows
+    and, where a country figure lifts the country above its plants' lows, at most that lift more
+    (never more than their highs); from a high end at most their highs. Computed once per element
+    and stage."""
+    key = (id(G), element, stage, "candidates")
+    if key not in tables:
+        table = stage_table(G, element, stage, tables)
+        located = table.located
+        lift = {c: max(0.0, country_range(table, c).low - t.low) for c, t in table.tallies.items()}
+        found = []
+        for (kind, ident), removed in table.groups.items():
+            if kind == "facility":  # most candidates: one plant
+                r = table.holdings[ident].range
+                reach = (min(r.high, lift[located[ident]] + r.low), r.high)
+                found.append((kind, ident, (kind, ident) in table.dominant, reach, removed))
+                continue
+            by_country: dict[str, list[Range]] = defaultdict(list)
+            for node in removed:
+                by_country[located[node]].append(table.holdings[node].range)
+            low = high = 0.0
+            for country, ranges in by_country.items():
+                highs = math.fsum(r.high for r in ranges)
+                low += min(highs, lift[country] + math.fsum(r.low for r in ranges))
+                high += highs
+            found.append((kind, ident, (kind, ident) in table.dominant, (low, high), removed))
+        tables[key] = found
+    return tables[key]
+
+
+def _left(G: nx.DiGraph, element: str, stage: str, tables: Tables, removed: list[str]) -> Range:
+    """What a stage passes of ``element`` without the plants ``removed``, in the time of those plants."""
+    key = (id(G), element, stage, "sum")
+    if key not in tables:
+        table = stage_table(G, element, stage, tables)
+        base = {c: country_range(table, c) for c in table.countries()}
+        tables[key] = table, base, _Sum(base.values())
+    table, base, whole = tables[key]
     located = country_of(G, tables)
-    base = {c: country_range(table, c) for c in table.countries()}
-    whole = _Sum(base.values())
-    removals = []
-    for (kind, ident), removed in table.groups.items():
-        dominates = (kind, ident) in table.dominant
-        touched: dict[str, list[Range]] = {}
-        for node in removed:
-            touched.setdefault(located[node], []).append(table.holdings[node].range)
-        left = whole.replacing({c: (base[c], country_range(table, c, tally(rs))) for c, rs in touched.items()})
-        removals.append((kind, ident, dominates, Range(0.0, 0.0, 0.0) if dominates else left))
-    tables[key] = removals
-    return removals
+    touched: dict[str, list[Range]] = {}
+    for node in removed:
+        touched.setdefault(located[node], []).append(table.holdings[node].range)
+    return whole.replacing({c: (base[c], country_range(table, c, tally(rs))) for c, rs in touched.items()})
 
 
 class _Sum:

@@ -106,7 +106,8 @@ def rank_chokepoints(
             continue  # the evidence guarantees none of it: no loss to price, no path worth naming
         for loss in find_flow_losses(G, flow, tables, min_loss=min_score):  # countries: every loss, for their shares
             table = stage_table(G, flow.element, loss.stage, tables, unit="stage")
-            members = table.groups.get((loss.kind, loss.id), [])
+            groups = stage_table(G, flow.element, loss.stage, tables).groups  # the same plants, in either unit
+            members = groups.get((loss.kind, loss.id), [])
             signal = signals[(loss.kind, loss.id, loss.stage)].setdefault(flow.element, _Signal(flow.element))
             if signal.loss is None or loss.least > signal.loss.least:
                 signal.loss = loss
@@ -115,7 +116,7 @@ def rank_chokepoints(
                 signal.end_uses.update(flow.end_uses)
             signal.sources.update(_sources(table, members, loss.id if loss.kind == "country" else None))
             if loss.kind != "country" and signal.share is None:
-                signal.share, signal.amount, signal.total = _member_share(G, table, members, tables)
+                signal.share, signal.amount, signal.total = _member_share(G, table, groups, members, tables)
                 signal.basis, signal.span = table.basis, _span(table, members)
     chokepoints = []
     for (kind, ident, stage), by_element in signals.items():
@@ -146,15 +147,16 @@ def rank_chokepoints(
 
 
 def _member_share(
-    G: nx.DiGraph, table: StageTable, members: list[str], tables: Tables
+    G: nx.DiGraph, table: StageTable, groups: dict[tuple[str, str], list[str]], members: list[str], tables: Tables
 ) -> tuple[Range | None, Range | None, Range | None]:
     """A company's or a plant's share of the stage's quantified output (its plants bounded by their
     countries' figures), its amount and the total; ``None`` where nothing bounds its plants."""
     located = country_of(G, tables)
     total = add_ranges(country_range(table, c, flow=False, bounded_only=True) for c in table.countries(flow=False))
     parts = []
+    held = set(members)
     for country in sorted({located[n] for n in members}):
-        others = [table.holdings[n].range for n in table.groups.get(("country", country), []) if n not in members]
+        others = [table.holdings[n].range for n in groups.get(("country", country), []) if n not in held]
         parts.append(country_range(table, country, tally(others), flow=False))
     amount = add_ranges(parts)
     if not amount.bounded or total.high <= 0:

@@ -120,7 +120,7 @@ def run_scenario(
     [('ROW', 1.0), ('US', 0.0)]
     """
     tables = {} if tables is None else tables
-    planned = _planned(G)
+    planned = planned_facilities(G)
     base = Scenario("baseline", offline=planned)
     scenario = replace(scenario, offline=scenario.offline | (planned - scenario.online))
     impacts = []
@@ -184,7 +184,7 @@ def _worst(shortfall: Ends) -> float:
     return max((v for v in shortfall if v is not None), default=0.0)
 
 
-def _planned(G: nx.DiGraph) -> frozenset[str]:
+def planned_facilities(G: nx.DiGraph) -> frozenset[str]:
     """Facilities not yet operating: offline unless a scenario brings them online."""
     return frozenset(n for n, d in G.nodes(data=True) if d["kind"] == FACILITY and d.get("status") != "operating")
 
@@ -216,28 +216,28 @@ def _gate(H: nx.DiGraph, tail: Hashable, gate: Hashable, fraction: float, throug
         H.add_edge(tail, gate, capacity=0.0 if math.isinf(throughput) else fraction * throughput)
 
 
-def _throughput(capacities: dict[str, dict[str, float] | None], stages: list[str], exporter: str) -> dict[str, float]:
+def _throughput(capacities: dict[str, dict[str, float]], stages: list[str], exporter: str) -> dict[str, float]:
     """What ``exporter`` can pass at each stage (``capacities``: stage to :func:`_capacities`): its
-    capacity there, and never more than at any earlier stage with figures (a stage without figures
-    passes what came before it)."""
+    capacity there, and never more than at any earlier stage."""
     result, bound = {}, math.inf
     for stage in stages:
-        caps = capacities[stage]
-        bound = min(bound, math.inf if caps is None else caps.get(exporter, 0.0))
+        bound = min(bound, capacities[stage].get(exporter, 0.0))
         result[stage] = bound
     return result
 
 
 def _capacities(
     G: nx.DiGraph, element: str, stage: str, scenario: Scenario, tables: Tables, end: str
-) -> dict[str, float | None] | None:
+) -> dict[str, float | None]:
     """Each country's amount at a stage and one end, with the scenario's offline plants removed and
-    scaling applied (``None``: the stage does not measure the element, so it does not bound it).
-    Costs the size of those sets, not the stage's."""
+    scaling applied. At a stage that does not measure the element (magnets in t magnet) a country
+    with a running plant passes without bound and a country without one passes nothing. Costs the
+    size of those sets, not the stage's (but the country list at an unmeasured stage)."""
     table = stage_table(G, element, stage, tables)
-    if not table.measured:
-        return None
     located = country_of(G, tables)
+    if not table.measured:
+        running = {located[n] for n in table.holdings if n not in scenario.offline and scenario.scale.get(n, 1.0) > 0}
+        return dict.fromkeys(sorted(running), math.inf)
     lost: dict[str, list[Range]] = defaultdict(list)
     for node in scenario.offline:
         holding = table.holdings.get(node)
@@ -378,7 +378,7 @@ def monte_carlo(
     tables = {} if tables is None else tables
     rng = random.Random(seed)
     regions = list(regions)
-    planned = _planned(G)
+    planned = planned_facilities(G)
     offline_base = scenario.offline | (planned - scenario.online)
     plants = [n for n in facilities(G) if n not in offline_base]
     by_country: dict[str, list[str]] = defaultdict(list)
@@ -482,7 +482,7 @@ def _aggregate_network(
     region: str | None,
     scenario: Scenario,
     tables: Tables,
-    known: dict[tuple, dict[str, float | None] | None] | None = None,
+    known: dict[tuple, dict[str, float | None]] | None = None,
     end: str = "point",
 ) -> nx.DiGraph | None:
     """The flow network of ``element`` to ``region``'s end uses fed from ``feeding`` (``region``
@@ -505,16 +505,16 @@ def _aggregate_network(
         if (element, stage, end) not in known:
             known[(element, stage, end)] = _capacities(G, element, stage, scenario, tables, end)
     capacities = {stage: known[(element, stage, end)] for stage in stages}
-    if any(None in caps.values() for caps in capacities.values() if caps is not None):
+    if any(None in caps.values() for caps in capacities.values()):
         return None
     through = {x: _throughput(capacities, stages, x) for x in exporters}  # type: ignore[arg-type]
     for k, stage in enumerate(stages):
         capacity: dict[str, float] = defaultdict(float)
-        for country, value in (capacities[stage] or {}).items():
+        for country, value in capacities[stage].items():
             capacity[group(country)] += value  # type: ignore[operator]
         for name in names:
             node = (k, name)
-            if capacities[stage] is not None and math.isfinite(capacity.get(name, 0.0)):
+            if math.isfinite(capacity.get(name, 0.0)):
                 H.add_edge((node, "in"), (node, "out"), capacity=capacity.get(name, 0.0))
             else:
                 H.add_edge((node, "in"), (node, "out"))

@@ -159,7 +159,7 @@ def make_network(
         G.add_node(id_, **facility_node(stage, country, label=id_, amounts=(figure,), operators=owner, owners=owner))
     add_markets(G, {})
     for id_, stage in end_uses:
-        G.add_node(id_, **end_use_node(stage, label=id_))
+        G.add_node(id_, **end_use_node(stage, label=id_, elements=tuple(EXAMPLE_ELEMENTS)))
         G.add_edges_from(((market, id_) for market in markets(G, stage=stage)), link="inferred")
     return G
 
