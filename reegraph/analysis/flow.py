@@ -178,7 +178,7 @@ def _why_nothing(stage: StageCapacity) -> str:
         return "no plant handles it"
     if stage.unbounded and len(stage.unbounded) == stage.handlers:
         return f"none of {stage.handlers} plants has a figure"
-    return f"{stage.handlers} plants, only capacities or joint figures"
+    return f"{stage.handlers} plant{'s' if stage.handlers != 1 else ''}, only capacities or joint figures"
 
 
 def _smallest(totals: list[Range], names: list[str]) -> tuple[Range, Binding]:

@@ -48,7 +48,7 @@ def page(title: str, body: str, *, images_from: str = "") -> str:
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{esc(title)}</title>
 <style>
-body {{ font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2em auto; max-width: 72em;
+body {{ font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2em auto; max-width: 90em;
        padding: 0 1em; color: #1b1b1b }}
 h1 {{ font-size: 1.6em }} h2 {{ margin-top: 2em; border-bottom: 1px solid #ddd }}
 table {{ border-collapse: collapse; width: 100%; margin: 1em 0 }}
@@ -88,25 +88,26 @@ class Raw(str):
     """Markup already escaped (a link), passed through :func:`table` as is."""
 
 
-def stacked_bars(rows: Sequence[tuple[str, Sequence[tuple[str, float]]]], *, width: int = 640) -> str:
-    """Horizontal bars split into labelled parts (shares in [0, 1]), one bar per row, as inline SVG;
-    each part has a tooltip."""
+def stacked_bars(rows: Sequence[tuple[str, Sequence[tuple[str, float, str]]]], *, width: int = 640) -> str:
+    """Horizontal bars split into labelled parts (each a name, a share in [0, 1] that sets its width,
+    and the text it shows, such as a range), one bar per row, as inline SVG; each part has a
+    tooltip."""
     colours: dict[str, str] = {}
-    height, label_width = 22, 210
+    height, label_width = 22, 260
     parts = []
     for y, (label, shares) in enumerate(rows):
         top = y * (height + 8)
         parts.append(f'<text x="0" y="{top + 15}">{esc(label)}</text>')
         x = float(label_width)
-        for name, share in shares:
+        for name, share, text in shares:
             colour = colours.setdefault(name, PALETTE[len(colours)] if len(colours) < len(PALETTE) else "#bbb")
             w = max(share, 0.0) * width
             parts.append(
                 f'<rect x="{x:.1f}" y="{top}" width="{w:.1f}" height="{height}" fill="{colour}">'
-                f"<title>{esc(name)}: {share:.1%}</title></rect>"
+                f"<title>{esc(name)}: {esc(text)}</title></rect>"
             )
-            if w > 50:
-                parts.append(f'<text x="{x + 4:.1f}" y="{top + 15}" fill="#fff">{esc(name)} {share:.0%}</text>')
+            if w > 8 * len(f"{name} {text}"):
+                parts.append(f'<text x="{x + 4:.1f}" y="{top + 15}" fill="#fff">{esc(name)} {esc(text)}</text>')
             x += w
     total = len(rows) * (height + 8)
     return (
@@ -127,4 +128,4 @@ def bars(rows: Sequence[tuple[str, float, str]], *, width: int = 480, colour: st
                      f"<title>{esc(label)}: {esc(note)}</title></rect>")  # fmt: skip
         parts.append(f'<text x="{label_width + w + 6:.1f}" y="{top + 14}">{esc(note)}</text>')
     total = len(rows) * (height + 6)
-    return f'<svg role="img" width="{label_width + width + 90}" height="{total}">{"".join(parts)}</svg>'
+    return f'<svg role="img" width="{label_width + width + 260}" height="{total}">{"".join(parts)}</svg>'

@@ -75,15 +75,19 @@ def render_report_html(report: Report, *, scenario: ScenarioReport | None = None
     for c in report.concentration:
         if c.status == "not enough data" or c.year is not None:
             continue
-        top = [(s.country, _middle(s.share)) for s in c.shares[:6]]
-        rest = 1 - sum(share for _, share in top)
+        top = [(s.country, _middle(s.share), fmt_share(s.share)) for s in c.shares[:6]]
+        rest = 1 - sum(share for _, share, _ in top)
         label = f"{c.stage} · {c.element} ({c.span}){' *' if c.status == 'partial' else ''}"
-        shares.append((label, [*top, *([("other", rest)] if rest > 0.0005 else [])]))
+        shares.append((label, [*top, *([("other", rest, f"{rest:.0%}")] if rest > 0.0005 else [])]))
     ranking = [(f"{c.rank}. {c.label} ({c.stage})", c.score, f"{c.score:.2f}") for c in report.chokepoints[:15]]
     headers, rows = _chokepoint_rows(report)
     sources = [Raw(" ".join(link(iri(s), s.rsplit("/", 1)[-1]) for s in c.sources)) for c in report.chokepoints]
-    chokepoints = table([*headers, "sources"], [[*row, src] for row, src in zip(rows, sources, strict=True)],
-                        numeric=(0, 6, 7, 8))  # fmt: skip
+    drop = headers.index("id")  # the label says it; JSON and CSV keep the id
+    chokepoints = table(
+        [*headers[:drop], *headers[drop + 1 :], "sources"],
+        [[*row[:drop], *row[drop + 1 :], src] for row, src in zip(rows, sources, strict=True)],
+        numeric=(0, 5, 6, 7),
+    )
     body = f"""<h1>reegraph chokepoint report</h1>
 <p class="muted">As of {esc(report.as_of)}; shares by {esc(report.by)}; figures older than {report.max_age}
 years are left out as stale. Every figure comes from the graph, with its source. Amounts and shares are
