@@ -329,6 +329,54 @@ def test_licensed_oxide_reaches_a_metal_maker_abroad():
     assert us.binding == dict.fromkeys(ENDS, ("gate/separation/CN",))
 
 
+#: China mines and separates 100 t REO; a US plant makes metal from it (:func:`plants_network`:
+#: every figure in t REO, for all the elements)
+CHINESE_OXIDE_US_METAL = [
+    ("mine", "mining", "CN", 100.0),
+    ("sep", "separation", "CN", 100.0),
+    ("metal", "metal", "US", 100.0),
+]
+
+
+def test_licensed_oxide_reaches_a_metal_maker_abroad_for_all_elements():
+    """The all-element (``ALL``, t REO) version of the licence test, on its original fixture.
+
+    For ``ALL`` the metal stage (basis t metal) does not measure the flow, so the US metal plant
+    passes without bound because it runs. Baseline: mine 100, separation 100, so 100 t. Scenario:
+    Chinese oxide leaves for the US only through the gate, which holds 0.3 of what China separates
+    (min(100, 100) = 100), so 30 t, and the shortfall is 1 - 30/100 = 0.7. Had the metal plant's
+    100 t bounded the stage, the answer would be the same. Every figure is a production figure, so
+    this holds at every end."""
+    G = plants_network(CHINESE_OXIDE_US_METAL, feeding="metal")
+    licensed = ExportControl("CN", ALL, SEPARATION, licensed_fraction=0.3)
+    (us,) = run_scenario(G, Scenario("l", (licensed,)), elements=["ALL"], regions=["US"])
+    assert (us.baseline, us.scenario) == (tonnes(100.0), pytest.approx(tonnes(30.0)))
+    assert us.shortfall == pytest.approx(every(0.7))
+    assert us.binding == dict.fromkeys(ENDS, ("gate/separation/CN",))
+
+
+def test_no_running_plant_at_an_unmeasured_stage_passes_nothing():
+    """Regression: with the only metal plant offline, no all-element material reaches a metal-fed
+    end use. The metal stage does not measure ``ALL`` (t metal against t REO), and the engine once let
+    material through a country group with no plant at such a stage.
+
+    By hand: the baseline is the mine's and separator's 100 t (the running US metal plant passes
+    without bound); with it offline no country has a metal plant, so the flow is 0 and the shortfall
+    1 at every end. The facility-level network without the plant says the same at each end."""
+    from reegraph.analysis.capacity import stage_table
+    from reegraph.analysis.flow import max_flow
+    from reegraph.network.ops import make_network
+
+    G = make_network(CHINESE_OXIDE_US_METAL, end_uses=[("use", "metal")])
+    assert not stage_table(G, "ALL", "metal").measured  # the case under test: an unmeasured stage
+    (us,) = run_scenario(G, Scenario("x", offline=frozenset({"metal"})), elements=["ALL"], regions=["US"])
+    assert (us.baseline, us.scenario, us.shortfall) == (tonnes(100.0), Range(0.0, 0.0, 0.0), Ends(1.0, 1.0, 1.0))
+    assert us.binding == {}  # nothing flows, so nothing is saturated
+    for end in ENDS:
+        assert max_flow(G, "ALL", "use", without=["metal"], end=end) == us.scenario.at(end) == 0.0, end
+        assert max_flow(G, "ALL", "use", end=end) == us.baseline.at(end) == 100.0, end
+
+
 #: Chinese oxide; the US and Japan make metal; Japan separates a little (the controls spare Japan)
 JAPAN_SPARED = [
     ("mine", "mining", "CN", 100.0),
@@ -372,6 +420,23 @@ def test_an_extraterritorial_control_follows_the_material_through_foreign_plants
         i.region: i.scenario for i in run_scenario(G, Scenario("r", (rule,)), elements=["Dy"], regions=["US", "JP"])
     }
     assert found == {"US": tonnes(1.0), "JP": tonnes(100.0)}  # the US keeps Japan's own oxide only; Japan is spared
+
+
+def test_an_extraterritorial_control_follows_the_material_through_foreign_plants_for_all_elements():
+    """The all-element (``ALL``, t REO) version of the extraterritorial test, on its original fixture.
+
+    By hand: the control follows Chinese oxide to wherever it ends up, so nothing of it reaches US
+    end uses, whether made into metal in the US or in Japan; the US keeps Japan's own oxide, 1 t
+    (either metal plant takes it). Japan is spared: the mine's 100 t reach it (through Japan's or the
+    US's metal plant). Both hold whether or not the metal stage bounds the flow (for ``ALL`` it does
+    not: t metal), against a baseline of 100 t (the mine), so shortfalls of 0.99 and 0, at every end."""
+    G = plants_network(JAPAN_SPARED, feeding="metal")
+    rule = ExportControl("CN", ALL, SEPARATION, destinations=frozenset({"US"}), extraterritorial=True)
+    found = {i.region: i for i in run_scenario(G, Scenario("r", (rule,)), elements=["ALL"], regions=["US", "JP"])}
+    assert {r: i.baseline for r, i in found.items()} == {"US": tonnes(100.0), "JP": tonnes(100.0)}
+    assert {r: i.scenario for r, i in found.items()} == {"US": tonnes(1.0), "JP": tonnes(100.0)}
+    assert {r: i.shortfall for r, i in found.items()} == {"US": every(0.99), "JP": every(0.0)}
+    assert found["US"].binding == dict.fromkeys(ENDS, ("gate/separation/CN", "sep-jp"))
 
 
 def test_controls_for_military_end_users_act_on_defence_end_uses_only():
