@@ -21,6 +21,7 @@ from rdflib import BNode, Literal, URIRef
 
 from reegraph._gc import gc_paused
 from reegraph.analysis import compute_concentration, compute_flow, find_cuts, rank_chokepoints
+from reegraph.analysis.capacity import joint_keys, oldest_year
 from reegraph.analysis.concentration import HHI_THRESHOLD, Concentration
 from reegraph.analysis.flow import Binding, StageFlow
 from reegraph.analysis.ranking import Chokepoint
@@ -109,6 +110,7 @@ class Report:
     as_of: str
     by: str
     max_age: int
+    oldest_year: int
     concentration: tuple[Concentration, ...]
     flows: tuple[StageFlow, ...]
     chokepoints: tuple[Chokepoint, ...]
@@ -124,6 +126,7 @@ class Report:
             "as_of": self.as_of,
             "by": self.by,
             "max_age": self.max_age,
+            "oldest_year": self.oldest_year,
             "concentration": [_concentration_dict(c) for c in self.concentration],
             "chokepoints": [_chokepoint_dict(c) for c in self.chokepoints],
             "flows": [_flow_dict(f) for f in self.flows],
@@ -173,7 +176,12 @@ def report(
     wanted_uses = resolve_end_uses(G, end_uses)
     tables: dict = {}
     concentration = compute_concentration(
-        G, by=by, stages=stages or None, elements=_with_joint(keys, symbols), all_years=all_years, tables=tables
+        G,
+        by=by,
+        stages=stages or None,
+        elements=_with_joint(G, keys, symbols, tables),
+        all_years=all_years,
+        tables=tables,
     )
     flows = []
     for element in ("ALL", *symbols) if not elements or (keys and "ALL" in keys) else symbols:
@@ -204,6 +212,7 @@ def report(
         as_of=as_of.isoformat(),
         by=by,
         max_age=max_age,
+        oldest_year=oldest_year(G),
         concentration=tuple(concentration),
         flows=tuple(flows),
         chokepoints=tuple(replace(c, rank=i + 1) for i, c in enumerate(ranked)),
@@ -213,12 +222,13 @@ def report(
     )
 
 
-def _with_joint(keys: list[str] | None, symbols: list[str]) -> list[str] | None:
+def _with_joint(G: nx.DiGraph, keys: list[str] | None, symbols: list[str], tables: dict) -> list[str] | None:
     """The concentration keys for ``--element`` names: those named, and the joint keys (``Nd+Pr``)
-    that hold any of their symbols."""
+    that figures name and that hold any of their symbols."""
     if keys is None:
         return None
-    return [*keys, *(f"{a}+{b}" for a in symbols for b in symbols if a < b)]
+    joint = {k for stage in STAGES for k in joint_keys(G, stage, tables) if set(k.split("+")) & set(symbols)}
+    return [*keys, *sorted(joint)]
 
 
 def _concentration_dict(c: Concentration) -> dict[str, Any]:
@@ -246,6 +256,7 @@ def _concentration_dict(c: Concentration) -> dict[str, Any]:
         ],
         "coverage": {
             "holders": c.coverage.holders,
+            "reasons": c.coverage.reasons,
             "unquantified": [iri(n) for n in c.coverage.unquantified],
             "stale": [{"figure": iri(f), "year": y} for f, y in c.coverage.stale],
             "from_facilities": c.coverage.from_facilities,

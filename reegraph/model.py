@@ -172,48 +172,64 @@ def fmt_amount(r: Range) -> str:
 
 
 def fmt_share(r: Range) -> str:
-    """A range of fractions as percentages, compactly (``91–100%``), with as many decimals as it
-    takes to tell the ends apart; the point first where there is one and the range is wider.
+    """A range of fractions as percentages, compactly (``91–100%``), rounded outwards (the low end
+    down, the high end up: never more certain than the evidence), with as many decimals as it takes
+    to tell the ends apart; the point first where there is one and the range is wider.
 
     Examples
     --------
     >>> fmt_share(Range(0.9788, 1.0)), fmt_share(Range(0.5, 0.5, 0.5)), fmt_share(Range(0.9988, 1.0, 0.999))
-    ('98–100%', '50%', '99.9% (99.9–100%)')
+    ('97–100%', '50%', '99.9% (99.8–100%)')
+    >>> fmt_share(Range(0.0, 0.00001)), fmt_share(Range(0.2, 0.2, 0.2))
+    ('0–1%', '20%')
     """
 
-    def ends(digits: int) -> tuple[str, str]:
-        def one(v: float) -> str:
-            text = f"{100 * v:.{digits}f}"
-            return text.rstrip("0").rstrip(".") if "." in text else text
+    def one(v: float, digits: int, how: str) -> str:
+        scaled = 100 * v * 10**digits
+        n = math.floor(scaled + 1e-9) if how == "down" else math.ceil(scaled - 1e-9) if how == "up" else round(scaled)
+        text = f"{n / 10**digits:.{digits}f}"
+        return text.rstrip("0").rstrip(".") if "." in text else text
 
-        return one(r.low), one(r.high)
-
-    digits = 0
-    low, high = ends(0)
-    while low == high and r.low != r.high and digits < 2:
-        digits += 1
-        low, high = ends(digits)
+    exact = r.low == r.high
+    for digits in range(3):
+        low = one(r.low, digits, "near" if exact else "down")
+        high = one(r.high, digits, "near" if exact else "up")
+        point = None if r.point is None else one(r.point, digits, "near")
+        blurred = (low == high and not exact) or (point in (low, high) and r.point not in (r.low, r.high))
+        if not blurred:
+            break
     text = f"{low}%" if low == high else f"{low}–{high}%"
-    if r.point is None or low == high:
-        return text
-    return f"{100 * r.point:.{digits}f}% ({text})"
+    return text if point is None or low == high else f"{point}% ({text})"
 
 
 def fmt_ends(e: Ends) -> str:
-    """A share computed at each end, compactly: the range of the ends where it is defined, the point
-    first; ``no data`` where it is defined at none, and the end without data where one has none.
+    """A share computed at each end of the amounts, in words: one value where the ends agree, else
+    the value at the low end and at the high end (the point first where there is one; these are
+    results in two worlds, not bounds); ``no data`` where it is defined at none.
 
     Examples
     --------
-    >>> fmt_ends(Ends(0.2, 0.3, 0.5)), fmt_ends(Ends(None, None, 0.0)), fmt_ends(Ends(None, None, None))
-    ('30% (20–50%)', '0% (no data at the low end)', 'no data')
+    >>> fmt_ends(Ends(0.2, 0.3, 0.5)), fmt_ends(Ends(None, None, 0.0)), fmt_ends(Ends(0.5, 0.5, 0.5))
+    ('30% (20% at the low end, 50% at the high end)', '0% at the high end (no data at the low end)', '50%')
+    >>> fmt_ends(Ends(None, None, None))
+    'no data'
     """
-    values = [v for v in e if v is not None]
-    if not values:
+
+    def pct(v: float) -> str:
+        return fmt_share(Range(v, v, v))
+
+    shown = {end: pct(v) for end, v in zip(ENDS, e, strict=True) if v is not None}
+    if not shown:
         return "no data"
-    text = fmt_share(Range(min(values), max(values), e.point))
-    missing = [end for end, v in zip(ENDS, e, strict=True) if v is None and end != "point"]
-    return f"{text} (no data at the {missing[0]} end)" if len(missing) == 1 else text
+    missing = [end for end in ("low", "high") if end not in shown]
+    if len(set(shown.values())) == 1 and not missing:
+        return shown["low"]
+    sides = [f"{shown[end]} at the {end} end" for end in ("low", "high") if end in shown]
+    if missing:
+        only = next((end for end in ("low", "high") if end in shown), "point")
+        head = shown[only] + ("" if only == "point" else f" at the {only} end")
+        return f"{head} (no data at the {' and '.join(missing)} end{'s' if len(missing) > 1 else ''})"
+    return f"{shown['point']} ({', '.join(sides)})" if "point" in shown else ", ".join(sides)
 
 
 def add_ranges(ranges: Iterable[Range]) -> Range:

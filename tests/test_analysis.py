@@ -108,7 +108,9 @@ def test_star_one_country_holds_everything():
     (china,) = entry.shares
     assert (china.country, china.amount, china.share) == ("CN", point(100.0), point(1.0))
     assert entry.highly_concentrated and (entry.span, entry.note) == ("2024", "")
-    assert entry.coverage == Coverage(holders=2, unquantified=(), stale=(), from_facilities=1.0, years=(2024,))
+    assert entry.coverage == Coverage(
+        holders=2, reasons={"production": 2}, unquantified=(), stale=(), from_facilities=1.0, years=(2024,)
+    )
 
 
 def capacity_diamond():

@@ -9,6 +9,7 @@ as a user would see them.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 from datetime import date
@@ -23,6 +24,7 @@ from hypothesis import strategies as st
 
 from reegraph.analysis import compute_concentration, compute_flow
 from reegraph.analysis.capacity import country_range, stage_table
+from reegraph.analysis.concentration import hhi_range
 from reegraph.analysis.flow import find_flow_losses
 from reegraph.analysis.scenarios import Scenario, run_scenario
 from reegraph.model import ENDS, OXIDE_TO_ELEMENT, Amount, Range, end_use_node, facility_node
@@ -388,6 +390,61 @@ def test_the_loss_threshold_only_drops_candidates_below_it(chain, min_loss):
                 or max((v for v in x.loss if v is not None), default=0) >= min_loss
             ]
             assert find_flow_losses(G, flow, min_loss=min_loss) == expected
+
+
+def regional(G: nx.DiGraph, scenario: Scenario) -> dict[tuple, Range]:
+    return {
+        (i.element, i.end_use, i.region): i.scenario
+        for i in run_scenario(G, scenario, elements=KEYS, regions=("CN", "US", "ROW"))
+    }
+
+
+@PROPERTIES
+@given(random_chain(), st.lists(st.tuples(st.integers(0, 7), st.sampled_from((0.0, 0.5, 1.0, 2.0))), max_size=3))
+def test_scaling_a_plant_up_never_lowers_supply_and_down_never_raises_it(chain, picks):
+    """A scenario's [[scale]]: a factor of 1 changes nothing, above 1 never lowers any region's
+    supply at any end, below 1 never raises it (a plant nothing bounds stays unbounded)."""
+    plants, caps = chain
+    G = network(plants, caps=caps, end_uses=USES)
+    names = [p[0] for p in plants]
+    scale = {names[i % len(names)]: factor for i, factor in picks}
+    base = regional(G, Scenario("none"))
+    assert regional(G, Scenario("same", scale={n: 1.0 for n in scale})) == base
+    up = regional(G, Scenario("up", scale={n: f for n, f in scale.items() if f >= 1}))
+    down = regional(G, Scenario("down", scale={n: f for n, f in scale.items() if f <= 1}))
+    for key, value in base.items():
+        assert at_least(up[key], value), (key, value, up[key])
+        assert at_least(value, down[key]), (key, value, down[key])
+
+
+@PROPERTIES
+@given(st.lists(st.tuples(st.integers(0, 20), st.integers(0, 20)), min_size=1, max_size=4))
+def test_the_hhi_range_holds_every_split_the_amounts_allow(bounds):
+    """Brute force on a grid of whole tonnes: every allocation inside the ranges has an HHI inside
+    hhi_range, and the range's ends are reached (within a grid step's rounding)."""
+    amounts = [Range(float(min(a, b)), float(max(a, b))) for a, b in bounds]
+    found = hhi_range(amounts)
+    values = [
+        10_000 * sum(x * x for x in split) / sum(split) ** 2
+        for split in itertools.product(*(range(int(a.low), int(a.high) + 1) for a in amounts))
+        if sum(split) > 0
+    ]
+    if not values:
+        return
+    assert found.low - 1e-6 <= min(values) and max(values) <= found.high + 1e-6
+    assert max(values) == pytest.approx(found.high, abs=1e-6)
+
+
+def test_the_lowest_hhi_is_below_a_split_found_by_hand():
+    """Six countries: US 44, AU 25-98, CA 43, BR 74-142, IN 79-145, VN 40 t. The split (44, 61.08,
+    43, 74, 79, 40) lies inside every range and has an HHI of 1,790.7 (below the 1,800 threshold),
+    so the lowest HHI is at most that and the entry is not certainly highly concentrated."""
+    amounts = [Range(44.0, 44.0, 44.0), Range(25.0, 98.0), Range(43.0, 43.0, 43.0), Range(74.0, 142.0),
+               Range(79.0, 145.0), Range(40.0, 40.0, 40.0)]  # fmt: skip
+    split = (44, 61.08, 43, 74, 79, 40)
+    by_hand = 10_000 * sum(x * x for x in split) / sum(split) ** 2
+    assert by_hand == pytest.approx(1790.7, abs=0.05)
+    assert hhi_range(amounts).low <= by_hand + 1e-5  # the range is rounded to 6 decimals
 
 
 # --- the bundled graph ---------------------------------------------------------------------------------

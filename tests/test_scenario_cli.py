@@ -92,7 +92,7 @@ def test_run_json_contract_and_headline(run):
     assert table.exit_code == 0 and table.stderr == ""
     line = next(x for x in table.stdout.splitlines() if x.startswith(ev_eu["end_use_label"]))
     supply = f"0–{ev_eu['baseline']['high']:,.0f}"
-    assert re.split(r"\s{2,}", line)[1:6] == ["Dy", "EU", supply, supply, "0% (no data at the low end)"]
+    assert re.split(r"\s{2,}", line)[1:6] == ["Dy", "EU", supply, supply, "0% at the high end (no data at the low end)"]
     assert table.stdout.rstrip().endswith(next(n["note"] for n in data["notes"] if n["element"] == "Dy"))
 
 
@@ -139,7 +139,7 @@ def test_compare_sets_each_run_s_shortfalls_side_by_side(run, run_json, tmp_path
     table = run("scenario", "compare", first, second, "--element", "Dy", "--format", "csv").stdout.splitlines()
     assert table[0] == f"end use,element,region,{first},{second}" and len(table) == len(compared["rows"]) + 1
     us_cars = next(line for line in table if line.startswith(f"{cars['end_use_label']},Dy,US,"))
-    assert us_cars.endswith(",100% (no data at the low end),0% (no data at the low end)")
+    assert us_cars.endswith(",100% at the high end (no data at the low end),0% at the high end (no data at the low end)")
 
 
 @pytest.mark.parametrize(

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import NamedTuple
@@ -119,6 +119,12 @@ def _minus(a: Tally, b: Tally) -> Tally:
     )
 
 
+def _plus(a: Tally, b: Tally) -> Tally:
+    return Tally(
+        a.low + b.low, a.high + b.high, a.unbounded + b.unbounded, a.point + b.point, a.pointless + b.pointless
+    )
+
+
 NOTHING = Tally()
 
 
@@ -180,18 +186,31 @@ class StageTable:
         found = {a for h in (*self.holdings.values(), *self.caps.values()) for a in h.stale}
         return tuple(sorted(found, key=lambda a: a.id))
 
+    def capped(self, country: str) -> bool:
+        """Whether the country's own figure bounds its plants from above."""
+        cap = self.caps.get(country)
+        return cap is not None and cap.range.bounded
+
     def countries(self, *, flow: bool = True) -> list[str]:
         """The countries with an amount: those with plants (and, but for flows, a figure of their own)."""
         return sorted(self.tallies if flow else {*self.tallies, *self.caps})
 
 
 def country_range(
-    table: StageTable, country: str, lost: Tally = NOTHING, *, flow: bool = True, bounded_only: bool = False
+    table: StageTable,
+    country: str,
+    lost: Tally = NOTHING,
+    *,
+    scaled: Sequence[tuple[Range, float]] = (),
+    flow: bool = True,
+    bounded_only: bool = False,
 ) -> Range:
-    """What ``country`` holds of the table's key once plants summing to ``lost`` are gone.
+    """What ``country`` holds of the table's key once plants summing to ``lost`` are gone and the
+    plants in ``scaled`` (their ranges, not among ``lost``) make ``factor`` times what they did.
 
-    Its plants' sums bound it; its own figure, where it has one, bounds it too, and then the plants
-    left hold at least the figure's lower bound less the most the lost plants could hold. For flows
+    Its plants' sums bound it; its own figure, where it has one, bounds it too: the plants left hold
+    at least the figure's lower bound less the most the change can take away, and at most its upper
+    bound less the least it takes away (plus the most a plant scaled up can add). For flows
     (``flow``) a country passes only through its plants; otherwise its own figure counts without
     them. ``bounded_only``: plants that nothing bounds are left out (the share of the quantified).
     """
@@ -202,16 +221,25 @@ def country_range(
             return Range(0.0, 0.0, 0.0)
         return cap.range
     left = _minus(plants, lost)
+    taken_most = math.inf if lost.unbounded else lost.high  # the most the change takes away
+    taken_least = lost.low
+    taken_point: float | None = lost.point if lost.pointless == 0 and not lost.unbounded else None
+    for r, factor in scaled:
+        left = _plus(_minus(left, tally([r])), tally([r.scaled(factor)]))
+        shrink = 1.0 - factor  # > 0: the plant gives up part of its output; < 0: it adds
+        if shrink:
+            taken_most += shrink * (r.high if shrink > 0 else r.low)
+            taken_least += shrink * (r.low if shrink > 0 else r.high)
+            taken_point = None if taken_point is None or r.point is None else taken_point + shrink * r.point
     unbounded = left.unbounded > 0
     low = left.low
     high = math.inf if unbounded else left.high
     point = left.point if left.pointless == 0 and not unbounded else None
     if cap is not None:
-        removed = math.inf if lost.unbounded else lost.high
-        low = max(low, cap.range.low - removed)
-        high = min(high, cap.range.high)
+        low = max(low, cap.range.low - taken_most)
+        high = min(high, cap.range.high - taken_least)
         if cap.range.point is not None:
-            point = cap.range.point - lost.point if lost.pointless == 0 and not lost.unbounded else None
+            point = None if taken_point is None else cap.range.point - taken_point
     if math.isinf(high) and bounded_only:
         high = left.high
         point = left.point if left.pointless == 0 else None
@@ -226,13 +254,6 @@ def _clean(low: float, high: float, point: float | None) -> Range:
     if point is not None:
         point = min(max(point, low), high)
     return Range(low, high, point)
-
-
-def plant_range(table: StageTable, plant: str, country: str, *, flow: bool = True) -> Range:
-    """A plant's amount, bounded also by its country's figure: what the country holds without its
-    other plants."""
-    others = _minus(table.tallies[country], tally([table.holdings[plant].range]))
-    return country_range(table, country, others, flow=flow)
 
 
 def stage_table(
@@ -263,6 +284,14 @@ def stage_table(
 
 #: What ``ALL`` stands for in a network that declares no elements: its all-element figures count.
 _ANY = frozenset({"ALL"})
+
+
+def oldest_year(G: nx.DiGraph) -> int:
+    """The oldest year whose figures are not stale: ``max_age`` years before the as-of year, or
+    before the data's vintage where the date lies beyond it (``build_network`` sets the vintage: a
+    scenario set in 2028 reads today's figures)."""
+    year = as_of_year(G)
+    return min(year, G.graph.get("vintage", year)) - G.graph.get("max_age", MAX_AGE)
 
 
 def named_at(G: nx.DiGraph, key: str, stage: str, tables: Tables, year: int | None = None) -> bool:
@@ -302,9 +331,7 @@ class _Index:
     def __init__(self, G: nx.DiGraph, year: int | None = None) -> None:
         self.exact = year is not None
         self.year = as_of_year(G) if year is None else year
-        # Staleness counts back from the as-of year, or from the data's vintage where the date lies
-        # beyond it (build_network sets it: a scenario set in 2028 reads today's figures).
-        self.oldest = min(self.year, G.graph.get("vintage", self.year)) - G.graph.get("max_age", MAX_AGE)
+        self.oldest = oldest_year(G)
         self.every = frozenset(G.graph.get("elements", {})) or _ANY
         self.plants: dict[str, list[tuple[str, frozenset[str] | None, list[Amount], list[Amount]]]] = defaultdict(list)
         self.caps: dict[str, list[tuple[str, list[Amount], list[Amount]]]] = defaultdict(list)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -60,11 +60,13 @@ class Share:
 
 @dataclass(frozen=True)
 class Coverage:
-    """What an entry rests on: how many facilities handle the key, which have no usable figure
+    """What an entry rests on: how many facilities handle the key, how many hold what they do for
+    each reason (:data:`~reegraph.analysis.capacity.REASONS`), which have no usable figure
     (nothing bounds them; ``stale``: only old figures), how much of the quantified output rests on
     facility figures rather than countries' own, and the span of years of the figures used."""
 
     holders: int
+    reasons: dict[str, int]
     unquantified: tuple[str, ...]
     stale: tuple[tuple[str, int], ...]
     from_facilities: float | None
@@ -177,7 +179,8 @@ def _lowest(amounts: Sequence[Range]) -> float:
     candidates = set(cuts)
     for left, right in itertools.pairwise(cuts):
         inside = [a for a in amounts if a.low <= left and a.high >= right]
-        fixed = [a.low if a.high <= left else a.high for a in amounts if not (a.low <= left and a.high >= right)]
+        # below the level an amount sits at its high, above it at its low
+        fixed = [a.high if a.high <= left else a.low for a in amounts if not (a.low <= left and a.high >= right)]
         c, d = math.fsum(v * v for v in fixed), math.fsum(fixed)
         if inside and d > 0:
             candidates.add(min(max(c / d, left), right))
@@ -274,9 +277,7 @@ def compute_concentration(
 
 def _entry(G: nx.DiGraph, table: StageTable, by: str, year: int | None, tables: Tables) -> Concentration:
     located = country_of(G, tables)
-    unquantified = sorted(
-        n for n, h in table.holdings.items() if not h.range.bounded and not _capped(table, located[n])
-    )
+    unquantified = sorted(n for n, h in table.holdings.items() if not h.range.bounded and not table.capped(located[n]))
     amounts = _amounts(G, table, by, located)
     quantified = {c: r for c, r in amounts.items() if r.high > 0}
     countries = sorted(quantified)
@@ -307,6 +308,7 @@ def _entry(G: nx.DiGraph, table: StageTable, by: str, year: int | None, tables: 
     )
     coverage = Coverage(
         holders=table.handlers,
+        reasons=dict(sorted(Counter(h.reason for h in table.holdings.values()).items())),
         unquantified=tuple(unquantified),
         stale=tuple((a.id, a.year) for a in table.stale),
         from_facilities=min(1.0, facility_high / total.high) if total.high > 0 else None,
@@ -326,11 +328,6 @@ def _entry(G: nx.DiGraph, table: StageTable, by: str, year: int | None, tables: 
         note=_note(G, table, status, countries, unquantified, total),
         sources=tuple(sorted({s for a in used for s in a.sources})),
     )
-
-
-def _capped(table: StageTable, country: str) -> bool:
-    cap = table.caps.get(country)
-    return cap is not None and cap.range.bounded
 
 
 def _amounts(G: nx.DiGraph, table: StageTable, by: str, located: dict[str, str]) -> dict[str, Range]:

@@ -219,7 +219,7 @@ def stage_capacity(G: nx.DiGraph, element: str, stage: str, tables: Tables | Non
         evidence=table.evidence,
         stale=table.stale,
         unbounded=tuple(
-            sorted(n for n, h in table.holdings.items() if not h.range.bounded and located[n] not in table.caps)
+            sorted(n for n, h in table.holdings.items() if not h.range.bounded and not table.capped(located[n]))
         ),
         handlers=table.handlers,
     )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
 import networkx as nx
@@ -11,7 +10,7 @@ import networkx as nx
 from reegraph.analysis.capacity import StageTable, Tables, country_of, country_range, stage_table, tally
 from reegraph.analysis.concentration import Concentration
 from reegraph.analysis.flow import Loss, StageFlow, find_flow_losses
-from reegraph.model import FACILITY, Ends, Range, add_ranges, fmt_amount, fmt_share, node_label
+from reegraph.model import FACILITY, Ends, Range, add_ranges, fmt_amount, fmt_ends, fmt_share, node_label
 
 #: A candidate is listed when it dominates, or when the least share or flow loss the evidence
 #: gives reaches this.
@@ -94,6 +93,7 @@ def rank_chokepoints(
     signals: dict[tuple[str, str, str], dict[str, _Signal]] = defaultdict(dict)
     elements = {"ALL", *G.graph.get("elements", {})}
     shares = [c for c in concentration if c.element in elements and c.shares and c.year is None]
+    entries = {(c.stage, c.element): c for c in shares}
     for entry in [c for c in shares if c.by == "location"] or shares:
         for share in entry.shares:
             signal = signals[("country", share.country, entry.stage)].setdefault(entry.element, _Signal(entry.element))
@@ -117,7 +117,9 @@ def rank_chokepoints(
             signal.sources.update(_sources(table, members, loss.id if loss.kind == "country" else None))
             if loss.kind != "country" and signal.share is None:
                 signal.share, signal.amount, signal.total = _member_share(G, table, groups, members, tables)
-                signal.basis, signal.span = table.basis, _span(table, members)
+                found = entries.get((loss.stage, flow.element))  # the stage's total rests on its figures
+                signal.basis, signal.span = table.basis, found.span if found else _span(table, members)
+                signal.note = found.note if found else ""
     chokepoints = []
     for (kind, ident, stage), by_element in signals.items():
         strong = [s for s in by_element.values() if s.score >= min_score]
@@ -201,11 +203,6 @@ def _with_rank(c: Chokepoint, rank: int) -> Chokepoint:
     return replace(c, rank=rank)
 
 
-def _max(values: Iterable[float | None]) -> float | None:
-    present = [v for v in values if v is not None]
-    return max(present) if present else None
-
-
 def _element_order(element: str) -> tuple[int, str]:
     return (0 if element == "ALL" else 1, element)
 
@@ -236,8 +233,7 @@ def _why(G: nx.DiGraph, kind: str, ident: str, stage: str, top: _Signal, strong:
     if top.dominates:
         parts.append(f"every supply path of {what} crosses it")
     elif top.loss and top.loss.least > 0:
-        lost = Range(top.loss.least, max(v for v in top.loss.loss if v is not None))
-        parts.append(f"without it {fmt_share(lost)} of the {what} supply that can reach end uses is lost")
+        parts.append(f"without it the {what} supply that can reach end uses falls by {fmt_ends(top.loss.loss)}")
     if top.end_uses:
         uses = sorted(top.end_uses, key=lambda u: (top.element not in G.nodes[u].get("critical", ()), u))
         labels = [G.nodes[u].get("label", u) for u in uses[:2]]

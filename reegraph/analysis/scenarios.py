@@ -243,15 +243,16 @@ def _capacities(
         holding = table.holdings.get(node)
         if holding is not None:
             lost[located[node]].append(holding.range)
+    scaled: dict[str, list[tuple[Range, float]]] = defaultdict(list)
     for node, factor in scenario.scale.items():
         holding = table.holdings.get(node)
         if holding is not None and node not in scenario.offline:
-            lost[located[node]].append(holding.range.scaled(1 - factor))
+            scaled[located[node]].append((holding.range, factor))
     # rounded to the gram, as a residue such as 1.8e-12 t left by subtracting sums makes networkx's
     # preflow-push fail
     result: dict[str, float | None] = {}
     for country in table.countries():
-        value = country_range(table, country, tally(lost.get(country, ()))).at(end)
+        value = country_range(table, country, tally(lost.get(country, ())), scaled=scaled.get(country, ())).at(end)
         result[country] = value if value is None or math.isinf(value) else round(value, 6)
     return result
 

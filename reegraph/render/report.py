@@ -42,12 +42,16 @@ def render_report_table(report: Report, *, top: int = 10) -> str:
     headers, rows = _concentration_rows(report, quantified_only=True)
     lines += [
         "",
-        f"Concentration by stage (latest figures up to {report.as_of}, at most {report.max_age} years old)",
+        "Concentration by stage and year (each entry from that year's figures only)"
+        if any(c.year is not None for c in report.concentration)
+        else f"Concentration by stage (latest figures up to {report.as_of}, from {report.oldest_year} on: "
+        "older ones are stale)",
         render_table(headers, rows),
     ]
     lacking = [c for c in report.concentration if c.status == "not enough data"]
     if lacking:
-        lines.append(f"Not enough data: {', '.join(f'{c.element} at {c.stage}' for c in lacking)}")
+        said = (f"{c.element} at {c.stage}" + ("" if c.year is None else f" ({c.year})") for c in lacking)
+        lines.append(f"Not enough data: {', '.join(said)}")
         lines.append("(--format markdown or json says what is missing for each)")
     partial = [c for c in report.concentration if c.status == "partial"]
     if partial:
@@ -89,10 +93,11 @@ def render_report_html(report: Report, *, scenario: ScenarioReport | None = None
         numeric=(0, 5, 6, 7),
     )
     body = f"""<h1>reegraph chokepoint report</h1>
-<p class="muted">As of {esc(report.as_of)}; shares by {esc(report.by)}; figures older than {report.max_age}
-years are left out as stale. Every figure comes from the graph, with its source. Amounts and shares are
-ranges: what the evidence allows, from its lowest to its highest, with the point estimate first where
-the figures give one.</p>
+<p class="muted">As of {esc(report.as_of)}; shares by {esc(report.by)}; figures from before
+{report.oldest_year} (more than {report.max_age} years old) are left out as stale. Every figure comes
+from the graph, with its source. Amounts and shares are ranges: what the evidence allows, from its
+lowest to its highest (rounded outwards), with the point estimate first where the figures give one.
+A flow loss is given at the low ends and at the high ends of the figures.</p>
 <h2>Country shares by stage</h2>
 <p class="muted">Each bar at the middle of each country's share range; * marks shares of the quantified
 output (some plants have no figure: the table names how many). Hover a part for its share.</p>
@@ -124,10 +129,7 @@ def _chokepoint_rows(report: Report) -> tuple[list[str], list[list[Any]]]:
 
 
 def _hhi(r: Range | None) -> str:
-    if r is None:
-        return ""
-    text = f"{r.low:,.0f}" if round(r.low) == round(r.high) else f"{r.low:,.0f}–{r.high:,.0f}"
-    return f"{r.point:,.0f} ({text})" if r.point is not None and text != f"{r.point:,.0f}" else text
+    return "" if r is None else fmt_amount(r)
 
 
 def _concentration_rows(report: Report, *, quantified_only: bool = False) -> tuple[list[str], list[list[Any]]]:
