@@ -409,7 +409,7 @@ def test_scaling_a_plant_up_never_lowers_supply_and_down_never_raises_it(chain, 
     names = [p[0] for p in plants]
     scale = {names[i % len(names)]: factor for i, factor in picks}
     base = regional(G, Scenario("none"))
-    assert regional(G, Scenario("same", scale={n: 1.0 for n in scale})) == base
+    assert regional(G, Scenario("same", scale=dict.fromkeys(scale, 1.0))) == base
     up = regional(G, Scenario("up", scale={n: f for n, f in scale.items() if f >= 1}))
     down = regional(G, Scenario("down", scale={n: f for n, f in scale.items() if f <= 1}))
     for key, value in base.items():

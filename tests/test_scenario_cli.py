@@ -139,7 +139,9 @@ def test_compare_sets_each_run_s_shortfalls_side_by_side(run, run_json, tmp_path
     table = run("scenario", "compare", first, second, "--element", "Dy", "--format", "csv").stdout.splitlines()
     assert table[0] == f"end use,element,region,{first},{second}" and len(table) == len(compared["rows"]) + 1
     us_cars = next(line for line in table if line.startswith(f"{cars['end_use_label']},Dy,US,"))
-    assert us_cars.endswith(",100% at the high end (no data at the low end),0% at the high end (no data at the low end)")
+    assert us_cars.endswith(
+        ",100% at the high end (no data at the low end),0% at the high end (no data at the low end)"
+    )
 
 
 @pytest.mark.parametrize(
