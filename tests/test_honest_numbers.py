@@ -219,6 +219,30 @@ def test_one_quantified_holder_beside_unquantified_ones_is_never_100_percent():
     assert c.highly_concentrated is None
 
 
+def test_by_ownership_a_country_figure_is_split_between_owners_not_counted_twice():
+    """China reports 100 t separated: a Chinese-owned plant made 60 t and a US-owned one has no
+    figure, so the US-owned plant made exactly 100 - 60 = 40 t; a US plant made 50 t. By location
+    China holds 100 of 150 t; by owner the US holds 40 + 50 = 90 t (60%) and China 60 t (40%), of the
+    same 150 t."""
+    G = network(
+        [
+            ("mine", "mining", "CN", [figure("production", 1000)]),
+            ("cn-owned", "separation", "CN", [figure("production", 60)]),
+            ("us-owned", "separation", "CN", []),
+            ("us-plant", "separation", "US", [figure("production", 50)]),
+        ],
+        caps={"CN|separation": [figure("production", 100)]},
+    )
+    for node, owner in (("cn-owned", "CN"), ("us-owned", "US"), ("us-plant", "US")):
+        G.nodes[node]["owner_country"] = owner
+    c = entry(G, "separation", by="ownership")
+    assert c.total == Range(150.0, 150.0, 150.0)
+    shares = {s.country: s.share for s in c.shares}
+    assert shares["US"] == Range(pytest.approx(0.6), pytest.approx(0.6), pytest.approx(0.6))
+    assert shares["CN"] == Range(pytest.approx(0.4), pytest.approx(0.4), pytest.approx(0.4))
+    assert {s.country: s.amount for s in c.shares} == {"US": Range(90.0, 90.0, 90.0), "CN": Range(60.0, 60.0, 60.0)}
+
+
 def test_a_new_plant_without_a_figure_widens_the_range_and_never_lowers_the_flow():
     """The fault of issue 15: once any plant had a figure, plants without one counted as zero, so a
     new plant made supply collapse. Here a 100 t/yr metal plant is added beside an unquantified one:

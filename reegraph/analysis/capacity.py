@@ -238,8 +238,8 @@ def country_range(
     if cap is not None:
         low = max(low, cap.range.low - taken_most)
         high = min(high, cap.range.high - taken_least)
-        if cap.range.point is not None:
-            point = None if taken_point is None else cap.range.point - taken_point
+        if cap.range.point is not None and taken_point is not None:
+            point = cap.range.point - taken_point  # else the plants' own point, where they all have one
     if math.isinf(high) and bounded_only:
         high = left.high
         point = left.point if left.pointless == 0 else None

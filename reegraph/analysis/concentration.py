@@ -282,7 +282,15 @@ def _entry(G: nx.DiGraph, table: StageTable, by: str, year: int | None, tables: 
     quantified = {c: r for c, r in amounts.items() if r.high > 0}
     countries = sorted(quantified)
     ranges = [quantified[c] for c in countries]
-    total = add_ranges(ranges) if ranges or not unquantified else Range(0.0, math.inf)  # nothing quantified: unknown
+    if by == "ownership":  # owners' amounts overlap under a location's figure: the total is the locations'
+        located_amounts = [r for r in _amounts(G, table, "location", located).values() if r.high > 0]
+        total = add_ranges(located_amounts) if located_amounts else Range(0.0, 0.0, 0.0)
+        parts = [_part_of(r, total) for r in ranges]
+    else:
+        total = add_ranges(ranges)
+        parts = share_ranges(ranges)
+    if not ranges and unquantified:
+        total = Range(0.0, math.inf)  # nothing quantified: unknown
     others = {located[n] for n in unquantified} - set(countries)
     if total.low <= 0 or (len(countries) == 1 and others):
         status = "not enough data"
@@ -296,7 +304,7 @@ def _entry(G: nx.DiGraph, table: StageTable, by: str, year: int | None, tables: 
             sorted(
                 (
                     Share(c, r, s, sources.get(c, ()))
-                    for c, r, s in zip(countries, ranges, share_ranges(ranges), strict=True)
+                    for c, r, s in zip(countries, ranges, parts, strict=True)
                 ),
                 key=lambda s: (-s.share.high, -s.share.low, s.country),
             )
@@ -328,6 +336,15 @@ def _entry(G: nx.DiGraph, table: StageTable, by: str, year: int | None, tables: 
         note=_note(G, table, status, countries, unquantified, total),
         sources=tuple(sorted({s for a in used for s in a.sources})),
     )
+
+
+def _part_of(amount: Range, total: Range) -> Range:
+    """An amount's share of a total that holds it (the rest of the total is at least the total's low
+    end less the amount's high end, at most its high end less the amount's low end)."""
+    low = amount.low / total.high if total.high > 0 else 0.0
+    high = min(1.0, amount.high / max(amount.high, total.low)) if amount.high > 0 else 0.0
+    point = amount.point / total.point if amount.point is not None and total.point else None
+    return Range(low, max(low, high), point)
 
 
 def _amounts(G: nx.DiGraph, table: StageTable, by: str, located: dict[str, str]) -> dict[str, Range]:
