@@ -397,6 +397,21 @@ def test_results_do_not_depend_on_the_order_of_plants(chain):
 
 
 @PROPERTIES
+@given(random_chain())
+def test_the_report_flow_and_the_scenario_baseline_agree_at_both_ends(chain):
+    """The report's flow (the smallest stage) and the scenario engine's baseline (a max-flow on the
+    country-group network) are the same supply at the low and the high end."""
+    plants, caps = chain
+    G = network(plants, caps=caps, end_uses=USES)
+    for key in KEYS:
+        flows = {f.feeding_stage: f.flow for f in compute_flow(G, key)}
+        for impact in run_scenario(G, Scenario("none"), elements=[key], regions=("ROW",)):
+            feeding = G.nodes[impact.end_use]["feeding_stage"]
+            for end in ("low", "high"):
+                assert impact.baseline.at(end) == pytest.approx(flows[feeding].at(end)), (key, feeding, end)
+
+
+@PROPERTIES
 @given(random_chain(), st.sampled_from((0.25, 0.5, 0.9)))
 def test_the_loss_threshold_only_drops_candidates_below_it(chain, min_loss):
     """find_flow_losses skips candidates that cannot reach ``min_loss`` without pricing them; the

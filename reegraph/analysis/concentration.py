@@ -302,10 +302,7 @@ def _entry(G: nx.DiGraph, table: StageTable, by: str, year: int | None, tables: 
         sources = _sources(G, table, located, by)
         shares = tuple(
             sorted(
-                (
-                    Share(c, r, s, sources.get(c, ()))
-                    for c, r, s in zip(countries, ranges, parts, strict=True)
-                ),
+                (Share(c, r, s, sources.get(c, ())) for c, r, s in zip(countries, ranges, parts, strict=True)),
                 key=lambda s: (-s.share.high, -s.share.low, s.country),
             )
         )

@@ -121,7 +121,8 @@ def compute_flow(G: nx.DiGraph, element: str, tables: Tables | None = None) -> l
     feeds them (end uses fed from the same stage share one flow: their demand is not capped).
 
     Every stage the flow must cross is a cut, so the flow at each end is the smallest stage total
-    there; stages whose figures are not in the flow's unit (magnets in t magnet) do not bound it.
+    there; stages whose figures are not in the flow's unit (magnets in t magnet) do not bound it,
+    unless no plant there handles the element (then nothing passes).
 
     Examples
     --------
@@ -137,7 +138,9 @@ def compute_flow(G: nx.DiGraph, element: str, tables: Tables | None = None) -> l
     flows = []
     for feeding, end_uses in sorted(end_use_groups(G, element, tables).items()):
         stages = tuple(stage_capacity(G, element, s, tables) for s in mandatory_stages(G, feeding, tables))
-        flow, binding = _smallest([s.total for s in stages if s.measured], [s.stage for s in stages if s.measured])
+        # a stage bounds the flow where it measures it, or where no plant there handles it at all
+        bounding = [s for s in stages if s.measured or not s.handlers]
+        flow, binding = _smallest([s.total for s in bounding], [s.stage for s in bounding])
         flows.append(
             StageFlow(
                 element=element,
