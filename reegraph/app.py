@@ -477,6 +477,7 @@ class MonteCarloReport:
 
     scenario: str
     as_of: str
+    max_age: int
     draws: int
     seed: int
     facility_outage: float
@@ -489,6 +490,7 @@ class MonteCarloReport:
             "schema_version": SCHEMA_VERSION,
             "scenario": self.scenario,
             "as_of": self.as_of,
+            "max_age": self.max_age,
             "monte_carlo": {
                 "draws": self.draws,
                 "seed": self.seed,
@@ -545,7 +547,7 @@ def monte_carlo(
     )
     name = prepared.resolved.spec.name
     return MonteCarloReport(
-        name, prepared.as_of.isoformat(), draws, seed, facility_outage, country_outage, tuple(results)
+        name, prepared.as_of.isoformat(), max_age, draws, seed, facility_outage, country_outage, tuple(results)
     )
 
 
@@ -568,6 +570,7 @@ class Comparison:
 
     first: str
     second: str
+    max_age: int
     rows: tuple[ComparisonRow, ...]
 
     def as_dict(self) -> dict[str, Any]:
@@ -576,6 +579,7 @@ class Comparison:
         return {
             "schema_version": SCHEMA_VERSION,
             "scenarios": [self.first, self.second],
+            "max_age": self.max_age,
             "rows": [
                 {"end_use": r.end_use, "end_use_label": r.end_use_label, "element": r.element, "region": r.region,
                  self.first: r.first, self.second: r.second}
@@ -602,7 +606,8 @@ def compare(
         )
         for i in a.impacts
     )  # fmt: skip
-    return Comparison(_name(first), _name(second), rows)
+    names = _name(first), _name(second)
+    return Comparison(names[0], names[1] if names[1] != names[0] else f"{names[1]} (2)", max_age, rows)
 
 
 def _regions(regions: Sequence[str]) -> list[str]:

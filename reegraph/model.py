@@ -106,6 +106,11 @@ class Amount(NamedTuple):
     sources: tuple[str, ...] = ()
 
 
+#: The largest figure reegraph reads, in tonnes (all rare-earth reserves are about 1e8 t REO): a
+#: larger one is a mistake, and sums of such figures would overflow.
+MAX_AMOUNT = 1e10
+#: The largest factor a scenario scales a plant by.
+MAX_FACTOR = 1e3
 #: Figures older than this many years before the as-of date are stale: left out, and said so.
 MAX_AGE = 3
 #: The ends of a :class:`Range` that analyses are computed at: the least the evidence supports,

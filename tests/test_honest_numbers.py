@@ -706,3 +706,47 @@ def test_json_for_a_missing_stage_says_no_data_not_zero(run_json):
 def test_data_card_documents_the_reading_rules():
     card = (Path(__file__).parent.parent / "graphs" / "README.md").read_text(encoding="utf-8")
     assert "How amounts are read" in card
+
+
+# --- absurd input ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "unit", "message"),
+    [
+        ("1e160", "TONNE", "ree:value 1e+160 is more than 1e+10 t"),
+        ("500000", "KiloGM", "ree:unit 'unit:KiloGM': figures are read in tonnes"),
+    ],
+)
+def test_a_figure_of_absurd_size_or_in_another_unit_is_refused(run, tmp_path, value, unit, message):
+    """Sums of 1e308-tonne figures overflowed and squares of 1e160 made the HHI NaN; a figure in kg
+    was read as tonnes. Each is now a one-line error naming the quantity, exit 2."""
+    path = tmp_path / "odd.ttl"
+    path.write_text(
+        GERMAN_PLANT.replace(
+            "ree:value 100 ;", f'ree:value "{value}"^^<http://www.w3.org/2001/XMLSchema#double> ;'
+        ).replace("unit:TONNE", f"unit:{unit}"),
+        encoding="utf-8",
+    )
+    for args in (("report",), ("scenario", "run", "china-2025-04", "--element", "Dy")):
+        result = run(*args, "--data", str(path))
+        assert result.exit_code == 2 and message in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(("key", "value"), [("capacity", "1e308"), ("factor", "1e308")])
+def test_a_scenario_with_an_absurd_capacity_or_factor_is_refused(run, tmp_path, key, value):
+    section = (
+        '[[new_facility]]\nid = "x"\nstage = "metal"\ncountry = "DE"\ncapacity = 1e308\n'
+        if key == "capacity"
+        else '[[scale]]\ncountry = "CN"\nfactor = 1e308\n'
+    )
+    path = tmp_path / "absurd.toml"
+    path.write_text('[scenario]\ninclude = ["china-2025-04"]\n\n' + section, encoding="utf-8")
+    result = run("scenario", "run", str(path))
+    assert result.exit_code == 2 and f"{key} must be a number from 0 to" in result.stderr
+
+
+def test_comparing_a_scenario_with_itself_keeps_both_columns(run_json):
+    data = run_json("scenario", "compare", "china-2025-04", "china-2025-04", "--element", "Dy")
+    first, second = data["scenarios"]
+    assert first != second and all(first in row and second in row for row in data["rows"])

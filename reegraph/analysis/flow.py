@@ -180,7 +180,7 @@ def _why_nothing(stage: StageCapacity) -> str:
     if not stage.handlers:
         return "no plant handles it"
     if stage.unbounded and len(stage.unbounded) == stage.handlers:
-        return f"none of {stage.handlers} plants has a figure"
+        return "its one plant has no figure" if stage.handlers == 1 else f"none of {stage.handlers} plants has a figure"
     return f"{stage.handlers} plant{'s' if stage.handlers != 1 else ''}, only capacities or joint figures"
 
 

@@ -19,7 +19,7 @@ import networkx as nx
 
 from reegraph._gc import gc_paused
 from reegraph.errors import InputError
-from reegraph.model import FACILITY, MARKET, STAGES, Amount, end_use_node, facility_node
+from reegraph.model import FACILITY, MARKET, MAX_AMOUNT, STAGES, Amount, end_use_node, facility_node
 from reegraph.network.ops import add_markets, expand_elements, upstream_stages
 from reegraph.rdf.sparql import NETWORK
 from reegraph.rdf.store import Store, Values
@@ -240,6 +240,8 @@ def _amounts(rows: list[dict], codes: dict[str, str], isos: dict[str, str]) -> d
         iso = isos.get(holder)
         key = (f"country/{iso}" if iso else holder, q)
         value, year = _number(row["value"], q, "ree:value"), _year(row["year"], q)
+        if kind in ("production", "capacity") and (unit := row.get("unit")) is not None and str(unit) != TONNE:
+            raise InputError(f"{short_id(q)}: ree:unit {short_id(str(unit))!r}: figures are read in tonnes ({TONNE})")
         entry = parts.get(key)
         if entry is None:
             confidence, stage = row["confidence"], row["stage"]
@@ -269,13 +271,21 @@ def _amounts(rows: list[dict], codes: dict[str, str], isos: dict[str, str]) -> d
     return result
 
 
+#: The unit of every figure the analytics read.
+TONNE = "http://qudt.org/vocab/unit/TONNE"
+
+
 def _number(text: str, node: str, prop: str) -> float:
     try:
         value = float(text)
     except (TypeError, ValueError):  # None: an empty literal
         raise InputError(f"{short_id(node)}: {prop} {text!r} is not a number") from None
     if not math.isfinite(value) or value < 0:
-        raise InputError(f"{short_id(node)}: {prop} {text!r} must be a finite number >= 0")
+        raise InputError(f"{short_id(node)}: {prop} {text[:40]!r} must be a finite number >= 0")
+    if value > MAX_AMOUNT:
+        raise InputError(
+            f"{short_id(node)}: {prop} {value:.3g} is more than {MAX_AMOUNT:.0e} t, the size of no real figure"
+        )
     return value
 
 

@@ -249,9 +249,10 @@ GROUP BY ?o
 """
 
 _AMOUNTS = """
-SELECT ?holder ?q ?kind ?value ?basis ?year ?confidence ?stage ?element ?source WHERE {
+SELECT ?holder ?q ?kind ?value ?basis ?year ?unit ?confidence ?stage ?element ?source WHERE {
     ?holder ree:hasQuantity ?q .
     ?q ree:quantityKind ?kind ; ree:value ?value ; ree:basis ?basis ; ree:year ?year .
+    OPTIONAL { ?q ree:unit ?unit }
     OPTIONAL { ?q ree:confidence ?confidence }
     OPTIONAL { ?q ree:forStage ?stage }
     OPTIONAL { ?q ree:element ?element }

@@ -11,7 +11,6 @@ nothing a scenario file says becomes query text.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
@@ -22,7 +21,17 @@ from rdflib import URIRef
 
 from reegraph.analysis.scenarios import ExportControl, Scenario
 from reegraph.errors import InputError, ParseError, ReegraphError
-from reegraph.model import CAPACITY_BASES, DATA, FORM_STAGES, REGION_CODES, end_uses, facilities, region_of
+from reegraph.model import (
+    CAPACITY_BASES,
+    DATA,
+    FORM_STAGES,
+    MAX_AMOUNT,
+    MAX_FACTOR,
+    REGION_CODES,
+    end_uses,
+    facilities,
+    region_of,
+)
 from reegraph.rdf.sparql import POLICY, POLICY_ISSUERS
 from reegraph.rdf.store import Store
 from reegraph.rdf.vocab import short_id
@@ -72,7 +81,7 @@ def resolve(
             controls=tuple(check.control(c, fraction) for c in spec.controls),
             offline=frozenset(n for t in spec.offline for n in check.plants(t, "offline")),
             scale={
-                n: check.number(t.lines, "factor", t.factor)
+                n: check.number(t.lines, "factor", t.factor, most=MAX_FACTOR)
                 for t in spec.scale
                 for n in sorted(check.plants(t, "scale"))
             },
@@ -141,10 +150,10 @@ class _Checker:
             raise self.fail(lines, key, f"{key} must be a number between 0 and 1, not {value!r}")
         return float(value)
 
-    def number(self, lines: Lines, key: str, value: object) -> float:
-        """A finite number >= 0."""
-        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < math.inf:
-            raise self.fail(lines, key, f"{key} must be a number >= 0, not {value!r}")
+    def number(self, lines: Lines, key: str, value: object, *, most: float = MAX_AMOUNT) -> float:
+        """A number from 0 to ``most``."""
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= most:
+            raise self.fail(lines, key, f"{key} must be a number from 0 to {most:g}, not {value!r}")
         return float(value)
 
     def date(self, lines: Lines, key: str, value: object) -> date | None:
@@ -251,7 +260,7 @@ class _Checker:
         lines = spec.lines
         region = self.text(lines, "region", spec.region, "stockpile")
         self.known(lines, "region", [region], REGION_CODES, "region")
-        days = self.number(lines, "days", spec.days)
+        days = self.number(lines, "days", spec.days, most=36_500)
         end_use = spec.end_use
         if end_use and (not isinstance(end_use, str) or end_use.removeprefix("end-use/") not in self.end_uses):
             raise self.fail(lines, "end_use", f"unknown end use {end_use!r}")
