@@ -302,7 +302,10 @@ GROUP BY ?symbol ?group
 
 #: Every query the projection reads, by name, in the order it reads them (they run ahead of it, two
 #: at a time: :meth:`~reegraph.rdf.store.Store.values_many`).
-_LATEST_SOURCE = "SELECT (MAX(STR(?d)) AS ?latest) WHERE { ?s a ree:Source ; dcterms:issued ?d }"
+_LATEST_SOURCE = (
+    "SELECT (MAX(STR(?d)) AS ?latest) WHERE { ?s a ree:Source ; dcterms:issued ?d "
+    'FILTER (REGEX(STR(?d), "^[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$")) }'
+)
 
 NETWORK = {
     name: SPARQL_PREFIXES + text
