@@ -150,14 +150,26 @@ class StageTable:
 
     @cached_property
     def groups(self) -> dict[tuple[str, str], list[str]]:
-        """Each candidate's plants: every facility, country and company (ultimate owner)."""
+        """Each country's and each company's (ultimate owner's) plants (a facility's: see
+        :meth:`members`)."""
         groups: dict[tuple[str, str], list[str]] = defaultdict(list)
         for node in sorted(self.holdings):
-            groups[("facility", node)].append(node)
             groups[("country", self.located[node])].append(node)
             for owner in self.owners[node]:
                 groups[("company", owner)].append(node)
         return dict(groups)
+
+    def members(self, kind: str, ident: str) -> list[str]:
+        """A candidate's plants that handle the key."""
+        if kind == "facility":
+            return [ident] if ident in self.holdings else []
+        return self.groups.get((kind, ident), [])
+
+    @cached_property
+    def unquantified(self) -> list[str]:
+        """The plants nothing bounds: no usable figure and no country figure bounding them."""
+        capped = {c for c in self.caps if self.capped(c)}
+        return sorted(n for n, h in self.holdings.items() if math.isinf(h.range.high) and self.located[n] not in capped)
 
     @cached_property
     def dominant(self) -> frozenset[tuple[str, str]]:

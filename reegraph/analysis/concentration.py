@@ -277,7 +277,7 @@ def compute_concentration(
 
 def _entry(G: nx.DiGraph, table: StageTable, by: str, year: int | None, tables: Tables) -> Concentration:
     located = country_of(G, tables)
-    unquantified = sorted(n for n, h in table.holdings.items() if not h.range.bounded and not table.capped(located[n]))
+    unquantified = table.unquantified
     amounts = _amounts(G, table, by, located)
     quantified = {c: r for c, r in amounts.items() if r.high > 0}
     countries = sorted(quantified)

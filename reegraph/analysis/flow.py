@@ -16,6 +16,7 @@ Ahuja, Magnanti and Orlin, *Network Flows* (1993): max-flow min-cut theorem; nod
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections import defaultdict
 from collections.abc import Iterable
@@ -25,6 +26,7 @@ from typing import NamedTuple
 import networkx as nx
 
 from reegraph.analysis.capacity import (
+    StageTable,
     Tables,
     country_of,
     country_range,
@@ -213,7 +215,6 @@ def stage_capacity(G: nx.DiGraph, element: str, stage: str, tables: Tables | Non
     """What ``stage`` passes of ``element``, by country, with the figures used."""
     table = stage_table(G, element, stage, tables)
     countries = {c: country_range(table, c) for c in table.countries()}
-    located = table.located
     return StageCapacity(
         stage=stage,
         measured=table.measured,
@@ -221,9 +222,7 @@ def stage_capacity(G: nx.DiGraph, element: str, stage: str, tables: Tables | Non
         countries=tuple(sorted(countries.items(), key=lambda kv: (-kv[1].high, -kv[1].low, kv[0]))),
         evidence=table.evidence,
         stale=table.stale,
-        unbounded=tuple(
-            sorted(n for n, h in table.holdings.items() if not h.range.bounded and not table.capped(located[n]))
-        ),
+        unbounded=tuple(table.unquantified),
         handlers=table.handlers,
     )
 
@@ -258,7 +257,16 @@ def find_flow_losses(
             continue
         others = [s.total for s in measured if s.stage != stage_cap.stage]
         floor_low, floor_high = _floors(flow.flow, stage_cap.total, min_loss)
-        for kind, ident, dominates, reach, removed in _candidates(G, flow.element, stage_cap.stage, tables):
+        groups, by_low, by_high = _candidates(G, flow.element, stage_cap.stage, tables)
+        # plants that could not cost min_loss even if all they might hold went are not priced: the
+        # lists run from the largest reach down
+        table = stage_table(G, flow.element, stage_cap.stage, tables)
+        plants = _reaching(by_low, floor_low) | (set() if floor_high is None else _reaching(by_high, floor_high))
+        if len(table.holdings) == 1:  # the only plant dominates
+            plants |= set(table.holdings)
+        for (kind, ident), removed in [*groups, *((("facility", n), [n]) for n in sorted(plants))]:
+            dominates = (kind, ident) in table.dominant
+            reach = _reach(table, removed, tables)
             if (
                 kind != "country"
                 and not dominates
@@ -301,35 +309,55 @@ def _loss(before: float | None, after: float | None, dominates: bool) -> float |
 
 def _candidates(
     G: nx.DiGraph, element: str, stage: str, tables: Tables
-) -> list[tuple[str, str, bool, tuple[float, float], list[str]]]:
-    """Every candidate at a stage: (kind, id, dominates, the most its plants take from the stage's
-    low end and from its high end, its plants). From a country's low end, plants take their lows
-    and, where a country figure lifts the country above its plants' lows, at most that lift more
-    (never more than their highs); from a high end at most their highs. Computed once per element
-    and stage."""
+) -> tuple[list[tuple[tuple[str, str], list[str]]], list[tuple[float, str]], list[tuple[float, str]]]:
+    """The candidates at a stage: the countries and companies with their plants, and the plants by
+    the most each could take from the stage's low end and from its high end, largest first.
+    Computed once per element and stage."""
     key = (id(G), element, stage, "candidates")
     if key not in tables:
         table = stage_table(G, element, stage, tables)
+        lift = _lift(table, tables)
         located = table.located
-        lift = {c: max(0.0, country_range(table, c).low - t.low) for c, t in table.tallies.items()}
-        found = []
-        for (kind, ident), removed in table.groups.items():
-            if kind == "facility":  # most candidates: one plant
-                r = table.holdings[ident].range
-                reach = (min(r.high, lift[located[ident]] + r.low), r.high)
-                found.append((kind, ident, (kind, ident) in table.dominant, reach, removed))
-                continue
-            by_country: dict[str, list[Range]] = defaultdict(list)
-            for node in removed:
-                by_country[located[node]].append(table.holdings[node].range)
-            low = high = 0.0
-            for country, ranges in by_country.items():
-                highs = math.fsum(r.high for r in ranges)
-                low += min(highs, lift[country] + math.fsum(r.low for r in ranges))
-                high += highs
-            found.append((kind, ident, (kind, ident) in table.dominant, (low, high), removed))
-        tables[key] = found
+        by_low, by_high = [], []
+        for node, holding in table.holdings.items():
+            r = holding.range
+            by_low.append((min(r.high, lift[located[node]] + r.low), node))
+            by_high.append((r.high, node))
+        by_low.sort(key=lambda x: (-x[0], x[1]))
+        by_high.sort(key=lambda x: (-x[0], x[1]))
+        tables[key] = list(table.groups.items()), by_low, by_high
     return tables[key]
+
+
+def _reaching(by_reach: list[tuple[float, str]], floor: float) -> set[str]:
+    """The plants of a list sorted by reach, largest first, that reach ``floor``."""
+    return {node for _, node in itertools.takewhile(lambda pair: pair[0] >= floor, by_reach)}
+
+
+def _lift(table: StageTable, tables: Tables) -> dict[str, float]:
+    """How far each country's own figure lifts its low end above its plants' lows."""
+    found = tables.get((id(table), "lift"))
+    if found is None:
+        found = tables[(id(table), "lift")] = {
+            c: max(0.0, country_range(table, c).low - t.low) for c, t in table.tallies.items()
+        }
+    return found
+
+
+def _reach(table: StageTable, removed: list[str], tables: Tables) -> tuple[float, float]:
+    """The most plants can take from a stage's low end and from its high end: from a country's low
+    end their lows and, where the country's own figure lifts it above its plants' lows, at most that
+    lift more (never more than their highs); from a high end at most their highs."""
+    lift = _lift(table, tables)
+    by_country: dict[str, list[Range]] = defaultdict(list)
+    for node in removed:
+        by_country[table.located[node]].append(table.holdings[node].range)
+    low = high = 0.0
+    for country, ranges in by_country.items():
+        highs = math.fsum(r.high for r in ranges)
+        low += min(highs, lift[country] + math.fsum(r.low for r in ranges))
+        high += highs
+    return low, high
 
 
 def _left(G: nx.DiGraph, element: str, stage: str, tables: Tables, removed: list[str]) -> Range:

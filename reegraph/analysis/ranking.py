@@ -106,8 +106,8 @@ def rank_chokepoints(
             continue  # the evidence guarantees none of it: no loss to price, no path worth naming
         for loss in find_flow_losses(G, flow, tables, min_loss=min_score):  # countries: every loss, for their shares
             table = stage_table(G, flow.element, loss.stage, tables, unit="stage")
-            groups = stage_table(G, flow.element, loss.stage, tables).groups  # the same plants, in either unit
-            members = groups.get((loss.kind, loss.id), [])
+            plants = stage_table(G, flow.element, loss.stage, tables)  # the same plants, in either unit
+            groups, members = plants.groups, plants.members(loss.kind, loss.id)
             signal = signals[(loss.kind, loss.id, loss.stage)].setdefault(flow.element, _Signal(flow.element))
             if signal.loss is None or loss.least > signal.loss.least:
                 signal.loss = loss
