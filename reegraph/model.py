@@ -237,6 +237,18 @@ def fmt_ends(e: Ends) -> str:
     return f"{shown['point']} ({', '.join(sides)})" if "point" in shown else ", ".join(sides)
 
 
+def fmt_span(years: Iterable[int]) -> str:
+    """The span of some years (``2018–2024``; one year alone; ``""`` without any).
+
+    Examples
+    --------
+    >>> fmt_span([2024, 2018, 2020]), fmt_span([2024]), fmt_span([])
+    ('2018–2024', '2024', '')
+    """
+    found = sorted(set(years))
+    return "" if not found else str(found[0]) if found[0] == found[-1] else f"{found[0]}–{found[-1]}"
+
+
 def add_ranges(ranges: Iterable[Range]) -> Range:
     """The sum of ranges: bounds add; the point exists where every part has one.
 

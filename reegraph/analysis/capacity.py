@@ -93,10 +93,30 @@ class Tally(NamedTuple):
     point: float = 0.0
     pointless: int = 0
 
+    def plus(self, other: Tally) -> Tally:
+        """The sums with ``other``'s plants added."""
+        return Tally(
+            self.low + other.low,
+            self.high + other.high,
+            self.unbounded + other.unbounded,
+            self.point + other.point,
+            self.pointless + other.pointless,
+        )
+
+    def minus(self, other: Tally) -> Tally:
+        """The sums with ``other``'s plants taken away."""
+        return self.plus(Tally(-other.low, -other.high, -other.unbounded, -other.point, -other.pointless))
+
+    def range(self) -> Range:
+        """The sums as a range (unbounded if any plant is; a point where every plant has one)."""
+        unbounded = self.unbounded > 0
+        return _clean(
+            self.low, math.inf if unbounded else self.high, None if unbounded or self.pointless else self.point
+        )
+
 
 def tally(ranges: Iterable[Range]) -> Tally:
     """The :class:`Tally` of some plants' ranges."""
-    low = high = point = 0.0
     unbounded = pointless = 0
     lows, highs, points = [], [], []
     for r in ranges:
@@ -111,18 +131,6 @@ def tally(ranges: Iterable[Range]) -> Tally:
             points.append(r.point)
     low, high, point = math.fsum(lows), math.fsum(highs), math.fsum(points)
     return Tally(low, high, unbounded, point, pointless)
-
-
-def _minus(a: Tally, b: Tally) -> Tally:
-    return Tally(
-        a.low - b.low, a.high - b.high, a.unbounded - b.unbounded, a.point - b.point, a.pointless - b.pointless
-    )
-
-
-def _plus(a: Tally, b: Tally) -> Tally:
-    return Tally(
-        a.low + b.low, a.high + b.high, a.unbounded + b.unbounded, a.point + b.point, a.pointless + b.pointless
-    )
 
 
 NOTHING = Tally()
@@ -232,12 +240,12 @@ def country_range(
         if cap is None or flow:
             return Range(0.0, 0.0, 0.0)
         return cap.range
-    left = _minus(plants, lost)
+    left = plants.minus(lost)
     taken_most = math.inf if lost.unbounded else lost.high  # the most the change takes away
     taken_least = lost.low
     taken_point: float | None = lost.point if lost.pointless == 0 and not lost.unbounded else None
     for r, factor in scaled:
-        left = _plus(_minus(left, tally([r])), tally([r.scaled(factor)]))
+        left = left.minus(tally([r])).plus(tally([r.scaled(factor)]))
         shrink = 1.0 - factor  # > 0: the plant gives up part of its output; < 0: it adds
         if shrink:
             taken_most += shrink * (r.high if shrink > 0 else r.low)

@@ -35,7 +35,7 @@ from reegraph.analysis.capacity import (
     stage_table,
     tally,
 )
-from reegraph.model import STAGE_BASIS, Range, add_ranges, node_label
+from reegraph.model import STAGE_BASIS, Range, add_ranges, fmt_span, node_label
 
 #: DOJ/FTC (2023): a market with an HHI above this is highly concentrated.
 HHI_THRESHOLD = 1800.0
@@ -105,8 +105,7 @@ class Concentration:
     @property
     def span(self) -> str:
         """The years of the figures behind the entry (``2018-2024``; ``""`` without any)."""
-        years = self.coverage.years
-        return "" if not years else str(years[0]) if years[0] == years[-1] else f"{years[0]}–{years[-1]}"
+        return fmt_span(self.coverage.years)
 
 
 def hhi(shares: Iterable[float]) -> float:
@@ -285,7 +284,7 @@ def _entry(G: nx.DiGraph, table: StageTable, by: str, year: int | None, tables: 
     if by == "ownership":  # owners' amounts overlap under a location's figure: the total is the locations'
         located_amounts = [r for r in _amounts(G, table, "location", located).values() if r.high > 0]
         total = add_ranges(located_amounts) if located_amounts else Range(0.0, 0.0, 0.0)
-        parts = [_part_of(r, total) for r in ranges]
+        parts = [part_of(r, total) for r in ranges]
     else:
         total = add_ranges(ranges)
         parts = share_ranges(ranges)
@@ -335,7 +334,7 @@ def _entry(G: nx.DiGraph, table: StageTable, by: str, year: int | None, tables: 
     )
 
 
-def _part_of(amount: Range, total: Range) -> Range:
+def part_of(amount: Range, total: Range) -> Range:
     """An amount's share of a total that holds it (the rest of the total is at least the total's low
     end less the amount's high end, at most its high end less the amount's low end)."""
     low = amount.low / total.high if total.high > 0 else 0.0

@@ -366,38 +366,15 @@ def _left(G: nx.DiGraph, element: str, stage: str, tables: Tables, removed: list
     if key not in tables:
         table = stage_table(G, element, stage, tables)
         base = {c: country_range(table, c) for c in table.countries()}
-        tables[key] = table, base, _Sum(base.values())
+        tables[key] = table, base, tally(base.values())
     table, base, whole = tables[key]
     located = country_of(G, tables)
     touched: dict[str, list[Range]] = {}
     for node in removed:
         touched.setdefault(located[node], []).append(table.holdings[node].range)
-    return whole.replacing({c: (base[c], country_range(table, c, tally(rs))) for c, rs in touched.items()})
-
-
-class _Sum:
-    """A sum of ranges that can be re-priced with a few of its terms replaced, in the time of those
-    terms."""
-
-    def __init__(self, ranges: Iterable[Range]) -> None:
-        ranges = list(ranges)
-        self.low = math.fsum(r.low for r in ranges)
-        self.high = math.fsum(r.high for r in ranges if r.bounded)
-        self.unbounded = sum(not r.bounded for r in ranges)
-        self.point = math.fsum(r.point for r in ranges if r.point is not None)
-        self.pointless = sum(r.point is None for r in ranges)
-
-    def replacing(self, changes: dict[str, tuple[Range, Range]]) -> Range:
-        low, high, point = self.low, self.high, self.point
-        unbounded, pointless = self.unbounded, self.pointless
-        for old, new in changes.values():
-            low += new.low - old.low
-            high += (new.high if new.bounded else 0.0) - (old.high if old.bounded else 0.0)
-            unbounded += (not new.bounded) - (not old.bounded)
-            point += (new.point or 0.0) - (old.point or 0.0)
-            pointless += (new.point is None) - (old.point is None)
-        # sums taken in another order can leave -1e-13 for nothing: never below zero
-        return Range(max(0.0, low), math.inf if unbounded else max(0.0, high), None if pointless else max(0.0, point))
+    for country, ranges in touched.items():  # each touched country's amount replaced by what it keeps
+        whole = whole.minus(tally([base[country]])).plus(tally([country_range(table, country, tally(ranges))]))
+    return whole.range()
 
 
 def max_flow(

@@ -8,9 +8,9 @@ from dataclasses import dataclass, field, replace
 import networkx as nx
 
 from reegraph.analysis.capacity import StageTable, Tables, country_of, country_range, stage_table, tally
-from reegraph.analysis.concentration import Concentration
+from reegraph.analysis.concentration import Concentration, part_of
 from reegraph.analysis.flow import Loss, StageFlow, find_flow_losses
-from reegraph.model import FACILITY, Ends, Range, add_ranges, fmt_amount, fmt_ends, fmt_share, node_label
+from reegraph.model import FACILITY, Ends, Range, add_ranges, fmt_amount, fmt_ends, fmt_share, fmt_span, node_label
 
 #: A candidate is listed when it dominates, or when the least share or flow loss the evidence
 #: gives reaches this.
@@ -118,7 +118,10 @@ def rank_chokepoints(
             if loss.kind != "country" and signal.share is None:
                 signal.share, signal.amount, signal.total = _member_share(G, table, groups, members, tables)
                 found = entries.get((loss.stage, flow.element))  # the stage's total rests on its figures
-                signal.basis, signal.span = table.basis, found.span if found else _span(table, members)
+                signal.basis, signal.span = (
+                    table.basis,
+                    found.span if found else fmt_span(a.year for n in members for a in table.holdings[n].figures),
+                )
                 signal.note = found.note if found else ""
     chokepoints = []
     for (kind, ident, stage), by_element in signals.items():
@@ -163,11 +166,7 @@ def _member_share(
     amount = add_ranges(parts)
     if not amount.bounded or total.high <= 0:
         return None, None, None
-    rest_low, rest_high = max(0.0, total.low - amount.high), max(0.0, total.high - amount.low)
-    low = amount.low / (amount.low + rest_high) if amount.low > 0 else 0.0
-    high = amount.high / (amount.high + rest_low) if amount.high > 0 else 0.0
-    point = amount.point / total.point if amount.point is not None and total.point else None
-    return Range(low, max(low, high), point), amount, total
+    return part_of(amount, total), amount, total
 
 
 def _sources(table: StageTable, members: list[str], country: str | None) -> set[str]:
@@ -175,11 +174,6 @@ def _sources(table: StageTable, members: list[str], country: str | None) -> set[
     if country and country in table.caps:
         found.update(s for a in table.caps[country].figures for s in a.sources)
     return found
-
-
-def _span(table: StageTable, members: list[str]) -> str:
-    years = sorted({a.year for n in members for a in table.holdings[n].figures})
-    return "" if not years else str(years[0]) if years[0] == years[-1] else f"{years[0]}–{years[-1]}"
 
 
 def _redundant(G: nx.DiGraph, kind: str, ident: str, stage: str) -> bool:
