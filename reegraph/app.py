@@ -422,8 +422,8 @@ def run_scenario(
     >>> cars = next(i for i in result.impacts if i["end_use"].endswith("/electric-cars"))
     >>> cars["baseline"]["low"], cars["shortfall"]["low"]  # no figure guarantees any Dy metal
     (0.0, None)
-    >>> result.notes[0]["note"][:44]
-    'Dy: not enough data for a shortfall: the evi'
+    >>> run_scenario(load(), "china-2025-04", elements=["Sc"], regions=["EU"]).notes[0]["note"][:44]
+    'Sc: not enough data for a shortfall: the evi'
     """
     regions = _regions(regions)
     prepared = prepare_scenario(store, scenario, as_of=as_of, licensed_fraction=licensed_fraction, max_age=max_age)

@@ -71,6 +71,10 @@ OXIDE_TO_ELEMENT = {
     "Y": 0.7874, "Sc": 0.6520, "Pm": 0.86,
 }  # fmt: skip
 
+#: Elements that tonnages of rare-earth oxide (``ALL``) leave out: USGS's figures "exclude most
+#: scandium", which comes from other industries' residues, not from rare-earth ore.
+OUTSIDE_REO = frozenset({"Sc"})
+
 _EU = """AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK"""
 
 #: Regions of the scenario results; ``ROW`` is every country in none of the others.
@@ -104,6 +108,29 @@ class Amount(NamedTuple):
     elements: tuple[str, ...] = ()
     confidence: str = "reported"
     sources: tuple[str, ...] = ()
+
+
+class OreShare(NamedTuple):
+    """One statement of an ore's composition: the elements it names (jointly, where several) make up
+    between ``low`` and ``high`` of the ore's total rare-earth oxide (oxide basis; ``point`` where the
+    source gives one), with the year of its data, confidence and sources (short ids)."""
+
+    id: str
+    elements: tuple[str, ...]
+    low: float
+    high: float
+    point: float | None
+    year: int
+    confidence: str = "reported"
+    sources: tuple[str, ...] = ()
+
+
+class Ore(NamedTuple):
+    """The composition of what a facility extracts or processes: an ore type's (or the facility's own)
+    statements, by id."""
+
+    id: str
+    shares: tuple[OreShare, ...]
 
 
 #: The largest figure reegraph reads, in tonnes (all rare-earth reserves are about 1e8 t REO): a
@@ -283,6 +310,7 @@ class FacilityData(TypedDict):
     lat: float | None
     long: float | None
     amounts: tuple[Amount, ...]
+    ores: tuple[Ore, ...]  # what it extracts or is fed: one ore, or several in unknown proportions
 
 
 class MarketData(TypedDict):
@@ -322,6 +350,7 @@ def facility_node(
     aggregate: bool = False,
     lat: float | None = None,
     long: float | None = None,
+    ores: Iterable[Ore] = (),
 ) -> FacilityData:
     """The attributes of a facility node (``G.add_node(id, **facility_node(...))``)."""
     owners = tuple(owners)
@@ -340,6 +369,7 @@ def facility_node(
         lat=lat,
         long=long,
         amounts=tuple(amounts),
+        ores=tuple(ores),
     )
 
 

@@ -17,6 +17,7 @@ from rdflib import Literal
 from reegraph.model import STAGES
 from reegraph.rdf import sparql
 from reegraph.rdf.store import Store
+from reegraph.rdf.vocab import short_id
 from reegraph.render.text import render_markdown
 
 #: The year the data card reconciles, and the basis each stage's tonnages are counted on.
@@ -159,6 +160,37 @@ def render_country_coverage(store: Store) -> str:
     )
 
 
+def render_compositions(store: Store) -> str:
+    """Every ore type's composition, a statement per row with its source, as Markdown."""
+    rows = []
+    for row in store.select(sparql.ORE_COMPOSITIONS):
+        point = None if row.get("fraction") is None else float(row["fraction"])
+        low = float(row["min"]) if row.get("min") is not None else point or 0.0
+        high = float(row["max"]) if row.get("max") is not None else point if point is not None else 1.0
+        sources = ", ".join(short_id(s) for s in sorted(str(row["sources"]).split()))
+        rows.append(
+            [
+                str(row["label"]),
+                "+".join(sorted(str(row["elements"]).split())),
+                _percent(low, high, point),
+                str(row["year"] or ""),
+                str(row["confidence"] or ""),
+                sources,
+            ]
+        )
+    return render_markdown(["ore", "elements", "share of REO", "year", "confidence", "sources"], rows)
+
+
+def _percent(low: float, high: float, point: float | None) -> str:
+    """A range of fractions as the percentages the data states (``6.65–7.485%``; the point first)."""
+
+    def pct(v: float) -> str:
+        return f"{round(100 * v, 4):g}"
+
+    text = pct(low) if low == high else f"{pct(low)}–{pct(high)}"
+    return f"{text}%" if point is None or low == high else f"{pct(point)}% ({text}%)"
+
+
 def render_data_card_tables(store: Store) -> str:
     """The coverage and reconciliation tables of ``graphs/README.md``, as Markdown."""
     parts = [
@@ -166,6 +198,8 @@ def render_data_card_tables(store: Store) -> str:
         render_coverage(store),
         "**Facilities by country and stage** (aggregates count as one)",
         render_country_coverage(store),
+        "**Ore compositions** (share of each element in the ore's total rare-earth oxide; a joint share names several)",
+        render_compositions(store),
     ]
     for stage in BASIS:
         checks = check_countries(store, stage)

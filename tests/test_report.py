@@ -81,16 +81,18 @@ def test_json_contract(report):
         assert all(u.startswith(f"{ID}end-use/") for u in c["end_uses"])
         assert c["share"] is None or (ordered(c["share"], 1.0) and c["score"] >= c["share"]["low"] - 1e-9)
         assert c["dominates"] <= (c["score"] == 1.0)
-    assert [(c["kind"], c["id"], c["stage"]) for c in chokepoints[:4]] == [
+    assert [(c["kind"], c["id"], c["stage"]) for c in chokepoints[:5]] == [
         ("country", "CN", "separation"),
+        ("company", f"{ID}org/sasac", "separation"),
         ("country", "CN", "magnet"),
         ("country", "CN", "mining"),
         ("company", f"{ID}org/baogang", "separation"),
     ]
-    top = chokepoints[0]
-    assert {"ALL", "Dy", "Tb"} <= set(top["elements"])
-    assert (top["share"]["low"], top["share"]["high"]) == (pytest.approx(CHINA_DY_LOW), 1.0)
-    assert top["score"] == pytest.approx(CHINA_DY_LOW)
+    top, state = chokepoints[:2]
+    assert {"ALL", "Ce", "Dy", "Tb"} <= set(top["elements"]) and top["dominates"]  # no plant outside separates Ce
+    assert set(state["elements"]) == {"Dy", "Tb"}  # China's own Dy figure against Lynas's derived capacity
+    assert (state["share"]["low"], state["share"]["high"]) == (pytest.approx(CHINA_DY_LOW), 1.0)
+    assert state["score"] == pytest.approx(CHINA_DY_LOW)
 
 
 def test_same_input_gives_byte_identical_json(run, report):
@@ -102,8 +104,8 @@ def test_default_summary_shows_chokepoints_then_concentration(run):
     result = run("report", *AS_OF)
     assert result.exit_code == 0
     head, _, tail = result.stdout.partition("Concentration by stage")
-    assert "Top chokepoints" in head and "  1. China - separation - ALL, Dy, Tb - score 0.98" in head
-    assert "China holds 97–100% of the quantified Dy separation output" in head
+    assert "Top chokepoints" in head and "  1. China - separation - ALL, Ce, Dy, Tb - score 1.00" in head
+    assert "holds 97–100% of the quantified Dy separation output" in head
     assert "from 2023 on: older ones are stale" in tail
     (dy,) = [line for line in tail.splitlines() if line.startswith("separation  Dy ")]
     assert "CN 97–100%, MY 0–3%" in dy and dy.endswith("partial")
@@ -157,7 +159,8 @@ def test_csv_has_one_row_per_chokepoint(run, report):
     header, *rows = result.stdout.splitlines()
     assert header.startswith("rank,kind,id,label,stage,elements,share,hhi,flow_loss,dominates,why")
     assert len(rows) == len(json.loads(report)["chokepoints"])
-    assert rows[0].startswith("1,country,CN,China,separation,ALL Dy Tb,97–100%,")  # shares as ranges
+    assert rows[1].startswith("2,company,")  # shares as ranges
+    assert ",separation,Dy Tb,97–100%," in rows[1]
 
 
 @pytest.mark.parametrize(
@@ -269,7 +272,11 @@ def test_all_years_keeps_the_latest_figures_in_the_ranking(run_json, report):
     assert {e["year"] for e in every_year["concentration"] if e["stage"] == "mining"} >= {2023, 2024}
     assert None not in {e["year"] for e in every_year["concentration"]}
     assert every_year["chokepoints"] == json.loads(report)["chokepoints"]
-    assert [(c["id"], c["stage"]) for c in every_year["chokepoints"][:2]] == [("CN", "separation"), ("CN", "magnet")]
+    assert [(c["id"], c["stage"]) for c in every_year["chokepoints"][:3]] == [
+        ("CN", "separation"),
+        (f"{ID}org/sasac", "separation"),
+        ("CN", "magnet"),
+    ]
 
 
 def test_a_group_name_ranks_on_its_members(run_json):

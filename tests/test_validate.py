@@ -64,6 +64,7 @@ def test_every_shape_has_a_fixture():
         "Region": "region",
         "Disruption": "disruption",
         "StageOfAggregates": "country-figure",
+        "OreComposition": "composition",
     }
     assert named == set(prefixes)
     assert all(prefixes[name] in covered for name in named)

@@ -16,6 +16,10 @@ the rules of the data card (``graphs/README.md``, "How amounts are read"):
   unbounded (*unknown*, never zero);
 - a country's own figure for the stage (China's Dy oxide output) bounds the sum of its plants, so
   it bounds plants without figures too; without it, a country's amount is the sum of its plants'.
+- a plant whose ore is known (a mine's, or the feed of a plant processing it: ``ores``) holds of
+  an element its all-rare-earth figure in t REO times the element's share of the ore (a range where
+  sources differ; over a mixed feed in unknown proportions, the widest), within what its own
+  figures for the element allow (:func:`ore_share`).
 
 Amounts are in the stage's basis for concentration (``unit="stage"``) and, for flows
 (``unit="flow"``), in tonnes of contained element for a symbol (oxide converted with
@@ -46,9 +50,12 @@ from reegraph.model import (
     MARKET,
     MAX_AGE,
     OPTIONAL_STAGES,
+    OUTSIDE_REO,
     OXIDE_TO_ELEMENT,
     STAGE_BASIS,
     Amount,
+    Ore,
+    OreShare,
     Range,
     as_of_year,
     facilities,
@@ -66,6 +73,7 @@ REASONS = {
     "joint": "a figure for several elements bounds it, not each in full",
     "partial": "figures cover some of its elements; the rest has none",
     "conflict": "its figures disagree: the range spans them",
+    "ore": "an all-rare-earth figure times the element's share of its ore",
     "stale": "only figures older than the age limit",
     "unknown": "no figure",
 }
@@ -75,12 +83,19 @@ UNKNOWN = Range(0.0, math.inf)
 
 class Holding(NamedTuple):
     """One holder's (a facility's, or a country's own figure's) amount of a key at a stage: the
-    range, why (a key of :data:`REASONS`), the figures behind it and the stale ones left out."""
+    range, why (a key of :data:`REASONS`), the figures behind it (and the ore shares) and the stale
+    ones left out."""
 
     range: Range
     reason: str
-    figures: tuple[Amount, ...] = ()
+    figures: tuple[Amount | OreShare, ...] = ()
     stale: tuple[Amount, ...] = ()
+
+    @property
+    def amounts(self) -> list[Amount]:
+        """Its figures without its ores' shares (an ore's composition does not age: no year of it
+        counts toward the span of an amount's years)."""
+        return [a for a in self.figures if isinstance(a, Amount)]
 
 
 class Tally(NamedTuple):
@@ -196,8 +211,8 @@ class StageTable:
 
     @property
     def evidence(self) -> tuple[Amount, ...]:
-        """Every figure used, sorted by id."""
-        found = {a for h in (*self.holdings.values(), *self.caps.values()) for a in h.figures}
+        """Every figure used, sorted by id (ore shares: in each holding's ``figures``)."""
+        found = {a for h in (*self.holdings.values(), *self.caps.values()) for a in h.amounts}
         return tuple(sorted(found, key=lambda a: a.id))
 
     @property
@@ -322,11 +337,12 @@ def named_at(G: nx.DiGraph, key: str, stage: str, tables: Tables, year: int | No
 
 
 def key_members(G: nx.DiGraph, key: str) -> frozenset[str]:
-    """The element symbols a key stands for: every one for ``ALL``, a group's members, the symbols
-    of a joint key (``Nd+Pr``), or the symbol itself."""
+    """The element symbols a key stands for: every one that tonnages of rare-earth oxide count for
+    ``ALL`` (not scandium: :data:`~reegraph.model.OUTSIDE_REO`), a group's members, the symbols of a
+    joint key (``Nd+Pr``), or the symbol itself."""
     elements = G.graph.get("elements", {})
     if key == "ALL":
-        return frozenset(elements) or _ANY
+        return frozenset(elements) - OUTSIDE_REO or _ANY
     groups = G.graph.get("groups", {})
     if key in groups:
         return frozenset(groups[key])
@@ -352,8 +368,10 @@ class _Index:
         self.exact = year is not None
         self.year = as_of_year(G) if year is None else year
         self.oldest = oldest_year(G)
-        self.every = frozenset(G.graph.get("elements", {})) or _ANY
-        self.plants: dict[str, list[tuple[str, frozenset[str] | None, list[Amount], list[Amount]]]] = defaultdict(list)
+        self.every = frozenset(G.graph.get("elements", {})) - OUTSIDE_REO or _ANY  # what an all-element figure covers
+        self.plants: dict[str, list[tuple[str, frozenset[str] | None, list[Amount], list[Amount], tuple[Ore, ...]]]] = (
+            defaultdict(list)
+        )
         self.caps: dict[str, list[tuple[str, list[Amount], list[Amount]]]] = defaultdict(list)
         self.end_uses: list[tuple[str, dict]] = []
         self.country: dict[str, str] = {}
@@ -375,8 +393,11 @@ class _Index:
                 self.country[node] = data["country"]
                 self.owners[node] = data.get("owners") or ((data["owner"],) if data.get("owner") else ())
                 handles = frozenset(data.get("handles", ()))
+                ores = data.get("ores", ())
+                for ore in ores:
+                    self.named[(data["stage"], "t REO")].update(e for x in ore.shares for e in x.elements)
                 self.plants[data["stage"]].append(
-                    (node, None if not handles or handles >= self.every else handles, fresh, stale)
+                    (node, None if not handles or handles >= self.every else handles, fresh, stale, ores)
                 )
 
     def names(self, stage: str, bases: Iterable[str], members: frozenset[str]) -> bool:
@@ -439,9 +460,13 @@ def _build_table(index: _Index, key: str, members: frozenset[str], stage: str, u
     measured = STAGE_BASIS.get(stage) in bases
     holdings: dict[str, Holding] = {}
     shapes: dict[tuple, Holding] = {}
-    for node, handles, fresh, stale in index.plants.get(stage, ()):
+    for node, handles, fresh, stale, ores in index.plants.get(stage, ()):
         relevant = members if handles is None else members & handles
         if not relevant:
+            continue
+        if ores and key != "ALL" and "t REO" in bases:
+            holding = _holding(fresh, stale, relevant, handles or index.every, bases, symbol)
+            holdings[node] = _by_ore(holding, fresh, relevant, handles or index.every, ores, symbol)
             continue
         if len(fresh) + len(stale) == 1 and (not fresh or fresh[0].value > 0):
             # most plants: one figure; the holding has the same shape for all such plants, scaled
@@ -550,11 +575,93 @@ def _holding(
 
 def _value(amount: Amount, symbol: str | None) -> float:
     """A figure in the table's unit: oxide tonnes converted to the element for a symbol's flow."""
-    if symbol is not None and amount.basis == "t REO":
-        if symbol not in OXIDE_TO_ELEMENT:
-            raise InputError(f"{amount.id}: no oxide-to-element factor for {symbol!r} (not a rare earth?)")
-        return amount.value * OXIDE_TO_ELEMENT[symbol]
-    return amount.value
+    return amount.value * _factor(symbol, amount.id) if amount.basis == "t REO" else amount.value
+
+
+def _factor(symbol: str | None, what: str) -> float:
+    """Tonnes of ``symbol`` in a tonne of its oxide (1 for no symbol: tonnes stay oxide)."""
+    if symbol is None:
+        return 1.0
+    if symbol not in OXIDE_TO_ELEMENT:
+        raise InputError(f"{what}: no oxide-to-element factor for {symbol!r} (not a rare earth?)")
+    return OXIDE_TO_ELEMENT[symbol]
+
+
+def ore_share(ores: Sequence[Ore], members: frozenset[str]) -> Range | None:
+    """The share of ``members`` in the total rare-earth oxide of what a plant extracts or is fed
+    (``None`` where no ore is known). In one ore: at least the shares of statements inside the
+    members, at most those of the statements that touch them (without bound where a member is in no
+    statement), and never more than the whole less the statements outside them; the point where
+    every statement touching them lies inside and has one. Over several ores in unknown
+    proportions: the lowest low and the highest high.
+
+    Examples
+    --------
+    An ore of 50% Ce, 30% La and 15-20% NdPr (jointly): Nd alone is 0-20%; Nd and Pr are 15-20%;
+    an element no statement names is at most what the others leave (5%).
+
+    >>> from reegraph.model import Ore, OreShare
+    >>> ore = Ore("ore/x", (OreShare("c/ce", ("Ce",), 0.5, 0.5, 0.5, 2024),
+    ...                     OreShare("c/la", ("La",), 0.3, 0.3, 0.3, 2024),
+    ...                     OreShare("c/ndpr", ("Nd", "Pr"), 0.15, 0.2, None, 2024)))
+    >>> ore_share([ore], frozenset({"Nd"})), ore_share([ore], frozenset({"Nd", "Pr"}))
+    (Range(low=0.0, high=0.2, point=None), Range(low=0.15, high=0.2, point=None))
+    >>> round(ore_share([ore], frozenset({"Sm"})).high, 6)
+    0.05
+    """
+    if not ores:
+        return None
+    lows, highs, points = [], [], []
+    for ore in ores:
+        inside = [x for x in ore.shares if members.issuperset(x.elements)]
+        touching = [x for x in ore.shares if not members.isdisjoint(x.elements)]
+        named = {e for x in ore.shares for e in x.elements}
+        rest = round(1.0 - math.fsum(x.low for x in ore.shares if members.isdisjoint(x.elements)), 12)
+        high = max(0.0, min(1.0, rest, math.fsum(x.high for x in touching) if members <= named else math.inf))
+        low = min(math.fsum(x.low for x in inside), high)
+        exact = len(inside) == len(touching) and members <= named and all(x.point is not None for x in inside)
+        lows.append(low)
+        highs.append(high)
+        points.append(min(max(math.fsum(x.point or 0.0 for x in inside), low), high) if exact else None)
+    return Range(min(lows), max(highs), points[0] if len(points) == 1 else None)
+
+
+def _by_ore(
+    holding: Holding,
+    fresh: list[Amount],
+    relevant: frozenset[str],
+    scope: frozenset[str],
+    ores: Sequence[Ore],
+    symbol: str | None,
+) -> Holding:
+    """A plant's amount of ``relevant`` from its all-rare-earth figure and its ores' compositions,
+    within what its own figures (``holding``) allow."""
+    share = ore_share(ores, relevant)
+    total = _holding(fresh, [], scope, scope, frozenset({"t REO"}), None)
+    if share is None or not total.figures:
+        return holding
+    factor = _factor(symbol, total.figures[0].id)
+
+    def times(amount: float, fraction: float) -> float:
+        return 0.0 if fraction == 0 else amount * fraction * factor
+
+    t, own = total.range, holding.range
+    derived = Range(
+        times(t.low, share.low),
+        times(t.high, share.high),
+        None if t.point is None or share.point is None else times(t.point, share.point),
+    )
+    low, high = max(own.low, derived.low), min(own.high, derived.high)
+    if (low, high) == (own.low, own.high):
+        return holding
+    used = [x for o in ores for x in o.shares if not relevant.isdisjoint(x.elements)] or [
+        x for o in ores for x in o.shares
+    ]
+    figures = tuple(sorted({*holding.figures, *total.figures, *used}, key=lambda a: a.id))
+    if low > high:  # the element's own figures and its ore disagree: span both
+        return Holding(Range(high, low), "conflict", figures, holding.stale)
+    point = own.point if own.point is not None else derived.point
+    return Holding(_clean(low, high, point), "ore", figures, holding.stale)
 
 
 def country_of(G: nx.DiGraph, tables: Tables) -> dict[str, str]:

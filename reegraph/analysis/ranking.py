@@ -120,7 +120,7 @@ def rank_chokepoints(
                 found = entries.get((loss.stage, flow.element))  # the stage's total rests on its figures
                 signal.basis, signal.span = (
                     table.basis,
-                    found.span if found else fmt_span(a.year for n in members for a in table.holdings[n].figures),
+                    found.span if found else fmt_span(a.year for n in members for a in table.holdings[n].amounts),
                 )
                 signal.note = found.note if found else ""
     chokepoints = []

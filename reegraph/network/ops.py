@@ -22,6 +22,7 @@ from reegraph.model import (
     OPTIONAL_STAGES,
     STAGES,
     Amount,
+    Ore,
     end_use_node,
     end_uses,
     facility_node,
@@ -128,6 +129,7 @@ def make_network(
     end_uses: Iterable[tuple[str, str]] = (),
     as_of: str = "2025-01-01",
     year: int = 2024,
+    ores: Mapping[str, Sequence[Ore]] | None = None,
 ) -> nx.DiGraph:
     """A small network from plain rows, wired by the market rule as the bundled graph is: for
     examples, tests and what-ifs in a notebook.
@@ -141,6 +143,8 @@ def make_network(
         ``(id, stage)`` rows: an end use of every element, fed by every country's market at that stage.
     as_of, year
         The network's date, and the year of the plants' figures.
+    ores
+        The ores of some plants by id: what a mine extracts, or what a plant is fed.
 
     The network knows the elements of :data:`EXAMPLE_ELEMENTS`; every plant handles all of them.
 
@@ -156,7 +160,18 @@ def make_network(
     G: nx.DiGraph = nx.DiGraph(as_of=as_of, elements=dict(EXAMPLE_ELEMENTS), groups={})
     for id_, stage, country, value, *owner in plants:
         figure = Amount(id_, "production", float(value), "t REO", year, sources=("source/example",))
-        G.add_node(id_, **facility_node(stage, country, label=id_, amounts=(figure,), operators=owner, owners=owner))
+        G.add_node(
+            id_,
+            **facility_node(
+                stage,
+                country,
+                label=id_,
+                amounts=(figure,),
+                operators=owner,
+                owners=owner,
+                ores=(ores or {}).get(id_, ()),
+            ),
+        )
     add_markets(G, {})
     for id_, stage in end_uses:
         G.add_node(id_, **end_use_node(stage, label=id_, elements=tuple(EXAMPLE_ELEMENTS)))

@@ -19,7 +19,7 @@ import networkx as nx
 
 from reegraph._gc import gc_paused
 from reegraph.errors import InputError
-from reegraph.model import FACILITY, MARKET, MAX_AMOUNT, STAGES, Amount, end_use_node, facility_node
+from reegraph.model import FACILITY, MARKET, MAX_AMOUNT, STAGES, Amount, Ore, OreShare, end_use_node, facility_node
 from reegraph.network.ops import add_markets, expand_elements, upstream_stages
 from reegraph.rdf.sparql import NETWORK
 from reegraph.rdf.store import Store, Values
@@ -93,6 +93,7 @@ def build_network(
     isos = {row["x"]: row["iso"] for row in names_rows if row["iso"] is not None}
     amounts = _amounts(answers["amounts"], codes, isos)
     handles = _handles(answers["handles"], set(G.graph["elements"]))
+    ores = _ores(answers["ores"], codes)
     statuses = {"operating"} | ({"construction", "planned"} if include_planned else set())
     every = frozenset(G.graph["elements"])
     every_sorted = tuple(sorted(every))
@@ -132,6 +133,7 @@ def build_network(
                 lat=_coordinate(row, iri, "lat", 90),
                 long=_coordinate(row, iri, "long", 180),
                 amounts=tuple(amounts.get(iri, ())),
+                ores=ores.get(iri, ()),
             ),
         )
     add_markets(G, amounts)
@@ -269,6 +271,71 @@ def _amounts(rows: list[dict], codes: dict[str, str], isos: dict[str, str]) -> d
         if len(figures) > 1:
             figures.sort(key=lambda a: a.id)  # the same order whatever order the engine answers in
     return result
+
+
+def _ores(rows: list[dict], codes: dict[str, str]) -> dict[str, tuple[Ore, ...]]:
+    """Each facility's ores with their compositions: its own where it has some, else those of its
+    ore types (several: a mixed feed).
+
+    Raises
+    ------
+    InputError
+        A fraction outside [0, 1] or not a number, a range whose ends are the wrong way round, or an
+        ore whose shares' lower ends add up to more than the whole.
+    """
+    parts: dict[str, dict[str, dict[str, Any]]] = defaultdict(lambda: defaultdict(dict))
+    for row in rows:
+        share = parts[str(row["f"])][str(row["ore"])].setdefault(
+            str(row["c"]), {"elements": set(), "sources": set(), "row": row}
+        )
+        if row["element"] is not None:
+            share["elements"].add(str(row["element"]))
+        if row["source"] is not None:
+            share["sources"].add(short_id(str(row["source"])))
+    found: dict[str, tuple[Ore, ...]] = {}
+    for facility, by_ore in parts.items():
+        own = by_ore.get(facility)
+        chosen = {facility: own} if own else by_ore
+        found[facility] = tuple(
+            Ore(short_id(ore), tuple(sorted((_share(c, d, codes) for c, d in shares.items()), key=lambda x: x.id)))
+            for ore, shares in sorted(chosen.items())
+        )
+        for ore in found[facility]:
+            lows = math.fsum(x.low for x in ore.shares)
+            if lows > 1 + 1e-9:
+                raise InputError(f"{ore.id}: its shares' lower ends add up to {lows:.1%}, more than the whole")
+    return found
+
+
+def _share(composition: str, data: dict[str, Any], codes: dict[str, str]) -> OreShare:
+    row, name = data["row"], short_id(composition)
+    point = None if row["fraction"] is None else _fraction(row["fraction"], name, "ree:massFraction")
+    low = _fraction(row["min"], name, "ree:minFraction") if row["min"] is not None else point or 0.0
+    high = _fraction(row["max"], name, "ree:maxFraction") if row["max"] is not None else 1.0 if point is None else point
+    if not low <= high or (point is not None and not low <= point <= high):
+        raise InputError(f"{name}: its fractions must satisfy ree:minFraction <= ree:massFraction <= ree:maxFraction")
+    if not data["elements"]:
+        raise InputError(f"{name}: a composition names no ree:element")
+    if row["year"] is None:
+        raise InputError(f"{name}: an ore's composition needs ree:year, the year of its data")
+    confidence = row["confidence"]
+    return OreShare(
+        name,
+        _sorted(data["elements"]),
+        low,
+        high,
+        point,
+        _year(row["year"], composition),
+        codes.get(confidence, "") if confidence else "",
+        _sorted(data["sources"]),
+    )
+
+
+def _fraction(text: str, node: str, prop: str) -> float:
+    value = _number(text, node, prop)
+    if value > 1:
+        raise InputError(f"{node}: {prop} {value:g} must be a fraction between 0 and 1")
+    return value
 
 
 #: The unit of every figure the analytics read.

@@ -264,6 +264,17 @@ _HANDLES = """
 SELECT ?f ?m ?element WHERE { ?f ree:produces ?m . OPTIONAL { ?m ree:containsElement/ree:symbol ?element } }
 """
 
+_ORES = """
+SELECT ?f ?ore ?c ?element ?fraction ?min ?max ?year ?confidence ?source WHERE {
+    { ?f ree:oreType ?ore . ?ore ree:hasComposition ?c }
+    UNION { ?f ree:status [] ; ree:hasComposition ?c BIND (?f AS ?ore) }
+    ?c ree:basis ree:REO .
+    OPTIONAL { ?c ree:element/ree:symbol ?element } OPTIONAL { ?c ree:massFraction ?fraction }
+    OPTIONAL { ?c ree:minFraction ?min } OPTIONAL { ?c ree:maxFraction ?max } OPTIONAL { ?c ree:year ?year }
+    OPTIONAL { ?c ree:confidence ?confidence } OPTIONAL { ?c prov:wasDerivedFrom ?source }
+}
+"""
+
 _LINKS = """
 SELECT ?l ?supplier ?customer ?status ?start ?end WHERE {
     ?l a ree:SupplyLink ; ree:supplier ?supplier ; ree:customer ?customer ; ree:linkStatus ?status .
@@ -317,6 +328,7 @@ NETWORK = {
         "names": _NAMES,
         "amounts": _AMOUNTS,
         "handles": _HANDLES,
+        "ores": _ORES,
         "facilities": _FACILITIES,
         "links": _LINKS,
         "end_uses": _END_USES,
@@ -328,6 +340,23 @@ NETWORK = {
 # ---------------------------------------------------------------------------------------------
 # What the graph holds: info, sources, the data card's reconciliation
 # ---------------------------------------------------------------------------------------------
+
+#: Every ore type's composition statements, for the data card: ore, elements, fractions, year,
+#: confidence and sources.
+ORE_COMPOSITIONS = (
+    SPARQL_PREFIXES
+    + """SELECT ?ore (MIN(?l) AS ?label) ?c (GROUP_CONCAT(DISTINCT ?symbol; separator=" ") AS ?elements)
+    (MIN(?f) AS ?fraction) (MIN(?lo) AS ?min) (MIN(?hi) AS ?max) (MIN(?y) AS ?year) (MIN(?conf) AS ?confidence)
+    (GROUP_CONCAT(DISTINCT STR(?s); separator=" ") AS ?sources)
+WHERE {
+    ?ore a ree:OreType ; ree:hasComposition ?c . OPTIONAL { ?ore rdfs:label ?l }
+    ?c ree:element/ree:symbol ?symbol .
+    OPTIONAL { ?c ree:massFraction ?f } OPTIONAL { ?c ree:minFraction ?lo } OPTIONAL { ?c ree:maxFraction ?hi }
+    OPTIONAL { ?c ree:year ?y } OPTIONAL { ?c ree:confidence/skos:notation ?conf }
+    OPTIONAL { ?c prov:wasDerivedFrom ?s }
+}
+GROUP BY ?ore ?c ORDER BY ?ore ?c"""
+)
 
 ONTOLOGY_VERSION = f"SELECT ?v WHERE {{ <{ONTOLOGY_IRI}> <http://www.w3.org/2002/07/owl#versionInfo> ?v }}"
 FACILITIES_BY_STAGE = (

@@ -33,6 +33,7 @@ class REE(DefinedNamespace):
 
     # Classes
     Basis: URIRef
+    ByproductSource: URIRef
     Component: URIRef
     ComponentPlant: URIRef
     Composition: URIRef
@@ -52,6 +53,7 @@ class REE(DefinedNamespace):
     Material: URIRef
     MetalAlloyPlant: URIRef
     Mine: URIRef
+    OreType: URIRef
     Organization: URIRef
     Ownership: URIRef
     Policy: URIRef
@@ -90,6 +92,7 @@ class REE(DefinedNamespace):
     material: URIRef
     memberOfGroup: URIRef
     operator: URIRef
+    oreType: URIRef
     owned: URIRef
     owner: URIRef
     parentOrganization: URIRef
@@ -118,7 +121,9 @@ class REE(DefinedNamespace):
     isAggregate: URIRef
     isoCode: URIRef
     massFraction: URIRef
+    maxFraction: URIRef
     method: URIRef
+    minFraction: URIRef
     perUnit: URIRef
     share: URIRef
     stageOrder: URIRef
