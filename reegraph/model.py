@@ -133,6 +133,21 @@ class Ore(NamedTuple):
     shares: tuple[OreShare, ...]
 
 
+def share_bounds(point: float | None, low: float | None, high: float | None) -> tuple[float, float]:
+    """A composition's range from what it states: its ends where given, else its point, else
+    nothing to everything.
+
+    Examples
+    --------
+    >>> share_bounds(0.05, None, None), share_bounds(None, None, 0.2), share_bounds(0.03, 0.02, 0.04)
+    ((0.05, 0.05), (0.0, 0.2), (0.02, 0.04))
+    """
+    return (
+        low if low is not None else point if point is not None else 0.0,
+        high if high is not None else point if point is not None else 1.0,
+    )
+
+
 #: The largest figure reegraph reads, in tonnes (all rare-earth reserves are about 1e8 t REO): a
 #: larger one is a mistake, and sums of such figures would overflow.
 MAX_AMOUNT = 1e10

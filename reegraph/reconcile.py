@@ -14,7 +14,7 @@ from typing import Any
 
 from rdflib import Literal
 
-from reegraph.model import STAGES
+from reegraph.model import STAGES, share_bounds
 from reegraph.rdf import sparql
 from reegraph.rdf.store import Store
 from reegraph.rdf.vocab import short_id
@@ -165,8 +165,7 @@ def render_compositions(store: Store) -> str:
     rows = []
     for row in store.select(sparql.ORE_COMPOSITIONS):
         point = None if row.get("fraction") is None else float(row["fraction"])
-        low = float(row["min"]) if row.get("min") is not None else point or 0.0
-        high = float(row["max"]) if row.get("max") is not None else point if point is not None else 1.0
+        low, high = share_bounds(point, *(None if row.get(end) is None else float(row[end]) for end in ("min", "max")))
         sources = ", ".join(short_id(s) for s in sorted(str(row["sources"]).split()))
         rows.append(
             [

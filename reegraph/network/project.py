@@ -19,7 +19,18 @@ import networkx as nx
 
 from reegraph._gc import gc_paused
 from reegraph.errors import InputError
-from reegraph.model import FACILITY, MARKET, MAX_AMOUNT, STAGES, Amount, Ore, OreShare, end_use_node, facility_node
+from reegraph.model import (
+    FACILITY,
+    MARKET,
+    MAX_AMOUNT,
+    STAGES,
+    Amount,
+    Ore,
+    OreShare,
+    end_use_node,
+    facility_node,
+    share_bounds,
+)
 from reegraph.network.ops import add_markets, expand_elements, upstream_stages
 from reegraph.rdf.sparql import NETWORK
 from reegraph.rdf.store import Store, Values
@@ -283,35 +294,39 @@ def _ores(rows: list[dict], codes: dict[str, str]) -> dict[str, tuple[Ore, ...]]
         A fraction outside [0, 1] or not a number, a range whose ends are the wrong way round, or an
         ore whose shares' lower ends add up to more than the whole.
     """
-    parts: dict[str, dict[str, dict[str, Any]]] = defaultdict(lambda: defaultdict(dict))
+    statements: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)  # by ore, by composition
+    fed: dict[str, set[str]] = defaultdict(set)  # each facility's ores
     for row in rows:
-        share = parts[str(row["f"])][str(row["ore"])].setdefault(
-            str(row["c"]), {"elements": set(), "sources": set(), "row": row}
-        )
+        ore, facility = str(row["ore"]), str(row["f"])
+        fed[facility].add(ore)
+        share = statements[ore].setdefault(str(row["c"]), {"elements": set(), "sources": set(), "row": row})
         if row["element"] is not None:
             share["elements"].add(str(row["element"]))
         if row["source"] is not None:
             share["sources"].add(short_id(str(row["source"])))
-    found: dict[str, tuple[Ore, ...]] = {}
-    for facility, by_ore in parts.items():
-        own = by_ore.get(facility)
-        chosen = {facility: own} if own else by_ore
-        found[facility] = tuple(
-            Ore(short_id(ore), tuple(sorted((_share(c, d, codes) for c, d in shares.items()), key=lambda x: x.id)))
-            for ore, shares in sorted(chosen.items())
+    ores: dict[str, Ore] = {}
+    for ore, shares in statements.items():  # each ore read once, however many plants it feeds
+        found_ore = ores[ore] = Ore(
+            short_id(ore), tuple(sorted((_share(c, d, codes) for c, d in shares.items()), key=lambda x: x.id))
         )
-        for ore in found[facility]:
-            lows = math.fsum(x.low for x in ore.shares)
-            if lows > 1 + 1e-9:
-                raise InputError(f"{ore.id}: its shares' lower ends add up to {lows:.1%}, more than the whole")
+        lows = math.fsum(x.low for x in found_ore.shares)
+        if lows > 1 + 1e-9:
+            raise InputError(f"{found_ore.id}: its shares' lower ends add up to {lows:.1%}, more than the whole")
+    found: dict[str, tuple[Ore, ...]] = {}
+    for facility, names in fed.items():  # its own composition where it has one, else its ore types'
+        chosen = [facility] if facility in names else sorted(names)
+        found[facility] = tuple(ores[ore] for ore in chosen)
     return found
 
 
 def _share(composition: str, data: dict[str, Any], codes: dict[str, str]) -> OreShare:
     row, name = data["row"], short_id(composition)
     point = None if row["fraction"] is None else _fraction(row["fraction"], name, "ree:massFraction")
-    low = _fraction(row["min"], name, "ree:minFraction") if row["min"] is not None else point or 0.0
-    high = _fraction(row["max"], name, "ree:maxFraction") if row["max"] is not None else 1.0 if point is None else point
+    low, high = share_bounds(
+        point,
+        None if row["min"] is None else _fraction(row["min"], name, "ree:minFraction"),
+        None if row["max"] is None else _fraction(row["max"], name, "ree:maxFraction"),
+    )
     if not low <= high or (point is not None and not low <= point <= high):
         raise InputError(f"{name}: its fractions must satisfy ree:minFraction <= ree:massFraction <= ree:maxFraction")
     if not data["elements"]:
