@@ -30,7 +30,7 @@ from reegraph.analysis.scenarios import monte_carlo as simulate
 from reegraph.analysis.scenarios import run_scenario as run_engine
 from reegraph.errors import InputError
 from reegraph.library import bind, find_query, from_text
-from reegraph.model import MAX_AGE, REGION_CODES, STAGES, Amount, Ends, Range, iri
+from reegraph.model import FACILITY, MAX_AGE, REGION_CODES, STAGES, Amount, Ends, Range, iri
 from reegraph.network.ops import add_facilities, flow_elements, network_filter, resolve_elements, resolve_end_uses
 from reegraph.network.project import build_network
 from reegraph.rdf import sparql
@@ -117,6 +117,14 @@ class Report:
     articulation_points: tuple[str, ...]
     bridges: tuple[tuple[str, str], ...]
     skipped_links: tuple[str, ...]
+    unhandled: tuple[str, ...] = ()  # elements asked for that no plant in the graph carries
+
+    @property
+    def unhandled_note(self) -> str:
+        """The sentence that says which elements no plant carries (empty when every one has one)."""
+        if not self.unhandled:
+            return ""
+        return f"No plant in the graph handles {', '.join(self.unhandled)}: nothing to measure at any stage."
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON contract (``schema_version`` "2", ``reegraph/schemas/report.schema.json``; ids
@@ -130,6 +138,7 @@ class Report:
             "concentration": [_concentration_dict(c) for c in self.concentration],
             "chokepoints": [_chokepoint_dict(c) for c in self.chokepoints],
             "flows": [_flow_dict(f) for f in self.flows],
+            "unhandled": list(self.unhandled),
             "structure": {
                 "articulation_points": [iri(n) for n in self.articulation_points],
                 "bridges": [[iri(a), iri(b)] for a, b in self.bridges],
@@ -208,6 +217,7 @@ def report(
         and (not wanted_uses or set(c.end_uses) & wanted_uses or (not c.end_uses and set(c.elements) & wanted_elements))
     ]
     points, bridges = find_cuts(G)
+    handled = {e for _, d in G.nodes(data=True) if d["kind"] == FACILITY for e in d["handles"]}
     return Report(
         as_of=as_of.isoformat(),
         by=by,
@@ -219,6 +229,7 @@ def report(
         articulation_points=tuple(points),
         bridges=tuple(bridges),
         skipped_links=tuple(G.graph.get("skipped_links", ())),
+        unhandled=tuple(e for e in symbols if e not in handled),
     )
 
 
@@ -677,6 +688,7 @@ class NetworkView:
     offline: frozenset[str]
     gated: frozenset[tuple[str, str]]
     source_urls: Mapping[str, str]
+    notes: tuple[str, ...] = ()  # what is missing for the elements asked for, in words
 
 
 def network_view(
@@ -701,9 +713,11 @@ def network_view(
         when = _day(as_of) or date.today()
         G = build_network(store, as_of=when)
         title = f"reegraph network, {when.isoformat()}"
-    chokepoints = report(store, as_of=when, network=None if scenario else G).chokepoints
+    found = report(store, as_of=when, elements=elements, network=None if scenario else G)
+    notes = [c.note for c in found.concentration if elements and c.status == "not enough data"]
     G = network_filter(G, elements=elements, end_uses=end_uses, stages=stages, countries=countries)
-    return NetworkView(G, title, chokepoints, offline, gated, source_urls(store))
+    notes += [found.unhandled_note] if found.unhandled and elements else []
+    return NetworkView(G, title, found.chokepoints, offline, gated, source_urls(store), tuple(notes))
 
 
 def source_urls(store: Store) -> dict[str, str]:

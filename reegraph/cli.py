@@ -468,6 +468,7 @@ def view(
         offline=found.offline,
         gated=found.gated,
         source_urls=found.source_urls,
+        notes=found.notes,
     )
     _emit(page, output)
 

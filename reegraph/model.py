@@ -71,9 +71,10 @@ OXIDE_TO_ELEMENT = {
     "Y": 0.7874, "Sc": 0.6520, "Pm": 0.86,
 }  # fmt: skip
 
-#: Elements that tonnages of rare-earth oxide (``ALL``) leave out: USGS's figures "exclude most
-#: scandium", which comes from other industries' residues, not from rare-earth ore.
-OUTSIDE_REO = frozenset({"Sc"})
+#: Elements that tonnages of rare-earth oxide (``ALL``) hold none of: USGS's figures "exclude most
+#: scandium", which comes from other industries' residues, not from rare-earth ore; promethium has
+#: no stable isotope and does not occur in mined ore.
+OUTSIDE_REO = frozenset({"Sc", "Pm"})
 
 _EU = """AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK"""
 

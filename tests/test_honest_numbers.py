@@ -27,7 +27,7 @@ from reegraph.analysis.capacity import country_range, stage_table
 from reegraph.analysis.concentration import hhi_range
 from reegraph.analysis.flow import find_flow_losses
 from reegraph.analysis.scenarios import Scenario, run_scenario
-from reegraph.model import ENDS, OXIDE_TO_ELEMENT, Amount, Range, end_use_node, facility_node
+from reegraph.model import ENDS, OXIDE_TO_ELEMENT, Amount, Ore, OreShare, Range, end_use_node, facility_node
 from reegraph.network.ops import EXAMPLE_ELEMENTS, add_markets, markets
 
 PROPERTIES = settings(
@@ -36,8 +36,22 @@ PROPERTIES = settings(
 
 
 def figure(kind: str, value: float, *, elements: tuple[str, ...] = (), year: int = 2024, basis: str = "t REO"):
-    """A figure as the projection makes it (``elements`` empty: all rare earths)."""
+    """A figure as the projection makes it (``elements`` empty: all rare earths); kind ``ore``: the
+    plant extracts, or is fed, ``ORES[value]``."""
     return (kind, value, basis, year, elements)
+
+
+#: Ores for random plants: Dy 2-4% (point 3%); Nd+Pr jointly 15-20% beside 50% Ce; Dy 10% and Nd 5-30%.
+ORES = (
+    Ore("ore/x", (OreShare("c/x-dy", ("Dy",), 0.02, 0.04, 0.03, 2024),)),
+    Ore(
+        "ore/l",
+        (OreShare("c/l-ce", ("Ce",), 0.5, 0.5, 0.5, 2024), OreShare("c/l-ndpr", ("Nd", "Pr"), 0.15, 0.2, None, 2024)),
+    ),
+    Ore(
+        "ore/h", (OreShare("c/h-dy", ("Dy",), 0.1, 0.1, 0.1, 2024), OreShare("c/h-nd", ("Nd",), 0.05, 0.3, None, 2024))
+    ),
+)
 
 
 def network(plants, *, caps=None, end_uses=(("use", "separation"),), as_of="2025-01-01") -> nx.DiGraph:
@@ -49,8 +63,10 @@ def network(plants, *, caps=None, end_uses=(("use", "separation"),), as_of="2025
         amounts = tuple(
             Amount(id_, kind, float(value), basis, year, elements, sources=("source/example",))
             for kind, value, basis, year, elements in figures
+            if kind != "ore"
         )
-        G.add_node(id_, **facility_node(stage, country, label=id_, amounts=amounts, owners=(f"org/{id_}",)))
+        ores = tuple(ORES[int(f[1])] for f in figures if f[0] == "ore")
+        G.add_node(id_, **facility_node(stage, country, label=id_, amounts=amounts, owners=(f"org/{id_}",), ores=ores))
     country_figures = {
         f"country/{key.split('|')[0]}|{key.split('|')[1]}": tuple(
             Amount(f"cap-{key}", kind, float(value), basis, year, elements, sources=("source/example",))
@@ -277,20 +293,25 @@ def random_figure(draw, stage: str):
 
 
 @st.composite
+def random_figures(draw, stage: str):
+    """Up to two figures, and for a mine or a separator maybe the ores it extracts or is fed."""
+    figures = draw(st.lists(random_figure(stage), max_size=2))
+    if stage in ("mining", "separation"):
+        figures += [figure("ore", i) for i in draw(st.sets(st.integers(0, len(ORES) - 1), max_size=2))]
+    return figures
+
+
+@st.composite
 def random_plant(draw, name: str):
     stage = draw(st.sampled_from(STAGES))
-    figures = draw(st.lists(random_figure(stage), max_size=2))
-    return (name, stage, draw(st.sampled_from(COUNTRIES)), figures)
+    return (name, stage, draw(st.sampled_from(COUNTRIES)), draw(random_figures(stage)))
 
 
 @st.composite
 def random_chain(draw):
-    """Plants at three stages (each stage has at least one), maybe a country figure, end uses fed
-    from separation and metal."""
-    plants = [
-        (f"{stage}-0", stage, draw(st.sampled_from(COUNTRIES)), draw(st.lists(random_figure(stage), max_size=2)))
-        for stage in STAGES
-    ]
+    """Plants at three stages (each stage has at least one; mines and separators maybe with ores),
+    maybe a country figure, end uses fed from separation and metal."""
+    plants = [(f"{stage}-0", stage, draw(st.sampled_from(COUNTRIES)), draw(random_figures(stage))) for stage in STAGES]
     plants += [draw(random_plant(f"p{i}")) for i in range(draw(st.integers(0, 4)))]
     caps = {}
     if draw(st.booleans()):

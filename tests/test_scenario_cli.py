@@ -327,3 +327,34 @@ def test_a_name_too_long_for_the_file_system_is_an_unknown_scenario(run):
     assert result.exit_code == 2 and "unknown scenario" in result.stderr and result.stderr.count("\n") == 1
     data = run("info", "--data", "a" * 300 + ".ttl")
     assert data.exit_code == 2 and "no such file or directory" in data.stderr
+
+
+APRIL = ("Sm", "Gd", "Tb", "Dy", "Lu", "Sc", "Y")  # MOFCOM No. 18, 2025-04-04
+OCTOBER = ("Ho", "Er", "Tm", "Eu", "Yb")  # MOFCOM No. 57, 2025-10-09
+
+
+@pytest.mark.parametrize(("scenario", "elements"), [("china-2025-04", APRIL), ("china-2025-10", OCTOBER)])
+def test_every_controlled_element_gives_sourced_rows_and_la_ce_lose_nothing(run_json, scenario, elements):
+    for element in elements:
+        data = run_json("scenario", "run", scenario, "--element", element)
+        found = [i for i in data["impacts"] if i["element"] == element]
+        assert found, (scenario, element)
+        for impact in found:
+            check_impact(impact)
+    for element in ("La", "Ce"):
+        rows = run_json("scenario", "run", scenario, "--element", element)["impacts"]
+        assert rows and all(v in (0.0, None) for i in rows for v in i["shortfall"].values()), element
+
+
+def test_every_element_answers_in_the_report_and_the_view(run, run_json, tmp_path):
+    """Each of the 17 elements gets a concentration entry or the sentence that no plant carries it;
+    a view for an element with stages short of data says so on the page."""
+    for element in ("La", "Ce", "Pr", "Nd", "Pm", "Sm", "Eu", "Gd", "Tb", "Dy", "Ho", "Er", "Tm", "Yb", "Lu", "Y", "Sc"):
+        data = run_json("report", "--element", element)
+        entries = [c for c in data["concentration"] if c["element"] == element]
+        assert entries or data["unhandled"] == [element], element
+        assert all(c["status"] != "not enough data" or c["note"].startswith("not enough data for") for c in entries)
+    assert "No plant in the graph handles Pm" in run("report", "--element", "Pm").stdout
+    page = tmp_path / "sm.html"
+    assert run("view", "--element", "Sm", "-o", str(page)).exit_code == 0
+    assert "not enough data for Sm at metal" in page.read_text(encoding="utf-8")

@@ -461,7 +461,7 @@ def _build_table(index: _Index, key: str, members: frozenset[str], stage: str, u
     holdings: dict[str, Holding] = {}
     shapes: dict[tuple, Holding] = {}
     for node, handles, fresh, stale, ores in index.plants.get(stage, ()):
-        relevant = members if handles is None else members & handles
+        relevant = members & (index.every if handles is None else handles)
         if not relevant:
             continue
         if ores and key != "ALL" and "t REO" in bases:

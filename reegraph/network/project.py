@@ -23,6 +23,7 @@ from reegraph.model import (
     FACILITY,
     MARKET,
     MAX_AMOUNT,
+    OUTSIDE_REO,
     STAGES,
     Amount,
     Ore,
@@ -103,10 +104,11 @@ def build_network(
     codes = {row["x"]: row["name"] for row in sorted(names_rows, key=lambda r: (r["x"], r["name"]))}
     isos = {row["x"]: row["iso"] for row in names_rows if row["iso"] is not None}
     amounts = _amounts(answers["amounts"], codes, isos)
-    handles = _handles(answers["handles"], set(G.graph["elements"]))
+    # a plant whose products name no element carries what rare-earth oxide carries
+    every = frozenset(G.graph["elements"]) - OUTSIDE_REO
+    handles = _handles(answers["handles"], set(every))
     ores = _ores(answers["ores"], codes)
     statuses = {"operating"} | ({"construction", "planned"} if include_planned else set())
-    every = frozenset(G.graph["elements"])
     every_sorted = tuple(sorted(every))
     owned: dict[tuple[tuple[str, ...], str], dict] = {}  # facilities share few operator lists: one lookup each
 

@@ -53,6 +53,8 @@ def render_report_table(report: Report, *, top: int = 10) -> str:
         said = (f"{c.element} at {c.stage}" + ("" if c.year is None else f" ({c.year})") for c in lacking)
         lines.append(f"Not enough data: {', '.join(said)}")
         lines.append("(--format markdown or json says what is missing for each)")
+    if report.unhandled:
+        lines.append(report.unhandled_note)
     partial = [c for c in report.concentration if c.status == "partial"]
     if partial:
         many = f"{len(partial)} entries are shares" if len(partial) > 1 else "1 entry is a share"
@@ -69,6 +71,7 @@ def render_report_markdown(report: Report) -> str:
     return (
         f"# reegraph chokepoint report\n\nAs of {report.as_of}; shares by {report.by}.\n\n"
         f"## Chokepoints\n\n{chokepoints}\n\n## Concentration by stage\n\n{concentration}"
+        + (f"\n\n{report.unhandled_note}" if report.unhandled else "")
     )
 
 
@@ -92,6 +95,7 @@ def render_report_html(report: Report, *, scenario: ScenarioReport | None = None
         [[*row[:drop], *row[drop + 1 :], src] for row, src in zip(rows, sources, strict=True)],
         numeric=(0, 5, 6, 7),
     )
+    unhandled = f"<p>{esc(report.unhandled_note)}</p>" if report.unhandled else ""
     body = f"""<h1>reegraph chokepoint report</h1>
 <p class="muted">As of {esc(report.as_of)}; shares by {esc(report.by)}; figures from before
 {report.oldest_year} (more than {report.max_age} years old) are left out as stale. Every figure comes
@@ -110,6 +114,7 @@ lowest flow loss the evidence allows.</p>
 {chokepoints}
 <h2>Concentration by stage</h2>
 {table(*_concentration_rows(report), numeric=(3, 4))}
+{unhandled}
 {scenario_section(scenario, level=2) if scenario else ""}"""
     return page(f"reegraph chokepoint report, {report.as_of}", body)
 

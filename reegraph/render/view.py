@@ -35,10 +35,12 @@ def render_network(
     offline: frozenset[str] = frozenset(),
     gated: frozenset[tuple[str, str]] = frozenset(),
     source_urls: Mapping[str, str] | None = None,
+    notes: Sequence[str] = (),
 ) -> str:
     """The network as an interactive page: left to right by stage, nodes coloured by country and
     sized by their largest figure, the report's chokepoints ringed in red, a scenario's offline
-    plants greyed and its controlled exports dashed red; a search box and an element filter."""
+    plants greyed and its controlled exports dashed red; a search box and an element filter;
+    ``notes`` (what is missing, in words) above the drawing."""
     try:
         from pyvis.network import Network
     except ImportError as error:  # an extra: the rest of reegraph runs without it
@@ -100,6 +102,7 @@ def render_network(
         edges=_script_json(edges),
         options=options,
         legend=legend,
+        notes="".join(f"<li>{esc(note)}</li>" for note in notes),
         count=len(nodes),
         elements=_script_json(sorted(G.graph.get("elements", {}))),
     )
@@ -178,6 +181,7 @@ body {{ font: 14px system-ui, sans-serif; margin: 0; color: #1b1b1b }}
 header {{ padding: 10px 16px; border-bottom: 1px solid #ddd }} h1 {{ font-size: 1.25em; margin: 0 0 6px }}
 #network {{ height: 780px; width: 100% }} .key {{ margin-right: 12px; white-space: nowrap }}
 .key i {{ display: inline-block; width: 10px; height: 10px; border-radius: 50%; margin-right: 4px }}
+.notes {{ margin: 6px 0 0; padding-left: 18px; color: #7b241c; font-size: 13px }} .notes:empty {{ display: none }}
 .tip {{ max-width: 420px; font-size: 12px }} .tip b {{ display: block; margin-bottom: 4px }} .tip a {{ color: #1f618d }}
 </style></head>
 <body>
@@ -185,7 +189,8 @@ header {{ padding: 10px 16px; border-bottom: 1px solid #ddd }} h1 {{ font-size: 
 <label>Find <input id="find" placeholder="plant, company or country" size="28"></label>
 <label style="margin-left:1em">Element <select id="element"><option value="">all</option></select></label>
 <span id="count" style="margin-left:1em">{count} nodes</span>
-<div style="margin-top:6px">{legend}</div></header>
+<div style="margin-top:6px">{legend}</div>
+<ul class="notes">{notes}</ul></header>
 <div id="network"></div>
 <script>{js}</script>
 <script>
