@@ -391,7 +391,8 @@ class ScenarioReport:
     """What ``reegraph scenario run`` shows: the impacts of one scenario, as of a date; each impact
     a dict of the JSON contract (end use IRI and label, element, region, baseline and scenario
     supply as ranges in t, the shortfall at each end, what binds at each end, days to shortage);
-    ``notes``: per element asked for, what keeps it from a shortfall, in words."""
+    ``notes``: per element asked for, what keeps it from a shortfall, in words; ``offline``: each
+    plant the scenario takes offline, with what it produced and the sources of its figures and ore."""
 
     scenario: str
     title: str
@@ -399,12 +400,13 @@ class ScenarioReport:
     max_age: int
     impacts: tuple[dict[str, Any], ...]
     notes: tuple[dict[str, str], ...] = ()
+    offline: tuple[dict[str, Any], ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON contract (``schema_version`` "2", ``reegraph/schemas/scenario.schema.json``)."""
         return {"schema_version": SCHEMA_VERSION, "scenario": self.scenario, "title": self.title,
                 "as_of": self.as_of, "max_age": self.max_age, "notes": list(self.notes),
-                "impacts": list(self.impacts)}  # fmt: skip
+                "offline": list(self.offline), "impacts": list(self.impacts)}  # fmt: skip
 
 
 @gc_paused()
@@ -462,7 +464,27 @@ def run_scenario(
     spec = resolved.spec
     title = spec.name if spec.title is None else spec.title
     notes = _scenario_notes(G, symbols, impacts)
-    return ScenarioReport(spec.name, title, prepared.as_of.isoformat(), max_age, tuple(impacts), notes)
+    offline = tuple(_offline(G, node) for node in sorted(prepared.scenario.offline) if node in G)
+    return ScenarioReport(spec.name, title, prepared.as_of.isoformat(), max_age, tuple(impacts), notes, offline)
+
+
+def _offline(G: nx.DiGraph, node: str) -> dict[str, Any]:
+    """A plant a scenario takes offline: its production figures and ores, and their sources."""
+    data = G.nodes[node]
+    figures = [
+        f"{a.value:,.0f} {a.basis}{' of ' + '+'.join(a.elements) if a.elements else ''} ({a.year}, {a.confidence})"
+        for a in data.get("amounts", ())
+        if a.kind == "production"
+    ]
+    sources = {s for a in data.get("amounts", ()) if a.kind == "production" for s in a.sources}
+    sources |= {s for ore in data.get("ores", ()) for x in ore.shares for s in x.sources}
+    return {
+        "facility": iri(node),
+        "label": data["label"],
+        "figures": figures,
+        "ores": [iri(ore.id) for ore in data.get("ores", ())],
+        "sources": sorted(iri(s) for s in sources),
+    }
 
 
 def _scenario_notes(G: nx.DiGraph, symbols: Sequence[str], impacts: list[dict]) -> tuple[dict, ...]:

@@ -292,6 +292,13 @@ def test_every_built_in_scenario_runs_and_its_headline_is_computed(run, run_json
         assert all(b.startswith("market/mining/") for i in found for b in i["binding"]["high"])
         lost = 31000 * (0.155 if element in ("Dy", "Tb") else 0) * OXIDE_TO_ELEMENT[element]
         assert all(i["baseline"]["high"] - i["scenario"]["high"] == pytest.approx(lost) for i in found)
+    (taken,) = heavy["offline"]  # what was lost, and on what sources that rests
+    assert taken["facility"] == ID + "facility/kachin-ion-adsorption-clays" and taken["figures"] == [
+        "31,000 t REO (2024, estimate)"
+    ]
+    assert {ID + "source/usgs-mcs-2025-rare-earths", ID + "source/zhang-2016-china-ore-partitioning"} <= set(
+        taken["sources"]
+    )
 
 
 def test_scenario_results_do_not_depend_on_the_hash_seed():
@@ -349,7 +356,8 @@ def test_every_controlled_element_gives_sourced_rows_and_la_ce_lose_nothing(run_
 def test_every_element_answers_in_the_report_and_the_view(run, run_json, tmp_path):
     """Each of the 17 elements gets a concentration entry or the sentence that no plant carries it;
     a view for an element with stages short of data says so on the page."""
-    for element in ("La", "Ce", "Pr", "Nd", "Pm", "Sm", "Eu", "Gd", "Tb", "Dy", "Ho", "Er", "Tm", "Yb", "Lu", "Y", "Sc"):
+    every = ("La", "Ce", "Pr", "Nd", "Pm", "Sm", "Eu", "Gd", "Tb", "Dy", "Ho", "Er", "Tm", "Yb", "Lu", "Y", "Sc")
+    for element in every:
         data = run_json("report", "--element", element)
         entries = [c for c in data["concentration"] if c["element"] == element]
         assert entries or data["unhandled"] == [element], element

@@ -70,8 +70,19 @@ def render_scenario_table(report: ScenarioReport, *, markdown: bool = False) -> 
     ]  # fmt: skip
     head = f"Scenario {report.scenario}: {report.title}, as of {report.as_of} (t contained element; t REO for ALL)"
     body = render_markdown(headers, rows) if markdown else render_table(headers, rows)
-    notes = "".join(f"\n{'- ' if markdown else ''}{plain(n['note'])}" for n in report.notes)
+    notes = "".join(f"\n{'- ' if markdown else ''}{plain(line)}" for line in _said(report))
     return plain(head) + "\n\n" + body + ("\n" + notes if notes else "")
+
+
+def _said(report: ScenarioReport) -> list[str]:
+    """The notes, then what each plant taken offline produced and on what sources it rests."""
+    said = [n["note"] for n in report.notes]
+    for plant in report.offline:
+        what = "; ".join(plant["figures"]) or "no production figure"
+        ores = f"; ore: {', '.join(o.rsplit('/', 1)[-1] for o in plant['ores'])}" if plant["ores"] else ""
+        sources = ", ".join(s.rsplit("/", 1)[-1] for s in plant["sources"]) or "none"
+        said.append(f"offline: {plant['label']}: {what}{ores} (sources: {sources})")
+    return said
 
 
 def render_scenario_csv(report: ScenarioReport) -> str:
@@ -108,6 +119,7 @@ def scenario_section(report: ScenarioReport, *, level: int) -> str:
         for i in report.impacts
     ]  # fmt: skip
     notes = "".join(f"<li>{esc(n['note'])}</li>" for n in report.notes)
+    offline = "".join(f"<li>{esc(line)}</li>" for line in _said(report)[len(report.notes) :])
     h, sub = f"h{level}", f"h{level + 1}"
     return f"""<{h}>Scenario {esc(report.scenario)}</{h}>
 <p>{esc(report.title)}, as of {esc(report.as_of)}. Tonnes of contained element (t REO for ALL); the most
@@ -118,6 +130,7 @@ give one); the shortfall is computed at the low ends, the points and the high en
 <{sub}>Impacts</{sub}>
 {table(headers, rows, numeric=(3, 4, 5, 6))}
 {f"<{sub}>Not priced</{sub}><ul>{notes}</ul>" if notes else ""}
+{f"<{sub}>Taken offline</{sub}><ul>{offline}</ul>" if offline else ""}
 """
 
 
