@@ -78,6 +78,7 @@ HEADER = """@prefix ree: <https://w3id.org/reegraph/ontology#> .
 @prefix unit: <http://qudt.org/vocab/unit/> .
 @prefix s: <https://example.org/synth/> .
 @prefix el: <https://w3id.org/reegraph/id/element/> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
 """
 
 
@@ -109,6 +110,7 @@ def generate(triples: int, *, seed: int = 42) -> str:
             out.append(
                 f's:f{f} a ree:{cls} ; rdfs:label "Facility {f}" ; ree:country s:c-{_country(rng, stage_number)} ;\n'
                 f"  ree:operator s:org{operator} ; ree:status ree:Operating ; prov:wasDerivedFrom s:src{f % 50} ;\n"
+                f'  ree:reviewed "2026-12-03"^^xsd:date ;\n'
                 f"  ree:hasQuantity s:q{f} .\n"
                 f"s:q{f} a ree:Quantity ; ree:quantityKind ree:Production ; ree:value {amount} ;\n"
                 f"  ree:unit unit:TONNE ; ree:basis ree:REO ; ree:year {2020 + f % 5} ; ree:element el:{element} ;\n"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -117,14 +117,10 @@ class Report:
     articulation_points: tuple[str, ...]
     bridges: tuple[tuple[str, str], ...]
     skipped_links: tuple[str, ...]
-    unhandled: tuple[str, ...] = ()  # elements asked for that no plant in the graph carries
-
-    @property
-    def unhandled_note(self) -> str:
-        """The sentence that says which elements no plant carries (empty when every one has one)."""
-        if not self.unhandled:
-            return ""
-        return f"No plant in the graph handles {', '.join(self.unhandled)}: nothing to measure at any stage."
+    #: each element asked for with the stages shown where no plant carries it
+    unhandled: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    #: the same in words ("No plant in the graph handles Pm at any stage: ..."; empty: none)
+    unhandled_note: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON contract (``schema_version`` "2", ``reegraph/schemas/report.schema.json``; ids
@@ -138,7 +134,7 @@ class Report:
             "concentration": [_concentration_dict(c) for c in self.concentration],
             "chokepoints": [_chokepoint_dict(c) for c in self.chokepoints],
             "flows": [_flow_dict(f) for f in self.flows],
-            "unhandled": list(self.unhandled),
+            "unhandled": [{"element": e, "stages": list(stages)} for e, stages in self.unhandled],
             "structure": {
                 "articulation_points": [iri(n) for n in self.articulation_points],
                 "bridges": [[iri(a), iri(b)] for a, b in self.bridges],
@@ -217,7 +213,16 @@ def report(
         and (not wanted_uses or set(c.end_uses) & wanted_uses or (not c.end_uses and set(c.elements) & wanted_elements))
     ]
     points, bridges = find_cuts(G)
-    handled = {e for _, d in G.nodes(data=True) if d["kind"] == FACILITY for e in d["handles"]}
+    handled: dict[str, set[str]] = {}  # by stage: the elements some plant there carries
+    for _, d in G.nodes(data=True):
+        if d["kind"] == FACILITY:
+            handled.setdefault(d["stage"], set()).update(d["handles"])
+    shown = tuple(s for s in STAGES if s in handled and (not stages or s in stages))
+    unhandled = tuple((e, missing) for e in symbols if (missing := tuple(s for s in shown if e not in handled[s])))
+    said = [
+        f"{e} at any stage" if not stages and len(missing) == len(handled) else f"{e} at {', '.join(missing)}"
+        for e, missing in unhandled
+    ]
     return Report(
         as_of=as_of.isoformat(),
         by=by,
@@ -229,7 +234,8 @@ def report(
         articulation_points=tuple(points),
         bridges=tuple(bridges),
         skipped_links=tuple(G.graph.get("skipped_links", ())),
-        unhandled=tuple(e for e in symbols if e not in handled),
+        unhandled=unhandled,
+        unhandled_note=f"No plant in the graph handles {'; '.join(said)}: nothing to measure there." if said else "",
     )
 
 
@@ -401,12 +407,14 @@ class ScenarioReport:
     impacts: tuple[dict[str, Any], ...]
     notes: tuple[dict[str, str], ...] = ()
     offline: tuple[dict[str, Any], ...] = ()
+    sources: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # by element: what the flows rest on
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON contract (``schema_version`` "2", ``reegraph/schemas/scenario.schema.json``)."""
         return {"schema_version": SCHEMA_VERSION, "scenario": self.scenario, "title": self.title,
                 "as_of": self.as_of, "max_age": self.max_age, "notes": list(self.notes),
-                "offline": list(self.offline), "impacts": list(self.impacts)}  # fmt: skip
+                "offline": list(self.offline), "impacts": list(self.impacts),
+                "sources": {e: [iri(x) for x in found] for e, found in self.sources.items()}}  # fmt: skip
 
 
 @gc_paused()
@@ -465,18 +473,30 @@ def run_scenario(
     title = spec.name if spec.title is None else spec.title
     notes = _scenario_notes(G, symbols, impacts)
     offline = tuple(_offline(G, node) for node in sorted(prepared.scenario.offline) if node in G)
-    return ScenarioReport(spec.name, title, prepared.as_of.isoformat(), max_age, tuple(impacts), notes, offline)
+    sources = {  # the graph's sources (a hypothetical plant's figure rests on the spec, not on one)
+        e: tuple(
+            sorted({x for f in compute_flow(G, e, tables) for st in f.stages for x in st.sources if x[:7] == "source/"})
+        )
+        for e in symbols
+        if any(i["element"] == e for i in impacts)
+    }
+    return ScenarioReport(
+        spec.name, title, prepared.as_of.isoformat(), max_age, tuple(impacts), notes, offline, sources
+    )
 
 
 def _offline(G: nx.DiGraph, node: str) -> dict[str, Any]:
-    """A plant a scenario takes offline: its production figures and ores, and their sources."""
+    """A plant a scenario takes offline: its production and capacity figures (those older than the
+    run's staleness threshold marked), its ores, and their sources."""
     data = G.nodes[node]
+    oldest = oldest_year(G)
+    used = [a for a in data.get("amounts", ()) if a.kind in ("production", "capacity")]
     figures = [
-        f"{a.value:,.0f} {a.basis}{' of ' + '+'.join(a.elements) if a.elements else ''} ({a.year}, {a.confidence})"
-        for a in data.get("amounts", ())
-        if a.kind == "production"
+        f"{a.kind} {a.value:,.0f} {a.basis}{' of ' + '+'.join(a.elements) if a.elements else ''} ({a.year}, "
+        f"{a.confidence}{', stale' if a.year < oldest else ''})"
+        for a in used
     ]
-    sources = {s for a in data.get("amounts", ()) if a.kind == "production" for s in a.sources}
+    sources = {s for a in used for s in a.sources}
     sources |= {s for ore in data.get("ores", ()) for x in ore.shares for s in x.sources}
     return {
         "facility": iri(node),
@@ -735,7 +755,7 @@ def network_view(
         when = _day(as_of) or date.today()
         G = build_network(store, as_of=when)
         title = f"reegraph network, {when.isoformat()}"
-    found = report(store, as_of=when, elements=elements, network=None if scenario else G)
+    found = report(store, as_of=when, elements=elements, stages=stages, network=None if scenario else G)
     notes = [c.note for c in found.concentration if elements and c.status == "not enough data"]
     G = network_filter(G, elements=elements, end_uses=end_uses, stages=stages, countries=countries)
     notes += [found.unhandled_note] if found.unhandled and elements else []
@@ -920,7 +940,7 @@ def list_sources(store: Store) -> list[SourceUse]:
     --------
     >>> top = list_sources(load())[0]
     >>> top.id, top.facts > 10
-    ('source/usgs-mcs-2025-rare-earths', True)
+    ('source/usgs-mcs-2026-rare-earths', True)
     """
     rows = [
         SourceUse(
@@ -962,6 +982,69 @@ def find_estimates(store: Store) -> list[EstimateFact]:
         for row in store.select(sparql.ESTIMATES)
     ]
     return sorted(facts, key=lambda f: f.id)
+
+
+@dataclass(frozen=True)
+class StaleFacility:
+    """A facility due for review: its newest figure is stale, or its last review is more than
+    :data:`REVIEW_AGE` years old (or was never recorded)."""
+
+    id: str
+    label: str
+    stage: str
+    country: str
+    newest: int | None
+    reviewed: str
+    why: str
+
+    def as_dict(self) -> dict[str, Any]:
+        """The row as plain JSON-ready data (``id`` a full IRI)."""
+        return {**asdict(self), "id": iri(self.id)}
+
+
+#: A facility's review is due this many years after the last one.
+REVIEW_AGE = 1
+
+
+def find_stale(store: Store, *, as_of: date | None = None, max_age: int = MAX_AGE) -> list[StaleFacility]:
+    """The facilities whose newest figure is more than ``max_age`` years before the year of
+    ``as_of`` (default: today), or whose review (``ree:reviewed``) is more than a year before it
+    or missing; sorted by country, stage and id. A facility without any figure is due only for its
+    review.
+
+    Examples
+    --------
+    >>> stale = find_stale(load(), as_of=date(2026, 12, 3))
+    >>> next(f for f in stale if f.id == "facility/sareco-stepnogorsk").why.startswith("newest figure")
+    True
+    """
+    as_of = _day(as_of) or date.today()
+    oldest = as_of.year - _max_age(max_age)
+    due = as_of.replace(year=as_of.year - REVIEW_AGE, day=min(as_of.day, 28))
+    found = []
+    for row in store.select(sparql.FACILITY_FRESHNESS):
+        newest = int(row["newest"]) if row.get("newest") is not None else None
+        reviewed = _text(row, "reviewed")
+        why = []
+        if newest is not None and newest < oldest:
+            why.append(f"newest figure is from {newest}, before {oldest}")
+        if not reviewed:
+            why.append("never reviewed")
+        elif reviewed[:10] < due.isoformat():
+            why.append(f"last reviewed {reviewed[:10]}, more than a year before {as_of.isoformat()}")
+        if why:
+            found.append(
+                StaleFacility(
+                    id=short_id(str(row["f"])),
+                    label=_text(row, "label"),
+                    stage=_text(row, "stage"),
+                    country=_text(row, "cc"),
+                    newest=newest,
+                    reviewed=reviewed[:10],
+                    why="; ".join(why),
+                )
+            )
+    return sorted(found, key=lambda f: (f.country, f.stage, f.id))
 
 
 def _text(row: Mapping[str, Any], key: str) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import json
 import logging
 import math
 import os
@@ -527,6 +528,9 @@ def query(
     with _deadline(timeout, f"query stopped after its timeout of {timeout:g} s"):
         kind, answer = store.evaluate(chosen.text, bindings=bindings, results=fmt if fmt in MEDIA else "json")
     _emit(render_results(kind, answer, fmt), output)
+    if kind != "graph" and fmt in ("table", "markdown") and not json.loads(answer)["results"]["bindings"]:
+        given = ", ".join(f"{k}={v}" for k, v in sorted(values.items()))
+        click.echo(f"no rows: the graph holds nothing that matches{' ' + given if given else ''}", err=True)
 
 
 @contextlib.contextmanager
@@ -633,22 +637,77 @@ def push(endpoint: str, store_url: str | None, graph: str | None, data: tuple[Pa
 @cli.command()
 @_data_option
 @click.option("--estimates", is_flag=True, help="List only the facts whose confidence is 'estimate'.")
+@click.option("--stale", is_flag=True, help="List only the facilities due for review: newest figure older than "
+              "--max-age years, or last reviewed more than a year before --as-of (or never).")  # fmt: skip
+@click.option(
+    "--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), help="Date to judge --stale at [default: today]."
+)
+@_max_age_option
 @_format_option(("table", "markdown", "json", "csv"))
 @_output_option
-def sources(data: tuple[Path, ...], estimates: bool, fmt: str, output: Path | None) -> None:
-    """List the sources, how many facts each backs, and the facts that are only estimates.
+def sources(
+    data: tuple[Path, ...],
+    estimates: bool,
+    stale: bool,
+    as_of: datetime | None,
+    max_age: int,
+    fmt: str,
+    output: Path | None,
+) -> None:
+    """List the sources, how many facts each backs, and the facts that are only estimates; or, with
+    --stale, the facilities due for review.
 
     JSON holds both lists; the other formats print the sources and then the estimates, or only the
     estimates with --estimates (CSV prints one of the two).
 
-    Example:
+    Examples:
 
         reegraph sources --estimates --format csv -o estimates.csv
+        reegraph sources --stale
     """
-    from reegraph.render.data import render_sources
+    from reegraph.render.data import render_sources, render_stale
 
+    if estimates and stale:
+        raise InputError("--estimates and --stale each list one thing: give one of them")
     store = _store(data)
+    if stale:
+        found = app.find_stale(store, as_of=as_of.date() if as_of else None, max_age=max_age)
+        _emit(render_stale(found, fmt), output)
+        return
     _emit(render_sources(app.list_sources(store), app.find_estimates(store), fmt, estimates=estimates), output)
+
+
+@cli.group("import", cls=_Group)
+def import_() -> None:
+    """Read a published data release into Turtle that reegraph can load (--data).
+
+    Example:
+
+        reegraph import usgs-mcs MCS2026_Commodities_Data.csv -o graphs/usgs-mcs-2026.ttl
+    """
+
+
+@import_.command("usgs-mcs")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--url", metavar="URL", help="The web address of the data release, recorded on its source.")
+@_output_option
+def import_usgs_mcs(file: Path, url: str | None, output: Path | None) -> None:
+    """Read the rare-earth figures of a USGS Mineral Commodity Summaries data release (the CSV file
+    USGS publishes with each year's summaries): world mine production by country and year, reserves,
+    U.S. net import reliance and import sources, each with its year, confidence, notes and source.
+
+    Example:
+
+        reegraph import usgs-mcs MCS2026_Commodities_Data.csv -o usgs-mcs-2026.ttl
+    """
+    from reegraph.rdf.usgs import import_mcs
+
+    if url is not None and not url.startswith(("https://", "http://")):
+        raise InputError(f"--url must be an http(s) address, not {url[:60]!r}")
+    found = import_mcs(file, url=url)
+    _emit(found.turtle, output)
+    said = f"MCS {found.edition}: {found.figures} figures; {found.unknown} left out (USGS gives no figure)"
+    click.echo(said, err=True)
 
 
 def _emit(text: str, output: Path | None) -> None:

@@ -1,6 +1,7 @@
 """Reconciliation of the curated graph: facility figures summed per country against the country
 figures (USGS mine production, China's quotas and magnet output), and country shares of each stage
-computed from facility figures against the shares published by USGS and the IEA.
+computed from facility figures against the shares published by USGS and the IEA (held in the graph
+as ``ree:Share`` figures of China, with their sources), for each year of :data:`YEARS`.
 
 ``python -m reegraph.reconcile`` prints the tables that ``graphs/README.md`` shows; a test keeps the
 two equal.
@@ -8,28 +9,44 @@ two equal.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from rdflib import Literal
 
-from reegraph.model import STAGES, share_bounds
+from reegraph.app import REVIEW_AGE, find_stale
+from reegraph.model import MAX_AGE, STAGES, share_bounds
 from reegraph.rdf import sparql
 from reegraph.rdf.store import Store
 from reegraph.rdf.vocab import short_id
 from reegraph.render.text import render_markdown
 
-#: The year the data card reconciles, and the basis each stage's tonnages are counted on.
-YEAR = 2024
+#: The years the data card reconciles, and the basis each stage's tonnages are counted on.
+YEARS = (2024, 2025)
 BASIS = {"mining": "t REO", "separation": "t REO", "magnet": "t magnet"}
 
-#: China's share of each stage as published, for comparison with the share computed from facilities.
-PUBLISHED_CHINA_SHARE = {
-    "mining": (0.692, "USGS MCS 2025: 270,000 of 390,000 t REO (2024)"),
-    "separation": (0.91, "IEA commentary of 2025-10-23: rare-earth refining (2024)"),
-    "magnet": (0.94, "IEA commentary of 2025-10-23: sintered NdFeB magnets (2024)"),
-}
+
+@dataclass(frozen=True)
+class PublishedShare:
+    """China's share of a stage in a year as published (a ``ree:Share`` figure of China)."""
+
+    stage: str
+    year: int
+    share: float
+    sources: tuple[str, ...]
+
+
+def published_shares(store: Store) -> dict[tuple[str, int], PublishedShare]:
+    """China's published shares by (stage, year)."""
+    found = {}
+    for row in store.select(sparql.PUBLISHED_CHINA_SHARES):
+        key = (str(row["stage"]), int(row["year"]))
+        sources = tuple(sorted(short_id(s) for s in str(row["sources"] or "").split()))
+        found[key] = PublishedShare(*key, float(row["value"]), sources)
+    return found
 
 
 @dataclass(frozen=True)
@@ -45,13 +62,16 @@ class CountryCheck:
 
     @property
     def difference(self) -> float:
-        """Facilities minus the country figure, as a fraction of the country figure."""
+        """Facilities minus the country figure, as a fraction of the country figure (infinite where
+        the country figure is zero and its facilities are not)."""
+        if not self.country_figure:
+            return 0.0 if not self.facilities else math.inf
         return (self.facilities - self.country_figure) / self.country_figure
 
 
 @dataclass(frozen=True)
 class StageShare:
-    """A country's share of a stage, computed from the latest facility figures up to :data:`YEAR`."""
+    """A country's share of a stage, computed from the latest facility figures up to a year."""
 
     stage: str
     country: str
@@ -60,51 +80,53 @@ class StageShare:
     years: str
 
 
-def facility_amounts(store: Store, stage: str) -> dict[str, tuple[float, int]]:
-    """Each operating facility's latest all-element production figure up to :data:`YEAR` on the stage's basis.
+def facility_amounts(store: Store, stage: str, year: int) -> dict[str, tuple[float, int]]:
+    """Each operating facility's latest all-element production figure up to ``year`` on the stage's basis.
 
     Returns ``{facility IRI: (amount, year)}``; the country is looked up by :func:`country_amounts`.
     """
     latest: dict[str, tuple[float, int]] = {}
     for row in store.select(sparql.FACILITY_FIGURES):
-        year = int(row["year"])
-        if str(row["stage"]) != stage or str(row["basis"]) != BASIS[stage] or year > YEAR:
+        when = int(row["year"])
+        if str(row["stage"]) != stage or str(row["basis"]) != BASIS[stage] or when > year:
             continue
         facility = str(row["f"])
-        if facility not in latest or year > latest[facility][1]:
-            latest[facility] = (float(row["value"]), year)
+        if facility not in latest or when > latest[facility][1]:
+            latest[facility] = (float(row["value"]), when)
     return latest
 
 
-def country_amounts(store: Store, stage: str) -> dict[str, tuple[float, int, set[int]]]:
+def country_amounts(store: Store, stage: str, year: int) -> dict[str, tuple[float, int, set[int]]]:
     """Facility figures summed per country: ``{ISO code: (amount, facilities, years)}``."""
     country = {str(row["f"]): str(row["cc"]) for row in store.select(sparql.FACILITY_COUNTRIES)}
     sums: dict[str, list] = defaultdict(lambda: [0.0, 0, set()])
-    for facility, (amount, year) in facility_amounts(store, stage).items():
+    for facility, (amount, when) in facility_amounts(store, stage, year).items():
         entry = sums[country[facility]]
         entry[0] += amount
         entry[1] += 1
-        entry[2].add(year)
+        entry[2].add(when)
     return {cc: (a, n, years) for cc, (a, n, years) in sums.items()}
 
 
-def check_countries(store: Store, stage: str) -> list[CountryCheck]:
-    """Country figures of :data:`YEAR` for ``stage`` against their facilities' sum, largest first."""
-    summed = country_amounts(store, stage)
+def check_countries(store: Store, stage: str, year: int) -> list[CountryCheck]:
+    """Country figures of ``year`` for ``stage`` against their facilities' sum (latest figures up to
+    that year), largest first."""
+    summed = country_amounts(store, stage, year)
     checks = []
-    rows = store.select(sparql.COUNTRY_FIGURES, bindings={"wanted": Literal(YEAR)})
+    rows = store.select(sparql.COUNTRY_FIGURES, bindings={"wanted": Literal(year)})
     for row in rows:
         if str(row["stage"]) != stage or str(row["basis"]) != BASIS[stage]:
             continue
         cc = str(row["cc"])
         amount, count, _ = summed.get(cc, (0.0, 0, set()))
-        checks.append(CountryCheck(stage, cc, float(row["value"]), str(row["kind"]), amount, count))
+        if float(row["value"]) > 0 or count:  # USGS's zeros ("—") where no plant runs say nothing here
+            checks.append(CountryCheck(stage, cc, float(row["value"]), str(row["kind"]), amount, count))
     return sorted(checks, key=lambda c: (-c.country_figure, c.country, c.kind))
 
 
-def stage_shares(store: Store, stage: str) -> list[StageShare]:
-    """Country shares of ``stage`` computed from facility figures, largest first."""
-    summed = country_amounts(store, stage)
+def stage_shares(store: Store, stage: str, year: int) -> list[StageShare]:
+    """Country shares of ``stage`` computed from facility figures (latest up to ``year``), largest first."""
+    summed = country_amounts(store, stage, year)
     total = sum(a for a, _, _ in summed.values())
     shares = [
         StageShare(stage, cc, a, a / total, "-".join(sorted({str(min(y)), str(max(y))})))
@@ -190,6 +212,20 @@ def _percent(low: float, high: float, point: float | None) -> str:
     return f"{text}%" if point is None or low == high else f"{pct(point)}% ({text}%)"
 
 
+def render_due_for_review(store: Store) -> str:
+    """The facilities due for review (``reegraph sources --stale``) as of the graph's latest review,
+    so that the card changes with the data, not with the calendar."""
+    latest = max(str(r["reviewed"])[:10] for r in store.select(sparql.FACILITY_FRESHNESS) if r.get("reviewed"))
+    stale = find_stale(store, as_of=date.fromisoformat(latest))
+    head = (
+        f"**Due for review** as of {latest}, the latest review: {len(stale)} facilities whose newest figure is "
+        f"older than {MAX_AGE} years or whose last review is more than {REVIEW_AGE} year old "
+        "(`reegraph sources --stale` lists them as of today)"
+    )
+    rows = [[f.id, f.country, f.stage, f.newest or "", f.reviewed, f.why] for f in stale]
+    return head + "\n\n" + render_markdown(["facility", "country", "stage", "newest figure", "reviewed", "why"], rows)
+
+
 def render_data_card_tables(store: Store) -> str:
     """The coverage and reconciliation tables of ``graphs/README.md``, as Markdown."""
     parts = [
@@ -199,11 +235,12 @@ def render_data_card_tables(store: Store) -> str:
         render_country_coverage(store),
         "**Ore compositions** (share of each element in the ore's total rare-earth oxide; a joint share names several)",
         render_compositions(store),
+        render_due_for_review(store),
     ]
-    for stage in BASIS:
-        checks = check_countries(store, stage)
+    for stage, year in ((stage, year) for stage in BASIS for year in YEARS):
+        checks = check_countries(store, stage, year)
         if checks:
-            parts.append(f"**{stage.capitalize()}, {YEAR}, {BASIS[stage]}: country figure against its facilities**")
+            parts.append(f"**{stage.capitalize()}, {year}, {BASIS[stage]}: country figure against its facilities**")
             parts.append(
                 render_markdown(
                     ["country", "country figure", "kind", "facilities summed", "facilities", "difference"],
@@ -220,14 +257,20 @@ def render_data_card_tables(store: Store) -> str:
                     ],
                 )
             )
-    for stage in BASIS:
-        shares = stage_shares(store, stage)
+    published = published_shares(store)
+    for stage, year in ((stage, year) for stage in BASIS for year in YEARS):
+        shares = stage_shares(store, stage, year)
         china = next((s.share for s in shares if s.country == "CN"), 0.0)
-        published, source = PUBLISHED_CHINA_SHARE[stage]
+        reference = published.get((stage, year))
+        against = (
+            f"against {reference.share:.1%} published ({', '.join(reference.sources)}); "
+            f"difference {100 * (china - reference.share):+.1f} points"
+            if reference
+            else f"no published share for {year} was found"
+        )
         parts.append(
             f"**{stage.capitalize()}: country shares from facility figures ({BASIS[stage]}, latest year up to "
-            f"{YEAR})**. China: {china:.1%} computed against {published:.0%} published ({source}); "
-            f"difference {100 * (china - published):+.1f} points."
+            f"{year})**. China: {china:.1%} computed, {against}."
         )
         parts.append(
             render_markdown(

@@ -31,8 +31,9 @@ def commands(group=cli, path=()):
 def test_help_has_an_example_for_every_command_and_the_readme_lists_each(run):
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     found = list(commands())
-    # info, validate, report, scenario list/show/run/compare, view, map, query, serve, push, sources
-    assert len(found) == 13
+    # info, validate, report, scenario list/show/run/compare, view, map, query, serve, push, sources,
+    # import usgs-mcs
+    assert len(found) == 14
     for path in found:
         result = run(*path, "--help")
         assert result.exit_code == 0, path
@@ -189,7 +190,7 @@ def test_sources_counts_the_facts_each_source_backs_and_flags_estimates(run_json
     }
     facts = [s["facts"] for s in out["sources"]]
     assert facts == sorted(facts, reverse=True)
-    assert out["sources"][0]["id"] == "source/usgs-mcs-2025-rare-earths"
+    assert out["sources"][0]["id"] == "source/usgs-mcs-2026-rare-earths"
 
 
 def test_sources_csv_lists_estimates_with_their_method(run):
@@ -206,3 +207,28 @@ def test_sources_table_prints_sources_then_estimates(run):
     first, _, rest = result.stdout.partition("fact(s) with confidence 'estimate'")
     assert first.splitlines()[0].split()[:3] == ["source", "facts", "estimates"]
     assert "quantity/kachin-2024" in rest
+
+
+def test_sources_stale_lists_facilities_due_for_review(run, run_json, tmp_path):
+    """A facility is due when its newest figure is older than --max-age years or its last review is
+    more than a year old; one without a review date is due, never silently fresh."""
+    today = run_json("sources", "--stale", "--as-of", "2026-12-03")["stale"]
+    sareco = next(f for f in today if f["id"].endswith("/facility/sareco-stepnogorsk"))
+    assert sareco["newest"] == 2012 and sareco["why"].startswith("newest figure is from 2012")
+    assert all("last reviewed" not in f["why"] for f in today)  # every facility was reviewed in 2026
+    later = run_json("sources", "--stale", "--as-of", "2028-01-01")["stale"]
+    assert len(later) > len(today) and all("last reviewed 2026-" in f["why"] for f in later)
+    new = tmp_path / "new.ttl"
+    new.write_text(
+        """@prefix ree: <https://w3id.org/reegraph/ontology#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+<https://example.org/test/plant> a ree:SeparationPlant ; rdfs:label "Test plant" .
+""",
+        encoding="utf-8",
+    )
+    listed = run_json("sources", "--stale", "--as-of", "2026-12-03", "--data", str(new))["stale"]
+    assert next(f for f in listed if f["label"] == "Test plant")["why"] == "never reviewed"
+    table = run("sources", "--stale", "--as-of", "2026-12-03")
+    assert table.exit_code == 0 and table.stdout.startswith(f"{len(today)} facilities due for review")
+    both = run("sources", "--stale", "--estimates")
+    assert both.exit_code == 2 and "give one of them" in both.stderr

@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 
 from reegraph.analysis import compute_concentration, compute_flow
 from reegraph.analysis.capacity import country_range, stage_table
-from reegraph.analysis.concentration import hhi_range
+from reegraph.analysis.concentration import hhi_range, part_of
 from reegraph.analysis.flow import find_flow_losses
 from reegraph.analysis.scenarios import Scenario, run_scenario
 from reegraph.model import ENDS, OXIDE_TO_ELEMENT, Amount, Ore, OreShare, Range, end_use_node, facility_node
@@ -217,6 +217,14 @@ def test_a_plant_without_a_figure_is_unknown_never_zero():
     assert "nothing bounds 1 of 3 plants (us)" in c.note
     assert {s.country: s.share.point for s in c.shares} == {"CN": pytest.approx(2 / 3), "AU": pytest.approx(1 / 3)}
     assert flow_of(G) == Range(150.0, 1000.0, None)
+
+
+def test_a_share_of_an_unbounded_total_is_at_most_the_whole_never_nan():
+    """A country whose amount nothing bounds, in a total nothing bounds, holds at most all of it
+    (not infinity over infinity); one that holds nothing holds none of it."""
+    assert part_of(Range(0.0, math.inf), Range(10.0, math.inf)) == Range(0.0, 1.0)
+    assert part_of(Range(5.0, math.inf), Range(10.0, math.inf)) == Range(0.0, 1.0)
+    assert part_of(Range(0.0, 0.0), Range(10.0, math.inf)) == Range(0.0, 0.0)
 
 
 def test_one_quantified_holder_beside_unquantified_ones_is_never_100_percent():
@@ -540,6 +548,15 @@ def test_no_100_percent_rests_on_one_holder_while_others_operate_without_a_figur
                 assert not c.coverage.unquantified or c.status != "complete", c
                 assert c.status != "not enough data"
                 assert len(located) == 1
+
+
+def test_every_share_in_the_bundled_report_is_a_well_formed_fraction(bundled):
+    """Every country share of every entry lies in [0, 1] (USGS's zero figures for countries whose
+    plants do not run once made one infinity over infinity)."""
+    _, result = bundled
+    for c in result.concentration:
+        for s in c.shares:
+            assert well_formed(s.share) and s.share.high <= 1.0, (c.stage, c.element, s.country, s.share)
 
 
 def test_every_entry_names_the_span_of_its_years(bundled):

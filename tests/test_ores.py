@@ -112,7 +112,7 @@ def test_per_element_mine_amounts_sum_to_each_country_figure(bundled):
 def test_kachin_is_medium_heavy_clay_and_bounds_its_dy(bundled):
     table = stage_table(bundled, "Dy", "mining", unit="stage")
     kachin = table.holdings["facility/kachin-ion-adsorption-clays"]
-    assert kachin.reason == "ore" and kachin.range == pytest.approx(Range(0.0, 31000 * 0.155))
+    assert kachin.reason == "ore" and kachin.range == pytest.approx(Range(0.0, 22000 * 0.155))  # USGS 2025
     assert {"source/zhang-2016-china-ore-partitioning"} <= {s for a in kachin.figures for s in a.sources}
 
 
@@ -131,4 +131,42 @@ def test_a_composition_that_claims_more_than_the_whole_is_refused(tmp_path):
         encoding="utf-8",
     )
     with pytest.raises(InputError, match=r"ore/too-much: its shares' lower ends add up to 110\.0%"):
+        build_network(load_store(data=[data]), as_of=date(2026, 11, 28))
+
+
+def test_two_statements_of_one_ore_that_name_the_same_element_are_refused(tmp_path):
+    """The share rule reads an ore's statements as disjoint: Dy 2-4% beside Dy+Tb 5-8% would give
+    Dy+Tb at least 7%, not 5%; such an ore is refused, naming both statements."""
+    data = tmp_path / "ore.ttl"
+    data.write_text(
+        """@prefix ree: <https://w3id.org/reegraph/ontology#> .
+@prefix el: <https://w3id.org/reegraph/id/element/> .
+<https://w3id.org/reegraph/id/ore/overlap> a ree:OreType ; ree:hasComposition <urn:c1> , <urn:c2> .
+<urn:c1> a ree:Composition ; ree:basis ree:REO ; ree:element el:Dy ;
+    ree:minFraction 0.02 ; ree:maxFraction 0.04 ; ree:year 2020 .
+<urn:c2> a ree:Composition ; ree:basis ree:REO ; ree:element el:Dy , el:Tb ;
+    ree:minFraction 0.05 ; ree:maxFraction 0.08 ; ree:year 2020 .
+<https://w3id.org/reegraph/id/facility/bayan-obo> ree:oreType <https://w3id.org/reegraph/id/ore/overlap> .
+""",
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError, match=r"ore/overlap: <urn:c1> and <urn:c2> both name Dy"):
+        build_network(load_store(data=[data]), as_of=date(2026, 11, 28))
+
+
+def test_a_composition_with_two_values_of_one_fraction_is_refused_whatever_the_order(tmp_path):
+    """Two ree:minFraction on one statement would leave the answer to the order the engine returns
+    rows in; such a composition is refused."""
+    data = tmp_path / "ore.ttl"
+    data.write_text(
+        """@prefix ree: <https://w3id.org/reegraph/ontology#> .
+@prefix el: <https://w3id.org/reegraph/id/element/> .
+<https://w3id.org/reegraph/id/ore/dup> a ree:OreType ; ree:hasComposition <urn:c1> .
+<urn:c1> a ree:Composition ; ree:basis ree:REO ; ree:element el:Dy ;
+    ree:minFraction 0.1 , 0.5 ; ree:maxFraction 0.6 ; ree:year 2020 .
+<https://w3id.org/reegraph/id/facility/bayan-obo> ree:oreType <https://w3id.org/reegraph/id/ore/dup> .
+""",
+        encoding="utf-8",
+    )
+    with pytest.raises(InputError, match=r"<urn:c1>: more than one ree:minFraction"):
         build_network(load_store(data=[data]), as_of=date(2026, 11, 28))

@@ -14,18 +14,24 @@ import pytest
 from reegraph.model import ENDS, OXIDE_TO_ELEMENT
 
 ID = "https://w3id.org/reegraph/id/"
-#: Solvay La Rochelle is the one operating separator outside China without a Dy figure: while it runs,
-#: nothing bounds Dy separation outside China, so the world's mine output bounds the high end and
-#: Chinese controls cost nobody anything there. Scenario files that take it offline (on top of a
-#: built-in scenario) leave the high end to the separators' own figures, and the controls show there.
-#: (No figure guarantees any Dy, so the low end is 0 and the shortfall undefined there either way.)
-WITHOUT_LA_ROCHELLE = '\n[[offline]]\nfacility = "facility/solvay-la-rochelle"\n'
+#: Solvay La Rochelle, IREL Aluva, Vietnam Rare Earth's refinery and ReElement's Noblesville plant are
+#: the operating separators outside China without a Dy figure: while they run, nothing bounds Dy
+#: separation outside China, so
+#: the world's mine output bounds the high end and Chinese controls cost nobody anything there.
+#: Scenario files that take them offline (on top of a built-in scenario) leave the high end to the
+#: separators' own figures, and the controls show there. (No figure guarantees any Dy, so the low end
+#: is 0 and the shortfall undefined there either way.)
+WITHOUT_UNBOUNDED = "".join(
+    f'\n[[offline]]\nfacility = "facility/{f}"\n'
+    for f in ("solvay-la-rochelle", "irel-aluva", "vtre-refinery", "reelement-noblesville")
+)
 
 
 def on_top_of(tmp_path, name: str, text: str = "") -> str:
-    """A scenario file: the built-in scenario ``name`` with Solvay La Rochelle offline, and ``text``."""
-    path = tmp_path / f"{name}-without-la-rochelle.toml"
-    path.write_text(f'[scenario]\ninclude = ["{name}"]\n{WITHOUT_LA_ROCHELLE}{text}', encoding="utf-8")
+    """A scenario file: the built-in scenario ``name`` with the unbounded separators outside China
+    offline, and ``text``."""
+    path = tmp_path / f"{name}-without-unbounded.toml"
+    path.write_text(f'[scenario]\ninclude = ["{name}"]\n{WITHOUT_UNBOUNDED}{text}', encoding="utf-8")
     return str(path)
 
 
@@ -63,9 +69,9 @@ def test_run_json_contract_and_headline(run):
     data = json.loads(result.stdout)
     assert (data["schema_version"], data["scenario"], data["as_of"], data["max_age"]) == ("2", "china-2025-04",
                                                                                           "2025-06-01", 3)  # fmt: skip
-    # the mines' ores guarantee Ce, and some Dy where end uses take separated oxide: every element has
-    # a priced shortfall somewhere, so no element gets a note (a note names an element priced nowhere)
-    assert data["notes"] == []
+    # the mines' ores guarantee Ce, but no Dy: the monazite analysis that stands for other deposits
+    # guarantees them nothing, so Dy is priced at the high end only and gets a note saying why
+    assert [n["element"] for n in data["notes"]] == ["Dy"]
     for note in data["notes"]:
         assert note["note"].startswith(f"{note['element']}: not enough data for a shortfall: ")
         assert note["note"] in result.stderr.splitlines()
@@ -216,7 +222,7 @@ def test_a_hypothetical_separator_restores_the_flow(run_json, tmp_path):
         data = run_json("scenario", "run", str(path), "--element", "Dy", "--region", "US")
         return next(i for i in data["impacts"] if i["end_use"].endswith("/electric-cars"))
 
-    blocked = f'include = ["china-2025-04"]\n{WITHOUT_LA_ROCHELLE}'
+    blocked = f'include = ["china-2025-04"]\n{WITHOUT_UNBOUNDED}'
     before = ev(blocked)
     after = ev(blocked + '\n[[new_facility]]\nid = "us-dy"\nstage = "separation"\ncountry = "US"\nelements = ["Dy"]\n'
                "capacity = 3500\n")  # fmt: skip
@@ -277,26 +283,30 @@ def test_every_built_in_scenario_runs_and_its_headline_is_computed(run, run_json
         base_high, high = (math.inf if v is None else v for v in (i["baseline"]["high"], i["scenario"]["high"]))
         assert high >= base_high
     kachin = rows("myanmar-kachin", "--element", "ALL", "--region", "CN")
-    # all-REO separation guarantees less (262 kt) than mining without Kachin, so at the low end losing
-    # Kachin's 31 kt (its 2024 figure) binds nothing; at the high end mining binds and loses exactly that
+    # all-REO separation guarantees less (about 262 kt) than mining without Kachin, so at the low end
+    # losing Kachin's 22 kt (USGS's 2025 estimate for Burma) binds nothing; at the high end mining binds
+    # and loses exactly that
     assert kachin and all(i["shortfall"]["low"] == 0.0 for i in kachin.values())
     for i in kachin.values():
-        assert i["baseline"]["high"] - i["scenario"]["high"] == pytest.approx(31000)
-        assert i["shortfall"]["high"] == pytest.approx(31000 / i["baseline"]["high"])
+        assert i["baseline"]["high"] - i["scenario"]["high"] == pytest.approx(22000)
+        assert i["shortfall"]["high"] == pytest.approx(22000 / i["baseline"]["high"])
     # per element: Kachin's medium-heavy clay holds at most 15.5% Sm-Dy and 29.5% Ho-Lu with Y (Zhang
     # et al. 2016); losing it cuts the Dy and Tb that can be mined at the high end, where mining binds
     heavy = run_json("scenario", "run", "myanmar-kachin", "--element", "Dy", "--element", "Tb", "--region", "CN")
+    found_mines = run_json("query", "facilities", "--param", "stage=mining")["results"]["bindings"]
+    mines = {r["facility"]["value"] for r in found_mines}
     for element in ("Dy", "Tb"):
         found = [i for i in heavy["impacts"] if i["element"] == element]
         assert found and all(i["shortfall"]["high"] > 0 for i in found)
-        assert all(b.startswith("market/mining/") for i in found for b in i["binding"]["high"])
-        lost = 31000 * (0.155 if element in ("Dy", "Tb") else 0) * OXIDE_TO_ELEMENT[element]
+        assert all(b.startswith("market/mining/") or b in mines for i in found for b in i["binding"]["high"])
+        lost = 22000 * (0.155 if element in ("Dy", "Tb") else 0) * OXIDE_TO_ELEMENT[element]
         assert all(i["baseline"]["high"] - i["scenario"]["high"] == pytest.approx(lost) for i in found)
     (taken,) = heavy["offline"]  # what was lost, and on what sources that rests
     assert taken["facility"] == ID + "facility/kachin-ion-adsorption-clays" and taken["figures"] == [
-        "31,000 t REO (2024, estimate)"
+        "production 27,000 t REO (2024, estimate)",
+        "production 22,000 t REO (2025, estimate)",
     ]
-    assert {ID + "source/usgs-mcs-2025-rare-earths", ID + "source/zhang-2016-china-ore-partitioning"} <= set(
+    assert {ID + "source/usgs-mcs-2026-rare-earths", ID + "source/zhang-2016-china-ore-partitioning"} <= set(
         taken["sources"]
     )
 
@@ -360,7 +370,7 @@ def test_every_element_answers_in_the_report_and_the_view(run, run_json, tmp_pat
     for element in every:
         data = run_json("report", "--element", element)
         entries = [c for c in data["concentration"] if c["element"] == element]
-        assert entries or data["unhandled"] == [element], element
+        assert entries or data["unhandled"] == [{"element": element, "stages": data["unhandled"][0]["stages"]}], element
         assert all(c["status"] != "not enough data" or c["note"].startswith("not enough data for") for c in entries)
     assert "No plant in the graph handles Pm" in run("report", "--element", "Pm").stdout
     page = tmp_path / "sm.html"

@@ -12,6 +12,7 @@ from datetime import date
 
 import pytest
 
+from reegraph.analysis.capacity import stage_table
 from reegraph.analysis.scenarios import ExportControl, Scenario, region_of, run_scenario
 from reegraph.model import ENDS, Amount, Ends, Range
 from reegraph.network.project import build_network
@@ -254,35 +255,40 @@ def reference_flow(H) -> float | None:
         return math.inf
 
 
-#: Solvay La Rochelle is the one operating separator outside China without a Dy or Tb figure; while it
-#: runs, nothing bounds separation outside China and the world's mine output bounds the high end. With
-#: it offline the separators' own figures bound the high end, and the controls act there.
-UNBOUNDED_SEPARATOR = "facility/solvay-la-rochelle"
+def unbounded_separators(G) -> frozenset[str]:
+    """The separators outside China that carry Dy or Tb with no figure for them (Solvay La Rochelle,
+    IREL Aluva, VTRE, and planned ones): while they run, nothing bounds separation outside China
+    and the world's mine output bounds the high end. With them offline the separators' own figures
+    bound the high end, and the controls act there."""
+    return frozenset(
+        n for e in ("Dy", "Tb") for n in stage_table(G, e, "separation").unquantified if G.nodes[n]["country"] != "CN"
+    )
 
 
 @pytest.mark.parametrize("variant", ["licensed", "scaled", "blocked-to-us"])
 def test_the_engine_prices_flows_as_the_facility_level_network_does(variant):
     G = build_network(load_store(), as_of=date(2028, 12, 31), include_planned=True)
     online = frozenset({"facility/lynas-malaysia-heavy-plant", "facility/white-mesa-heavy-circuit"})
+    unbounded = unbounded_separators(G) - online
     heavy = frozenset({"Dy", "Tb"})
     downstream = frozenset({"separation", "metal", "magnet"})
     scenario = {
         "licensed": Scenario(
             "licensed",
             (ExportControl("CN", heavy, downstream, licensed_fraction=0.2),),
-            offline=frozenset({"facility/creg-separation", UNBOUNDED_SEPARATOR}),
+            offline=frozenset({"facility/creg-separation"}) | unbounded,
             online=online,
         ),
         "scaled": Scenario(
             "scaled",
             (ExportControl("CN", heavy | {"Nd"}, frozenset({"magnet"}), licensed_fraction=0.5),),
-            offline=frozenset({UNBOUNDED_SEPARATOR}),
+            offline=unbounded,
             scale={"facility/lynas-malaysia": 0.5, "facility/mountain-pass-separation": 2.0},
         ),
         "blocked-to-us": Scenario(
             "blocked",
             (ExportControl("CN", heavy, downstream, destinations=frozenset({"US"})),),
-            offline=frozenset({UNBOUNDED_SEPARATOR}),
+            offline=unbounded,
             online=online,
         ),
     }[variant]

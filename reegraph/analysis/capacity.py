@@ -216,6 +216,13 @@ class StageTable:
         return tuple(sorted(found, key=lambda a: a.id))
 
     @property
+    def sources(self) -> tuple[str, ...]:
+        """The sources of every figure used, the ore compositions an amount rests on included."""
+        found = {s for a in self.evidence for s in a.sources}
+        found.update(s for h in self.holdings.values() for x in h.figures for s in x.sources)
+        return tuple(sorted(found))
+
+    @property
     def stale(self) -> tuple[Amount, ...]:
         """Every figure left out as stale, sorted by id."""
         found = {a for h in (*self.holdings.values(), *self.caps.values()) for a in h.stale}
@@ -254,6 +261,8 @@ def country_range(
     if plants is None:
         if cap is None or flow:
             return Range(0.0, 0.0, 0.0)
+        if bounded_only and math.isinf(cap.range.high):  # nothing quantified beyond what it guarantees
+            return Range(cap.range.low, cap.range.low, None)
         return cap.range
     left = plants.minus(lost)
     taken_most = math.inf if lost.unbounded else lost.high  # the most the change takes away
@@ -397,7 +406,7 @@ class _Index:
                 for ore in ores:
                     self.named[(data["stage"], "t REO")].update(e for x in ore.shares for e in x.elements)
                 self.plants[data["stage"]].append(
-                    (node, None if not handles or handles >= self.every else handles, fresh, stale, ores)
+                    (node, None if not handles or handles == self.every else handles, fresh, stale, ores)
                 )
 
     def names(self, stage: str, bases: Iterable[str], members: frozenset[str]) -> bool:
@@ -461,7 +470,7 @@ def _build_table(index: _Index, key: str, members: frozenset[str], stage: str, u
     holdings: dict[str, Holding] = {}
     shapes: dict[tuple, Holding] = {}
     for node, handles, fresh, stale, ores in index.plants.get(stage, ()):
-        relevant = members & (index.every if handles is None else handles)
+        relevant = members - OUTSIDE_REO if handles is None else members & handles
         if not relevant:
             continue
         if ores and key != "ALL" and "t REO" in bases:
@@ -670,10 +679,12 @@ def country_of(G: nx.DiGraph, tables: Tables) -> dict[str, str]:
 
 
 def end_use_groups(G: nx.DiGraph, element: str, tables: Tables) -> dict[str, list[str]]:
-    """The end uses that depend on ``element`` (every one for ``ALL``), by the stage that feeds them."""
+    """The end uses that depend on ``element`` (for ``ALL``: on any element that tonnages of rare-earth
+    oxide count), by the stage that feeds them."""
     groups: dict[str, list[str]] = defaultdict(list)
+    members = key_members(G, element)  # ALL: not an end use of scandium alone
     for node, data in _index(G, tables).end_uses:
-        if element == "ALL" or element in data["elements"]:
+        if members == _ANY or not data["elements"] or not members.isdisjoint(data["elements"]):
             groups[feeding_stage(G, node, element)].append(node)
     return groups
 
@@ -687,4 +698,11 @@ def mandatory_stages(G: nx.DiGraph, feeding: str, tables: Tables | None = None) 
 
 def handlers(G: nx.DiGraph, element: str, stage: str) -> list[str]:
     """The facilities at ``stage`` that can pass ``element``, sorted."""
-    return [n for n in facilities(G, stage=stage) if element == "ALL" or element in G.nodes[n]["handles"]]
+    if element != "ALL":
+        return [n for n in facilities(G, stage=stage) if element in G.nodes[n]["handles"]]
+    members = key_members(G, "ALL")  # a plant of scandium alone carries none of what ALL counts
+    return [
+        n
+        for n in facilities(G, stage=stage)
+        if members == _ANY or not G.nodes[n]["handles"] or not members.isdisjoint(G.nodes[n]["handles"])
+    ]

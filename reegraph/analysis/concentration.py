@@ -330,7 +330,7 @@ def _entry(G: nx.DiGraph, table: StageTable, by: str, year: int | None, tables: 
         coverage=coverage,
         status=status,
         note=_note(G, table, status, countries, unquantified, total),
-        sources=tuple(sorted({s for a in used for s in a.sources})),
+        sources=table.sources,
     )
 
 
@@ -338,7 +338,7 @@ def part_of(amount: Range, total: Range) -> Range:
     """An amount's share of a total that holds it (the rest of the total is at least the total's low
     end less the amount's high end, at most its high end less the amount's low end)."""
     low = amount.low / total.high if total.high > 0 else 0.0
-    high = min(1.0, amount.high / max(amount.high, total.low)) if amount.high > 0 else 0.0
+    high = min(1.0, amount.high / max(amount.high, total.low)) if 0 < amount.high < math.inf else float(amount.high > 0)
     point = amount.point / total.point if amount.point is not None and total.point else None
     return Range(low, max(low, high), point)
 

@@ -65,6 +65,7 @@ class StageCapacity:
     stale: tuple[Amount, ...]
     unbounded: tuple[str, ...]
     handlers: int
+    sources: tuple[str, ...] = ()  # of every figure used, ore compositions included
 
 
 class Binding(NamedTuple):
@@ -224,6 +225,7 @@ def stage_capacity(G: nx.DiGraph, element: str, stage: str, tables: Tables | Non
         stale=table.stale,
         unbounded=tuple(table.unquantified),
         handlers=table.handlers,
+        sources=table.sources,
     )
 
 

@@ -293,8 +293,9 @@ def _ores(rows: list[dict], codes: dict[str, str]) -> dict[str, tuple[Ore, ...]]
     Raises
     ------
     InputError
-        A fraction outside [0, 1] or not a number, a range whose ends are the wrong way round, or an
-        ore whose shares' lower ends add up to more than the whole.
+        A fraction outside [0, 1] or not a number, a range whose ends are the wrong way round, an
+        ore whose shares' lower ends add up to more than the whole, or one with two statements that
+        name the same element.
     """
     statements: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)  # by ore, by composition
     fed: dict[str, set[str]] = defaultdict(set)  # each facility's ores
@@ -302,6 +303,10 @@ def _ores(rows: list[dict], codes: dict[str, str]) -> dict[str, tuple[Ore, ...]]
         ore, facility = str(row["ore"]), str(row["f"])
         fed[facility].add(ore)
         share = statements[ore].setdefault(str(row["c"]), {"elements": set(), "sources": set(), "row": row})
+        for key in ("fraction", "min", "max", "year", "confidence"):
+            if row[key] != share["row"][key]:  # the rows of one composition differ only in element and source
+                prop = {"fraction": "massFraction", "min": "minFraction", "max": "maxFraction"}.get(key, key)
+                raise InputError(f"{short_id(str(row['c']))}: more than one ree:{prop}; give one")
         if row["element"] is not None:
             share["elements"].add(str(row["element"]))
         if row["source"] is not None:
@@ -311,6 +316,12 @@ def _ores(rows: list[dict], codes: dict[str, str]) -> dict[str, tuple[Ore, ...]]
         found_ore = ores[ore] = Ore(
             short_id(ore), tuple(sorted((_share(c, d, codes) for c, d in shares.items()), key=lambda x: x.id))
         )
+        seen: dict[str, str] = {}
+        for x in found_ore.shares:  # the rule reads statements that never overlap
+            for symbol in x.elements:
+                if symbol in seen:
+                    raise InputError(f"{found_ore.id}: {seen[symbol]} and {x.id} both name {symbol}")
+                seen[symbol] = x.id
         lows = math.fsum(x.low for x in found_ore.shares)
         if lows > 1 + 1e-9:
             raise InputError(f"{found_ore.id}: its shares' lower ends add up to {lows:.1%}, more than the whole")

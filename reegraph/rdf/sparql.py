@@ -425,6 +425,19 @@ WHERE {
 GROUP BY ?f
 """
 )
+#: Each facility with its stage, country, review date and the year of its newest figure.
+FACILITY_FRESHNESS = (
+    SPARQL_PREFIXES
+    + """
+SELECT ?f (MIN(?l) AS ?label) (MIN(?k) AS ?stage) (MIN(?c) AS ?cc) (MAX(?r) AS ?reviewed) (MAX(?y) AS ?newest)
+WHERE {
+    ?f a ?class . ?class ree:stage/skos:notation ?k .
+    OPTIONAL { ?f rdfs:label ?l } OPTIONAL { ?f ree:country/ree:isoCode ?c } OPTIONAL { ?f ree:reviewed ?r }
+    OPTIONAL { ?f ree:hasQuantity/ree:year ?y }
+}
+GROUP BY ?f
+"""
+)
 ESTIMATE_SOURCES = SPARQL_PREFIXES + "SELECT ?f ?s WHERE { ?f ree:confidence ree:Estimate ; prov:wasDerivedFrom ?s }"
 SOURCE_URLS = SPARQL_PREFIXES + "SELECT ?s ?url WHERE { ?s a ree:Source ; schema:url ?url }"
 
@@ -451,6 +464,18 @@ SELECT ?wanted ?cc ?stage ?kind ?value ?basis WHERE {
     FILTER (?year = ?wanted && ?kind IN ("production", "quota"))
     FILTER NOT EXISTS { ?q ree:element ?element }
 }
+"""
+)
+#: China's published shares of each stage (``ree:Share`` figures), with their sources.
+PUBLISHED_CHINA_SHARES = (
+    SPARQL_PREFIXES
+    + """
+SELECT ?stage ?year ?value (GROUP_CONCAT(STR(?s); SEPARATOR=" ") AS ?sources) WHERE {
+    ?c ree:isoCode "CN" ; ree:hasQuantity ?q .
+    ?q ree:quantityKind ree:Share ; ree:forStage/skos:notation ?stage ; ree:value ?value ; ree:year ?year .
+    OPTIONAL { ?q prov:wasDerivedFrom ?s }
+}
+GROUP BY ?stage ?year ?value
 """
 )
 FACILITY_COUNTRIES = (

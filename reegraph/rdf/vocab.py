@@ -125,6 +125,7 @@ class REE(DefinedNamespace):
     method: URIRef
     minFraction: URIRef
     perUnit: URIRef
+    reviewed: URIRef
     share: URIRef
     stageOrder: URIRef
     startDate: URIRef
@@ -214,9 +215,11 @@ class REE(DefinedNamespace):
     Capacity: URIRef
     Demand: URIRef
     Intensity: URIRef
+    NetImportReliance: URIRef
     Production: URIRef
     Quota: URIRef
     Reserves: URIRef
+    Share: URIRef
     Trade: URIRef
 
     # Concepts: Sector

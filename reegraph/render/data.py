@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 
-from reegraph.app import EstimateFact, Info, SourceUse
+from reegraph.app import EstimateFact, Info, SourceUse, StaleFacility
 from reegraph.library import Query, describe
 from reegraph.rdf.validate import Finding
 from reegraph.render.text import render_csv, render_json, render_markdown, render_table
@@ -74,6 +74,18 @@ def render_sources(used: Sequence[SourceUse], guessed: Sequence[EstimateFact], f
         [heading, render(*estimate_table)] if estimates else [render(*source_table), heading, render(*estimate_table)]
     )
     return "\n\n".join(sections)
+
+
+def render_stale(stale: Sequence[StaleFacility], fmt: str) -> str:
+    """The facilities due for review (``reegraph sources --stale``): why each is due."""
+    if fmt == "json":
+        return render_json({"stale": [f.as_dict() for f in stale]})
+    headers = ["facility", "label", "stage", "country", "newest figure", "reviewed", "why"]
+    rows = [[f.id, f.label, f.stage, f.country, f.newest or "", f.reviewed, f.why] for f in stale]
+    if fmt == "csv":
+        return render_csv(headers, rows)
+    render = render_markdown if fmt == "markdown" else render_table
+    return f"{len(stale)} facilities due for review:\n\n" + render(headers, rows)
 
 
 def render_library(queries: Sequence[Query], fmt: str) -> str:

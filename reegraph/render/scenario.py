@@ -70,19 +70,28 @@ def render_scenario_table(report: ScenarioReport, *, markdown: bool = False) -> 
     ]  # fmt: skip
     head = f"Scenario {report.scenario}: {report.title}, as of {report.as_of} (t contained element; t REO for ALL)"
     body = render_markdown(headers, rows) if markdown else render_table(headers, rows)
-    notes = "".join(f"\n{'- ' if markdown else ''}{plain(line)}" for line in _said(report))
+    said = _said(report)
+    documents = len({x for found in report.sources.values() for x in found})
+    if documents:
+        said.append(f"{documents} sources back these figures (--format json lists them by element)")
+    notes = "".join(f"\n{'- ' if markdown else ''}{plain(line)}" for line in said)
     return plain(head) + "\n\n" + body + ("\n" + notes if notes else "")
 
 
 def _said(report: ScenarioReport) -> list[str]:
-    """The notes, then what each plant taken offline produced and on what sources it rests."""
-    said = [n["note"] for n in report.notes]
+    """The notes, then what each plant taken offline held."""
+    return [n["note"] for n in report.notes] + _offline_lines(report)
+
+
+def _offline_lines(report: ScenarioReport) -> list[str]:
+    """What each plant taken offline produced or could produce, and on what sources that rests."""
+    lines = []
     for plant in report.offline:
-        what = "; ".join(plant["figures"]) or "no production figure"
+        what = "; ".join(plant["figures"]) or "no figure"
         ores = f"; ore: {', '.join(o.rsplit('/', 1)[-1] for o in plant['ores'])}" if plant["ores"] else ""
         sources = ", ".join(s.rsplit("/", 1)[-1] for s in plant["sources"]) or "none"
-        said.append(f"offline: {plant['label']}: {what}{ores} (sources: {sources})")
-    return said
+        lines.append(f"offline: {plant['label']}: {what}{ores} (sources: {sources})")
+    return lines
 
 
 def render_scenario_csv(report: ScenarioReport) -> str:
@@ -119,14 +128,19 @@ def scenario_section(report: ScenarioReport, *, level: int) -> str:
         for i in report.impacts
     ]  # fmt: skip
     notes = "".join(f"<li>{esc(n['note'])}</li>" for n in report.notes)
-    offline = "".join(f"<li>{esc(line)}</li>" for line in _said(report)[len(report.notes) :])
+    offline = "".join(f"<li>{esc(line)}</li>" for line in _offline_lines(report))
+    none_priced = (
+        "No shortfall at any end where one could be priced: see what was not priced below."
+        if report.notes
+        else "No shortfall at any end."
+    )
     h, sub = f"h{level}", f"h{level + 1}"
     return f"""<{h}>Scenario {esc(report.scenario)}</{h}>
 <p>{esc(report.title)}, as of {esc(report.as_of)}. Tonnes of contained element (t REO for ALL); the most
 each region could receive against the baseline. Amounts are ranges (the point first where the figures
 give one); the shortfall is computed at the low ends, the points and the high ends of the amounts.</p>
 <{sub}>Largest shortfalls</{sub}>
-{bars(chart[:30]) if chart else '<p class="muted">No shortfall at any end.</p>'}
+{bars(chart[:30]) if chart else f'<p class="muted">{none_priced}</p>'}
 <{sub}>Impacts</{sub}>
 {table(headers, rows, numeric=(3, 4, 5, 6))}
 {f"<{sub}>Not priced</{sub}><ul>{notes}</ul>" if notes else ""}
