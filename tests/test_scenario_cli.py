@@ -358,9 +358,15 @@ def test_every_controlled_element_gives_sourced_rows_and_la_ce_lose_nothing(run_
         assert found, (scenario, element)
         for impact in found:
             check_impact(impact)
-    for element in ("La", "Ce"):
-        rows = run_json("scenario", "run", scenario, "--element", element)["impacts"]
-        assert rows and all(v in (0.0, None) for i in rows for v in i["shortfall"].values()), element
+        # sourced: the documents the element's flows rest on (USGS's table at the mines, at least)
+        assert f"{ID}source/usgs-mcs-2026-rare-earths" in data["sources"].get(element, ()) or element == "Sc", element
+        assert data["sources"].get(element), (scenario, element)
+    for element in ("La", "Ce"):  # not controlled: nothing lost at any end that is priced
+        data = run_json("scenario", "run", scenario, "--element", element)
+        rows = data["impacts"]
+        assert rows and all(i["shortfall"]["high"] == 0.0 for i in rows), element
+        assert all(v in (0.0, None) for i in rows for v in i["shortfall"].values()), element
+        assert data["sources"][element], element
 
 
 def test_every_element_answers_in_the_report_and_the_view(run, run_json, tmp_path):
