@@ -170,3 +170,23 @@ def test_a_composition_with_two_values_of_one_fraction_is_refused_whatever_the_o
     )
     with pytest.raises(InputError, match=r"<urn:c1>: more than one ree:minFraction"):
         build_network(load_store(data=[data]), as_of=date(2026, 11, 28))
+
+
+def test_a_plant_with_its_own_composition_reads_it_instead_of_a_type(tmp_path):
+    """Mountain Pass's own analysis, stated on the mine, says 1-2% Dy: its Dy at the mine is its
+    2025 output (50,692 t REO, MP's figure) times that, in t of Dy oxide (the stage's basis)."""
+    data = tmp_path / "own.ttl"
+    data.write_text(
+        """@prefix ree: <https://w3id.org/reegraph/ontology#> .
+@prefix el: <https://w3id.org/reegraph/id/element/> .
+<https://w3id.org/reegraph/id/facility/mountain-pass-mine> ree:hasComposition <urn:own> .
+<urn:own> a ree:Composition ; ree:basis ree:REO ; ree:element el:Dy ;
+    ree:minFraction 0.01 ; ree:maxFraction 0.02 ; ree:year 2025 .
+""",
+        encoding="utf-8",
+    )
+    G = build_network(load_store(data=[data]), as_of=date(2026, 11, 28))
+    (ore,) = G.nodes["facility/mountain-pass-mine"]["ores"]
+    assert ore.id == "facility/mountain-pass-mine" and [s.id for s in ore.shares] == ["<urn:own>"]
+    holding = stage_table(G, "Dy", "mining", unit="stage").holdings["facility/mountain-pass-mine"]
+    assert holding.range == pytest.approx(Range(50_692 * 0.01, 50_692 * 0.02))

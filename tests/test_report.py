@@ -215,6 +215,15 @@ def test_hostile_labels_cannot_reshape_the_terminal_table(run, tmp_path):
     assert not [line for line in table.stdout.splitlines() if line.startswith(("land", "plant"))]
     csv_out = run("report", *AS_OF, "--data", str(hostile), "--element", "Dy", "--format", "csv").stdout
     assert "\"'=Rogue" in csv_out  # quoted, and a spreadsheet will not run it as a formula
+    assert "\x1b" not in csv_out  # nor can it reach a terminal that prints the file
+    tagged = tmp_path / "tagged.ttl"
+    tagged.write_text(
+        "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
+        '<https://w3id.org/reegraph/id/country/CN> rdfs:label "</script><script>alert(1)</script>\u202eland" .\n',
+        encoding="utf-8",
+    )
+    markdown = run("report", *AS_OF, "--data", str(tagged), "--element", "Dy", "--format", "markdown").stdout
+    assert "<script" not in markdown and "&lt;script>" in markdown and "\u202e" not in markdown
 
 
 PLANT = """@prefix ree: <https://w3id.org/reegraph/ontology#> .

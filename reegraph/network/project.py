@@ -107,7 +107,7 @@ def build_network(
     # a plant whose products name no element carries what rare-earth oxide carries
     every = frozenset(G.graph["elements"]) - OUTSIDE_REO
     handles = _handles(answers["handles"], set(every))
-    ores = _ores(answers["ores"], codes)
+    ores = _ores([*answers["ores"], *answers["own_ores"]], codes)
     statuses = {"operating"} | ({"construction", "planned"} if include_planned else set())
     every_sorted = tuple(sorted(every))
     owned: dict[tuple[tuple[str, ...], str], dict] = {}  # facilities share few operator lists: one lookup each

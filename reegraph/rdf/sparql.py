@@ -264,16 +264,19 @@ _HANDLES = """
 SELECT ?f ?m ?element WHERE { ?f ree:produces ?m . OPTIONAL { ?m ree:containsElement/ree:symbol ?element } }
 """
 
-_ORES = """
-SELECT ?f ?ore ?c ?element ?fraction ?min ?max ?year ?confidence ?source WHERE {
-    { ?f ree:oreType ?ore . ?ore ree:hasComposition ?c }
-    UNION { ?f ree:status [] ; ree:hasComposition ?c BIND (?f AS ?ore) }
+_COMPOSITION = """
     ?c ree:basis ree:REO .
     OPTIONAL { ?c ree:element/ree:symbol ?element } OPTIONAL { ?c ree:massFraction ?fraction }
     OPTIONAL { ?c ree:minFraction ?min } OPTIONAL { ?c ree:maxFraction ?max } OPTIONAL { ?c ree:year ?year }
     OPTIONAL { ?c ree:confidence ?confidence } OPTIONAL { ?c prov:wasDerivedFrom ?source }
 }
 """
+_SELECT_ORES = "SELECT ?f ?ore ?c ?element ?fraction ?min ?max ?year ?confidence ?source WHERE {"
+#: Plants' ores: those of their ore types, and a plant's own composition (as its own ore). Two
+#: queries, not a UNION with BIND, which engines evaluate in time that grows with the square of the
+#: number of ore types.
+_ORES = _SELECT_ORES + " ?f ree:oreType ?ore . ?ore ree:hasComposition ?c ." + _COMPOSITION
+_OWN_ORES = _SELECT_ORES + " ?f ree:status [] ; ree:hasComposition ?c . BIND (?f AS ?ore)" + _COMPOSITION
 
 _LINKS = """
 SELECT ?l ?supplier ?customer ?status ?start ?end WHERE {
@@ -329,6 +332,7 @@ NETWORK = {
         "amounts": _AMOUNTS,
         "handles": _HANDLES,
         "ores": _ORES,
+        "own_ores": _OWN_ORES,
         "facilities": _FACILITIES,
         "links": _LINKS,
         "end_uses": _END_USES,

@@ -33,7 +33,8 @@ def render_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
 
 
 def render_markdown(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    """A GitHub-flavoured Markdown table; pipes and newlines in cells are escaped.
+    """A GitHub-flavoured Markdown table; pipes, newlines, ``<``, ``&`` and control characters in
+    cells are escaped.
 
     Examples
     --------
@@ -43,8 +44,9 @@ def render_markdown(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> st
     | mining | 3 |
     """
 
-    def md(value: Any) -> str:
-        return _cell(value).replace("|", "\\|").replace("\n", " ")
+    def md(value: Any) -> str:  # HTML in a cell is shown, not run, by a Markdown viewer
+        text = plain(_cell(value).replace("\n", " "))
+        return text.replace("&", "&amp;").replace("<", "&lt;").replace("|", "\\|")
 
     lines = ["| " + " | ".join(md(h) for h in headers) + " |", "|" + " --- |" * len(headers)]
     lines += ["| " + " | ".join(md(c) for c in row) + " |" for row in rows]
@@ -90,10 +92,19 @@ def plain(text: str) -> str:
     >>> plain("Mine\\x1b[31m A\\nB")
     'Mine\\ufffd[31m A\\ufffdB'
     """
-    return "".join("\ufffd" if ord(c) < 32 or 127 <= ord(c) < 160 else c for c in text)
+    return "".join("\ufffd" if _hidden(c) else c for c in text)
+
+
+def _hidden(c: str) -> bool:
+    """A control character, or one that reorders text (the bidirectional overrides and isolates)."""
+    n = ord(c)
+    return n < 32 or 127 <= n < 160 or 0x202A <= n <= 0x202E or 0x2066 <= n <= 0x2069
 
 
 def _csv_cell(value: Any) -> Any:
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
+    if isinstance(value, str):
+        # line breaks may stay (quoted); other control characters would reach a terminal that cats it
+        value = "".join("\ufffd" if _hidden(c) and c not in "\n\r\t" else c for c in value)
+        if value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+            return "'" + value
     return "" if value is None else value
