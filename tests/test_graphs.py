@@ -151,3 +151,19 @@ def test_the_bundled_graph_loads_and_validates_without_warnings():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert validate_store(load_store()) == []
+
+
+def test_regional_volumes_name_their_region_year_and_source(store):
+    """The inputs of regional demand: every end-use figure for a region has a year and a source, and
+    the derived ones add up as their method says (ACEA's EU-27 2025: 1,880,370 + 1,015,887)."""
+    rows = store.select(
+        SPARQL_PREFIXES
+        + """SELECT ?q ?v ?src WHERE {
+            ?u a ree:EndUse ; ree:hasQuantity ?q . ?q ree:forRegion ?r ; ree:value ?v ; ree:year ?y .
+            OPTIONAL { ?q prov:wasDerivedFrom ?src }
+        }"""
+    )
+    assert len(rows) >= 15 and all(r["src"] is not None for r in rows)
+    values = {str(r["q"]).rsplit("/", 1)[-1]: float(r["v"]) for r in rows}
+    assert values["ev-sales-eu27-2025"] == 1_880_370 + 1_015_887
+    assert values["ev-sales-europe-2024"] == 1_993_102 + 952_058

@@ -41,6 +41,11 @@ EXPECTED = {
         ("component", "element", "critical"),
         [("component/motor", "Dy", "true"), ("component/motor", "Nd", "false")],
     ),
+    "demand-by-region": (
+        {"year": "2025"},
+        ("endUse", "region", "year", "value"),
+        [("end-use/cars", "CN", "2025", "1200"), ("end-use/cars", "US", "2025", "300")],
+    ),
     "disruptions": (
         {},
         ("disruption", "affected", "country", "start"),
@@ -135,7 +140,7 @@ EXPECTED = {
         ("facility", "status", "kind", "value"),
         [("facility/sep-us", "planned", "capacity", "20"), ("facility/sep-my", "operating", "capacity", "10")],
     ),
-    "sources": ({}, ("source", "publisher", "uses"), [("source/report", "Lynas", "10"), ("source/usgs", "USGS", "8")]),
+    "sources": ({}, ("source", "publisher", "uses"), [("source/report", "Lynas", "13"), ("source/usgs", "USGS", "8")]),
     "supply-links": (
         {"customerCountry": "JP"},
         ("link", "supplier", "customer", "status"),

@@ -82,6 +82,7 @@ class REE(DefinedNamespace):
     dependsOn: URIRef
     destination: URIRef
     element: URIRef
+    forRegion: URIRef
     forStage: URIRef
     endUserScope: URIRef
     hasComposition: URIRef
