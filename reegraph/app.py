@@ -426,9 +426,11 @@ def run_scenario(
     licensed_fraction: float | None = None,
     elements: Sequence[str] = (),
     regions: Sequence[str] = (),
+    end_uses: Sequence[str] = (),
     max_age: int = MAX_AGE,
 ) -> ScenarioReport:
-    """Run a built-in scenario, a scenario file or a spec built in Python, and collect its impacts.
+    """Run a built-in scenario, a scenario file or a spec built in Python, and collect its impacts
+    (for the end uses named in ``end_uses`` only, if any: ``electric-cars`` or its IRI).
 
     Every amount is a range, so each result is computed at the low end of every amount, at the
     points (where the rules give them) and at the high end: the baseline and scenario supply are
@@ -450,9 +452,12 @@ def run_scenario(
     prepared = prepare_scenario(store, scenario, as_of=as_of, licensed_fraction=licensed_fraction, max_age=max_age)
     G, resolved = prepared.network, prepared.resolved
     symbols = flow_elements(G, elements) if elements else ["ALL", *sorted(G.graph["elements"])]
+    wanted = resolve_end_uses(G, end_uses)
     impacts = []
     tables: dict = {}
     for impact in run_engine(G, prepared.scenario, elements=symbols, regions=regions, tables=tables):
+        if wanted and impact.end_use not in wanted:
+            continue
         days = [s.days for s in resolved.stockpiles if s.region == impact.region and s.end_use in ("", impact.end_use)]
         impacts.append(
             {
@@ -471,7 +476,7 @@ def run_scenario(
         )
     spec = resolved.spec
     title = spec.name if spec.title is None else spec.title
-    notes = _scenario_notes(G, symbols, impacts)
+    notes = _scenario_notes(G, symbols, impacts, narrowed=bool(wanted))
     offline = tuple(_offline(G, node) for node in sorted(prepared.scenario.offline) if node in G)
     sources = {  # the graph's sources (a hypothetical plant's figure rests on the spec, not on one)
         e: tuple(
@@ -507,7 +512,9 @@ def _offline(G: nx.DiGraph, node: str) -> dict[str, Any]:
     }
 
 
-def _scenario_notes(G: nx.DiGraph, symbols: Sequence[str], impacts: list[dict]) -> tuple[dict, ...]:
+def _scenario_notes(
+    G: nx.DiGraph, symbols: Sequence[str], impacts: list[dict], *, narrowed: bool = False
+) -> tuple[dict, ...]:
     """Per element, why no shortfall can be priced at the low end or the point, in words (of the
     baseline: the plants in operation)."""
     notes = []
@@ -516,7 +523,8 @@ def _scenario_notes(G: nx.DiGraph, symbols: Sequence[str], impacts: list[dict]) 
     for element in symbols:
         own = [i for i in impacts if i["element"] == element]
         if not own:
-            notes.append({"element": element, "note": f"no end use in the graph depends on {element}"})
+            where = "of those asked for" if narrowed else "in the graph"
+            notes.append({"element": element, "note": f"no end use {where} depends on {element}"})
         elif all(i["shortfall"]["low"] is None and i["shortfall"]["point"] is None for i in own):
             longest = max(compute_flow(running, element, tables), key=lambda f: len(f.stages), default=None)
             said = f": {longest.note}" if longest and longest.note else ""

@@ -292,6 +292,8 @@ def scenario_show(name: str) -> None:
     type=click.Choice(REGION_CODES),
     help="Region (repeatable).",
 )
+@click.option("--end-use", "end_uses", multiple=True, metavar="ID",
+              help="Only this end use, such as electric-cars (repeatable; single runs).")  # fmt: skip
 @click.option(
     "--monte-carlo", "draws", type=click.IntRange(1, 1_000_000), help="Random outage draws on top of the scenario."
 )
@@ -310,6 +312,7 @@ def scenario_run(
     licensed_fraction: float | None,
     elements: tuple[str, ...],
     regions: tuple[str, ...],
+    end_uses: tuple[str, ...],
     draws: int | None,
     seed: int,
     facility_outage: float,
@@ -331,6 +334,8 @@ def scenario_run(
 
     if draws and fmt == "html":
         raise click.UsageError("--format html shows one run; with --monte-carlo use table, markdown, json or csv")
+    if draws and end_uses:
+        raise click.UsageError("--end-use narrows a single run; --monte-carlo reports groups of end uses")
     result: app.ScenarioReport | app.MonteCarloReport
     if draws:
         result = app.monte_carlo(
@@ -354,6 +359,7 @@ def scenario_run(
             licensed_fraction=licensed_fraction,
             elements=elements,
             regions=regions,
+            end_uses=end_uses,
             max_age=max_age,
         )
         if fmt in ("json", "csv") or output:

@@ -382,3 +382,19 @@ def test_every_element_answers_in_the_report_and_the_view(run, run_json, tmp_pat
     page = tmp_path / "sm.html"
     assert run("view", "--element", "Sm", "-o", str(page)).exit_code == 0
     assert "not enough data for Sm at metal" in page.read_text(encoding="utf-8")
+
+
+def test_end_use_narrows_a_run_and_an_unknown_one_is_refused(run, run_json):
+    data = run_json("scenario", "run", "china-2025-04", "--element", "Dy", "--end-use", "electric-cars")
+    assert data["impacts"] and {i["end_use"] for i in data["impacts"]} == {f"{ID}end-use/electric-cars"}
+    both = run_json("scenario", "run", "china-2025-04", "--element", "Dy", "--end-use", "electric-cars",
+                    "--end-use", f"{ID}end-use/wind-turbines")  # fmt: skip
+    assert {i["end_use"].rsplit("/", 1)[-1] for i in both["impacts"]} == {"electric-cars", "wind-turbines"}
+    none = run_json("scenario", "run", "china-2025-04", "--element", "Dy", "--end-use", "banknotes")
+    assert none["impacts"] == [] and none["notes"] == [
+        {"element": "Dy", "note": "no end use of those asked for depends on Dy"}
+    ]
+    unknown = run("scenario", "run", "china-2025-04", "--end-use", "flying-cars")
+    assert unknown.exit_code == 2 and "unknown end use 'flying-cars'" in unknown.stderr
+    drawn = run("scenario", "run", "china-2025-04", "--end-use", "electric-cars", "--monte-carlo", "10")
+    assert drawn.exit_code == 2 and "--end-use narrows a single run" in drawn.stderr
