@@ -9,6 +9,7 @@ Each takes a store (:func:`load`) and plain options and returns a typed result; 
 from __future__ import annotations
 
 import json
+import math
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
@@ -30,7 +31,7 @@ from reegraph.analysis.scenarios import monte_carlo as simulate
 from reegraph.analysis.scenarios import run_scenario as run_engine
 from reegraph.errors import InputError
 from reegraph.library import bind, find_query, from_text
-from reegraph.model import FACILITY, MAX_AGE, REGION_CODES, STAGES, Amount, Ends, Range, iri
+from reegraph.model import ENDS, FACILITY, MAX_AGE, REGION_CODES, STAGES, Amount, Ends, Range, iri
 from reegraph.network.ops import add_facilities, flow_elements, network_filter, resolve_elements, resolve_end_uses
 from reegraph.network.project import build_network
 from reegraph.rdf import sparql
@@ -468,6 +469,7 @@ def run_scenario(
                 "baseline": range_dict(impact.baseline),
                 "scenario": range_dict(impact.scenario),
                 "shortfall": ends_dict(impact.shortfall),
+                "change": ends_dict(_change(impact.baseline, impact.scenario)),
                 "binding": {end: [iri(b) for b in found] for end, found in impact.binding.items()},
                 "days_to_shortage": ends_dict(
                     Ends(*(round(min(days) / v, 1) if days and v else None for v in impact.shortfall))
@@ -510,6 +512,19 @@ def _offline(G: nx.DiGraph, node: str) -> dict[str, Any]:
         "ores": [iri(ore.id) for ore in data.get("ores", ())],
         "sources": sorted(iri(s) for s in sources),
     }
+
+
+def _change(baseline: Range, scenario: Range) -> Ends:
+    """Scenario less baseline at each end, in tonnes (a gain is positive); undefined where either is
+    unbounded or has no point."""
+    found: list[float | None] = []
+    for end in ENDS:
+        before, after = baseline.at(end), scenario.at(end)
+        if before is None or after is None or not (math.isfinite(before) and math.isfinite(after)):
+            found.append(None)
+        else:
+            found.append(round(after - before, 6))
+    return Ends(*found)
 
 
 def _scenario_notes(

@@ -22,7 +22,7 @@ Everything here is plain data and small functions over ``G``: no store, no RDF.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import NamedTuple, TypedDict
 
 import networkx as nx
@@ -250,10 +250,11 @@ def fmt_share(r: Range) -> str:
     return text if point is None or low == high else f"{point}% ({text})"
 
 
-def fmt_ends(e: Ends) -> str:
+def fmt_ends(e: Ends, value: Callable[[float], str] | None = None) -> str:
     """A share computed at each end of the amounts, in words: one value where the ends agree, else
     the value at the low end and at the high end (the point first where there is one; these are
-    results in two worlds, not bounds); ``no data`` where it is defined at none.
+    results in two worlds, not bounds); ``no data`` where it is defined at none. ``value`` writes
+    one value (default: a percentage).
 
     Examples
     --------
@@ -266,7 +267,7 @@ def fmt_ends(e: Ends) -> str:
     def pct(v: float) -> str:
         return fmt_share(Range(v, v, v))
 
-    shown = {end: pct(v) for end, v in zip(ENDS, e, strict=True) if v is not None}
+    shown = {end: (value or pct)(v) for end, v in zip(ENDS, e, strict=True) if v is not None}
     if not shown:
         return "no data"
     missing = [end for end in ("low", "high") if end not in shown]

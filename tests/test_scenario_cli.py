@@ -46,7 +46,13 @@ def check_impact(impact: dict) -> None:
     """An impact of the JSON contract: its ranges well formed, shortfalls between 0 and 1 or null, what
     binds only at ends where something flows."""
     assert set(impact) == {"end_use", "end_use_label", "element", "region", "baseline", "scenario", "shortfall",
-                           "binding", "days_to_shortage"}  # fmt: skip
+                           "change", "binding", "days_to_shortage"}  # fmt: skip
+    for end in ENDS:  # the change in tonnes, where both ends are numbers: a gain positive, a loss negative
+        before, after, change = impact["baseline"][end], impact["scenario"][end], impact["change"][end]
+        if before is None or after is None:
+            assert change is None, impact
+        else:
+            assert change == pytest.approx(after - before, abs=1e-6), impact
     check_range(impact["baseline"])
     check_range(impact["scenario"])
     assert set(impact["shortfall"]) == set(impact["days_to_shortage"]) == set(ENDS)
@@ -97,7 +103,8 @@ def test_run_json_contract_and_headline(run):
     assert table.exit_code == 0 and table.stderr == ""
     line = next(x for x in table.stdout.splitlines() if x.startswith(ev_eu["end_use_label"]))
     supply = f"0–{ev_eu['baseline']['high']:,.0f}"
-    assert re.split(r"\s{2,}", line)[1:6] == ["Dy", "EU", supply, supply, "0% at the high end (no data at the low end)"]
+    nothing = "0% at the high end (no data at the low end)"
+    assert re.split(r"\s{2,}", line)[1:7] == ["Dy", "EU", supply, supply, "0", nothing]
 
 
 def test_licensed_fraction_and_new_capacity_reduce_the_shortfall(run_json, tmp_path):
@@ -231,6 +238,8 @@ def test_a_hypothetical_separator_restores_the_flow(run_json, tmp_path):
     assert after["scenario"]["high"] == pytest.approx(before["scenario"]["high"] + added)
     assert after["scenario"]["low"] == before["scenario"]["low"] == 0.0
     assert f"{ID}new/us-dy" in after["binding"]["high"] and f"{ID}new/us-dy" not in before["binding"]["high"]
+    check_impact(after)  # the new plant is part of the scenario, not the baseline: a gain, said as one
+    assert after["change"]["high"] == pytest.approx(after["scenario"]["high"] - after["baseline"]["high"])
 
 
 def test_a_hypothetical_facility_at_an_unknown_stage_is_refused(run, tmp_path):

@@ -47,6 +47,11 @@ def ends(d: dict[str, float | None] | None) -> str:
     return "" if d is None else fmt_ends(Ends(*(d[end] for end in ENDS)))
 
 
+def change(d: dict[str, float | None] | None) -> str:
+    """Scenario less baseline at each end in tonnes, in words: ``+348``, a gain; ``-1,200``, a loss."""
+    return "" if d is None else fmt_ends(Ends(*(d[end] for end in ENDS)), lambda v: f"{v:+,.0f}".replace("+0", "0"))
+
+
 def _binding(impact: dict[str, Any]) -> list[str]:
     """What binds at the point, else at the low end, else at the high end."""
     return next((impact["binding"][end] for end in ("point", "low", "high") if impact["binding"].get(end)), [])
@@ -62,10 +67,11 @@ def _days(impact: dict[str, Any]) -> str:
 
 def render_scenario_table(report: ScenarioReport, *, markdown: bool = False) -> str:
     """Impacts as a table, the largest shortfalls first, then the notes on what could not be priced."""
-    headers = ["end use", "element", "region", "baseline", "scenario", "shortfall", "days", "binding"]
+    headers = ["end use", "element", "region", "baseline", "scenario", "change", "shortfall", "days", "binding"]
     rows = [
         [i["end_use_label"], i["element"], i["region"], amount(i["baseline"]), amount(i["scenario"]),
-         ends(i["shortfall"]), _days(i), " ".join(b.removeprefix(DATA) for b in _binding(i)[:3])]
+         change(i["change"]), ends(i["shortfall"]), _days(i),
+         " ".join(b.removeprefix(DATA) for b in _binding(i)[:3])]
         for i in report.impacts
     ]  # fmt: skip
     head = f"Scenario {report.scenario}: {report.title}, as of {report.as_of} (t contained element; t REO for ALL)"
@@ -96,11 +102,11 @@ def _offline_lines(report: ScenarioReport) -> list[str]:
 
 def render_scenario_csv(report: ScenarioReport) -> str:
     """Impacts as CSV, one row per end use, element and region; ranges as in the table."""
-    headers = ["end_use", "end_use_label", "element", "region", "baseline", "scenario", "shortfall",
+    headers = ["end_use", "end_use_label", "element", "region", "baseline", "scenario", "change", "shortfall",
                "days_to_shortage", "binding"]  # fmt: skip
     rows = [
         [i["end_use"], i["end_use_label"], i["element"], i["region"], amount(i["baseline"]), amount(i["scenario"]),
-         ends(i["shortfall"]), _days(i), " ".join(_binding(i))]
+         change(i["change"]), ends(i["shortfall"]), _days(i), " ".join(_binding(i))]
         for i in report.impacts
     ]  # fmt: skip
     return render_csv(headers, rows)
@@ -120,10 +126,11 @@ def scenario_section(report: ScenarioReport, *, level: int) -> str:
         if values and max(values) > 0:
             at = i["shortfall"]["point"] if i["shortfall"]["point"] is not None else min(values)
             chart.append((f"{i['element']} · {i['region']} · {i['end_use_label']}", at, ends(i["shortfall"])))
-    headers = ["end use", "element", "region", "baseline", "scenario", "shortfall", "days to shortage", "binding"]
+    headers = ["end use", "element", "region", "baseline", "scenario", "change (t)", "shortfall", "days to shortage",
+               "binding"]  # fmt: skip
     rows = [
         [i["end_use_label"], i["element"], i["region"], amount(i["baseline"]), amount(i["scenario"]),
-         ends(i["shortfall"]), _days(i),
+         change(i["change"]), ends(i["shortfall"]), _days(i),
          Raw(" ".join(link(b, b.rsplit("/", 2)[-2] + "/" + b.rsplit("/", 1)[-1]) for b in _binding(i)))]
         for i in report.impacts
     ]  # fmt: skip
@@ -142,7 +149,7 @@ give one); the shortfall is computed at the low ends, the points and the high en
 <{sub}>Largest shortfalls</{sub}>
 {bars(chart[:30]) if chart else f'<p class="muted">{none_priced}</p>'}
 <{sub}>Impacts</{sub}>
-{table(headers, rows, numeric=(3, 4, 5, 6))}
+{table(headers, rows, numeric=(3, 4, 5, 6, 7))}
 {f"<{sub}>Not priced</{sub}><ul>{notes}</ul>" if notes else ""}
 {f"<{sub}>Taken offline</{sub}><ul>{offline}</ul>" if offline else ""}
 """
