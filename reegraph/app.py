@@ -31,7 +31,8 @@ from reegraph.analysis.scenarios import monte_carlo as simulate
 from reegraph.analysis.scenarios import run_scenario as run_engine
 from reegraph.errors import InputError
 from reegraph.library import bind, find_query, from_text
-from reegraph.model import ENDS, FACILITY, MAX_AGE, REGION_CODES, STAGES, Amount, Ends, Range, iri
+from reegraph.model import DATA, ENDS, FACILITY, MAX_AGE, REGION_CODES, STAGES, Amount, Ends, Range, iri
+from reegraph.model import end_uses as end_uses_of
 from reegraph.network.ops import add_facilities, flow_elements, network_filter, resolve_elements, resolve_end_uses
 from reegraph.network.project import build_network
 from reegraph.rdf import sparql
@@ -40,6 +41,7 @@ from reegraph.rdf.remote import RemoteStore
 from reegraph.rdf.store import Store
 from reegraph.rdf.validate import Finding, validate_store
 from reegraph.rdf.vocab import short_id
+from reegraph.scenario.products import read_products
 from reegraph.scenario.resolve import ResolvedScenario, resolve
 from reegraph.scenario.spec import ScenarioSpec, find_scenario, is_day, list_scenarios, read_spec, run_date
 
@@ -735,6 +737,117 @@ def read_scenario(name: str) -> ScenarioSpec:
 def scenario_titles() -> list[tuple[str, str]]:
     """The built-in scenarios: name and title."""
     return [(path.stem, str(read_spec(path).title)) for path in list_scenarios()]
+
+
+# ---------------------------------------------------------------------------------------------
+# A manufacturer's exposure
+# ---------------------------------------------------------------------------------------------
+
+
+def _or(value: float | None, default: float) -> float:
+    return default if value is None else value
+
+
+#: The scenarios ``reegraph exposure`` runs unless told otherwise.
+EXPOSURE_SCENARIOS = ("china-2025-04", "china-2025-10", "myanmar-kachin")
+
+
+@dataclass(frozen=True)
+class Exposure:
+    """What ``reegraph exposure`` shows: for each product and element, the tonnes a year it holds, the
+    chokepoints of that element, and for each scenario the worst shortfall of the element in the
+    product's region (over the end uses that take it) and the units a year at risk (units times that
+    shortfall, at each end)."""
+
+    as_of: str
+    rows: tuple[dict[str, Any], ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON contract."""
+        return {"schema_version": SCHEMA_VERSION, "as_of": self.as_of, "products": list(self.rows)}
+
+
+def exposure(
+    store: Store,
+    products: Path | str,
+    *,
+    scenarios: Sequence[str] = EXPOSURE_SCENARIOS,
+    as_of: date | None = None,
+) -> Exposure:
+    """Map a products file (see :mod:`reegraph.scenario.products`) onto the graph: which chokepoints
+    each product's elements pass, and what each scenario does to them in the product's region.
+
+    Raises
+    ------
+    InputError
+        A bad products file (with its line), an element or component the graph does not know, an
+        unknown scenario.
+    """
+    found = read_products(Path(products))
+    as_of = _day(as_of) or date.today()
+    G = build_network(store, as_of=as_of)
+    known = G.graph["elements"]
+    parts: dict[str, set[str]] = defaultdict(set)
+    for row in query(store, "components"):
+        parts[short_id(str(row["component"])).removeprefix("component/")].add(str(row["element"]))
+    wanted: list[tuple[Any, str]] = []
+    uses = set(end_uses_of(G))
+    for product in found:
+        if product.end_use and f"end-use/{product.end_use.removeprefix('end-use/')}" not in uses:
+            raise InputError(f"{products}: line {product.line}: no end use {product.end_use!r} in the graph")
+        if product.element and product.element not in known:
+            raise InputError(f"{products}: line {product.line}: element {product.element!r} is not one the graph knows")
+        if product.component and product.component not in parts:
+            raise InputError(f"{products}: line {product.line}: no component {product.component!r} in the graph")
+        for element in [product.element] if product.element else sorted(parts[product.component]):
+            wanted.append((product, element))
+    elements = sorted({e for _, e in wanted})
+    regions = sorted({p.region for p, _ in wanted})
+    chokepoints = report(store, as_of=as_of, elements=elements, network=G).chokepoints
+    runs = {name: run_scenario(store, name, elements=elements, regions=regions) for name in scenarios}
+    rows = []
+    for product, element in wanted:
+        content = product.content_kg_per_unit if product.element else None
+        on_it = [c for c in chokepoints if element in c.elements][:3]
+        said = {}
+        use = f"{DATA}end-use/{product.end_use.removeprefix('end-use/')}" if product.end_use else None
+        for name, run in runs.items():
+            mine = [
+                i
+                for i in run.impacts
+                if i["element"] == element
+                and i["region"] == product.region
+                and (i["end_use"] == use if use else G.nodes[short_id(i["end_use"])].get("sector") != "defence")
+            ]
+            worst = max(
+                mine, key=lambda i: tuple(_or(i["shortfall"][end], -1.0) for end in ("high", "low")), default=None
+            )
+            shortfall = worst["shortfall"] if worst else dict.fromkeys(ENDS)
+            said[name] = {
+                "end_use": worst["end_use"] if worst else None,
+                "chosen": "given" if use else "worst civil end use",
+                "shortfall": shortfall,
+                "units_at_risk": {
+                    e: None if v is None else round(v * product.units_per_year, 1) for e, v in shortfall.items()
+                },
+            }
+        rows.append(
+            {
+                "product": product.name,
+                "line": product.line,
+                "element": element,
+                "component": product.component or None,
+                "region": product.region,
+                "supplier_country": product.supplier_country or None,
+                "units_per_year": product.units_per_year,
+                "t_per_year": None if content is None else round(product.units_per_year * content / 1000, 6),
+                "chokepoints": [
+                    {"label": c.label, "stage": c.stage, "share": range_dict(c.share), "score": c.score} for c in on_it
+                ],
+                "scenarios": said,
+            }
+        )
+    return Exposure(as_of.isoformat(), tuple(rows))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -683,6 +683,46 @@ def sources(
     _emit(render_sources(app.list_sources(store), app.find_estimates(store), fmt, estimates=estimates), output)
 
 
+@cli.command()
+@click.argument("products", metavar="PRODUCTS.csv", type=click.Path(dir_okay=False, path_type=Path))
+@_data_option
+@click.option("--scenario", "scenarios", multiple=True, metavar="NAME|FILE",
+              help="Scenario to run (repeatable) [default: china-2025-04, china-2025-10, myanmar-kachin].")  # fmt: skip
+@click.option(
+    "--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), help="Date of the network [default: today]."
+)
+@_format_option(("table", "markdown", "json", "csv"))
+@_output_option
+def exposure(
+    products: Path,
+    data: tuple[Path, ...],
+    scenarios: tuple[str, ...],
+    as_of: datetime | None,
+    fmt: str,
+    output: Path | None,
+) -> None:
+    """Map your products onto the graph: which chokepoints each one's elements pass, and what each
+    scenario does to them in the product's region (the shortfall, and the units a year at risk).
+
+    PRODUCTS.csv has a header row: product, units_per_year, element or component,
+    content_kg_per_unit, region, supplier_country, end_use (the last four optional); a sample ships
+    with reegraph (reegraph/samples/products.csv).
+
+    Example:
+
+        reegraph exposure reegraph/samples/products.csv --scenario china-2025-04
+    """
+    from reegraph.render.scenario import render_exposure
+
+    found = app.exposure(
+        _store(data),
+        products,
+        scenarios=scenarios or app.EXPOSURE_SCENARIOS,
+        as_of=as_of.date() if as_of else None,
+    )
+    _emit(render_exposure(found, fmt), output)
+
+
 @cli.group("import", cls=_Group)
 def import_() -> None:
     """Read a published data release into Turtle that reegraph can load (--data).

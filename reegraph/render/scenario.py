@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from reegraph.app import Comparison, MonteCarloReport, ScenarioReport
+from reegraph.app import Comparison, Exposure, MonteCarloReport, ScenarioReport
 from reegraph.model import DATA, ENDS, Ends, Range, fmt_amount, fmt_ends, iri
 from reegraph.render.html import Raw, bars, esc, link, page, table
 from reegraph.render.text import plain, render_csv, render_json, render_markdown, render_table
@@ -189,3 +189,30 @@ def render_comparison(comparison: Comparison, fmt: str) -> str:
     rows = [[r.end_use_label, r.element, r.region, ends(r.first), ends(r.second)] for r in comparison.rows]
     render = {"csv": render_csv, "markdown": render_markdown}.get(fmt, render_table)
     return render(headers, rows)
+
+
+def render_exposure(result: Exposure, fmt: str) -> str:
+    """``reegraph exposure``: JSON as the contract; else a row per product, element and scenario."""
+    if fmt == "json":
+        return render_json(result.as_dict())
+    headers = ["product", "element", "region", "t/yr", "chokepoint", "scenario", "end use", "shortfall",
+               "units at risk"]  # fmt: skip
+    rows = []
+    for r in result.rows:
+        top = r["chokepoints"][0] if r["chokepoints"] else None
+        where = f"{top['label']} ({top['stage']})" if top else ""
+        for name, said in r["scenarios"].items():
+            at_risk = Ends(*(said["units_at_risk"][end] for end in ENDS))
+            rows.append([
+                r["product"], r["element"], r["region"], "" if r["t_per_year"] is None else f"{r['t_per_year']:,.3g}",
+                where, name, (said["end_use"] or "").rsplit("/", 1)[-1], ends(said["shortfall"]),
+                fmt_ends(at_risk, lambda v: f"{v:,.0f}"),
+            ])  # fmt: skip
+    if fmt == "csv":
+        return render_csv(headers, rows)
+    body = render_markdown(headers, rows) if fmt == "markdown" else render_table(headers, rows)
+    return (
+        f"Exposure as of {result.as_of}: per product and element, the chokepoint it passes first and, per"
+        " scenario, the shortfall of the element in the product's region (its end use, else the worst"
+        " civil end use) and the units a year it puts at risk\n\n" + body
+    )
