@@ -672,10 +672,16 @@ def compare(
     second: str | Path | ScenarioSpec,
     *,
     elements: Sequence[str] = (),
+    regions: Sequence[str] = (),
+    end_uses: Sequence[str] = (),
     max_age: int = MAX_AGE,
 ) -> Comparison:
-    """The shortfall of each end use, element and region under two scenarios."""
-    a, b = (run_scenario(store, s, elements=elements, max_age=max_age) for s in (first, second))
+    """The shortfall of each end use, element and region under two scenarios (narrowed to
+    ``regions`` and ``end_uses`` if given)."""
+    a, b = (
+        run_scenario(store, s, elements=elements, regions=regions, end_uses=end_uses, max_age=max_age)
+        for s in (first, second)
+    )
     other = {(i["end_use"], i["element"], i["region"]): i for i in b.impacts}
     rows = tuple(
         ComparisonRow(

@@ -373,6 +373,8 @@ def scenario_run(
 @click.argument("second")
 @_data_option
 @click.option("--element", "elements", multiple=True, metavar="SYM", help="Element symbol or group (repeatable).")
+@click.option("--region", "regions", multiple=True, type=click.Choice(REGION_CODES), help="Region (repeatable).")
+@click.option("--end-use", "end_uses", multiple=True, metavar="ID", help="Only this end use (repeatable).")
 @_max_age_option
 @_format_option(("table", "markdown", "json", "csv"))
 @_output_option
@@ -381,6 +383,8 @@ def scenario_compare(
     second: str,
     data: tuple[Path, ...],
     elements: tuple[str, ...],
+    regions: tuple[str, ...],
+    end_uses: tuple[str, ...],
     max_age: int,
     fmt: str,
     output: Path | None,
@@ -393,7 +397,10 @@ def scenario_compare(
     """
     from reegraph.render.scenario import render_scenario
 
-    _emit(render_scenario(app.compare(_store(data), first, second, elements=elements, max_age=max_age), fmt), output)
+    found = app.compare(
+        _store(data), first, second, elements=elements, regions=regions, end_uses=end_uses, max_age=max_age
+    )
+    _emit(render_scenario(found, fmt), output)
 
 
 @cli.command("map")

@@ -407,3 +407,12 @@ def test_end_use_narrows_a_run_and_an_unknown_one_is_refused(run, run_json):
     assert unknown.exit_code == 2 and "unknown end use 'flying-cars'" in unknown.stderr
     drawn = run("scenario", "run", "china-2025-04", "--end-use", "electric-cars", "--monte-carlo", "10")
     assert drawn.exit_code == 2 and "--end-use narrows a single run" in drawn.stderr
+
+
+def test_compare_narrows_to_regions_and_end_uses(run_json):
+    data = run_json("scenario", "compare", "china-2025-04", "china-2025-10", "--element", "Sm", "--region", "US",
+                    "--end-use", "guided-missiles")  # fmt: skip
+    (row,) = data["rows"]
+    assert (row["end_use"], row["element"], row["region"]) == (f"{ID}end-use/guided-missiles", "Sm", "US")
+    # October's refusal of military end users costs US missiles Sm at the high end; April's licensing does not
+    assert row["china-2025-10"]["high"] > row["china-2025-04"]["high"] == 0.0
