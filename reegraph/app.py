@@ -561,6 +561,7 @@ class MonteCarloReport:
     facility_outage: float
     country_outage: float
     distributions: tuple[Distribution, ...]
+    labels: Mapping[str, str] = field(default_factory=dict)  # each end use's label, by id
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON contract (``schema_version`` "2"): percentiles of the shortfall at each end."""
@@ -625,7 +626,15 @@ def monte_carlo(
     )
     name = prepared.resolved.spec.name
     return MonteCarloReport(
-        name, prepared.as_of.isoformat(), max_age, draws, seed, facility_outage, country_outage, tuple(results)
+        name,
+        prepared.as_of.isoformat(),
+        max_age,
+        draws,
+        seed,
+        facility_outage,
+        country_outage,
+        tuple(results),
+        {u: G.nodes[u]["label"] for d in results for u in d.end_uses},
     )
 
 

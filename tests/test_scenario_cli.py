@@ -220,6 +220,8 @@ def test_monte_carlo_output_is_deterministic(run):
     for d in data["distributions"]:
         assert d["p50"]["point"] is None  # no Dy figure at every stage gives a point
         assert 0 <= d["p50"]["high"] <= d["p90"]["high"] <= 1 and 0 <= d["mean"]["high"] <= 1
+    table = run("scenario", "run", "china-2025-04", "--element", "Dy", "--monte-carlo", "20", "--region", "EU")
+    assert "electric cars (battery-electric and plug-in hybrid)" in table.stdout  # end uses by label
 
 
 def test_a_hypothetical_separator_restores_the_flow(run_json, tmp_path):

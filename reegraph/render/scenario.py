@@ -8,6 +8,7 @@ points and at their high ends, as the range of those it is defined at (``no data
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from typing import Any
 
 from reegraph.app import Comparison, Exposure, MonteCarloReport, ScenarioReport
@@ -159,7 +160,7 @@ def render_monte_carlo_table(report: MonteCarloReport, *, markdown: bool = False
     """Shortfall percentiles as a table, one row per element, group of end uses and region."""
     headers = ["element", "region", "end uses", "p50", "p90", "mean"]
     rows = [
-        [d.element, d.region, _uses(d.end_uses), fmt_ends(d.p50), fmt_ends(d.p90), fmt_ends(d.mean)]
+        [d.element, d.region, _uses(d.end_uses, report.labels), fmt_ends(d.p50), fmt_ends(d.p90), fmt_ends(d.mean)]
         for d in report.distributions
     ]
     head = (
@@ -178,8 +179,9 @@ def render_monte_carlo_csv(report: MonteCarloReport) -> str:
     return render_csv(["element", "region", "end_uses", "p50", "p90", "mean"], rows)
 
 
-def _uses(end_uses: tuple[str, ...]) -> str:
-    names = ", ".join(u.rsplit("/", 1)[-1] for u in end_uses[:3])
+def _uses(end_uses: tuple[str, ...], labels: Mapping[str, str] | None = None) -> str:
+    """A group of end uses by label (the first three), and how many more."""
+    names = "; ".join((labels or {}).get(u) or u.rsplit("/", 1)[-1] for u in end_uses[:3])
     return names + (f" +{len(end_uses) - 3}" if len(end_uses) > 3 else "")
 
 
