@@ -31,7 +31,7 @@ from reegraph.analysis.scenarios import monte_carlo as simulate
 from reegraph.analysis.scenarios import run_scenario as run_engine
 from reegraph.errors import InputError
 from reegraph.library import bind, find_query, from_text
-from reegraph.model import DATA, ENDS, FACILITY, MAX_AGE, REGION_CODES, STAGES, Amount, Ends, Range, iri
+from reegraph.model import ENDS, FACILITY, MAX_AGE, REGION_CODES, STAGES, Amount, Ends, Range, iri
 from reegraph.model import end_uses as end_uses_of
 from reegraph.network.ops import add_facilities, flow_elements, network_filter, resolve_elements, resolve_end_uses
 from reegraph.network.project import build_network
@@ -808,7 +808,7 @@ def exposure(
     wanted: list[tuple[Any, str]] = []
     uses = set(end_uses_of(G))
     for product in found:
-        if product.end_use and f"end-use/{product.end_use.removeprefix('end-use/')}" not in uses:
+        if product.end_use and f"end-use/{product.end_use}" not in uses:
             raise InputError(f"{products}: line {product.line}: no end use {product.end_use!r} in the graph")
         if product.element and product.element not in known:
             raise InputError(f"{products}: line {product.line}: element {product.element!r} is not one the graph knows")
@@ -825,7 +825,7 @@ def exposure(
         content = product.content_kg_per_unit if product.element else None
         on_it = [c for c in chokepoints if element in c.elements][:3]
         said = {}
-        use = f"{DATA}end-use/{product.end_use.removeprefix('end-use/')}" if product.end_use else None
+        use = iri(f"end-use/{product.end_use}") if product.end_use else None
         for name, run in runs.items():
             mine = [
                 i

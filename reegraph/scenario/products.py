@@ -131,7 +131,8 @@ def _product(path: Path, line: int, row: dict[str, str]) -> Product:
     end_use = row.get("end_use", "")
     if end_use and not re.fullmatch(r"(end-use/)?[a-z0-9][a-z0-9-]{0,80}", end_use):
         raise InputError(f"{where}: end_use {end_use[:40]!r} is not an end-use id such as electric-cars")
-    return Product(line, name, units, element, component.removeprefix("component/"), content, region, supplier, end_use)
+    short = component.removeprefix("component/")
+    return Product(line, name, units, element, short, content, region, supplier, end_use.removeprefix("end-use/"))
 
 
 def _number(where: str, column: str, text: str) -> float | None:
