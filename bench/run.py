@@ -7,7 +7,10 @@ same run, each measurement in a fresh process. Prints one JSON object per line:
 Operations: ``load`` (parse into the store); ``report`` (``reegraph report --format json -o FILE``
 end to end, run in the measuring process: load, projection, analytics, JSON); ``scenario``
 (``reegraph scenario run china-2025-04``, same way); ``monte-carlo`` (the same with
-``--monte-carlo 100 --seed 1``). Their naive path loads into rdflib's memory store, answers the
+``--monte-carlo 100 --seed 1``); ``months`` (the monthly run of demand against supply of the
+back-test scenario on the bundled graph, 24 months, Dy and Sm) and ``months-monte-carlo`` (1,000
+draws of its inputs) against a naive path that re-solves networkx's maximum flow every month (for
+the draws, 5 of them scaled to 1,000). Their naive path loads into rdflib's memory store, answers the
 same SPARQL there and runs the same networkx analysis. ``queries`` times each library query
 (``reegraph query NAME --format json``: check, evaluation in the process, W3C JSON; the command's
 timeout is a watchdog thread around it) once the data is loaded, against rdflib answering it
@@ -83,6 +86,45 @@ def _command(*args: str) -> str:
     )
 
 
+#: The monthly run on the bundled graph (``PATH`` unused): reegraph prices the network twice (nothing
+#: and everything licensed) and steps the months on numbers; the naive path re-solves networkx's
+#: maximum flow for every month at that month's licensed share, as a month-by-month model would.
+#: The store is loaded before the clock starts on both sides.
+_MONTHS_SETUP = (
+    "from reegraph import app; store = app.load(); import time; start = time.perf_counter(); "
+    "NAME, ELEMENTS = 'china-2025-04-as-licensed', ['Dy', 'Sm']\n"
+)
+_MONTHS_NAIVE = """
+from dataclasses import replace
+from reegraph.analysis.allocation import simulate
+from reegraph.analysis.demand import approved
+from reegraph.analysis.scenarios import run_scenario as engine
+prepared = app.prepare_scenario(store, NAME)
+lic = prepared.resolved.licensing
+def one_run(latency, rate):
+    supply = {}
+    for m in range(prepared.resolved.months):
+        phi = approved(m, latency, rate)
+        controls = tuple(replace(c, licensed_fraction=phi) for c in prepared.scenario.controls)
+        for i in engine(prepared.network, replace(prepared.scenario, controls=controls), elements=ELEMENTS):
+            supply.setdefault((i.end_use, i.element, i.region), []).append(i.scenario.high)
+    return supply
+"""
+_MONTHS = (
+    _MONTHS_SETUP + "r = app.run_scenario(store, NAME, elements=ELEMENTS); n = len(r.demand['claimants'])",
+    _MONTHS_SETUP + _MONTHS_NAIVE + "s = one_run(sum(lic.latency_days) / 2, sum(lic.per_month) / 2); n = len(s)",
+)
+#: 1,000 draws of the monthly run's inputs; the naive path re-solves every month of 5 draws and is
+#: scaled to 1,000 (``baseline_s`` is that extrapolation: 200 times the 5 draws' time).
+_MONTHS_MC = (
+    _MONTHS_SETUP + "r = app.run_scenario(store, NAME, elements=ELEMENTS, draws=1000); n = 1000",
+    _MONTHS_SETUP
+    + _MONTHS_NAIVE
+    + "import random; rng = random.Random(1)\n"
+    + "for _ in range(5): one_run(rng.uniform(*lic.latency_days), rng.uniform(*lic.per_month))\n"
+    + "start -= 199 * (time.perf_counter() - start); n = 1000",
+)
+
 #: Each operation: (reegraph code, baseline code). ``PATH`` is the synthetic Turtle file.
 OPS = {
     "load": (
@@ -96,6 +138,8 @@ OPS = {
         _command("scenario", "run", "china-2025-04", "--monte-carlo", "100", "--seed", "1"),
         _RDFLIB_STORE + _MONTE_CARLO,
     ),
+    "months": _MONTHS,
+    "months-monte-carlo": _MONTHS_MC,
 }
 
 _TIMER = """

@@ -24,6 +24,21 @@ from reegraph._gc import gc_paused
 from reegraph.analysis import compute_concentration, compute_flow, find_cuts, rank_chokepoints
 from reegraph.analysis.capacity import joint_keys, oldest_year
 from reegraph.analysis.concentration import HHI_THRESHOLD, Concentration
+from reegraph.analysis.demand import (
+    ALL_AT_ONCE,
+    DAYS_PER_MONTH,
+    DEMAND_RULES,
+    MAX_DRAWS,
+    NONE,
+    REVIEW_DAYS,
+    Claimant,
+    Course,
+    Spread,
+    Substitute,
+    Timing,
+    courses,
+    sample,
+)
 from reegraph.analysis.flow import Binding, StageFlow
 from reegraph.analysis.ranking import Chokepoint
 from reegraph.analysis.scenarios import Distribution, Scenario, planned_facilities, scenario_marks
@@ -31,7 +46,7 @@ from reegraph.analysis.scenarios import monte_carlo as simulate
 from reegraph.analysis.scenarios import run_scenario as run_engine
 from reegraph.errors import InputError
 from reegraph.library import bind, find_query, from_text
-from reegraph.model import ENDS, FACILITY, MAX_AGE, REGION_CODES, STAGES, Amount, Ends, Range, iri
+from reegraph.model import ENDS, FACILITY, MAX_AGE, REGION_CODES, STAGES, Amount, Ends, Range, iri, region_of
 from reegraph.model import end_uses as end_uses_of
 from reegraph.network.ops import add_facilities, flow_elements, network_filter, resolve_elements, resolve_end_uses
 from reegraph.network.project import build_network
@@ -411,13 +426,15 @@ class ScenarioReport:
     notes: tuple[dict[str, str], ...] = ()
     offline: tuple[dict[str, Any], ...] = ()
     sources: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # by element: what the flows rest on
+    demand: Mapping[str, Any] = field(default_factory=dict)  # the monthly run: see :func:`_monthly`
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON contract (``schema_version`` "2", ``reegraph/schemas/scenario.schema.json``)."""
         return {"schema_version": SCHEMA_VERSION, "scenario": self.scenario, "title": self.title,
                 "as_of": self.as_of, "max_age": self.max_age, "notes": list(self.notes),
                 "offline": list(self.offline), "impacts": list(self.impacts),
-                "sources": {e: [iri(x) for x in found] for e, found in self.sources.items()}}  # fmt: skip
+                "sources": {e: [iri(x) for x in found] for e, found in self.sources.items()},
+                "demand": dict(self.demand)}  # fmt: skip
 
 
 @gc_paused()
@@ -431,9 +448,14 @@ def run_scenario(
     regions: Sequence[str] = (),
     end_uses: Sequence[str] = (),
     max_age: int = MAX_AGE,
+    rule: str = "pro-rata",
+    draws: int = 0,
+    seed: int = 0,
 ) -> ScenarioReport:
     """Run a built-in scenario, a scenario file or a spec built in Python, and collect its impacts
-    (for the end uses named in ``end_uses`` only, if any: ``electric-cars`` or its IRI).
+    (for the end uses named in ``end_uses`` only, if any: ``electric-cars`` or its IRI), and the
+    monthly run of demand against supply where the graph gives demand (:func:`_monthly`; ``rule``
+    shares scarce supply, ``draws`` Monte Carlo draws of its uncertain inputs, seeded by ``seed``).
 
     Every amount is a range, so each result is computed at the low end of every amount, at the
     points (where the rules give them) and at the high end: the baseline and scenario supply are
@@ -461,7 +483,9 @@ def run_scenario(
     for impact in run_engine(G, prepared.scenario, elements=symbols, regions=regions, tables=tables):
         if wanted and impact.end_use not in wanted:
             continue
-        days = [s.days for s in resolved.stockpiles if s.region == impact.region and s.end_use in ("", impact.end_use)]
+        days = [
+            s.span[0] for s in resolved.stockpiles if s.region == impact.region and s.end_use in ("", impact.end_use)
+        ]
         impacts.append(
             {
                 "end_use": iri(impact.end_use),
@@ -489,9 +513,252 @@ def run_scenario(
         for e in symbols
         if any(i["element"] == e for i in impacts)
     }
+    demand = _monthly(store, prepared, symbols, regions, wanted, rule=rule, draws=draws, seed=seed, tables=tables)
     return ScenarioReport(
-        spec.name, title, prepared.as_of.isoformat(), max_age, tuple(impacts), notes, offline, sources
+        spec.name, title, prepared.as_of.isoformat(), max_age, tuple(impacts), notes, offline, sources, demand
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# Demand month by month
+# ---------------------------------------------------------------------------------------------
+
+#: Regions of the graph's demand figures that stand for a model region but hold more than it.
+_BROADER = {"region/europe": "EU", "region/north-america": "US"}
+#: Regions of the graph's demand figures that are a model region exactly.
+_EXACT = {"region/eu27": "EU"}
+
+
+def _monthly(
+    store: Store,
+    prepared: PreparedScenario,
+    symbols: Sequence[str],
+    regions: Sequence[str],
+    wanted: set[str],
+    *,
+    rule: str,
+    draws: int,
+    seed: int,
+    tables: dict,
+) -> dict[str, Any]:
+    """The monthly run (:mod:`reegraph.analysis.demand`): a claimant for each region, end use and
+    element with units in the graph (the latest year up to the start) and a content per unit; its
+    dependence from the network with nothing and everything licensed (where the network cannot
+    price it, the exporter's published share at the point and the whole range around it); its
+    stock from the scenario; the months, first month short, recovery and t lost at each end."""
+    if rule not in DEMAND_RULES:
+        raise InputError(f"rule must be one of {', '.join(DEMAND_RULES)}, not {rule!r}")
+    if isinstance(draws, bool) or not isinstance(draws, int) or not 0 <= draws <= MAX_DRAWS:
+        raise InputError(f"draws must be a whole number from 0 to {MAX_DRAWS:,}, not {draws!r}")
+    resolved, G = prepared.resolved, prepared.network
+    start = resolved.start or prepared.as_of
+    licensing = resolved.licensing
+    fraction = min((c.licensed_fraction for c in prepared.scenario.controls), default=0.0)
+    timing = Timing(
+        months=resolved.months,
+        licensed_fraction=fraction if prepared.scenario.controls else 1.0,
+        latency_days=_span(licensing.latency_days) if licensing else REVIEW_DAYS,  # type: ignore[arg-type]
+        per_month=_span(licensing.per_month) if licensing else ALL_AT_ONCE,  # type: ignore[arg-type]
+        substitutes=tuple(Substitute(x.element, x.share, x.months, x.end_use) for x in resolved.substitutions),
+    )
+    cells, notes = _demand_cells(store, start.year)
+    cells = [
+        c
+        for c in cells
+        if c["element"] in symbols and c["region"] in regions and (not wanted or c["end_use"] in wanted)
+    ]
+    cells = [{**c, "label": G.nodes[c["end_use"]].get("label", c["end_use"])} for c in cells if c["end_use"] in G]
+    said = {
+        "start": start.isoformat(),
+        "months": timing.months,
+        "rule": rule,
+        "licensed_fraction": timing.licensed_fraction,
+        "latency_days": range_dict(timing.latency_days),
+        "approved_per_month": range_dict(timing.per_month),
+        "assumptions": list(DEMAND_ASSUMPTIONS),
+        "notes": notes,
+        "claimants": [],
+    }
+    if not cells:
+        return said
+    elements = sorted({c["element"] for c in cells})
+    outages = bool(prepared.scenario.offline - planned_facilities(G)) or any(
+        f < 1 for f in prepared.scenario.scale.values()
+    )
+    blocked = _shortfalls(G, prepared.scenario, 0.0, elements, regions, tables)
+    licensed = _shortfalls(G, prepared.scenario, 1.0, elements, regions, tables) if outages else {}
+    shares = _published_shares(store, start.year)
+    claimants, basis = [], {}
+    for cell in cells:
+        key = (cell["end_use"], cell["element"], cell["region"])
+        covered = any(
+            c.covers(cell["element"], stage, cell["region"]) or c.covers("ALL", stage, cell["region"])
+            for c in prepared.scenario.controls
+            for stage in c.stages
+        )
+        share = next(
+            (
+                shares.get((x, cell["element"]), shares.get((x, "")))
+                for x in sorted({c.exporter for c in prepared.scenario.controls})
+            ),
+            None,
+        )
+        d0, how = _dependence(blocked.get(key), covered or outages, share if covered else None)
+        d1, _ = _dependence(licensed.get(key), outages, None) if outages else (NONE, "")
+        if d0 is None or d1 is None:
+            notes.append(f"{cell['region']} {cell['element']} in {cell['label']}: not enough data for the supply side")
+            continue
+        stock = _stock(resolved.stockpiles, cell["region"], cell["end_use"])
+        claimants.append(
+            Claimant(cell["end_use"], cell["element"], cell["region"], cell["demand"], d0, d1, stock,
+                     cell["per_unit"], G.nodes[cell["end_use"]].get("sector") == "defence")
+        )  # fmt: skip
+        basis[key] = (cell, how)
+    runs = courses(claimants, timing, rule=rule)
+    spread = {s.claimant.key: s for s in sample(claimants, timing, draws=draws, seed=seed, rule=rule)} if draws else {}
+    said["draws"] = draws
+    said["claimants"] = [
+        _course_dict(run, basis[run.claimant.key], start, spread.get(run.claimant.key)) for run in runs
+    ]
+    return said
+
+
+#: What every monthly run assumes, in words (shown with its results).
+DEMAND_ASSUMPTIONS = (
+    "In the baseline each region's supply meets its demand; the scenario takes away the share of it that "
+    "the network (or, where the network cannot price it, the exporter's published share) says passes the "
+    "controls or the plants offline.",
+    "Licences restore that share as they are approved: none until the latency has passed, then at the "
+    "approval rate, up to the licensed fraction.",
+    "Regions that a scenario treats alike share their supply by the allocation rule; a region short of "
+    "supply draws on its stock (days of normal demand at the start) before it is short.",
+    "Demand is a year's units (the latest year up to the start) times the content per unit, spread evenly "
+    "over the months; other end uses of the element are not modelled.",
+)
+
+
+def _span(pair: tuple[float, float]) -> Range:
+    low, high = pair
+    return Range(low, high, (low + high) / 2)
+
+
+def _stock(stockpiles: Sequence[Any], region: str, end_use: str) -> Range:
+    """The stock a scenario gives a region's end use (one naming the end use wins), in days."""
+    found = [s for s in stockpiles if s.region == region and s.end_use in ("", end_use)]
+    found.sort(key=lambda s: s.end_use == "")
+    return _span(found[0].span) if found else NONE
+
+
+def _shortfalls(
+    G: nx.DiGraph, scenario: Scenario, fraction: float, elements: Sequence[str], regions: Sequence[str], tables: dict
+) -> dict[tuple[str, str, str], Ends]:
+    """Each (end use, element, region)'s shortfall with every control's licensed fraction set to
+    ``fraction``."""
+    controls = tuple(replace(c, licensed_fraction=fraction) for c in scenario.controls)
+    impacts = run_engine(G, replace(scenario, controls=controls), elements=elements, regions=regions, tables=tables)
+    return {(i.end_use, i.element, i.region): i.shortfall for i in impacts}
+
+
+def _dependence(shortfall: Ends | None, touched: bool, share: float | None) -> tuple[Range | None, str]:
+    """A claimant's dependence as a range, and on what it rests: ``none`` (the scenario cannot touch
+    it), ``network`` (the shortfall at each end), ``published share`` (the point; an end the network
+    cannot price is open, from 0 to 1); ``None`` where there is no point."""
+    if not touched:
+        return NONE, "none"
+    values = [] if shortfall is None else [v for v in shortfall if v is not None]
+    point = None if shortfall is None else shortfall.point
+    how = "network"
+    if point is None:
+        if share is None:
+            return None, ""
+        point, how = share, "published share"
+    if shortfall is None or shortfall.low is None or shortfall.high is None:
+        values += [0.0, 1.0]
+    values.append(point)
+    return Range(min(values), max(values), point), how
+
+
+def _published_shares(store: Store, year: int) -> dict[tuple[str, str], float]:
+    """Each country's latest published share of separation up to ``year``, by (country, element):
+    the element's own share where the graph gives one, else (element ``""``) the share for all rare
+    earths."""
+    found: dict[tuple[str, str], float] = {}
+    for row in sorted(store.values(sparql.PUBLISHED_SHARES), key=lambda r: int(str(r["year"]))):
+        if int(str(row["year"])) <= year and str(row["stage"]) == "separation":
+            found[(str(row["cc"]), "" if row.get("element") is None else str(row.get("element")))] = float(
+                str(row["value"])
+            )
+    return found
+
+
+def _demand_cells(store: Store, year: int) -> tuple[list[dict[str, Any]], list[str]]:
+    """Demand in t a year per (end use, element, model region): the latest units up to ``year``
+    (the model region's own figure before a broader one; rest of world as the world less the
+    broadest figure of each other region) times the content per unit; with notes on what each rests
+    on."""
+    units: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in store.values(sparql.DEMAND_UNITS):
+        if int(str(row["year"])) > year:
+            continue
+        region = short_id(str(row["region"]))
+        code = None if row.get("code") is None else str(row.get("code"))
+        units[short_id(str(row["endUse"]))].append(
+            {
+                "q": short_id(str(row["q"])), "year": int(str(row["year"])), "value": float(str(row["value"])),
+                "per_unit": None if row.get("perUnit") is None else str(row.get("perUnit")),
+                "sources": tuple(sorted(short_id(x) for x in str(row.get("sources") or "").split())),
+                "region": _EXACT.get(region) or (region_of(code) if code else _BROADER.get(region, region)),
+                "exact": region in _EXACT or bool(code),
+                "world": region == "region/world",
+            }
+        )  # fmt: skip
+    content: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in store.values(sparql.DEMAND_CONTENT):
+        scale = 1.0 if str(row["unit"]).endswith("/TONNE") else 0.001  # kg per unit otherwise
+        value = float(str(row["value"])) * scale
+        low = value if row.get("min") is None else float(str(row.get("min"))) * scale
+        high = value if row.get("max") is None else float(str(row.get("max"))) * scale
+        content[short_id(str(row["endUse"]))].append(
+            {"q": short_id(str(row["q"])), "element": str(row.get("element")), "per_unit": Range(low, high, value),
+             "label": str(row.get("perUnit") or "unit"),
+             "sources": tuple(sorted(short_id(x) for x in str(row.get("sources") or "").split()))}
+        )  # fmt: skip
+    cells, notes = [], []
+    for end_use, figures in sorted(units.items()):
+        if end_use not in content:
+            notes.append(f"{end_use.removeprefix('end-use/')}: units but no content per unit, so no demand in t")
+            continue
+        chosen: dict[str, dict[str, Any]] = {}
+        for region in REGION_CODES:
+            own = [f for f in figures if f["region"] == region and not f["world"]]
+            if own:  # latest year; the region's own figure, then one without a qualifier
+                chosen[region] = max(own, key=lambda f: (f["year"], f["exact"], f["per_unit"] is None, f["value"]))
+        world = [f for f in figures if f["world"]]
+        if world:
+            latest = max(world, key=lambda f: f["year"])
+            broadest = {
+                r: max((f for f in figures if f["region"] == r and f["year"] == latest["year"] and not f["world"]
+                        and f["per_unit"] is None), key=lambda f: (not f["exact"], f["value"]), default=None)
+                for r in REGION_CODES if r != "ROW"
+            }  # fmt: skip
+            rest = latest["value"] - sum(f["value"] for f in broadest.values() if f is not None)
+            if rest > 0 and all(broadest.values()):
+                chosen["ROW"] = {
+                    **latest,
+                    "value": rest,
+                    "region": "ROW",
+                    "derived": [f["q"] for f in broadest.values() if f],
+                }
+        for region, figure in chosen.items():
+            for each in content[end_use]:
+                cells.append(
+                    {
+                        "end_use": end_use, "element": each["element"],
+                        "region": region, "units": figure, "per_unit": each["per_unit"], "content": each,
+                        "demand": each["per_unit"].scaled(figure["value"]),
+                    }
+                )  # fmt: skip
+    return cells, notes
 
 
 def _offline(G: nx.DiGraph, node: str) -> dict[str, Any]:
@@ -562,6 +829,7 @@ class MonteCarloReport:
     country_outage: float
     distributions: tuple[Distribution, ...]
     labels: Mapping[str, str] = field(default_factory=dict)  # each end use's label, by id
+    demand: Mapping[str, Any] = field(default_factory=dict)  # the monthly run, its inputs drawn too
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON contract (``schema_version`` "2"): percentiles of the shortfall at each end."""
@@ -578,9 +846,11 @@ class MonteCarloReport:
             },
             "distributions": [
                 {"element": d.element, "end_uses": [iri(u) for u in d.end_uses], "region": d.region,
-                 "p50": ends_dict(d.p50), "p90": ends_dict(d.p90), "mean": ends_dict(d.mean)}
+                 "p10": ends_dict(d.p10), "p50": ends_dict(d.p50), "p90": ends_dict(d.p90),
+                 "mean": ends_dict(d.mean)}
                 for d in self.distributions
             ],
+            "demand": dict(self.demand),
         }  # fmt: skip
 
 
@@ -597,9 +867,12 @@ def monte_carlo(
     elements: Sequence[str] = (),
     regions: Sequence[str] = (),
     max_age: int = MAX_AGE,
+    rule: str = "pro-rata",
 ) -> MonteCarloReport:
     """Shortfall distributions over ``draws`` seeded random outages on top of a scenario: each plant
-    out with probability ``facility_outage``, each country's plants with ``country_outage``.
+    out with probability ``facility_outage``, each country's plants with ``country_outage``; and
+    the monthly run (:func:`_monthly`) with its uncertain inputs drawn ``draws`` times: dependence,
+    content per unit, stocks, licence latency and rate.
 
     Elements default to those the scenario's controls cover, else all; elements whose flow no figure
     bounds are left out.
@@ -625,6 +898,7 @@ def monte_carlo(
         country_outage=country_outage,
     )
     name = prepared.resolved.spec.name
+    demand = _monthly(store, prepared, symbols, regions, set(), rule=rule, draws=draws, seed=seed, tables={})
     return MonteCarloReport(
         name,
         prepared.as_of.isoformat(),
@@ -635,6 +909,7 @@ def monte_carlo(
         country_outage,
         tuple(results),
         {u: G.nodes[u]["label"] for d in results for u in d.end_uses},
+        demand,
     )
 
 
@@ -804,7 +1079,7 @@ def exposure(
     known = G.graph["elements"]
     parts: dict[str, set[str]] = defaultdict(set)
     for row in query(store, "components"):
-        parts[short_id(str(row["component"])).removeprefix("component/")].add(str(row["element"]))
+        parts[short_id(str(row["component"])).removeprefix("component/")].add(str(row.get("element")))
     wanted: list[tuple[Any, str]] = []
     uses = set(end_uses_of(G))
     for product in found:
@@ -1021,7 +1296,8 @@ def info(store: Store) -> Info:
     """
     version = store.select(sparql.ONTOLOGY_VERSION)
     counts = {
-        str(row["c"]).rsplit("#", 1)[1]: int(row["n"]) for row in store.select(sparql.count_instances(COUNTED_CLASSES))
+        str(row["c"]).rsplit("#", 1)[1]: int(str(row["n"]))
+        for row in store.select(sparql.count_instances(COUNTED_CLASSES))
     }
     stages = _count(store, sparql.FACILITIES_BY_STAGE)
     stages = {k: stages[k] for k in sorted(stages, key=lambda k: (*STAGES, k).index(k))}
@@ -1041,7 +1317,7 @@ def info(store: Store) -> Info:
 
 
 def _count(store: Store, query: str) -> dict[str, int]:
-    pairs = sorted(((str(row["k"]), int(row["n"])) for row in store.select(query)), key=lambda kv: (-kv[1], kv[0]))
+    pairs = sorted(((str(row["k"]), int(str(row["n"]))) for row in store.select(query)), key=lambda kv: (-kv[1], kv[0]))
     return dict(pairs)
 
 
@@ -1100,8 +1376,8 @@ def list_sources(store: Store) -> list[SourceUse]:
             publisher=_text(row, "publisher"),
             issued=_text(row, "issued"),
             url=_text(row, "url"),
-            facts=int(row["facts"]),
-            estimates=int(row["estimates"]),
+            facts=int(str(row["facts"])),
+            estimates=int(str(row["estimates"])),
         )
         for row in store.select(sparql.SOURCES)
     ]
@@ -1124,9 +1400,9 @@ def find_estimates(store: Store) -> list[EstimateFact]:
             id=short_id(str(row["f"])),
             about=_text(row, "about"),
             kind=_text(row, "kind"),
-            value=float(row["value"]) if row.get("value") is not None else None,
+            value=float(str(row["value"])) if row.get("value") is not None else None,
             basis=_text(row, "basis"),
-            year=int(row["year"]) if row.get("year") is not None else None,
+            year=int(str(row["year"])) if row.get("year") is not None else None,
             method=_text(row, "method"),
             sources=tuple(sorted(sources.get(str(row["f"]), []))),
         )
@@ -1174,7 +1450,7 @@ def find_stale(store: Store, *, as_of: date | None = None, max_age: int = MAX_AG
     due = as_of.replace(year=as_of.year - REVIEW_AGE, day=min(as_of.day, 28))
     found = []
     for row in store.select(sparql.FACILITY_FRESHNESS):
-        newest = int(row["newest"]) if row.get("newest") is not None else None
+        newest = int(str(row["newest"])) if row.get("newest") is not None else None
         reviewed = _text(row, "reviewed")
         why = []
         if newest is not None and newest < oldest:
@@ -1201,3 +1477,68 @@ def find_stale(store: Store, *, as_of: date | None = None, max_age: int = MAX_AG
 def _text(row: Mapping[str, Any], key: str) -> str:
     value = row.get(key)
     return "" if value is None else str(value)
+
+
+def _course_dict(run: Course, basis: tuple[dict[str, Any], str], start: date, spread: Spread | None) -> dict[str, Any]:
+    """One claimant's monthly run as JSON: its inputs and what they rest on, the months (each
+    figure at each end: ``low`` the least shortage), the first month short, recovery, t lost and
+    units lost, and the Monte Carlo percentiles where drawn."""
+    cell, how = basis
+    c = run.claimant
+    units = cell["units"]
+
+    def in_units(tonnes: float | None) -> float | None:
+        if tonnes is None or c.per_unit is None or not c.per_unit.point:
+            return None
+        return round(tonnes / c.per_unit.point, 1)
+
+    months = []
+    for m in (
+        range(len(next(v for v in run.months.values() if v is not None) or [])) if any(run.months.values()) else []
+    ):
+        at = {end: (None if found is None else found[m]) for end, found in run.months.items()}
+
+        def each(name: str, at: dict = at) -> dict[str, float | None]:
+            return {end: None if x is None else round(getattr(x, name), 6) for end, x in at.items()}
+
+        short = each("short")
+        months.append(
+            {
+                "month": m, "date": _month_date(start, m), "demand": each("demand"), "supplied": each("supplied"),
+                "from_stock": each("from_stock"), "short": short, "stock": each("stock"),
+                "units_short": {end: in_units(v) for end, v in short.items()},
+            }
+        )  # fmt: skip
+    lost = {end: run.lost(end) for end in ENDS}
+    said = {
+        "end_use": iri(c.end_use), "end_use_label": cell["label"], "element": c.element, "region": c.region,
+        "demand_t_per_year": range_dict(c.demand), "per_unit_t": range_dict(c.per_unit),
+        "per_unit_label": cell["content"]["label"],
+        "units_per_year": {"value": units["value"], "year": units["year"], "quantity": iri(units["q"]),
+                           "derived_from": [iri(q) for q in units.get("derived", [])]},
+        "content_quantity": iri(cell["content"]["q"]),
+        "sources": [iri(x) for x in sorted({*units["sources"], *cell["content"]["sources"]})],
+        "stock_days": range_dict(c.stock_days), "defence": c.defence,
+        "dependence": {"blocked": range_dict(c.blocked), "licensed": range_dict(c.licensed), "basis": how},
+        "first_short": {end: run.first_short(end) for end in ENDS},
+        "first_short_date": {
+            end: None if (first := run.first_short(end)) is None else _month_date(start, first) for end in ENDS
+        },
+        "recovers": {end: run.recovers(end) for end in ENDS},
+        "lost_t": {end: None if v is None else round(v, 6) for end, v in lost.items()},
+        "units_lost": {end: in_units(v) for end, v in lost.items()},
+        "months": months,
+    }  # fmt: skip
+    if spread is not None:
+        said["monte_carlo"] = {
+            "draws": spread.draws,
+            "first_short": dict(zip(("p10", "p50", "p90"), spread.first_short, strict=True)),
+            "lost_t": dict(zip(("p10", "p50", "p90"), spread.lost, strict=True)),
+        }
+    return said
+
+
+def _month_date(start: date, month: int) -> str:
+    """The calendar month (``YYYY-MM``) that month ``month`` of a run from ``start`` begins in."""
+    day = start.toordinal() + round(month * DAYS_PER_MONTH)
+    return date.fromordinal(day).strftime("%Y-%m")

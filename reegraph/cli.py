@@ -298,6 +298,9 @@ def scenario_show(name: str) -> None:
     "--monte-carlo", "draws", type=click.IntRange(1, 1_000_000), help="Random outage draws on top of the scenario."
 )
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the Monte Carlo draws.")
+@click.option("--rule", type=click.Choice(app.DEMAND_RULES), default="pro-rata", show_default=True,
+              help="How scarce supply is shared among regions and end uses treated alike.")  # fmt: skip
+@click.option("--detail", is_flag=True, help="Add every end use, element and region's supply (table, markdown).")
 @click.option("--facility-outage", type=Finite(0, 1), default=0.05, show_default=True, help="Chance each plant is out.")
 @click.option(
     "--country-outage", type=Finite(0, 1), default=0.01, show_default=True, help="Chance each country is out."
@@ -315,20 +318,24 @@ def scenario_run(
     end_uses: tuple[str, ...],
     draws: int | None,
     seed: int,
+    rule: str,
+    detail: bool,
     facility_outage: float,
     country_outage: float,
     max_age: int,
     fmt: str,
     output: Path | None,
 ) -> None:
-    """Run a built-in scenario or a scenario file: for each end use, element and region, the supply
-    in the baseline and in the scenario, the shortfall, the binding plants and the days to shortage.
-    With --monte-carlo N, random plant and country outages are drawn on top (seeded) and the
-    shortfall's p50, p90 and mean are reported instead.
+    """Run a built-in scenario or a scenario file: who runs short, month by month, where the graph
+    gives demand (one line per end use: the scarcest element, the worst region, the first month
+    short, the tonnes and units lost; with --end-use, each region's months), and for each end use,
+    element and region the supply in the baseline and in the scenario (--detail, and in JSON and
+    CSV). With --monte-carlo N, random plant and country outages are drawn on top (seeded), and
+    the monthly run's uncertain inputs too; percentiles are reported instead.
 
     Example:
 
-        reegraph scenario run china-2025-04 --element Dy --region EU --format json
+        reegraph scenario run china-2025-04 --region EU --end-use electric-cars
     """
     from reegraph.render.scenario import render_scenario
 
@@ -350,6 +357,7 @@ def scenario_run(
             elements=elements,
             regions=regions,
             max_age=max_age,
+            rule=rule,
         )
     else:
         result = app.run_scenario(
@@ -361,11 +369,12 @@ def scenario_run(
             regions=regions,
             end_uses=end_uses,
             max_age=max_age,
+            rule=rule,
         )
         if fmt in ("json", "csv") or output:
             for note in result.notes:
                 click.echo(plain(note["note"]), err=True)
-    _emit(render_scenario(result, fmt), output)
+    _emit(render_scenario(result, fmt, detail=detail), output)
 
 
 @scenario.command("compare")

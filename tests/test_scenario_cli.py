@@ -98,10 +98,10 @@ def test_run_json_contract_and_headline(run):
     for impact in data["impacts"]:
         check_impact(impact)
         assert all(b.startswith((ID, "gate/", "market/")) for found in impact["binding"].values() for b in found)
-    # the table: ranges and shortfalls compactly, the notes after it, nothing on standard error
-    table = run("scenario", "run", "china-2025-04", "--element", "Dy", "--region", "EU")
+    # the table (--detail): ranges and shortfalls compactly, the notes after it, nothing on standard error
+    table = run("scenario", "run", "china-2025-04", "--element", "Dy", "--region", "EU", "--detail")
     assert table.exit_code == 0 and table.stderr == ""
-    line = next(x for x in table.stdout.splitlines() if x.startswith(ev_eu["end_use_label"]))
+    line = [x for x in table.stdout.splitlines() if x.startswith(ev_eu["end_use_label"])][-1]
     supply = f"0–{ev_eu['baseline']['high']:,.0f}"
     nothing = "0% at the high end (no data at the low end)"
     assert re.split(r"\s{2,}", line)[1:7] == ["Dy", "EU", supply, supply, "0", nothing]

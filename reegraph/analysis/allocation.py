@@ -80,15 +80,16 @@ class Month:
 
 def simulate(
     supply: Sequence[float],
-    demand: Mapping[str, float],
+    demand: Mapping[str, float | Sequence[float]],
     stock: Mapping[str, float],
     *,
     rule: str = "pro-rata",
     priority: Sequence[str] = (),
 ) -> dict[str, list[Month]]:
     """Month by month, share each month's ``supply`` (t) among the claimants' monthly ``demand``
-    (t) by ``rule``; a claimant that gets less draws the gap from its ``stock`` (t at the start)
-    until the stock runs out, and is short by what is left.
+    (t: the same every month, or one figure per month) by ``rule``; a claimant that gets less draws
+    the gap from its ``stock`` (t at the start) until the stock runs out, and is short by what is
+    left.
 
     Raises
     ------
@@ -113,8 +114,9 @@ def simulate(
     left = {k: float(stock.get(k, 0.0)) for k in demand}
     runs: dict[str, list[Month]] = {k: [] for k in demand}
     for month, available in enumerate(supply):
-        given = allocate(available, demand, rule=rule, priority=priority)
-        for key, asked in demand.items():
+        wanted = {k: float(v) if isinstance(v, int | float) else float(v[month]) for k, v in demand.items()}
+        given = allocate(available, wanted, rule=rule, priority=priority)
+        for key, asked in wanted.items():
             gap = max(0.0, asked - given[key])
             drawn = min(gap, left[key])
             left[key] -= drawn

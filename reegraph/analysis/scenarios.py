@@ -342,6 +342,7 @@ class Distribution:
     end_uses: tuple[str, ...]
     region: str
     draws: int
+    p10: Ends
     p50: Ends
     p90: Ends
     mean: Ends
@@ -428,6 +429,7 @@ def monte_carlo(
                 end_uses=uses,
                 region=region,
                 draws=max(len(v) for v in by_end.values()),
+                p10=_each(by_end, lambda v: _percentile(v, 0.1)),
                 p50=_each(by_end, lambda v: _percentile(v, 0.5)),
                 p90=_each(by_end, lambda v: _percentile(v, 0.9)),
                 mean=_each(by_end, lambda v: sum(v) / len(v)),

@@ -477,9 +477,55 @@ PUBLISHED_CHINA_SHARES = (
 SELECT ?stage ?year ?value (GROUP_CONCAT(STR(?s); SEPARATOR=" ") AS ?sources) WHERE {
     ?c ree:isoCode "CN" ; ree:hasQuantity ?q .
     ?q ree:quantityKind ree:Share ; ree:forStage/skos:notation ?stage ; ree:value ?value ; ree:year ?year .
+    FILTER NOT EXISTS { ?q ree:element ?element }
     OPTIONAL { ?q prov:wasDerivedFrom ?s }
 }
 GROUP BY ?stage ?year ?value
+"""
+)
+#: Each country's published shares of a stage, for all rare earths (``?element`` unbound) or for
+#: the elements named (one row per element), with their sources.
+PUBLISHED_SHARES = (
+    SPARQL_PREFIXES
+    + """
+SELECT ?cc ?element ?stage ?year ?value (GROUP_CONCAT(STR(?s); SEPARATOR=" ") AS ?sources) WHERE {
+    ?c ree:isoCode ?cc ; ree:hasQuantity ?q .
+    ?q ree:quantityKind ree:Share ; ree:forStage/skos:notation ?stage ; ree:value ?value ; ree:year ?year .
+    OPTIONAL { ?q ree:element/ree:symbol ?element }
+    OPTIONAL { ?q prov:wasDerivedFrom ?s }
+}
+GROUP BY ?cc ?element ?stage ?year ?value
+"""
+)
+#: Units of each end use sold, built or installed, by region and year (count basis), with sources.
+DEMAND_UNITS = (
+    SPARQL_PREFIXES
+    + """
+SELECT ?q ?endUse ?region ?code ?year ?value ?unit ?perUnit ?confidence
+       (GROUP_CONCAT(STR(?s); SEPARATOR=" ") AS ?sources) WHERE {
+    ?endUse a ree:EndUse ; ree:hasQuantity ?q .
+    ?q ree:quantityKind ree:Demand ; ree:basis ree:CountBasis ; ree:forRegion ?region ; ree:value ?value ;
+       ree:year ?year ; ree:unit ?unit ; ree:confidence ?confidence .
+    OPTIONAL { ?region ree:isoCode ?code }
+    OPTIONAL { ?q ree:perUnit ?perUnit }
+    OPTIONAL { ?q prov:wasDerivedFrom ?s }
+}
+GROUP BY ?q ?endUse ?region ?code ?year ?value ?unit ?perUnit ?confidence
+"""
+)
+#: Each end use's content of an element per unit (contained element), with its range and sources.
+DEMAND_CONTENT = (
+    SPARQL_PREFIXES
+    + """
+SELECT ?q ?endUse ?element ?value ?min ?max ?unit ?perUnit ?year ?confidence
+       (GROUP_CONCAT(STR(?s); SEPARATOR=" ") AS ?sources) WHERE {
+    ?endUse a ree:EndUse ; ree:hasQuantity ?q .
+    ?q ree:quantityKind ree:Intensity ; ree:basis ree:ContainedElement ; ree:element/ree:symbol ?element ;
+       ree:value ?value ; ree:unit ?unit ; ree:year ?year ; ree:confidence ?confidence .
+    OPTIONAL { ?q ree:minValue ?min } OPTIONAL { ?q ree:maxValue ?max } OPTIONAL { ?q ree:perUnit ?perUnit }
+    OPTIONAL { ?q prov:wasDerivedFrom ?s }
+}
+GROUP BY ?q ?endUse ?element ?value ?min ?max ?unit ?perUnit ?year ?confidence
 """
 )
 FACILITY_COUNTRIES = (

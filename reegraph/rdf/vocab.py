@@ -123,8 +123,10 @@ class REE(DefinedNamespace):
     isoCode: URIRef
     massFraction: URIRef
     maxFraction: URIRef
+    maxValue: URIRef
     method: URIRef
     minFraction: URIRef
+    minValue: URIRef
     perUnit: URIRef
     reviewed: URIRef
     share: URIRef

@@ -17,9 +17,10 @@ from reegraph.render.html import Raw, bars, esc, link, page, table
 from reegraph.render.text import plain, render_csv, render_json, render_markdown, render_table
 
 
-def render_scenario(result: ScenarioReport | MonteCarloReport | Comparison, fmt: str) -> str:
+def render_scenario(result: ScenarioReport | MonteCarloReport | Comparison, fmt: str, *, detail: bool = False) -> str:
     """A run, a Monte Carlo run or a comparison as ``table``, ``markdown``, ``json`` (its contract,
-    README "Scenarios"), ``csv`` or (a run) ``html``."""
+    README "Scenarios"), ``csv`` or (a run) ``html``; ``detail``: a run's table with every end use,
+    element and region's supply."""
     if fmt == "json":
         return render_json(result.as_dict())
     if isinstance(result, Comparison):
@@ -34,7 +35,7 @@ def render_scenario(result: ScenarioReport | MonteCarloReport | Comparison, fmt:
         return render_scenario_csv(result)
     if fmt == "html":
         return render_scenario_html(result)
-    return render_scenario_table(result, markdown=fmt == "markdown")
+    return render_scenario_table(result, markdown=fmt == "markdown", detail=detail)
 
 
 def amount(d: dict[str, float | None]) -> str:
@@ -66,7 +67,143 @@ def _days(impact: dict[str, Any]) -> str:
     return f"{low:g}" if low == high else f"{low:g}–{high:g}"
 
 
-def render_scenario_table(report: ScenarioReport, *, markdown: bool = False) -> str:
+def _spread(d: Mapping[str, float | None], fmt: str = "{:,.1f}") -> str:
+    """A result at each end (``low``: the least shortage) in words: the point, then the range of the
+    ends it is defined at; ``no data`` where none is."""
+    values = [v for v in d.values() if v is not None]
+    if not values:
+        return "no data"
+    low, high, point = min(values), max(values), d.get("point")
+    if low == high:
+        return fmt.format(low)
+    span = f"{fmt.format(low)}–{fmt.format(high)}"
+    return span if point is None else f"{fmt.format(point)} ({span})"
+
+
+def _when(claimant: Mapping[str, Any], key: str = "first_short") -> str:
+    """A month at each end (``None``: not within the horizon) in words, dates for months."""
+    dates = claimant[f"{key}_date"] if key == "first_short" else None
+    values = claimant[key]
+
+    def word(end: str) -> str:
+        v = values[end]
+        if v is None:
+            return "never" if key == "first_short" else "-"
+        return dates[end] if dates else f"month {v}"
+
+    point, low, high = word("point"), word("low"), word("high")
+    if low == high == point:
+        return point
+    return f"{point} ({word('high')} to {word('low')})"
+
+
+def _worst(claimants: list[dict[str, Any]]) -> dict[str, Any]:
+    """The claimant that runs short first at the point (then at the worst end), then loses most."""
+
+    def key(c: dict[str, Any]) -> tuple:
+        first = [c["first_short"][e] for e in ("point", "high")]
+        return (*(math.inf if v is None else v for v in first), -(c["lost_t"]["point"] or 0.0))
+
+    return min(claimants, key=key)
+
+
+def render_demand_summary(report: ScenarioReport, *, markdown: bool = False) -> str:
+    """One line per end use: who runs short first, when, and what is lost over the horizon; then the
+    end uses without demand in the graph, by their worst supply shortfall."""
+    demand = report.demand
+    claimants = demand.get("claimants", [])
+    by_use: dict[str, list[dict[str, Any]]] = {}
+    for c in claimants:
+        by_use.setdefault(c["end_use"], []).append(c)
+    months = demand.get("months", 0)
+    headers = ["end use", "element", "worst region", "first short", "recovers", f"t lost in {months} months",
+               "units lost", "regions short (point)"]  # fmt: skip
+    rows = []
+    for uses in sorted(by_use.values(), key=lambda cs: _worst(cs)["end_use_label"]):
+        w = _worst(uses)
+        short = sorted({c["region"] for c in uses if c["first_short"]["point"] is not None})
+        rows.append(
+            [w["end_use_label"], w["element"], w["region"], _when(w), _when(w, "recovers"), _spread(w["lost_t"]),
+             _spread(w["units_lost"], "{:,.0f}") + f" {w['per_unit_label']}", " ".join(short) or "none"]
+        )  # fmt: skip
+    render = render_markdown if markdown else render_table
+    lines = [
+        f"Who runs short: demand against supply month by month from {demand.get('start')} ({months} months, "
+        f"rule {demand.get('rule')}; a figure is the point, then its range: least to most short)",
+        "",
+        render(headers, rows) if rows else "(no end use of those asked has demand in the graph)",
+    ]
+    others: dict[str, dict[str, Any]] = {}
+    for i in report.impacts:
+        if i["end_use"] in by_use:
+            continue
+        best = others.get(i["end_use"])
+        if best is None or _rank(i) > _rank(best):
+            others[i["end_use"]] = i
+    if others:
+        rest = [[i["end_use_label"], i["element"], i["region"], ends(i["shortfall"])] for i in others.values()]
+        lines += ["", "Supply only (demand not in the graph): the largest shortfall of each end use", "",
+                  render(["end use", "element", "region", "shortfall"], sorted(rest))]  # fmt: skip
+    return "\n".join(lines)
+
+
+def _rank(impact: dict[str, Any]) -> tuple:
+    """The worst shortfall first; among equals, one with a point, a single element, another region."""
+    values = [v for v in impact["shortfall"].values() if v is not None]
+    return (max(values, default=-1.0), impact["shortfall"]["point"] is not None, impact["element"] != "ALL",
+            impact["region"] != "CN")  # fmt: skip
+
+
+def render_months(report: ScenarioReport, *, markdown: bool = False) -> str:
+    """Each claimant's months: demand, supplied, from stock, short (t and units) and stock left."""
+    parts = []
+    for c in report.demand.get("claimants", []):
+        headers = ["month", "demand t", "supplied t", "from stock t", "short t", f"short ({c['per_unit_label']})",
+                   "stock t"]  # fmt: skip
+        rows = [
+            [m["date"], _spread(m["demand"], "{:,.2f}"), _spread(m["supplied"], "{:,.2f}"),
+             _spread(m["from_stock"], "{:,.2f}"), _spread(m["short"], "{:,.2f}"), _spread(m["units_short"], "{:,.0f}"),
+             _spread(m["stock"], "{:,.2f}")]
+            for m in c["months"]
+        ]  # fmt: skip
+        per = c["per_unit_t"]
+        head = (
+            f"{c['end_use_label']}, {c['element']}, {c['region']}: demand {_spread(c['demand_t_per_year'])} t a year "
+            f"({c['units_per_year']['value']:,.6g} a year in {c['units_per_year']['year']} x "
+            f"{_spread({k: None if v is None else v * 1000 for k, v in per.items()}, '{:,.4g}')} kg per "
+            f"{c['per_unit_label']}); "
+            f"stock {_spread(c['stock_days'], '{:,.0f}')} days; "
+            f"dependence {_spread(c['dependence']['blocked'], '{:.1%}')} "
+            f"({c['dependence']['basis']}); first short {_when(c)}; recovers {_when(c, 'recovers')}"
+        )
+        parts.append(head + "\n\n" + (render_markdown(headers, rows) if markdown else render_table(headers, rows)))
+    return "\n\n".join(parts)
+
+
+def render_scenario_table(report: ScenarioReport, *, markdown: bool = False, detail: bool = False) -> str:
+    """The compact view (one line per end use, :func:`render_demand_summary`), with each claimant's
+    months where the run was narrowed to end uses; ``detail``: every end use, element and region's
+    supply against the baseline as well."""
+    head = f"Scenario {report.scenario}: {report.title}, as of {report.as_of}"
+    parts = [plain(head), render_demand_summary(report, markdown=markdown)]
+    if report.demand.get("claimants") and any(i for i in report.demand["claimants"]) and _narrowed(report):
+        parts.append(render_months(report, markdown=markdown))
+    if detail:
+        parts.append(render_supply_table(report, markdown=markdown))
+    said = [*report.demand.get("notes", []), *(f"assumes: {a}" for a in report.demand.get("assumptions", []))]
+    if not detail:
+        said = _said(report) + said
+        said.append("--detail adds every end use, element and region's supply against the baseline")
+    notes = "".join(f"\n{'- ' if markdown else ''}{plain(line)}" for line in said)
+    return "\n\n".join(p for p in parts if p) + ("\n" + notes if notes else "")
+
+
+def _narrowed(report: ScenarioReport) -> bool:
+    """Whether the run was narrowed to a few end uses (then each claimant's months are shown)."""
+    return len({i["end_use"] for i in report.impacts}) <= 3
+
+
+def render_supply_table(report: ScenarioReport, *, markdown: bool = False) -> str:
     """Impacts as a table, the largest shortfalls first, then the notes on what could not be priced."""
     headers = ["end use", "element", "region", "baseline", "scenario", "change", "shortfall", "days", "binding"]
     rows = [
@@ -75,7 +212,7 @@ def render_scenario_table(report: ScenarioReport, *, markdown: bool = False) -> 
          " ".join(b.removeprefix(DATA) for b in _binding(i)[:3])]
         for i in report.impacts
     ]  # fmt: skip
-    head = f"Scenario {report.scenario}: {report.title}, as of {report.as_of} (t contained element; t REO for ALL)"
+    head = "Supply against the baseline: the most each region could receive (t contained element; t REO for ALL)"
     body = render_markdown(headers, rows) if markdown else render_table(headers, rows)
     said = _said(report)
     documents = len({x for found in report.sources.values() for x in found})
@@ -158,25 +295,62 @@ give one); the shortfall is computed at the low ends, the points and the high en
 
 def render_monte_carlo_table(report: MonteCarloReport, *, markdown: bool = False) -> str:
     """Shortfall percentiles as a table, one row per element, group of end uses and region."""
-    headers = ["element", "region", "end uses", "p50", "p90", "mean"]
+    headers = ["element", "region", "end uses", "p10", "p50", "p90", "mean"]
     rows = [
-        [d.element, d.region, _uses(d.end_uses, report.labels), fmt_ends(d.p50), fmt_ends(d.p90), fmt_ends(d.mean)]
+        [
+            d.element,
+            d.region,
+            _uses(d.end_uses, report.labels),
+            fmt_ends(d.p10),
+            fmt_ends(d.p50),
+            fmt_ends(d.p90),
+            fmt_ends(d.mean),
+        ]
         for d in report.distributions
     ]
     head = (
         f"Scenario {report.scenario} as of {report.as_of}: {report.draws} draws (seed {report.seed}), each plant out "
         f"with probability {report.facility_outage}, each country with {report.country_outage}"
     )
-    return plain(head) + "\n\n" + (render_markdown(headers, rows) if markdown else render_table(headers, rows))
+    render = render_markdown if markdown else render_table
+    text = plain(head) + "\n\n" + render(headers, rows)
+    claimants = [c for c in report.demand.get("claimants", []) if "monte_carlo" in c]
+    if claimants:
+        months = report.demand["months"]
+
+        def month(v: int | None) -> str:
+            return "never" if v is None else str(v)
+
+        rows = [
+            [c["end_use_label"], c["element"], c["region"],
+             " / ".join(month(c["monte_carlo"]["first_short"][p]) for p in ("p10", "p50", "p90")),
+             " / ".join(f"{c['monte_carlo']['lost_t'][p]:,.1f}" for p in ("p10", "p50", "p90"))]
+            for c in claimants
+        ]  # fmt: skip
+        text += (
+            f"\n\nWho runs short, with dependence, content per unit, stocks and licence latency and rate drawn "
+            f"{report.draws} times (month 0 is {report.demand['start']}; never: not within {months} months)\n\n"
+            + render(["end use", "element", "region", "first month short p10 / p50 / p90",
+                      f"t lost in {months} months p10 / p50 / p90"], rows)
+        )  # fmt: skip
+    return text
 
 
 def render_monte_carlo_csv(report: MonteCarloReport) -> str:
     """Shortfall percentiles as CSV, one row per element, group of end uses and region."""
     rows = [
-        [d.element, d.region, " ".join(iri(u) for u in d.end_uses), fmt_ends(d.p50), fmt_ends(d.p90), fmt_ends(d.mean)]
+        [
+            d.element,
+            d.region,
+            " ".join(iri(u) for u in d.end_uses),
+            fmt_ends(d.p10),
+            fmt_ends(d.p50),
+            fmt_ends(d.p90),
+            fmt_ends(d.mean),
+        ]
         for d in report.distributions
     ]
-    return render_csv(["element", "region", "end_uses", "p50", "p90", "mean"], rows)
+    return render_csv(["element", "region", "end_uses", "p10", "p50", "p90", "mean"], rows)
 
 
 def _uses(end_uses: tuple[str, ...], labels: Mapping[str, str] | None = None) -> str:

@@ -35,7 +35,17 @@ from reegraph.model import (
 from reegraph.rdf.sparql import POLICY, POLICY_ISSUERS
 from reegraph.rdf.store import Store
 from reegraph.rdf.vocab import short_id
-from reegraph.scenario.spec import ExportControlSpec, Lines, NewFacility, ScenarioSpec, Stockpile, Target, is_day
+from reegraph.scenario.spec import (
+    ExportControlSpec,
+    Licensing,
+    Lines,
+    NewFacility,
+    ScenarioSpec,
+    Stockpile,
+    Substitution,
+    Target,
+    is_day,
+)
 
 #: The shape of a data id's local part (``mofcom-2025-18``).
 _SLUG = re.compile(r"[A-Za-z0-9][A-Za-z0-9._~-]*")
@@ -52,6 +62,14 @@ class ResolvedScenario:
     online: Mapping[str, date | None] = field(default_factory=dict)
     stockpiles: tuple[Stockpile, ...] = ()
     new_facilities: tuple[NewFacility, ...] = ()
+    start: date | None = None
+    months: int = 24
+    licensing: Licensing | None = None  # latency_days and per_month as (low, high) pairs
+    substitutions: tuple[Substitution, ...] = ()
+
+
+#: The longest monthly run, in months (50 years).
+MAX_MONTHS = 600
 
 
 def resolve(
@@ -91,6 +109,12 @@ def resolve(
         },
         stockpiles=tuple(check.stockpile(s) for s in spec.stockpiles),
         new_facilities=tuple(check.new_facility(p) for p in spec.new_facilities),
+        start=check.date(spec.lines, "start", spec.start),
+        months=24
+        if spec.months is None
+        else int(check.number(spec.lines, "months", spec.months, most=MAX_MONTHS, whole=True)),
+        licensing=None if spec.licensing is None else check.licensing(spec.licensing),
+        substitutions=tuple(check.substitution(x) for x in spec.substitutions),
     )
     for other in spec.includes:
         resolved = _merge(resolved, resolve(other, store, G, licensed_fraction=licensed_fraction))
@@ -116,6 +140,10 @@ def _merge(resolved: ResolvedScenario, other: ResolvedScenario) -> ResolvedScena
         online={**other.online, **resolved.online},
         stockpiles=(*resolved.stockpiles, *other.stockpiles),
         new_facilities=(*resolved.new_facilities, *other.new_facilities),
+        start=resolved.start or other.start,
+        months=resolved.months if resolved.spec.months is not None or other.spec.months is None else other.months,
+        licensing=resolved.licensing or other.licensing,
+        substitutions=(*resolved.substitutions, *other.substitutions),
     )
 
 
@@ -150,11 +178,52 @@ class _Checker:
             raise self.fail(lines, key, f"{key} must be a number between 0 and 1, not {value!r}")
         return float(value)
 
-    def number(self, lines: Lines, key: str, value: object, *, most: float = MAX_AMOUNT) -> float:
-        """A number from 0 to ``most``."""
-        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= most:
-            raise self.fail(lines, key, f"{key} must be a number from 0 to {most:g}, not {value!r}")
+    def number(self, lines: Lines, key: str, value: object, *, most: float = MAX_AMOUNT, whole: bool = False) -> float:
+        """A number from 0 to ``most`` (``whole``: an integer)."""
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not 0 <= value <= most
+            or (whole and not isinstance(value, int))
+        ):
+            what = "a whole number" if whole else "a number"
+            raise self.fail(lines, key, f"{key} must be {what} from 0 to {most:g}, not {value!r}")
         return float(value)
+
+    def span(self, lines: Lines, key: str, value: object, *, most: float) -> tuple[float, float]:
+        """A number, or a range ``[low, high]``, from 0 to ``most``, as ``(low, high)``."""
+        if isinstance(value, list) and len(value) == 2:
+            low, high = (self.number(lines, key, v, most=most) for v in value)
+            if low > high:
+                raise self.fail(lines, key, f"{key} must be [low, high] with low <= high, not {value!r}")
+            return low, high
+        if isinstance(value, list | tuple):
+            raise self.fail(lines, key, f"{key} must be a number or [low, high], not {value!r}")
+        one = self.number(lines, key, value, most=most)
+        return one, one
+
+    def licensing(self, spec: Licensing) -> Licensing:
+        return Licensing(
+            self.span(spec.lines, "latency_days", spec.latency_days, most=3650),
+            self.span(spec.lines, "per_month", spec.per_month, most=1),
+        )
+
+    def substitution(self, spec: Substitution) -> Substitution:
+        lines = spec.lines
+        element = self.text(lines, "element", spec.element, "substitution")
+        self.known(lines, "element", [element], self.elements, "element")
+        return Substitution(
+            element,
+            self.number(lines, "share", spec.share, most=1),
+            self.number(lines, "months", spec.months, most=MAX_MONTHS),
+            self.end_use(lines, spec.end_use),
+        )
+
+    def end_use(self, lines: Lines, end_use: object) -> str:
+        """An end use named by a scenario (``""``: every end use), as ``end-use/<id>``."""
+        if end_use and (not isinstance(end_use, str) or end_use.removeprefix("end-use/") not in self.end_uses):
+            raise self.fail(lines, "end_use", f"unknown end use {end_use!r}")
+        return _short("end-use", end_use) if end_use else ""  # type: ignore[arg-type]
 
     def date(self, lines: Lines, key: str, value: object) -> date | None:
         if value is None or is_day(value):
@@ -260,11 +329,8 @@ class _Checker:
         lines = spec.lines
         region = self.text(lines, "region", spec.region, "stockpile")
         self.known(lines, "region", [region], REGION_CODES, "region")
-        days = self.number(lines, "days", spec.days, most=36_500)
-        end_use = spec.end_use
-        if end_use and (not isinstance(end_use, str) or end_use.removeprefix("end-use/") not in self.end_uses):
-            raise self.fail(lines, "end_use", f"unknown end use {end_use!r}")
-        return Stockpile(region, days, _short("end-use", end_use) if end_use else "")
+        days = self.span(lines, "days", spec.days, most=36_500)
+        return Stockpile(region, days, self.end_use(lines, spec.end_use))
 
     def new_facility(self, spec: NewFacility) -> NewFacility:
         lines, section = spec.lines, "new_facility"

@@ -23,7 +23,12 @@ The format (documented in the README, section "Scenarios")::
     [[offline]]                  # facility = "facility/..." | company = "org/..." | country = "MM"
     [[scale]]                    # facility | company | country as for [[offline]], factor = 1.5
     [[online]]                   # facility = "facility/..." (a planned plant), from = 2027-01-01
-    [[stockpile]]                # region = "EU", days = 60 (end_use = "electric-cars" to narrow it)
+    [[stockpile]]                # region = "EU", days = 60 or [45, 90] (end_use = "electric-cars" to narrow it)
+    [licensing]                  # how licences come, month by month (defaults: MOFCOM's review limit)
+    latency_days = 63            # days from the control to the first approval (45 working days), or [42, 63]
+    per_month = 1.0              # share of the licensed fraction approved each month after that, or [0.2, 0.5]
+    [[substitution]]             # element = "Dy", end_use = "electric-cars" (optional), share = 0.5,
+                                 # months = 24: demand cut by up to share, reached linearly over months
     [[new_facility]]             # id = "x", stage = "separation", country = "US", elements = ["Dy"],
                                  # capacity = 500, basis = "t REO", from = 2027-01-01
 """
@@ -44,7 +49,7 @@ from reegraph.rdf.load import graphs_path, is_file
 Lines = dict[str, int | None]
 
 _SECTIONS = {
-    "scenario": {"title", "description", "as_of", "licensed_fraction", "include"},
+    "scenario": {"title", "description", "as_of", "start", "months", "licensed_fraction", "include"},
     "export_control": {
         "policy",
         "exporter",
@@ -59,6 +64,8 @@ _SECTIONS = {
     "scale": {"facility", "company", "country", "factor"},
     "online": {"facility", "from"},
     "stockpile": {"region", "days", "end_use"},
+    "licensing": {"latency_days", "per_month"},
+    "substitution": {"element", "end_use", "share", "months"},
     "new_facility": {"id", "stage", "country", "elements", "capacity", "basis", "from"},
 }
 
@@ -103,10 +110,40 @@ class Online:
 
 @dataclass(frozen=True)
 class Stockpile:
-    """Days of normal supply held for a region (and, optionally, one end use)."""
+    """Days of normal supply held for a region (and, optionally, one end use): a number, or a range
+    ``(low, high)``."""
 
     region: str
-    days: float
+    days: float | tuple[float, float]
+    end_use: str = ""
+    lines: Lines = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def span(self) -> tuple[float, float]:
+        """The days as ``(low, high)``."""
+        return self.days if isinstance(self.days, tuple) else (self.days, self.days)
+
+
+@dataclass(frozen=True)
+class Licensing:
+    """How licences come after a control starts: none for ``latency_days``, then ``per_month`` of
+    the licensed fraction approved each month until all of it is (each a number or a range
+    ``(low, high)``). The defaults: MOFCOM's published review limit of 45 working days, then all."""
+
+    latency_days: float | tuple[float, float] = 63.0
+    per_month: float | tuple[float, float] = 1.0
+    lines: Lines = field(default_factory=dict, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Substitution:
+    """Demand for ``element`` (by ``end_use``; empty: every end use) cut by up to ``share``, reached
+    linearly over ``months`` from the start (thrift and substitution, such as grain-boundary-diffused
+    magnets that need one-half to one-third of the Dy)."""
+
+    element: str
+    share: float
+    months: float
     end_use: str = ""
     lines: Lines = field(default_factory=dict, compare=False, repr=False)
 
@@ -148,7 +185,11 @@ class ScenarioSpec:
     title: str | None = None  # None: the name
     description: str = ""
     as_of: date | None = None
+    start: date | None = None  # month 0 of a monthly run (None: the first control's date, else as_of)
+    months: int | None = None  # the horizon of a monthly run (None: 24)
     licensed_fraction: float = 0.0
+    licensing: Licensing | None = None
+    substitutions: tuple[Substitution, ...] = ()
     controls: tuple[ExportControlSpec, ...] = ()
     offline: tuple[Target, ...] = ()
     scale: tuple[Target, ...] = ()
@@ -243,6 +284,11 @@ def read_spec(path: Path, *, _reading: tuple[Path, ...] = ()) -> ScenarioSpec:
     as_of = head.get("as_of")
     if as_of is not None and not is_day(as_of):
         raise ParseError(str(path), head_lines.get("as_of"), f"as_of must be a date such as 2025-06-01, not {as_of!r}")
+    for key in ("start",):
+        if head.get(key) is not None and not is_day(head[key]):
+            raise ParseError(
+                str(path), head_lines.get(key), f"{key} must be a date such as 2025-04-04, not {head[key]!r}"
+            )
     includes = head.get("include", [])
     if not isinstance(includes, list) or not all(isinstance(n, str) for n in includes):
         raise ParseError(str(path), head_lines.get("include"), "include must be a list of scenario names")
@@ -261,7 +307,20 @@ def read_spec(path: Path, *, _reading: tuple[Path, ...] = ()) -> ScenarioSpec:
         title=str(head.get("title", path.stem)),
         description=str(head.get("description", "")),
         as_of=as_of,
+        start=head.get("start"),
+        months=head.get("months"),
         licensed_fraction=head.get("licensed_fraction", 0.0),
+        licensing=next(
+            (
+                Licensing(t.get("latency_days", 63.0), t.get("per_month", 1.0), lines)
+                for t, lines in tables("licensing")
+            ),
+            None,
+        ),
+        substitutions=tuple(
+            Substitution(t.get("element"), t.get("share"), t.get("months"), t.get("end_use", ""), lines)  # type: ignore[arg-type]
+            for t, lines in tables("substitution")
+        ),
         controls=tuple(_control(t, lines) for t, lines in tables("export_control")),
         offline=tuple(_target(path, t, lines, "offline") for t, lines in tables("offline")),
         scale=tuple(_target(path, t, lines, "scale") for t, lines in tables("scale")),

@@ -1,0 +1,254 @@
+"""The monthly run of demand against supply (reegraph.analysis.demand), its inputs from the graph and
+scenario files, and ``reegraph scenario run`` with demand: hand-worked cases and properties."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from reegraph.analysis.allocation import first_short
+from reegraph.analysis.demand import (
+    DAYS_PER_MONTH,
+    Claimant,
+    Substitute,
+    Timing,
+    approved,
+    case,
+    courses,
+    demand_factor,
+    run,
+    sample,
+)
+from reegraph.cli import cli
+from reegraph.model import Range
+
+
+def one(value: float) -> Range:
+    return Range(value, value, value)
+
+
+def claimant(region: str, demand: float, blocked: float, stock_days: float = 0.0, **kw) -> Claimant:
+    return Claimant("end-use/cars", "Dy", region, one(demand), one(blocked), one(0.0), one(stock_days), **kw)
+
+
+def months_of(claimants, timing, end="point", rule="pro-rata"):
+    return run(claimants, timing, case(claimants, timing, end), rule=rule)
+
+
+# --- hand-worked cases -------------------------------------------------------------------------
+
+
+def test_approved_by_hand():
+    # 63 days of latency, then all within one month (30.4375 days): month 2 is days 60.875-91.3125,
+    # the share rises from 0 on day 63 to (91.3125-63)/30.4375 = 0.930 at its end: mean
+    # 0.930 x 28.3125 / 2 / 30.4375 = 0.4327
+    assert approved(0, 63, 1.0) == 0.0
+    assert approved(1, 63, 1.0) == 0.0
+    assert approved(2, 63, 1.0) == pytest.approx(28.3125**2 / 2 / 30.4375 / 30.4375)
+    assert approved(4, 63, 1.0) == 1.0
+    assert approved(5, 63, 0.0) == 0.0  # nothing is ever approved
+
+
+def test_stock_draw_down_by_hand():
+    # EU needs 24 t a year (2 t a month) and holds 45 days (2 x 45 / 30.4375 = 2.957 t); a block
+    # takes all its supply for good. Month 0: 2 t from stock, 0.957 left; month 1: 0.957 from
+    # stock, 1.043 short; then 2 t short a month.
+    eu = claimant("EU", 24.0, 1.0, stock_days=45.0)
+    months = months_of([eu], Timing(months=4, licensed_fraction=0.0))[eu.key]
+    stock = 2 * 45 / DAYS_PER_MONTH
+    assert [m.from_stock for m in months] == pytest.approx([2.0, stock - 2.0, 0.0, 0.0])
+    assert [m.short for m in months] == pytest.approx([0.0, 4.0 - stock, 2.0, 2.0])
+    assert first_short(months) == 1
+
+
+def test_half_blocked_regions_share_pro_rata_and_defence_first():
+    # EU (cars, 12 t a year) and US (defence, 12 t a year) both lose half their supply: the pool has
+    # (1 + 1) x 0.5 = 1 t a month. Pro rata each gets 0.5 t and is 0.5 t short; defence first the
+    # US gets its 1 t and the EU nothing.
+    eu = claimant("EU", 12.0, 0.5)
+    us = Claimant("end-use/f-35", "Dy", "US", one(12.0), one(0.5), one(0.0), one(0.0), defence=True)
+    timing = Timing(months=1)
+    pro = months_of([eu, us], timing)
+    assert pro[eu.key][0].supplied == pytest.approx(0.5) and pro[us.key][0].supplied == pytest.approx(0.5)
+    first = months_of([eu, us], timing, rule="defence-first")
+    assert first[us.key][0].supplied == pytest.approx(1.0) and first[eu.key][0].short == pytest.approx(1.0)
+
+
+def test_regions_with_different_dependence_do_not_share():
+    # CN (not touched) keeps all its supply; the EU, fully blocked, gets none of China's surplus.
+    cn, eu = claimant("CN", 120.0, 0.0), claimant("EU", 12.0, 1.0)
+    found = months_of([cn, eu], Timing(months=2))
+    assert all(m.short == 0 for m in found[cn.key])
+    assert all(m.short == pytest.approx(1.0) for m in found[eu.key])
+
+
+def test_substitution_cuts_demand_linearly():
+    # half of the demand cut over 10 months: month 4 (its middle is 4.5) keeps 1 - 0.5 x 0.45
+    assert demand_factor(4, "Dy", "end-use/cars", [Substitute("Dy", 0.5, 10)]) == pytest.approx(0.775)
+    assert demand_factor(20, "Dy", "end-use/cars", [Substitute("Dy", 0.5, 10)]) == pytest.approx(0.5)
+    assert demand_factor(4, "Tb", "end-use/cars", [Substitute("Dy", 0.5, 10)]) == 1.0
+    eu = claimant("EU", 12.0, 1.0)
+    cut = months_of([eu], Timing(months=12, substitutes=(Substitute("Dy", 0.5, 10),)))[eu.key]
+    assert cut[-1].short == pytest.approx(0.5)
+
+
+def test_ends_order_the_shortage_and_an_input_without_point_leaves_the_point_undefined():
+    eu = Claimant("end-use/cars", "Dy", "EU", Range(6, 18, 12), Range(0.2, 1.0, 0.9), one(0.0), Range(0, 60, 30))
+    found = courses([eu], Timing(months=6))[0]
+    lost = [found.lost(end) for end in ("low", "point", "high")]
+    assert lost[0] <= lost[1] <= lost[2]
+    unknown = Claimant("end-use/cars", "Dy", "EU", one(12), Range(0.0, 1.0, None), one(0.0))
+    assert courses([unknown], Timing(months=6))[0].months["point"] is None
+
+
+# --- properties on random claimants -------------------------------------------------------------
+
+fractions = st.floats(0, 1)
+claimants_st = st.lists(
+    st.tuples(st.sampled_from(["CN", "EU", "US", "JP", "ROW"]), st.floats(0, 500), fractions, st.floats(0, 200),
+              st.booleans()),
+    min_size=1, max_size=5, unique_by=lambda t: t[0],
+)  # fmt: skip
+timings = st.builds(
+    Timing,
+    months=st.integers(1, 24),
+    licensed_fraction=fractions,
+    latency_days=st.floats(0, 120).map(one),
+    per_month=fractions.map(one),
+)
+
+
+def build(rows, **change):
+    return [
+        Claimant("end-use/x", "Dy", r, one(d), one(min(1.0, b * change.get("dep", 1.0))), one(0.0),
+                 one(s + change.get("stock", 0.0)), defence=f)
+        for r, d, b, s, f in rows
+    ]  # fmt: skip
+
+
+@settings(max_examples=200, deadline=None)
+@given(claimants_st, timings, st.sampled_from(["pro-rata", "defence-first"]))
+def test_never_more_than_demand_nor_than_supply(rows, timing, rule):
+    found = build(rows)
+    draw = case(found, timing, "point")
+    result = run(found, timing, draw, rule=rule)
+    for c in found:
+        for m in result[c.key]:
+            assert m.supplied <= m.demand + 1e-9
+            assert m.short >= -1e-9 and m.stock >= -1e-9
+    by_pool = {}
+    for c in found:
+        by_pool.setdefault(draw.blocked[c.key], []).append(c)
+    for blocked, members in by_pool.items():
+        for month in range(timing.months):
+            phi = timing.licensed_fraction * approved(month, draw.latency_days, draw.per_month)
+            supply = sum(draw.demand[c.key] / 12 for c in members) * (1 - blocked * (1 - phi))
+            assert sum(result[c.key][month].supplied for c in members) <= supply + 1e-6
+
+
+@settings(max_examples=200, deadline=None)
+@given(claimants_st, timings, st.floats(0, 1), st.sampled_from(["pro-rata", "defence-first"]))
+def test_more_supply_never_lengthens_a_shortage(rows, timing, less, rule):
+    before, after = build(rows), build(rows, dep=less)  # less dependence: more supply
+    a = months_of(before, timing, rule=rule)
+    b = months_of(after, timing, rule=rule)
+    for x, y in zip(before, after, strict=True):
+        assert sum(m.short > 1e-9 for m in b[y.key]) <= sum(m.short > 1e-9 for m in a[x.key]) or _pooled(rows)
+        assert math.fsum(m.short for m in b[y.key]) <= math.fsum(m.short for m in a[x.key]) + 1e-6 or _pooled(rows)
+
+
+def _pooled(rows) -> bool:
+    """Whether two claimants shared a pool (then scaling their dependence apart can move supply
+    between pools: the property is per pool, checked when no two share one)."""
+    return len({b for _, _, b, _, _ in rows}) < len(rows)
+
+
+@settings(max_examples=200, deadline=None)
+@given(claimants_st, timings, st.floats(0, 365), st.sampled_from(["pro-rata", "defence-first"]))
+def test_more_stock_never_brings_a_shortage_forward(rows, timing, more, rule):
+    before, after = build(rows), build(rows, stock=more)
+    a = months_of(before, timing, rule=rule)
+    b = months_of(after, timing, rule=rule)
+    for x, y in zip(before, after, strict=True):
+        first_a, first_b = first_short(a[x.key]), first_short(b[y.key])
+        assert first_b is None or (first_a is not None and first_b >= first_a)
+
+
+def test_monte_carlo_is_seeded_and_its_percentiles_are_ordered():
+    eu = Claimant("end-use/cars", "Dy", "EU", Range(6, 18, 12), Range(0.2, 1.0, 0.9), one(0.0), Range(0, 90, 30))
+    timing = Timing(months=12, licensed_fraction=1.0, latency_days=Range(30, 90, 60), per_month=Range(0.2, 1, 0.5))
+    one_run = sample([eu], timing, draws=300, seed=3)
+    assert one_run == sample([eu], timing, draws=300, seed=3)
+    lost = one_run[0].lost
+    assert lost[0] <= lost[1] <= lost[2] and lost[0] < lost[2]  # the inputs differ, so do p10 and p90
+    with pytest.raises(ValueError):
+        sample([eu], timing, draws=0)
+
+
+# --- the bundled graph --------------------------------------------------------------------------
+
+
+def _run(*args: str) -> dict:
+    result = CliRunner().invoke(cli, ["scenario", "run", *args, "--format", "json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_china_2025_04_electric_cars_month_by_month_by_region():
+    found = _run("china-2025-04", "--region", "EU", "--region", "US", "--region", "JP", "--end-use", "electric-cars")
+    cars = {c["region"]: c for c in found["demand"]["claimants"] if c["element"] == "Dy"}
+    assert set(cars) == {"EU", "US", "JP"}
+    eu = cars["EU"]
+    assert len(eu["months"]) == 24 and eu["months"][0]["date"] == "2025-04"
+    month = eu["months"][1]
+    assert month["demand"]["point"] > 0 and month["short"]["point"] > 0
+    assert month["units_short"]["point"] == pytest.approx(month["short"]["point"] / eu["per_unit_t"]["point"], rel=1e-3)
+    assert eu["first_short_date"]["point"] is not None
+    # the regions differ: demand (units sold) and stock (EU 21 days, JP 60, US none)
+    assert len({round(c["demand_t_per_year"]["point"], 3) for c in cars.values()}) == 3
+    assert cars["JP"]["first_short"]["point"] > cars["US"]["first_short"]["point"]
+    assert eu["dependence"]["basis"] == "published share" and eu["dependence"]["blocked"]["point"] == 0.999
+
+
+def test_china_2025_04_table_is_one_line_per_end_use():
+    result = CliRunner().invoke(cli, ["scenario", "run", "china-2025-04"])
+    assert result.exit_code == 0, result.output
+    cars = [line for line in result.output.splitlines() if line.startswith("electric cars")]
+    assert len(cars) == 1 and "Dy" in cars[0] and "2025-04" in cars[0]
+    assert "Supply only (demand not in the graph)" in result.output
+
+
+def test_back_test_runs_short_when_the_record_says():
+    # the record: plants stopped in Japan on 2025-05-26 (Suzuki), in the US in May (Ford), in Europe
+    # by 2025-06-04 (CLEPA); exports back above normal by July-August
+    found = _run("china-2025-04-as-licensed", "--element", "Dy", "--end-use", "electric-cars")
+    cars = {c["region"]: c for c in found["demand"]["claimants"]}
+    assert cars["EU"]["first_short_date"]["point"] == "2025-06"
+    assert cars["JP"]["first_short_date"]["point"] == "2025-05"
+    assert cars["US"]["first_short_date"]["point"] == "2025-05"
+    assert cars["EU"]["recovers"]["point"] is not None and cars["EU"]["recovers"]["point"] <= 6
+    assert cars["CN"]["first_short"]["point"] is None
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[licensing]\nper_month = 2\n", ":2: per_month must be a number from 0 to 1"),
+        ("[licensing]\nlatency_days = [90, 30]\n", ":2: latency_days must be [low, high] with low <= high"),
+        ('[[stockpile]]\nregion = "EU"\ndays = [1, 2, 3]\n', ":3: days must be a number or [low, high]"),
+        ('[[substitution]]\nelement = "Xx"\nshare = 0.5\nmonths = 3\n', ":2: unknown element 'Xx'"),
+        ("[scenario]\nmonths = 2.5\n", ":2: months must be a whole number"),
+        ("[scenario]\nstart = 5\n", ":2: start must be a date"),
+    ],
+)
+def test_bad_monthly_inputs_name_their_line(tmp_path, text, message):
+    path = tmp_path / "bad.toml"
+    path.write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(cli, ["scenario", "run", str(path)])
+    assert result.exit_code == 2, result.output
+    assert message in result.output and "Traceback" not in result.output
