@@ -396,6 +396,13 @@ def prepare_scenario(
     resolved = resolve(spec, store, G, licensed_fraction=licensed_fraction)
     online = {n for n, start in resolved.online.items() if start is None or start <= when}
     started = [p for p in resolved.new_facilities if p.start is None or p.start <= when]
+    _add_new(G, spec, started, when)
+    online.update(p.id for p in started)
+    return PreparedScenario(resolved, G, replace(resolved.scenario, online=frozenset(online)), when)
+
+
+def _add_new(G: nx.DiGraph, spec: ScenarioSpec, plants: Sequence[Any], when: date) -> None:
+    """Add a scenario's hypothetical plants to ``G`` (planned, so offline until brought online)."""
     source = str(spec.path) if spec.path is not None else spec.name
     add_facilities(
         G,
@@ -403,11 +410,22 @@ def prepare_scenario(
             {"id": p.id, "stage": p.stage, "country": p.country, "elements": p.elements,
              "amounts": (Amount(f"{p.id}/capacity", "capacity", p.capacity, p.basis, when.year, p.elements,
                                 "estimate", (source,)),)}
-            for p in started
+            for p in plants
         ],
     )  # fmt: skip
-    online.update(p.id for p in started)
-    return PreparedScenario(resolved, G, replace(resolved.scenario, online=frozenset(online)), when)
+
+
+def _schedule(prepared: PreparedScenario, start: date, months: int) -> tuple[nx.DiGraph, list[frozenset[str]]]:
+    """The plants online in each month of a run from ``start`` (planned plants and new ones on their
+    dated schedule), and a network holding every new plant that starts within the horizon."""
+    resolved, G = prepared.resolved, prepared.network
+    dates = [date.fromordinal(start.toordinal() + round(m * DAYS_PER_MONTH)) for m in range(months)]
+    late = [p for p in resolved.new_facilities if p.id not in G and p.start is not None and p.start <= dates[-1]]
+    if late:
+        G = G.copy()
+        _add_new(G, resolved.spec, late, prepared.as_of)
+    plants = {**resolved.online, **{p.id: p.start for p in resolved.new_facilities if p.id in G}}
+    return G, [frozenset(n for n, s in plants.items() if s is None or s <= day) for day in dates]
 
 
 @dataclass(frozen=True)
@@ -427,6 +445,7 @@ class ScenarioReport:
     offline: tuple[dict[str, Any], ...] = ()
     sources: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # by element: what the flows rest on
     demand: Mapping[str, Any] = field(default_factory=dict)  # the monthly run: see :func:`_monthly`
+    products: Mapping[str, Course] = field(default_factory=dict)  # products' monthly courses, by id (exposure)
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON contract (``schema_version`` "2", ``reegraph/schemas/scenario.schema.json``)."""
@@ -451,6 +470,7 @@ def run_scenario(
     rule: str = "pro-rata",
     draws: int = 0,
     seed: int = 0,
+    products: Sequence[dict[str, Any]] = (),
 ) -> ScenarioReport:
     """Run a built-in scenario, a scenario file or a spec built in Python, and collect its impacts
     (for the end uses named in ``end_uses`` only, if any: ``electric-cars`` or its IRI), and the
@@ -513,9 +533,12 @@ def run_scenario(
         for e in symbols
         if any(i["element"] == e for i in impacts)
     }
-    demand = _monthly(store, prepared, symbols, regions, wanted, rule=rule, draws=draws, seed=seed, tables=tables)
+    demand = _monthly(
+        store, prepared, symbols, regions, wanted, rule=rule, draws=draws, seed=seed, tables=tables, products=products
+    )
+    mine = demand.pop("products", {})
     return ScenarioReport(
-        spec.name, title, prepared.as_of.isoformat(), max_age, tuple(impacts), notes, offline, sources, demand
+        spec.name, title, prepared.as_of.isoformat(), max_age, tuple(impacts), notes, offline, sources, demand, mine
     )
 
 
@@ -540,12 +563,17 @@ def _monthly(
     draws: int,
     seed: int,
     tables: dict,
+    products: Sequence[dict[str, Any]] = (),
 ) -> dict[str, Any]:
     """The monthly run (:mod:`reegraph.analysis.demand`): a claimant for each region, end use and
     element with units in the graph (the latest year up to the start) and a content per unit; its
     dependence from the network with nothing and everything licensed (where the network cannot
     price it, the exporter's published share at the point and the whole range around it); its
-    stock from the scenario; the months, first month short, recovery and t lost at each end."""
+    stock from the scenario; the months, first month short, recovery and t lost at each end.
+
+    ``products``: a manufacturer's products as claimants too (``product`` its line, ``end_use``
+    ``None`` for the worst civil end use of its element and region, ``demand``, ``per_unit``,
+    ``stock``); their courses are returned under ``"products"`` by line, not shown with the rest."""
     if rule not in DEMAND_RULES:
         raise InputError(f"rule must be one of {', '.join(DEMAND_RULES)}, not {rule!r}")
     if isinstance(draws, bool) or not isinstance(draws, int) or not 0 <= draws <= MAX_DRAWS:
@@ -568,7 +596,8 @@ def _monthly(
         if c["element"] in symbols and c["region"] in regions and (not wanted or c["end_use"] in wanted)
     ]
     cells = [{**c, "label": G.nodes[c["end_use"]].get("label", c["end_use"])} for c in cells if c["end_use"] in G]
-    said = {
+    cells += list(products)
+    said: dict[str, Any] = {
         "start": start.isoformat(),
         "months": timing.months,
         "rule": rule,
@@ -585,11 +614,25 @@ def _monthly(
     outages = bool(prepared.scenario.offline - planned_facilities(G)) or any(
         f < 1 for f in prepared.scenario.scale.values()
     )
-    blocked = _shortfalls(G, prepared.scenario, 0.0, elements, regions, tables)
-    licensed = _shortfalls(G, prepared.scenario, 1.0, elements, regions, tables) if outages else {}
+    G, online = _schedule(prepared, start, timing.months)
+    steps = [m for m in range(timing.months) if m == 0 or online[m] != online[m - 1]]
+    priced = []  # per step: the shortfalls with nothing and with everything licensed
+    for m in steps:
+        scenario = replace(prepared.scenario, online=online[m])
+        fresh: dict = {} if m else tables  # another network: another cache
+        priced.append(
+            (
+                _shortfalls(G, scenario, 0.0, elements, regions, fresh),
+                _shortfalls(G, scenario, 1.0, elements, regions, fresh) if outages else {},
+            )
+        )
     shares = _published_shares(store, start.year)
-    claimants, basis = [], {}
+    claimants, basis, mine = [], {}, {}
     for cell in cells:
+        if "product" in cell and cell["end_use"] is None:  # the worst civil end use stands for it
+            cell = {**cell, "end_use": _worst_civil(G, priced[0][0], cell["element"], cell["region"])}
+            if cell["end_use"] is None:
+                continue
         key = (cell["end_use"], cell["element"], cell["region"])
         covered = any(
             c.covers(cell["element"], stage, cell["region"]) or c.covers("ALL", stage, cell["region"])
@@ -603,24 +646,50 @@ def _monthly(
             ),
             None,
         )
-        d0, how = _dependence(blocked.get(key), covered or outages, share if covered else None)
-        d1, _ = _dependence(licensed.get(key), outages, None) if outages else (NONE, "")
-        if d0 is None or d1 is None:
+        found: list[tuple[Range, Range]] = []
+        for blocked, licensed in priced:
+            d0, how = _dependence(blocked.get(key), covered or outages, share if covered else None)
+            d1, _ = _dependence(licensed.get(key), outages, None) if outages else (NONE, "")
+            if d0 is None or d1 is None:
+                break
+            found.append((d0, d1))
+        if len(found) < len(priced):
             notes.append(f"{cell['region']} {cell['element']} in {cell['label']}: not enough data for the supply side")
             continue
-        stock = _stock(resolved.stockpiles, cell["region"], cell["end_use"])
+        stock = cell.get("stock") or _stock(resolved.stockpiles, cell["region"], cell["end_use"])
+        changes = tuple((m, *found[i]) for i, m in enumerate(steps) if i and found[i] != found[i - 1])
+        name = f"{cell['end_use']}#{cell['product']}" if "product" in cell else cell["end_use"]
         claimants.append(
-            Claimant(cell["end_use"], cell["element"], cell["region"], cell["demand"], d0, d1, stock,
-                     cell["per_unit"], G.nodes[cell["end_use"]].get("sector") == "defence")
+            Claimant(name, cell["element"], cell["region"], cell["demand"], found[0][0], found[0][1],
+                     stock, cell["per_unit"], G.nodes[cell["end_use"]].get("sector") == "defence", changes)
         )  # fmt: skip
-        basis[key] = (cell, how)
+        if "product" in cell:
+            mine[claimants[-1].key] = cell
+        else:
+            basis[key] = (cell, how)
     runs = courses(claimants, timing, rule=rule)
     spread = {s.claimant.key: s for s in sample(claimants, timing, draws=draws, seed=seed, rule=rule)} if draws else {}
     said["draws"] = draws
     said["claimants"] = [
-        _course_dict(run, basis[run.claimant.key], start, spread.get(run.claimant.key)) for run in runs
+        _course_dict(run, basis[run.claimant.key], start, spread.get(run.claimant.key))
+        for run in runs
+        if run.claimant.key in basis
     ]
+    said["products"] = {mine[run.claimant.key]["product"]: run for run in runs if run.claimant.key in mine}
     return said
+
+
+def _worst_civil(
+    G: nx.DiGraph, shortfalls: Mapping[tuple[str, str, str], Ends], element: str, region: str
+) -> str | None:
+    """The civil end use of ``element`` whose supply to ``region`` the scenario cuts most (at the
+    high end, then the point), with nothing licensed."""
+    found = [
+        (tuple(-1.0 if v is None else v for v in (cut.high, cut.point)), use)
+        for (use, e, r), cut in shortfalls.items()
+        if e == element and r == region and G.nodes[use].get("sector") != "defence"
+    ]
+    return max(found)[1] if found else None
 
 
 #: What every monthly run assumes, in words (shown with its results).
@@ -899,6 +968,7 @@ def monte_carlo(
     )
     name = prepared.resolved.spec.name
     demand = _monthly(store, prepared, symbols, regions, set(), rule=rule, draws=draws, seed=seed, tables={})
+    demand.pop("products", None)
     return MonteCarloReport(
         name,
         prepared.as_of.isoformat(),
@@ -1094,9 +1164,19 @@ def exposure(
     elements = sorted({e for _, e in wanted})
     regions = sorted({p.region for p, _ in wanted})
     chokepoints = report(store, as_of=as_of, elements=elements, network=G).chokepoints
-    runs = {name: run_scenario(store, name, elements=elements, regions=regions) for name in scenarios}
+    cells = []
+    for index, (product, element) in enumerate(wanted):
+        content = product.content_kg_per_unit if product.element else None
+        per_unit = content / 1000 if content else 1.0  # t per unit; without a content, the run counts units
+        cells.append(
+            {"product": f"{index}", "end_use": f"end-use/{product.end_use}" if product.end_use else None,
+             "element": element, "region": product.region, "label": product.name,
+             "demand": _span((product.units_per_year * per_unit,) * 2), "per_unit": _span((per_unit,) * 2),
+             "stock": None if product.stock_days is None else _span((product.stock_days,) * 2)}
+        )  # fmt: skip
+    runs = {name: run_scenario(store, name, elements=elements, regions=regions, products=cells) for name in scenarios}
     rows = []
-    for product, element in wanted:
+    for index, (product, element) in enumerate(wanted):
         content = product.content_kg_per_unit if product.element else None
         on_it = [c for c in chokepoints if element in c.elements][:3]
         said = {}
@@ -1113,6 +1193,9 @@ def exposure(
                 mine, key=lambda i: tuple(_or(i["shortfall"][end], -1.0) for end in ("high", "low")), default=None
             )
             shortfall = worst["shortfall"] if worst else dict.fromkeys(ENDS)
+            course = run.products.get(f"{index}")
+            start = date.fromisoformat(run.demand["start"])
+            per_unit = 1.0 if course is None or course.claimant.per_unit is None else course.claimant.per_unit.low
             said[name] = {
                 "end_use": worst["end_use"] if worst else None,
                 "chosen": "given" if use else "worst civil end use",
@@ -1120,6 +1203,17 @@ def exposure(
                 "units_at_risk": {
                     e: None if v is None else round(v * product.units_per_year, 1) for e, v in shortfall.items()
                 },
+                "months": run.demand["months"],
+                "first_short": {e: None if course is None else course.first_short(e) for e in ENDS},
+                "first_short_date": {
+                    e: None if course is None or (m := course.first_short(e)) is None else _month_date(start, m)
+                    for e in ENDS
+                },
+                "units_lost": {
+                    e: None if course is None or (lost := course.lost(e)) is None else round(lost / per_unit, 1)
+                    for e in ENDS
+                },
+                "defined": {e: course is not None and course.months[e] is not None for e in ENDS},
             }
         rows.append(
             {
@@ -1131,6 +1225,7 @@ def exposure(
                 "supplier_country": product.supplier_country or None,
                 "units_per_year": product.units_per_year,
                 "t_per_year": None if content is None else round(product.units_per_year * content / 1000, 6),
+                "stock_days": product.stock_days,
                 "chokepoints": [
                     {"label": c.label, "stage": c.stage, "share": range_dict(c.share), "score": c.score} for c in on_it
                 ],
@@ -1519,7 +1614,10 @@ def _course_dict(run: Course, basis: tuple[dict[str, Any], str], start: date, sp
         "content_quantity": iri(cell["content"]["q"]),
         "sources": [iri(x) for x in sorted({*units["sources"], *cell["content"]["sources"]})],
         "stock_days": range_dict(c.stock_days), "defence": c.defence,
-        "dependence": {"blocked": range_dict(c.blocked), "licensed": range_dict(c.licensed), "basis": how},
+        "dependence": {"blocked": range_dict(c.blocked), "licensed": range_dict(c.licensed), "basis": how,
+                       "changes": [{"from_month": m, "blocked": range_dict(b), "licensed": range_dict(x)}
+                                   for m, b, x in c.changes]},
+        "defined": {end: run.months[end] is not None for end in ENDS},
         "first_short": {end: run.first_short(end) for end in ENDS},
         "first_short_date": {
             end: None if (first := run.first_short(end)) is None else _month_date(start, first) for end in ENDS

@@ -79,6 +79,33 @@ def test_half_blocked_regions_share_pro_rata_and_defence_first():
     assert first[us.key][0].supplied == pytest.approx(1.0) and first[eu.key][0].short == pytest.approx(1.0)
 
 
+def test_a_plant_starting_within_the_horizon_changes_the_dependence_from_its_month():
+    # blocked entirely until month 3, when a new plant halves the dependence: 12 t a year, so short
+    # 1 t a month, then 0.5 t
+    eu = Claimant("end-use/cars", "Dy", "EU", one(12.0), one(1.0), one(0.0), changes=((3, one(0.5), one(0.0)),))
+    months = months_of([eu], Timing(months=5))[eu.key]
+    assert [m.short for m in months] == pytest.approx([1.0, 1.0, 1.0, 0.5, 0.5])
+
+
+def test_the_schedule_brings_plants_online_in_their_month(tmp_path):
+    from datetime import date
+
+    from reegraph import app
+
+    path = tmp_path / "build.toml"
+    path.write_text(
+        "[scenario]\nas_of = 2025-06-01\nstart = 2025-04-04\nmonths = 12\n"
+        '[[new_facility]]\nid = "us-sm"\nstage = "separation"\ncountry = "US"\nelements = ["Sm"]\n'
+        'capacity = 5\nbasis = "t contained element"\nfrom = 2025-10-01\n',
+        encoding="utf-8",
+    )
+    prepared = app.prepare_scenario(app.load(), path)
+    assert "new/us-sm" not in prepared.network  # not started at the run date
+    G, online = app._schedule(prepared, date(2025, 4, 4), 12)
+    assert "new/us-sm" in G and "new/us-sm" not in prepared.network
+    assert ["new/us-sm" in found for found in online] == [m >= 6 for m in range(12)]  # 2025-10-04 on
+
+
 def test_regions_with_different_dependence_do_not_share():
     # CN (not touched) keeps all its supply; the EU, fully blocked, gets none of China's surplus.
     cn, eu = claimant("CN", 120.0, 0.0), claimant("EU", 12.0, 1.0)
@@ -143,7 +170,7 @@ def test_never_more_than_demand_nor_than_supply(rows, timing, rule):
             assert m.short >= -1e-9 and m.stock >= -1e-9
     by_pool = {}
     for c in found:
-        by_pool.setdefault(draw.blocked[c.key], []).append(c)
+        by_pool.setdefault(draw.blocked[c.key][0], []).append(c)
     for blocked, members in by_pool.items():
         for month in range(timing.months):
             phi = timing.licensed_fraction * approved(month, draw.latency_days, draw.per_month)

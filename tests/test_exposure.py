@@ -37,6 +37,28 @@ def test_the_shipped_sample_maps_each_product_and_element(run_json):
     assert motor["scenarios"]["myanmar-kachin"]["units_at_risk"]["high"] > 0
 
 
+def test_months_to_shortage_and_units_lost_follow_the_stock_a_maker_holds(run_json, tmp_path):
+    # 10,000 motors a year with 30 g of Dy each (0.3 t a year) in the EU under china-2025-04 (nothing
+    # licensed; at the point 99.9% of the EU's Dy passes China): with no stock the motors run short
+    # in month 0 (April 2025); 90 days of stock cover months 0 and 1 (60.9 days) and most of month 2
+    products = tmp_path / "p.csv"
+    products.write_text(
+        HEADER.replace("end_use", "end_use,stock_days")
+        + "Motor A,10000,Dy,,0.03,EU,,electric-cars,0\nMotor B,10000,Dy,,0.03,EU,,electric-cars,90\n",
+        encoding="utf-8",
+    )
+    a, b = (
+        r["scenarios"]["china-2025-04"]
+        for r in run_json("exposure", str(products), "--scenario", "china-2025-04")["products"]
+    )
+    assert a["first_short_date"]["point"] == "2025-04" and b["first_short_date"]["point"] == "2025-06"
+    assert a["defined"]["point"] and a["months"] == 24
+    # 24 months at 99.9% short: 10,000 x 2 x 0.999 = 19,980 motors lost, less what 90 days of stock cover
+    assert a["units_lost"]["point"] == pytest.approx(19_980, abs=1)
+    assert b["units_lost"]["point"] == pytest.approx(19_980 - 10_000 * 90 / 365.25, abs=1)  # the stock covers 2,464
+    assert a["first_short"]["low"] is None and a["units_lost"]["low"] == 0  # the dependence may be nil
+
+
 def test_without_an_end_use_the_worst_civil_one_stands_for_it(run_json, tmp_path):
     products = tmp_path / "p.csv"
     products.write_text(HEADER + "Motor,1000,Dy,,0.05,US,,\n", encoding="utf-8")

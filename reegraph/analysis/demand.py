@@ -26,6 +26,7 @@ import random
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from reegraph.analysis.allocation import Month, first_short, simulate
 from reegraph.model import ENDS, Range
@@ -52,7 +53,8 @@ class Claimant:
     """One region's demand for one element in one end use: ``demand`` in t a year, ``per_unit`` the
     t of element per unit (``None``: not known), ``stock_days`` days of normal demand held at the
     start, and the share of its supply the scenario takes with nothing licensed (``blocked``) and
-    with everything licensed (``licensed``), each a range (``low``: the least)."""
+    with everything licensed (``licensed``), each a range (``low``: the least); ``changes``: from a
+    month on, new values of both (plants starting within the horizon)."""
 
     end_use: str
     element: str
@@ -63,10 +65,16 @@ class Claimant:
     stock_days: Range = NONE
     per_unit: Range | None = None
     defence: bool = False
+    changes: tuple[tuple[int, Range, Range], ...] = ()
 
     @property
     def key(self) -> tuple[str, str, str]:
         return (self.end_use, self.element, self.region)
+
+    @property
+    def steps(self) -> tuple[tuple[int, Range, Range], ...]:
+        """``(first month, blocked, licensed)`` from month 0 on."""
+        return ((0, self.blocked, self.licensed), *self.changes)
 
 
 @dataclass(frozen=True)
@@ -138,12 +146,12 @@ def demand_factor(month: int, element: str, end_use: str, substitutes: Iterable[
 @dataclass(frozen=True)
 class Draw:
     """The inputs of one monthly run: per claimant its demand (t a year), stock (days) and
-    dependences; the licence latency and rate."""
+    dependences (one per step of :attr:`Claimant.steps`); the licence latency and rate."""
 
     demand: Mapping[tuple, float]
     stock_days: Mapping[tuple, float]
-    blocked: Mapping[tuple, float]
-    licensed: Mapping[tuple, float]
+    blocked: Mapping[tuple, tuple[float, ...]]
+    licensed: Mapping[tuple, tuple[float, ...]]
     latency_days: float
     per_month: float
 
@@ -158,15 +166,18 @@ def case(claimants: Sequence[Claimant], timing: Timing, end: str) -> Draw | None
             return r.point
         return r.low if least == more_is_worse else r.high
 
-    values = {
-        name: {c.key: pick(getattr(c, name), more_is_worse=name != "stock_days") for c in claimants}
-        for name in ("demand", "stock_days", "blocked", "licensed")
+    values: dict[str, dict[tuple, Any]] = {
+        name: {c.key: pick(getattr(c, name), more_is_worse=name == "demand") for c in claimants}
+        for name in ("demand", "stock_days")
     }
+    values["blocked"] = {c.key: tuple(pick(b, more_is_worse=True) for _, b, _ in c.steps) for c in claimants}
+    values["licensed"] = {c.key: tuple(pick(x, more_is_worse=True) for _, _, x in c.steps) for c in claimants}
     latency = pick(timing.latency_days, more_is_worse=True)
     rate = pick(timing.per_month, more_is_worse=False)
-    if latency is None or rate is None or any(v is None for found in values.values() for v in found.values()):
+    flat = [v for found in values.values() for v in found.values()]
+    if latency is None or rate is None or any(v is None or (isinstance(v, tuple) and None in v) for v in flat):
         return None
-    return Draw(latency_days=latency, per_month=rate, **values)  # type: ignore[arg-type]
+    return Draw(latency_days=latency, per_month=rate, **values)
 
 
 def run(
@@ -197,11 +208,17 @@ def run(
     keep = [timing.licensed_fraction * approved(m, draw.latency_days, draw.per_month) for m in range(timing.months)]
     pools: dict[tuple, list[Claimant]] = defaultdict(list)
     for c in claimants:
-        pools[(c.element, draw.blocked[c.key], draw.licensed[c.key])].append(c)
+        starts = tuple(step[0] for step in c.steps)
+        pools[(c.element, starts, draw.blocked[c.key], draw.licensed[c.key])].append(c)
     result: dict[tuple, list[Month]] = {}
-    for (_, blocked, licensed), members in pools.items():
+    for (_, starts, blocked, licensed), members in pools.items():
         normal = {c.key: draw.demand[c.key] / 12 for c in members}
-        supply = [max(0.0, sum(normal.values()) * (1 - (licensed + (blocked - licensed) * (1 - phi)))) for phi in keep]
+        total = math.fsum(normal.values())
+        supply = []
+        for month, phi in enumerate(keep):
+            step = max(i for i, first in enumerate(starts) if first <= month)
+            lost = licensed[step] + (blocked[step] - licensed[step]) * (1 - phi)
+            supply.append(max(0.0, total * (1 - lost)))
         wanted = {
             c.key: [
                 normal[c.key] * demand_factor(m, c.element, c.end_use, timing.substitutes) for m in range(timing.months)
@@ -300,8 +317,8 @@ def sample(
         draw = Draw(
             demand={c.key: at(c.demand, ("demand", c.end_use, c.element)) for c in claimants},
             stock_days={c.key: at(c.stock_days, ("stock", *c.key)) for c in claimants},
-            blocked={c.key: at(c.blocked, ("blocked", c.element, c.region)) for c in claimants},
-            licensed={c.key: at(c.licensed, ("licensed", c.element, c.region)) for c in claimants},
+            blocked={c.key: tuple(at(x[1], ("blocked", c.element, c.region)) for x in c.steps) for c in claimants},
+            licensed={c.key: tuple(at(x[2], ("licensed", c.element, c.region)) for x in c.steps) for c in claimants},
             latency_days=at(timing.latency_days, ("latency",)),
             per_month=at(timing.per_month, ("rate",)),
         )

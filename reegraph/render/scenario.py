@@ -87,6 +87,8 @@ def _when(claimant: Mapping[str, Any], key: str = "first_short") -> str:
 
     def word(end: str) -> str:
         v = values[end]
+        if not claimant["defined"][end]:
+            return "no data"
         if v is None:
             return "never" if key == "first_short" else "-"
         return dates[end] if dates else f"month {v}"
@@ -372,17 +374,18 @@ def render_exposure(result: Exposure, fmt: str) -> str:
     if fmt == "json":
         return render_json(result.as_dict())
     headers = ["product", "element", "region", "t/yr", "chokepoint", "scenario", "end use", "shortfall",
-               "units at risk"]  # fmt: skip
+               "units at risk a year", "first short", "units lost (months)"]  # fmt: skip
     rows = []
     for r in result.rows:
         top = r["chokepoints"][0] if r["chokepoints"] else None
         where = f"{top['label']} ({top['stage']})" if top else ""
         for name, said in r["scenarios"].items():
             at_risk = Ends(*(said["units_at_risk"][end] for end in ENDS))
+            lost = _spread(said["units_lost"], "{:,.0f}") if any(said["defined"].values()) else "no data"
             rows.append([
                 r["product"], r["element"], r["region"], "" if r["t_per_year"] is None else f"{r['t_per_year']:,.3g}",
                 where, name, (said["end_use"] or "").rsplit("/", 1)[-1], ends(said["shortfall"]),
-                fmt_ends(at_risk, lambda v: f"{v:,.0f}"),
+                fmt_ends(at_risk, lambda v: f"{v:,.0f}"), _when(said), f"{lost} ({said['months']})",
             ])  # fmt: skip
     if fmt == "csv":
         return render_csv(headers, rows)
@@ -390,5 +393,6 @@ def render_exposure(result: Exposure, fmt: str) -> str:
     return (
         f"Exposure as of {result.as_of}: per product and element, the chokepoint it passes first and, per"
         " scenario, the shortfall of the element in the product's region (its end use, else the worst"
-        " civil end use) and the units a year it puts at risk\n\n" + body
+        " civil end use), the units a year it puts at risk, and from the monthly run the first month"
+        " short and the units lost over its horizon\n\n" + body
     )

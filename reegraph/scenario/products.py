@@ -14,7 +14,9 @@ order::
 - ``region``: where the product is made, ``CN``, ``US``, ``EU``, ``JP`` or ``ROW`` (default ``ROW``);
 - ``supplier_country``: an ISO code, recorded as given;
 - ``end_use``: the end use the product goes into (such as ``electric-cars``); without it, the
-  worst of the civil end uses that take the element stands for it.
+  worst of the civil end uses that take the element stands for it;
+- ``stock_days``: days of the product's need for the element held in stock (default: the
+  scenario's stock for the region).
 
 Reading needs no store: names the graph must know (elements, components) are checked against it by
 :func:`reegraph.app.exposure`. Every error names the file and the line.
@@ -34,7 +36,7 @@ from reegraph.model import REGION_CODES
 
 #: The columns a products file may have; the first two are required.
 COLUMNS = ("product", "units_per_year", "element", "component", "content_kg_per_unit", "region", "supplier_country",
-           "end_use")  # fmt: skip
+           "end_use", "stock_days")  # fmt: skip
 #: The largest products file read, and the most rows.
 MAX_BYTES = 4 * 1024 * 1024
 MAX_ROWS = 10_000
@@ -53,6 +55,7 @@ class Product:
     region: str
     supplier_country: str
     end_use: str = ""
+    stock_days: float | None = None
 
 
 def read_products(path: Path) -> tuple[Product, ...]:
@@ -131,8 +134,13 @@ def _product(path: Path, line: int, row: dict[str, str]) -> Product:
     end_use = row.get("end_use", "")
     if end_use and not re.fullmatch(r"(end-use/)?[a-z0-9][a-z0-9-]{0,80}", end_use):
         raise InputError(f"{where}: end_use {end_use[:40]!r} is not an end-use id such as electric-cars")
+    stock = _number(where, "stock_days", row.get("stock_days", ""))
+    if stock is not None and not 0 <= stock <= 36_500:
+        raise InputError(f"{where}: stock_days must be a number of days from 0 to 36500")
     short = component.removeprefix("component/")
-    return Product(line, name, units, element, short, content, region, supplier, end_use.removeprefix("end-use/"))
+    return Product(
+        line, name, units, element, short, content, region, supplier, end_use.removeprefix("end-use/"), stock
+    )
 
 
 def _number(where: str, column: str, text: str) -> float | None:

@@ -140,7 +140,7 @@ def _merge(resolved: ResolvedScenario, other: ResolvedScenario) -> ResolvedScena
         online={**other.online, **resolved.online},
         stockpiles=(*resolved.stockpiles, *other.stockpiles),
         new_facilities=(*resolved.new_facilities, *other.new_facilities),
-        start=resolved.start or other.start,
+        start=resolved.start or (None if resolved.spec.as_of else other.start),  # its own date first
         months=resolved.months if resolved.spec.months is not None or other.spec.months is None else other.months,
         licensing=resolved.licensing or other.licensing,
         substitutions=(*resolved.substitutions, *other.substitutions),
