@@ -580,6 +580,8 @@ def _monthly(
         raise InputError(f"draws must be a whole number from 0 to {MAX_DRAWS:,}, not {draws!r}")
     resolved, G = prepared.resolved, prepared.network
     start = resolved.start or prepared.as_of
+    if start.year * 12 + start.month + resolved.months > 9999 * 12:
+        raise InputError(f"scenario {resolved.spec.name}: {resolved.months} months from {start} run past the year 9999")
     licensing = resolved.licensing
     fraction = min((c.licensed_fraction for c in prepared.scenario.controls), default=0.0)
     timing = Timing(
@@ -657,11 +659,21 @@ def _monthly(
             notes.append(f"{cell['region']} {cell['element']} in {cell['label']}: not enough data for the supply side")
             continue
         stock = cell.get("stock") or _stock(resolved.stockpiles, cell["region"], cell["end_use"])
+        held = {"blocked"} if how == "published share" else set()
+        if stock is None and all(d0 == NONE and d1 == NONE for d0, d1 in found):
+            stock = NONE  # the scenario cannot touch it: its stock does not matter
+        if stock is None:  # unknown, not none: from nothing to enough for the whole run, no point
+            stock = Range(0.0, math.inf, None)
+            held.add("stock_days")
+            if "product" not in cell:
+                notes.append(f"{cell['region']} {cell['element']} in {cell['label']}: no stock figure, so no point "
+                             "estimate; at the most short end it holds none")  # fmt: skip
         changes = tuple((m, *found[i]) for i, m in enumerate(steps) if i and found[i] != found[i - 1])
         name = f"{cell['end_use']}#{cell['product']}" if "product" in cell else cell["end_use"]
         claimants.append(
             Claimant(name, cell["element"], cell["region"], cell["demand"], found[0][0], found[0][1],
-                     stock, cell["per_unit"], G.nodes[cell["end_use"]].get("sector") == "defence", changes)
+                     stock, cell["per_unit"], G.nodes[cell["end_use"]].get("sector") == "defence", changes,
+                     frozenset(held))
         )  # fmt: skip
         if "product" in cell:
             mine[claimants[-1].key] = cell
@@ -699,23 +711,25 @@ DEMAND_ASSUMPTIONS = (
     "controls or the plants offline.",
     "Licences restore that share as they are approved: none until the latency has passed, then at the "
     "approval rate, up to the licensed fraction.",
-    "Regions that a scenario treats alike share their supply by the allocation rule; a region short of "
-    "supply draws on its stock (days of normal demand at the start) before it is short.",
+    "Each region's end uses share the region's supply of an element by the allocation rule (regions do not "
+    "share); an end use short of supply draws on its stock (days of normal demand at the start) before it "
+    "is short.",
     "Demand is a year's units (the latest year up to the start) times the content per unit, spread evenly "
     "over the months; other end uses of the element are not modelled.",
 )
 
 
-def _span(pair: tuple[float, float]) -> Range:
-    low, high = pair
-    return Range(low, high, (low + high) / 2)
+def _span(found: tuple[float, ...]) -> Range:
+    """``(low, high, point)`` (or ``(value, value)``) as a range."""
+    return Range(found[0], found[1], found[2] if len(found) > 2 else found[0])
 
 
-def _stock(stockpiles: Sequence[Any], region: str, end_use: str) -> Range:
-    """The stock a scenario gives a region's end use (one naming the end use wins), in days."""
+def _stock(stockpiles: Sequence[Any], region: str, end_use: str) -> Range | None:
+    """The stock a scenario gives a region's end use (one naming the end use wins), in days;
+    ``None`` where it gives none."""
     found = [s for s in stockpiles if s.region == region and s.end_use in ("", end_use)]
     found.sort(key=lambda s: s.end_use == "")
-    return _span(found[0].span) if found else NONE
+    return _span(found[0].span) if found else None
 
 
 def _shortfalls(
@@ -760,6 +774,21 @@ def _published_shares(store: Store, year: int) -> dict[tuple[str, str], float]:
     return found
 
 
+#: The units a content per unit may be in, as tonnes.
+_CONTENT_UNITS = {"TONNE": 1.0, "KiloGM": 0.001}
+
+
+def _amount(q: str, name: str, text: Any, *, default: Any) -> float:
+    """A quantity's figure as a finite number of 0 or more (``default`` where it has none)."""
+    try:
+        value = float(str(default if text is None else text))
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value < 0:
+        raise InputError(f"{q}: {name} must be a finite number of 0 or more, not {text!r}")
+    return value
+
+
 def _demand_cells(store: Store, year: int) -> tuple[list[dict[str, Any]], list[str]]:
     """Demand in t a year per (end use, element, model region): the latest units up to ``year``
     (the model region's own figure before a broader one; rest of world as the world less the
@@ -783,11 +812,23 @@ def _demand_cells(store: Store, year: int) -> tuple[list[dict[str, Any]], list[s
         )  # fmt: skip
     content: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in store.values(sparql.DEMAND_CONTENT):
-        scale = 1.0 if str(row["unit"]).endswith("/TONNE") else 0.001  # kg per unit otherwise
-        value = float(str(row["value"])) * scale
-        low = value if row.get("min") is None else float(str(row.get("min"))) * scale
-        high = value if row.get("max") is None else float(str(row.get("max"))) * scale
-        content[short_id(str(row["endUse"]))].append(
+        q = short_id(str(row["q"]))
+        scale = _CONTENT_UNITS.get(str(row["unit"]).rsplit("/", 1)[-1])
+        if scale is None:
+            raise InputError(f"{q}: a content per unit must be in kg or t (unit:KiloGM, unit:TONNE), not {row['unit']}")
+        value, low, high = (
+            _amount(q, name, row.get(key), default=row["value"]) * scale
+            for name, key in (("ree:value", "value"), ("ree:minValue", "min"), ("ree:maxValue", "max"))
+        )
+        if not low <= value <= high:
+            raise InputError(
+                f"{q}: ree:minValue <= ree:value <= ree:maxValue does not hold ({low:g}, {value:g}, {high:g})"
+            )
+        end_use, element = short_id(str(row["endUse"])), str(row.get("element"))
+        twice = next((c["q"] for c in content[end_use] if c["element"] == element), None)
+        if twice:
+            raise InputError(f"{q}: a second content of {element} per unit of {end_use} (the first: {twice})")
+        content[end_use].append(
             {"q": short_id(str(row["q"])), "element": str(row.get("element")), "per_unit": Range(low, high, value),
              "label": str(row.get("perUnit") or "unit"),
              "sources": tuple(sorted(short_id(x) for x in str(row.get("sources") or "").split()))}
@@ -1582,10 +1623,10 @@ def _course_dict(run: Course, basis: tuple[dict[str, Any], str], start: date, sp
     c = run.claimant
     units = cell["units"]
 
-    def in_units(tonnes: float | None) -> float | None:
-        if tonnes is None or c.per_unit is None or not c.per_unit.point:
-            return None
-        return round(tonnes / c.per_unit.point, 1)
+    def in_units(tonnes: float | None, end: str) -> float | None:
+        """Tonnes as units at the same end (the demand there is units times the content there)."""
+        per = None if c.per_unit is None else c.per_unit.at(end)
+        return None if tonnes is None or not per else round(tonnes / per, 1)
 
     months = []
     for m in (
@@ -1600,8 +1641,9 @@ def _course_dict(run: Course, basis: tuple[dict[str, Any], str], start: date, sp
         months.append(
             {
                 "month": m, "date": _month_date(start, m), "demand": each("demand"), "supplied": each("supplied"),
-                "from_stock": each("from_stock"), "short": short, "stock": each("stock"),
-                "units_short": {end: in_units(v) for end, v in short.items()},
+                "from_stock": each("from_stock"), "short": short,
+                "stock": {**each("stock"), **({"low": None} if math.isinf(c.stock_days.high) else {})},
+                "units_short": {end: in_units(v, end) for end, v in short.items()},
             }
         )  # fmt: skip
     lost = {end: run.lost(end) for end in ENDS}
@@ -1624,7 +1666,7 @@ def _course_dict(run: Course, basis: tuple[dict[str, Any], str], start: date, sp
         },
         "recovers": {end: run.recovers(end) for end in ENDS},
         "lost_t": {end: None if v is None else round(v, 6) for end, v in lost.items()},
-        "units_lost": {end: in_units(v) for end, v in lost.items()},
+        "units_lost": {end: in_units(v, end) for end, v in lost.items()},
         "months": months,
     }  # fmt: skip
     if spread is not None:
@@ -1637,6 +1679,7 @@ def _course_dict(run: Course, basis: tuple[dict[str, Any], str], start: date, sp
 
 
 def _month_date(start: date, month: int) -> str:
-    """The calendar month (``YYYY-MM``) that month ``month`` of a run from ``start`` begins in."""
-    day = start.toordinal() + round(month * DAYS_PER_MONTH)
-    return date.fromordinal(day).strftime("%Y-%m")
+    """The calendar month (``YYYY-MM``) of month ``month`` of a run from ``start`` (month 0: the
+    start's own)."""
+    index = start.year * 12 + start.month - 1 + month
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"

@@ -92,7 +92,7 @@ def test_run_json_contract_and_headline(run):
     assert f"{ID}end-use/electric-cars" == ev_eu["end_use"]
     assert "gate/separation/CN" in ev_eu["binding"]["high"]  # the control is in the EU's minimum cut ...
     assert not any(b.startswith("gate/") for b in ev_cn["binding"]["high"])  # ... and not in China's
-    assert ev_eu["days_to_shortage"] == dict.fromkeys(ENDS)  # EU's 21 days never run out where priced
+    assert ev_eu["days_to_shortage"] == dict.fromkeys(ENDS)  # the EU's 55-90 days never run out where priced
     ce = [i for i in data["impacts"] if i["element"] == "Ce"]
     assert ce and all(i["scenario"] == i["baseline"] and i["shortfall"]["high"] == 0.0 for i in ce)  # not controlled
     for impact in data["impacts"]:
@@ -125,7 +125,7 @@ def test_licensed_fraction_and_new_capacity_reduce_the_shortfall(run_json, tmp_p
     assert licensed["CN"]["scenario"] == blocked["CN"]["scenario"]  # China's own supply does not depend on licences
     for result in (blocked, licensed):  # EU's 21-day stockpile over the shortfall, at each end it is priced
         eu = result["EU"]
-        assert eu["days_to_shortage"] == {"low": None, "point": None, "high": round(21 / eu["shortfall"]["high"], 1)}
+        assert eu["days_to_shortage"] == {"low": None, "point": None, "high": round(55 / eu["shortfall"]["high"], 1)}
     # nothing bounds two of the build-out's separators (MP's heavy circuit has no Dy figure, Eneabba's is
     # stale), so at the high end they could separate as much as the mines give
     built = ev_dy("china-2025-04-with-build-out")

@@ -53,8 +53,10 @@ class Claimant:
     """One region's demand for one element in one end use: ``demand`` in t a year, ``per_unit`` the
     t of element per unit (``None``: not known), ``stock_days`` days of normal demand held at the
     start, and the share of its supply the scenario takes with nothing licensed (``blocked``) and
-    with everything licensed (``licensed``), each a range (``low``: the least); ``changes``: from a
-    month on, new values of both (plants starting within the horizon)."""
+    with everything licensed (``licensed``), each a range (``low``: the least; a stock of unknown
+    size: ``Range(0, inf, None)``); ``changes``: from a month on, new values of both (plants
+    starting within the horizon); ``held``: inputs (``blocked``, ``stock_days``) whose range only
+    bounds what is not known, so Monte Carlo draws hold them at their point."""
 
     end_use: str
     element: str
@@ -66,6 +68,7 @@ class Claimant:
     per_unit: Range | None = None
     defence: bool = False
     changes: tuple[tuple[int, Range, Range], ...] = ()
+    held: frozenset[str] = frozenset()  # inputs whose range is a bound, not a spread: draws hold the point
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -157,8 +160,9 @@ class Draw:
 
 
 def case(claimants: Sequence[Claimant], timing: Timing, end: str) -> Draw | None:
-    """The inputs at one of :data:`~reegraph.model.ENDS` (``low``: the least shortage); ``None`` at
-    the point where some input has no point."""
+    """The inputs at one of :data:`~reegraph.model.ENDS` (``low``: the least shortage); an input
+    with no point is ``None`` at the point (:func:`run` leaves its region out); ``None`` where the
+    licence latency or rate has none."""
     least = end == "low"
 
     def pick(r: Range, *, more_is_worse: bool) -> float | None:
@@ -174,10 +178,19 @@ def case(claimants: Sequence[Claimant], timing: Timing, end: str) -> Draw | None
     values["licensed"] = {c.key: tuple(pick(x, more_is_worse=True) for _, _, x in c.steps) for c in claimants}
     latency = pick(timing.latency_days, more_is_worse=True)
     rate = pick(timing.per_month, more_is_worse=False)
-    flat = [v for found in values.values() for v in found.values()]
-    if latency is None or rate is None or any(v is None or (isinstance(v, tuple) and None in v) for v in flat):
+    if latency is None or rate is None:
         return None
+    values["blocked"] = _at_least(values["blocked"], values["licensed"])
     return Draw(latency_days=latency, per_month=rate, **values)
+
+
+def _at_least(blocked: Mapping[tuple, tuple[Any, ...]], licensed: Mapping[tuple, tuple[Any, ...]]) -> dict:
+    """Each blocked share no less than its licensed one (licences never take supply away);
+    ``None`` (no value at this end) stays."""
+    return {
+        k: tuple(None if b is None or x is None else max(b, x) for b, x in zip(v, licensed[k], strict=True))
+        for k, v in blocked.items()
+    }
 
 
 def run(
@@ -186,9 +199,10 @@ def run(
     """Simulate ``timing.months`` months with the inputs of ``draw``: per claimant, each month's
     demand, what supply gave, what stock gave, what was short and the stock left (t).
 
-    Claimants with the same element and dependences share one pool: its supply each month is the
-    sum of their normal monthly demand times the share the scenario leaves them, split by ``rule``
-    (``defence-first``: defence end uses are served first).
+    A region's claimants of one element share one pool (the region's market): its supply each
+    month is the sum of their normal monthly demand times the share the scenario leaves each, split
+    by ``rule`` (``defence-first``: the region's defence end uses are served first). Regions do
+    not share: what one keeps is not another's.
 
     Examples
     --------
@@ -208,24 +222,27 @@ def run(
     keep = [timing.licensed_fraction * approved(m, draw.latency_days, draw.per_month) for m in range(timing.months)]
     pools: dict[tuple, list[Claimant]] = defaultdict(list)
     for c in claimants:
-        starts = tuple(step[0] for step in c.steps)
-        pools[(c.element, starts, draw.blocked[c.key], draw.licensed[c.key])].append(c)
+        pools[(c.element, c.region)].append(c)
     result: dict[tuple, list[Month]] = {}
-    for (_, starts, blocked, licensed), members in pools.items():
+    for members in pools.values():
+        if not all(_complete(c, draw) for c in members):
+            continue  # an input without a value at this end: no result for the region
         normal = {c.key: draw.demand[c.key] / 12 for c in members}
-        total = math.fsum(normal.values())
-        supply = []
-        for month, phi in enumerate(keep):
-            step = max(i for i, first in enumerate(starts) if first <= month)
-            lost = licensed[step] + (blocked[step] - licensed[step]) * (1 - phi)
-            supply.append(max(0.0, total * (1 - lost)))
+        supply = [
+            math.fsum(normal[c.key] * _kept(c, draw, month, phi) for c in members) for month, phi in enumerate(keep)
+        ]
         wanted = {
             c.key: [
                 normal[c.key] * demand_factor(m, c.element, c.end_use, timing.substitutes) for m in range(timing.months)
             ]
             for c in members
         }
-        stock = {c.key: normal[c.key] * draw.stock_days[c.key] / DAYS_PER_MONTH for c in members}
+        stock = {  # a stock of unknown size at its high end: enough for every month of the horizon
+            c.key: normal[c.key] * draw.stock_days[c.key] / DAYS_PER_MONTH
+            if math.isfinite(draw.stock_days[c.key])
+            else math.fsum(wanted[c.key])
+            for c in members
+        }
         first = [c.key for c in members if c.defence] if rule == "defence-first" else []
         runs = simulate(
             supply, {_name(k): v for k, v in wanted.items()}, {_name(k): v for k, v in stock.items()},
@@ -234,6 +251,23 @@ def run(
         for c in members:
             result[c.key] = runs[_name(c.key)]
     return result
+
+
+def _complete(c: Claimant, draw: Draw) -> bool:
+    """Whether the draw gives every input of ``c`` a value."""
+    return (
+        draw.demand[c.key] is not None
+        and draw.stock_days[c.key] is not None
+        and None not in draw.blocked[c.key]
+        and None not in draw.licensed[c.key]
+    )
+
+
+def _kept(c: Claimant, draw: Draw, month: int, phi: float) -> float:
+    """The share of its normal supply a claimant keeps in ``month`` with ``phi`` of it licensed."""
+    step = max(i for i, (first, _, _) in enumerate(c.steps) if first <= month)
+    blocked, licensed = draw.blocked[c.key][step], draw.licensed[c.key][step]
+    return max(0.0, 1 - (licensed + (blocked - licensed) * (1 - phi)))
 
 
 def _name(key: tuple) -> str:
@@ -267,14 +301,11 @@ class Course:
 
 def courses(claimants: Sequence[Claimant], timing: Timing, *, rule: str = "pro-rata") -> list[Course]:
     """Each claimant's months at each end, in the order given."""
-    by_end = {}
+    by_end: dict[str, dict[tuple, list[Month]]] = {}
     for end in ENDS:
         draw = case(claimants, timing, end)
-        by_end[end] = None if draw is None else run(claimants, timing, draw, rule=rule)
-    return [
-        Course(c, {end: None if by_end[end] is None else by_end[end][c.key] for end in ENDS})  # type: ignore[index]
-        for c in claimants
-    ]
+        by_end[end] = {} if draw is None else run(claimants, timing, draw, rule=rule)
+    return [Course(c, {end: by_end[end].get(c.key) for end in ENDS}) for c in claimants]
 
 
 @dataclass(frozen=True)
@@ -292,9 +323,11 @@ def sample(
     claimants: Sequence[Claimant], timing: Timing, *, draws: int, seed: int = 0, rule: str = "pro-rata"
 ) -> list[Spread]:
     """Monte Carlo over the uncertain inputs: each draw takes every range at a random place
-    (triangular, with the point as mode where there is one, else uniform): one place per element's
-    dependence, per end use and element's content per unit (so regions move together), per
-    claimant's stock, and for the licence latency and rate. Seeded and deterministic.
+    (triangular, with the point as mode where there is one, else uniform): one place per region's
+    dependence on the element, per end use and element's content per unit (so regions move
+    together), per claimant's stock, and for the licence latency and rate. Inputs a claimant
+    ``held`` stay at their point; a claimant with a held input that has no point (a stock of
+    unknown size) cannot be drawn and is left out. Seeded and deterministic.
 
     Raises
     ------
@@ -303,31 +336,39 @@ def sample(
     """
     if not 1 <= draws <= MAX_DRAWS:
         raise ValueError(f"draws must be from 1 to {MAX_DRAWS:,}, not {draws}")
+    drawn = [c for c in claimants if drawable(c)]
     rng = random.Random(seed)
     firsts: dict[tuple, list[float]] = defaultdict(list)
     losts: dict[tuple, list[float]] = defaultdict(list)
     for _ in range(draws):
-        shared: dict[tuple, float] = {}
+        places: dict[tuple, float] = {}
 
-        def at(r: Range, key: tuple, shared: dict[tuple, float] = shared) -> float:
-            if key not in shared:
-                shared[key] = rng.random()
-            return _place(r, shared[key])
+        def at(r: Range, key: tuple, hold: bool = False, places: dict[tuple, float] = places) -> float:
+            if hold:
+                return r.point  # type: ignore[return-value]  # drawable() checked it has one
+            if key not in places:
+                places[key] = rng.random()
+            return _place(r, places[key])
 
+        licensed = {c.key: tuple(at(x, ("licensed", c.element, c.region)) for _, _, x in c.steps) for c in drawn}
+        blocked = {
+            c.key: tuple(at(b, ("blocked", c.element, c.region), "blocked" in c.held) for _, b, _ in c.steps)
+            for c in drawn
+        }
         draw = Draw(
-            demand={c.key: at(c.demand, ("demand", c.end_use, c.element)) for c in claimants},
-            stock_days={c.key: at(c.stock_days, ("stock", *c.key)) for c in claimants},
-            blocked={c.key: tuple(at(x[1], ("blocked", c.element, c.region)) for x in c.steps) for c in claimants},
-            licensed={c.key: tuple(at(x[2], ("licensed", c.element, c.region)) for x in c.steps) for c in claimants},
+            demand={c.key: at(c.demand, ("demand", c.end_use, c.element)) for c in drawn},
+            stock_days={c.key: at(c.stock_days, ("stock", *c.key), "stock_days" in c.held) for c in drawn},
+            blocked=_at_least(blocked, licensed),
+            licensed=licensed,
             latency_days=at(timing.latency_days, ("latency",)),
             per_month=at(timing.per_month, ("rate",)),
         )
-        for key, months in run(claimants, timing, draw, rule=rule).items():
+        for key, months in run(drawn, timing, draw, rule=rule).items():
             first = first_short(months)
             firsts[key].append(math.inf if first is None else first)
             losts[key].append(math.fsum(m.short for m in months))
     result = []
-    for c in claimants:
+    for c in drawn:
         f, lost = sorted(firsts[c.key]), sorted(losts[c.key])
         result.append(
             Spread(
@@ -338,6 +379,18 @@ def sample(
             )
         )
     return result
+
+
+def drawable(c: Claimant) -> bool:
+    """Whether Monte Carlo can draw a claimant: every held input has a point, every other range is
+    bounded."""
+    ranges = {"demand": [c.demand], "stock_days": [c.stock_days], "blocked": [b for _, b, _ in c.steps],
+              "licensed": [x for _, _, x in c.steps]}  # fmt: skip
+    return all(
+        (r.point is not None) if name in c.held else math.isfinite(r.high)
+        for name, found in ranges.items()
+        for r in found
+    )
 
 
 def _place(r: Range, u: float) -> float:

@@ -81,71 +81,100 @@ def _spread(d: Mapping[str, float | None], fmt: str = "{:,.1f}") -> str:
 
 
 def _when(claimant: Mapping[str, Any], key: str = "first_short") -> str:
-    """A month at each end (``None``: not within the horizon) in words, dates for months."""
-    dates = claimant[f"{key}_date"] if key == "first_short" else None
-    values = claimant[key]
+    """A month at each end in words: the point, then the earliest to the latest (``no data``: not
+    computed at that end; ``never``: not short within the horizon; ``still short``: short at its
+    end)."""
+    dates = claimant["first_short_date"] if key == "first_short" else None
 
     def word(end: str) -> str:
-        v = values[end]
+        v = claimant[key][end]
         if not claimant["defined"][end]:
             return "no data"
         if v is None:
-            return "never" if key == "first_short" else "-"
+            if key == "first_short":
+                return "never"
+            return "not short" if claimant["first_short"][end] is None else "still short"
         return dates[end] if dates else f"month {v}"
 
     point, low, high = word("point"), word("low"), word("high")
     if low == high == point:
         return point
-    return f"{point} ({word('high')} to {word('low')})"
+    return f"{point} ({high} to {low})" if key == "first_short" else f"{point} ({low} to {high})"
 
 
 def _worst(claimants: list[dict[str, Any]]) -> dict[str, Any]:
     """The claimant that runs short first at the point (then at the worst end), then loses most."""
 
     def key(c: dict[str, Any]) -> tuple:
-        first = [c["first_short"][e] for e in ("point", "high")]
+        first = [c["first_short"][e] if c["defined"][e] else None for e in ("point", "high")]
         return (*(math.inf if v is None else v for v in first), -(c["lost_t"]["point"] or 0.0))
 
     return min(claimants, key=key)
 
 
-def render_demand_summary(report: ScenarioReport, *, markdown: bool = False) -> str:
-    """One line per end use: who runs short first, when, and what is lost over the horizon; then the
-    end uses without demand in the graph, by their worst supply shortfall."""
-    demand = report.demand
-    claimants = demand.get("claimants", [])
+#: The columns of the one-line-per-end-use view.
+SUMMARY = ["end use", "element", "worst region", "first short", "recovers", "t lost", "units lost",
+           "regions short (point)"]  # fmt: skip
+
+
+def demand_summary(report: ScenarioReport) -> tuple[list[list[str]], list[list[str]], list[str]]:
+    """One row per end use with demand (:data:`SUMMARY`: who runs short first, when, what is lost
+    over the horizon); one row per end use without (its worst supply shortfall); and notes on the
+    elements of an end use with demand that have none in the graph."""
+    claimants = report.demand.get("claimants", [])
     by_use: dict[str, list[dict[str, Any]]] = {}
     for c in claimants:
         by_use.setdefault(c["end_use"], []).append(c)
-    months = demand.get("months", 0)
-    headers = ["end use", "element", "worst region", "first short", "recovers", f"t lost in {months} months",
-               "units lost", "regions short (point)"]  # fmt: skip
     rows = []
     for uses in sorted(by_use.values(), key=lambda cs: _worst(cs)["end_use_label"]):
         w = _worst(uses)
-        short = sorted({c["region"] for c in uses if c["first_short"]["point"] is not None})
+        short = sorted({c["region"] for c in uses if c["defined"]["point"] and c["first_short"]["point"] is not None})
         rows.append(
             [w["end_use_label"], w["element"], w["region"], _when(w), _when(w, "recovers"), _spread(w["lost_t"]),
-             _spread(w["units_lost"], "{:,.0f}") + f" {w['per_unit_label']}", " ".join(short) or "none"]
+             f"{_spread(w['units_lost'], '{:,.0f}')} ({w['per_unit_label']})", " ".join(short) or "none"]
         )  # fmt: skip
-    render = render_markdown if markdown else render_table
-    lines = [
-        f"Who runs short: demand against supply month by month from {demand.get('start')} ({months} months, "
-        f"rule {demand.get('rule')}; a figure is the point, then its range: least to most short)",
-        "",
-        render(headers, rows) if rows else "(no end use of those asked has demand in the graph)",
-    ]
     others: dict[str, dict[str, Any]] = {}
+    missing: dict[str, set[str]] = {}
     for i in report.impacts:
         if i["end_use"] in by_use:
+            if i["element"] != "ALL" and all(c["element"] != i["element"] for c in by_use[i["end_use"]]):
+                missing.setdefault(i["end_use_label"], set()).add(i["element"])
             continue
         best = others.get(i["end_use"])
         if best is None or _rank(i) > _rank(best):
             others[i["end_use"]] = i
-    if others:
-        rest = [[i["end_use_label"], i["element"], i["region"], ends(i["shortfall"])] for i in others.values()]
+    rest = sorted([i["end_use_label"], i["element"], i["region"], ends(i["shortfall"])] for i in others.values())
+    notes = [
+        f"{label}: no content per unit of {', '.join(sorted(found))} in the graph, so no demand for them "
+        "(--detail shows their supply)"
+        for label, found in sorted(missing.items())
+    ]
+    return rows, rest, notes
+
+
+def _summary_head(report: ScenarioReport) -> str:
+    demand = report.demand
+    return (
+        f"Who runs short: demand against supply month by month from {demand.get('start')} "
+        f"({demand.get('months')} months, rule {demand.get('rule')}). A figure is the point, then its "
+        "range: tonnes and units from the least short to the most, months from the earliest to the latest."
+    )
+
+
+def _no_rows(report: ScenarioReport) -> str:
+    if any("not enough data for the supply side" in n for n in report.demand.get("notes", [])):
+        return "(demand is in the graph, but its supply could not be priced: see the notes)"
+    return "(no end use of those asked has demand in the graph)"
+
+
+def render_demand_summary(report: ScenarioReport, *, markdown: bool = False) -> str:
+    """:func:`demand_summary` as text."""
+    rows, rest, _ = demand_summary(report)
+    render = render_markdown if markdown else render_table
+    lines = [plain(_summary_head(report)), "", render(SUMMARY, rows) if rows else _no_rows(report)]
+    if rest:
         lines += ["", "Supply only (demand not in the graph): the largest shortfall of each end use", "",
-                  render(["end use", "element", "region", "shortfall"], sorted(rest))]  # fmt: skip
+                  render(["end use", "element", "region", "shortfall"], rest)]  # fmt: skip
     return "\n".join(lines)
 
 
@@ -156,30 +185,47 @@ def _rank(impact: dict[str, Any]) -> tuple:
             impact["region"] != "CN")  # fmt: skip
 
 
+#: The columns of a claimant's months.
+MONTHS = ["month", "demand t", "supplied t", "from stock t", "short t", "short (units)", "stock t"]
+
+
+def months_of(c: Mapping[str, Any]) -> tuple[str, list[list[str]]]:
+    """A claimant's months: its heading (demand and on what it rests, stock, dependence, first
+    month short, recovery) and one row per month (:data:`MONTHS`)."""
+    rows = [
+        [m["date"], _spread(m["demand"], "{:,.2f}"), _spread(m["supplied"], "{:,.2f}"),
+         _spread(m["from_stock"], "{:,.2f}"), _spread(m["short"], "{:,.2f}"), _spread(m["units_short"], "{:,.0f}"),
+         _spread(m["stock"], "{:,.2f}")]
+        for m in c["months"]
+    ]  # fmt: skip
+    per = c["per_unit_t"]
+    head = (
+        f"{c['end_use_label']}, {c['element']}, {c['region']}: demand {_spread(c['demand_t_per_year'])} t a year "
+        f"({c['units_per_year']['value']:,.0f} a year in {c['units_per_year']['year']} x "
+        f"{_spread({k: None if v is None else v * 1000 for k, v in per.items()}, '{:,.4g}')} kg per "
+        f"{c['per_unit_label']}); stock {_spread(c['stock_days'], '{:,.0f}')} days; "
+        f"dependence {_spread(c['dependence']['blocked'], '{:.1%}')} ({c['dependence']['basis']}); "
+        f"first short {_when(c)}; recovers {_when(c, 'recovers')}"
+    )
+    return head, rows
+
+
 def render_months(report: ScenarioReport, *, markdown: bool = False) -> str:
-    """Each claimant's months: demand, supplied, from stock, short (t and units) and stock left."""
-    parts = []
-    for c in report.demand.get("claimants", []):
-        headers = ["month", "demand t", "supplied t", "from stock t", "short t", f"short ({c['per_unit_label']})",
-                   "stock t"]  # fmt: skip
-        rows = [
-            [m["date"], _spread(m["demand"], "{:,.2f}"), _spread(m["supplied"], "{:,.2f}"),
-             _spread(m["from_stock"], "{:,.2f}"), _spread(m["short"], "{:,.2f}"), _spread(m["units_short"], "{:,.0f}"),
-             _spread(m["stock"], "{:,.2f}")]
-            for m in c["months"]
-        ]  # fmt: skip
-        per = c["per_unit_t"]
-        head = (
-            f"{c['end_use_label']}, {c['element']}, {c['region']}: demand {_spread(c['demand_t_per_year'])} t a year "
-            f"({c['units_per_year']['value']:,.6g} a year in {c['units_per_year']['year']} x "
-            f"{_spread({k: None if v is None else v * 1000 for k, v in per.items()}, '{:,.4g}')} kg per "
-            f"{c['per_unit_label']}); "
-            f"stock {_spread(c['stock_days'], '{:,.0f}')} days; "
-            f"dependence {_spread(c['dependence']['blocked'], '{:.1%}')} "
-            f"({c['dependence']['basis']}); first short {_when(c)}; recovers {_when(c, 'recovers')}"
-        )
-        parts.append(head + "\n\n" + (render_markdown(headers, rows) if markdown else render_table(headers, rows)))
-    return "\n\n".join(parts)
+    """Each claimant's months (:func:`months_of`) as text."""
+    render = render_markdown if markdown else render_table
+    return "\n\n".join(
+        plain(head) + "\n\n" + render(MONTHS, rows) for head, rows in map(months_of, report.demand.get("claimants", []))
+    )
+
+
+def _notes(report: ScenarioReport, *, detail: bool) -> list[str]:
+    """What the run could not price, what it assumes, what it leaves out."""
+    said = [*demand_summary(report)[2], *report.demand.get("notes", []),
+            *(f"assumes: {a}" for a in report.demand.get("assumptions", []))]  # fmt: skip
+    if not detail:
+        quiet = [n for n in _said(report) if "depends on" not in n]  # the narrowed run's other elements
+        said = quiet + said
+    return said
 
 
 def render_scenario_table(report: ScenarioReport, *, markdown: bool = False, detail: bool = False) -> str:
@@ -188,13 +234,12 @@ def render_scenario_table(report: ScenarioReport, *, markdown: bool = False, det
     supply against the baseline as well."""
     head = f"Scenario {report.scenario}: {report.title}, as of {report.as_of}"
     parts = [plain(head), render_demand_summary(report, markdown=markdown)]
-    if report.demand.get("claimants") and any(i for i in report.demand["claimants"]) and _narrowed(report):
+    if report.demand.get("claimants") and _narrowed(report):
         parts.append(render_months(report, markdown=markdown))
     if detail:
         parts.append(render_supply_table(report, markdown=markdown))
-    said = [*report.demand.get("notes", []), *(f"assumes: {a}" for a in report.demand.get("assumptions", []))]
+    said = _notes(report, detail=detail)
     if not detail:
-        said = _said(report) + said
         said.append("--detail adds every end use, element and region's supply against the baseline")
     notes = "".join(f"\n{'- ' if markdown else ''}{plain(line)}" for line in said)
     return "\n\n".join(p for p in parts if p) + ("\n" + notes if notes else "")
@@ -282,7 +327,21 @@ def scenario_section(report: ScenarioReport, *, level: int) -> str:
         else "No shortfall at any end."
     )
     h, sub = f"h{level}", f"h{level + 1}"
+    summary, rest, _ = demand_summary(report)
+    months = "".join(
+        f"<p>{esc(head)}</p>{table(MONTHS, rows, numeric=(1, 2, 3, 4, 5, 6))}"
+        for head, rows in map(months_of, report.demand.get("claimants", []) if _narrowed(report) else [])
+    )
+    said = "".join(f"<li>{esc(n)}</li>" for n in _notes(report, detail=True))
+    others = table(["end use", "element", "region", "shortfall"], rest)
+    demand = f"""<{sub}>Who runs short</{sub}>
+<p>{esc(_summary_head(report))}</p>
+{table(SUMMARY, summary, numeric=(5, 6)) if summary else f'<p class="muted">{esc(_no_rows(report))}</p>'}
+{months}
+{f"<p>Supply only (demand not in the graph): the largest shortfall of each end use</p>{others}" if rest else ""}
+{f"<ul>{said}</ul>" if said else ""}"""
     return f"""<{h}>Scenario {esc(report.scenario)}</{h}>
+{demand}
 <p>{esc(report.title)}, as of {esc(report.as_of)}. Tonnes of contained element (t REO for ALL); the most
 each region could receive against the baseline. Amounts are ranges (the point first where the figures
 give one); the shortfall is computed at the low ends, the points and the high ends of the amounts.</p>

@@ -110,9 +110,7 @@ def resolve(
         stockpiles=tuple(check.stockpile(s) for s in spec.stockpiles),
         new_facilities=tuple(check.new_facility(p) for p in spec.new_facilities),
         start=check.date(spec.lines, "start", spec.start),
-        months=24
-        if spec.months is None
-        else int(check.number(spec.lines, "months", spec.months, most=MAX_MONTHS, whole=True)),
+        months=24 if spec.months is None else check.months(spec.lines, spec.months),
         licensing=None if spec.licensing is None else check.licensing(spec.licensing),
         substitutions=tuple(check.substitution(x) for x in spec.substitutions),
     )
@@ -178,29 +176,29 @@ class _Checker:
             raise self.fail(lines, key, f"{key} must be a number between 0 and 1, not {value!r}")
         return float(value)
 
-    def number(self, lines: Lines, key: str, value: object, *, most: float = MAX_AMOUNT, whole: bool = False) -> float:
-        """A number from 0 to ``most`` (``whole``: an integer)."""
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, int | float)
-            or not 0 <= value <= most
-            or (whole and not isinstance(value, int))
-        ):
-            what = "a whole number" if whole else "a number"
-            raise self.fail(lines, key, f"{key} must be {what} from 0 to {most:g}, not {value!r}")
+    def number(self, lines: Lines, key: str, value: object, *, most: float = MAX_AMOUNT) -> float:
+        """A number from 0 to ``most``."""
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= most:
+            raise self.fail(lines, key, f"{key} must be a number from 0 to {most:g}, not {value!r}")
         return float(value)
 
-    def span(self, lines: Lines, key: str, value: object, *, most: float) -> tuple[float, float]:
-        """A number, or a range ``[low, high]``, from 0 to ``most``, as ``(low, high)``."""
-        if isinstance(value, list) and len(value) == 2:
-            low, high = (self.number(lines, key, v, most=most) for v in value)
-            if low > high:
-                raise self.fail(lines, key, f"{key} must be [low, high] with low <= high, not {value!r}")
-            return low, high
+    def span(self, lines: Lines, key: str, value: object, *, most: float) -> tuple[float, float, float | None]:
+        """A number, a range ``[low, high]`` (no point) or ``[low, point, high]``, from 0 to ``most``,
+        as ``(low, high, point)``."""
+        if isinstance(value, list) and len(value) in (2, 3):
+            found = [self.number(lines, key, v, most=most) for v in value]
+            if found != sorted(found):
+                raise self.fail(lines, key, f"{key} must be [low, high] or [low, point, high] in order, not {value!r}")
+            return found[0], found[-1], found[1] if len(found) == 3 else None
         if isinstance(value, list | tuple):
-            raise self.fail(lines, key, f"{key} must be a number or [low, high], not {value!r}")
+            raise self.fail(lines, key, f"{key} must be a number, [low, high] or [low, point, high], not {value!r}")
         one = self.number(lines, key, value, most=most)
-        return one, one
+        return one, one, one
+
+    def months(self, lines: Lines, value: object) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_MONTHS:
+            raise self.fail(lines, "months", f"months must be a whole number from 1 to {MAX_MONTHS}, not {value!r}")
+        return value
 
     def licensing(self, spec: Licensing) -> Licensing:
         return Licensing(

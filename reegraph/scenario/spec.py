@@ -23,10 +23,10 @@ The format (documented in the README, section "Scenarios")::
     [[offline]]                  # facility = "facility/..." | company = "org/..." | country = "MM"
     [[scale]]                    # facility | company | country as for [[offline]], factor = 1.5
     [[online]]                   # facility = "facility/..." (a planned plant), from = 2027-01-01
-    [[stockpile]]                # region = "EU", days = 60 or [45, 90] (end_use = "electric-cars" to narrow it)
+    [[stockpile]]                # region = "EU", days = 60, [45, 90] or [45, 60, 90] (end_use = "electric-cars")
     [licensing]                  # how licences come, month by month (defaults: MOFCOM's review limit)
-    latency_days = 63            # days from the control to the first approval (45 working days), or [42, 63]
-    per_month = 1.0              # share of the licensed fraction approved each month after that, or [0.2, 0.5]
+    latency_days = 63            # days from the control to the first approval (45 working days), or a range
+    per_month = 1.0              # share of the licensed fraction approved each month after that, or a range
     [[substitution]]             # element = "Dy", end_use = "electric-cars" (optional), share = 0.5,
                                  # months = 24: demand cut by up to share, reached linearly over months
     [[new_facility]]             # id = "x", stage = "separation", country = "US", elements = ["Dy"],
@@ -110,28 +110,29 @@ class Online:
 
 @dataclass(frozen=True)
 class Stockpile:
-    """Days of normal supply held for a region (and, optionally, one end use): a number, or a range
-    ``(low, high)``."""
+    """Days of normal supply held for a region (and, optionally, one end use): a number, a range
+    ``[low, high]`` (no point) or ``[low, point, high]``."""
 
     region: str
-    days: float | tuple[float, float]
+    days: float | tuple[float, float, float | None]
     end_use: str = ""
     lines: Lines = field(default_factory=dict, compare=False, repr=False)
 
     @property
-    def span(self) -> tuple[float, float]:
-        """The days as ``(low, high)``."""
-        return self.days if isinstance(self.days, tuple) else (self.days, self.days)
+    def span(self) -> tuple[float, float, float | None]:
+        """The days as ``(low, high, point)``."""
+        return self.days if isinstance(self.days, tuple) else (self.days, self.days, self.days)
 
 
 @dataclass(frozen=True)
 class Licensing:
     """How licences come after a control starts: none for ``latency_days``, then ``per_month`` of
-    the licensed fraction approved each month until all of it is (each a number or a range
-    ``(low, high)``). The defaults: MOFCOM's published review limit of 45 working days, then all."""
+    the licensed fraction approved each month until all of it is (each a number, a range
+    ``[low, high]`` with no point, or ``[low, point, high]``). The defaults: MOFCOM's published
+    review limit of 45 working days, then all."""
 
-    latency_days: float | tuple[float, float] = 63.0
-    per_month: float | tuple[float, float] = 1.0
+    latency_days: float | tuple[float, float, float | None] = 63.0
+    per_month: float | tuple[float, float, float | None] = 1.0
     lines: Lines = field(default_factory=dict, compare=False, repr=False)
 
 
