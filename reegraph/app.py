@@ -592,6 +592,8 @@ def _monthly(
         substitutes=tuple(Substitute(x.element, x.share, x.months, x.end_use) for x in resolved.substitutions),
     )
     cells, notes = _demand_cells(store, start.year)
+    if licensing and not prepared.scenario.controls:
+        notes.append("[licensing] has no export control to act on")
     cells = [
         c
         for c in cells
@@ -679,6 +681,11 @@ def _monthly(
             mine[claimants[-1].key] = cell
         else:
             basis[key] = (cell, how)
+    for x in resolved.substitutions:
+        if not any(c.element == x.element and x.end_use in ("", c.end_use) for c in claimants):
+            notes.append(
+                f"[[substitution]] of {x.element} {x.end_use or ''}: no demand it could cut".replace("  ", " ")
+            )
     runs = courses(claimants, timing, rule=rule)
     spread = {s.claimant.key: s for s in sample(claimants, timing, draws=draws, seed=seed, rule=rule)} if draws else {}
     said["draws"] = draws
@@ -796,7 +803,10 @@ def _demand_cells(store: Store, year: int) -> tuple[list[dict[str, Any]], list[s
     on."""
     units: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in store.values(sparql.DEMAND_UNITS):
-        if int(str(row["year"])) > year:
+        found_year = int(str(row["year"]))
+        if not 1900 <= found_year <= 2100:
+            raise InputError(f"{short_id(str(row['q']))}: ree:year must be between 1900 and 2100, not {found_year}")
+        if found_year > year:
             continue
         region = short_id(str(row["region"]))
         code = None if row.get("code") is None else str(row.get("code"))
@@ -806,7 +816,7 @@ def _demand_cells(store: Store, year: int) -> tuple[list[dict[str, Any]], list[s
                 "per_unit": None if row.get("perUnit") is None else str(row.get("perUnit")),
                 "sources": tuple(sorted(short_id(x) for x in str(row.get("sources") or "").split())),
                 "region": _EXACT.get(region) or (region_of(code) if code else _BROADER.get(region, region)),
-                "exact": region in _EXACT or bool(code),
+                "exact": region in _EXACT or bool(code), "from": region,
                 "world": region == "region/world",
             }
         )  # fmt: skip
@@ -842,7 +852,20 @@ def _demand_cells(store: Store, year: int) -> tuple[list[dict[str, Any]], list[s
         for region in REGION_CODES:
             own = [f for f in figures if f["region"] == region and not f["world"]]
             if own:  # latest year; the region's own figure, then one without a qualifier
-                chosen[region] = max(own, key=lambda f: (f["year"], f["exact"], f["per_unit"] is None, f["value"]))
+                rank = lambda f: (f["year"], f["exact"], f["per_unit"] is None)  # noqa: E731
+                best = max(own, key=lambda f: (*rank(f), f["value"]))
+                rivals = sorted({f["value"] for f in own if rank(f) == rank(best)})
+                if len(rivals) > 1:
+                    values = ", ".join(f"{v:,.6g}" for v in rivals)
+                    notes.append(f"{end_use.removeprefix('end-use/')} in {region}: {len(rivals)} figures for "
+                                 f"{best['year']} ({values}); the largest is used")  # fmt: skip
+                if not best["exact"]:
+                    notes.append(f"{end_use.removeprefix('end-use/')} in {region}: the figure is for "
+                                 f"{best['from'].removeprefix('region/')}, which holds more than {region}")  # fmt: skip
+                if best["year"] < year:
+                    notes.append(f"{end_use.removeprefix('end-use/')} in {region}: the latest units are of "
+                                 f"{best['year']}, used for {year}")  # fmt: skip
+                chosen[region] = best
         world = [f for f in figures if f["world"]]
         if world:
             latest = max(world, key=lambda f: f["year"])
@@ -1026,8 +1049,8 @@ def monte_carlo(
 
 @dataclass(frozen=True)
 class ComparisonRow:
-    """One end use, element and region: its shortfall at each end under each of two scenarios
-    (``None``: not computed under the second)."""
+    """One end use, element and region: its shortfall and its change in tonnes at each end under
+    each of two scenarios (``None``: not computed under the second)."""
 
     end_use: str
     end_use_label: str
@@ -1035,30 +1058,41 @@ class ComparisonRow:
     region: str
     first: dict[str, float | None]
     second: dict[str, float | None] | None
+    first_change: dict[str, float | None] | None = None
+    second_change: dict[str, float | None] | None = None
 
 
 @dataclass(frozen=True)
 class Comparison:
-    """Two scenarios' shortfalls side by side, in the first one's order."""
+    """Two scenarios' shortfalls side by side, in the first one's order; and their monthly runs:
+    per region, end use and element with demand, the first month short and the tonnes and units
+    lost under each (``demand``)."""
 
     first: str
     second: str
     max_age: int
     rows: tuple[ComparisonRow, ...]
+    demand: tuple[dict[str, Any], ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON contract (``schema_version`` "2"): each row carries the two shortfalls (at each
-        end) under the scenarios' names."""
+        end) under the scenarios' names, and the two changes in tonnes under ``change``."""
         return {
             "schema_version": SCHEMA_VERSION,
             "scenarios": [self.first, self.second],
             "max_age": self.max_age,
             "rows": [
                 {"end_use": r.end_use, "end_use_label": r.end_use_label, "element": r.element, "region": r.region,
-                 self.first: r.first, self.second: r.second}
+                 self.first: r.first, self.second: r.second,
+                 "change_t": {self.first: r.first_change, self.second: r.second_change}}
                 for r in self.rows
             ],
+            "demand": list(self.demand),
         }  # fmt: skip
+
+
+#: What a comparison shows of each claimant's monthly run under each scenario.
+_COMPARED = ("first_short", "first_short_date", "recovers", "recovers_date", "lost_t", "units_lost", "defined")
 
 
 def compare(
@@ -1071,22 +1105,32 @@ def compare(
     end_uses: Sequence[str] = (),
     max_age: int = MAX_AGE,
 ) -> Comparison:
-    """The shortfall of each end use, element and region under two scenarios (narrowed to
-    ``regions`` and ``end_uses`` if given)."""
+    """The shortfall and change in tonnes of each end use, element and region under two scenarios,
+    and each monthly claimant's first month short and losses under both (narrowed to ``regions``
+    and ``end_uses`` if given)."""
     a, b = (
         run_scenario(store, s, elements=elements, regions=regions, end_uses=end_uses, max_age=max_age)
         for s in (first, second)
     )
     other = {(i["end_use"], i["element"], i["region"]): i for i in b.impacts}
-    rows = tuple(
-        ComparisonRow(
-            i["end_use"], i["end_use_label"], i["element"], i["region"], i["shortfall"],
-            other.get((i["end_use"], i["element"], i["region"]), {}).get("shortfall"),
-        )
-        for i in a.impacts
-    )  # fmt: skip
+    rows = []
+    for i in a.impacts:
+        j = other.get((i["end_use"], i["element"], i["region"]), {})
+        rows.append(
+            ComparisonRow(i["end_use"], i["end_use_label"], i["element"], i["region"], i["shortfall"],
+                          j.get("shortfall"), i["change"], j.get("change"))
+        )  # fmt: skip
     names = _name(first), _name(second)
-    return Comparison(names[0], names[1] if names[1] != names[0] else f"{names[1]} (2)", max_age, rows)
+    second_name = names[1] if names[1] != names[0] else f"{names[1]} (2)"
+    runs = [{(c["end_use"], c["element"], c["region"]): c for c in r.demand.get("claimants", [])} for r in (a, b)]
+    demand = tuple(
+        {"end_use": key[0], "end_use_label": c["end_use_label"], "element": key[1], "region": key[2],
+         "per_unit_label": c["per_unit_label"],
+         **{name: None if key not in run else {k: run[key][k] for k in _COMPARED}
+            for name, run in zip((names[0], second_name), runs, strict=True)}}
+        for key, c in sorted({**runs[1], **runs[0]}.items())
+    )  # fmt: skip
+    return Comparison(names[0], second_name, max_age, tuple(rows), demand)
 
 
 def _regions(regions: Sequence[str]) -> list[str]:
@@ -1665,6 +1709,9 @@ def _course_dict(run: Course, basis: tuple[dict[str, Any], str], start: date, sp
             end: None if (first := run.first_short(end)) is None else _month_date(start, first) for end in ENDS
         },
         "recovers": {end: run.recovers(end) for end in ENDS},
+        "recovers_date": {
+            end: None if (back := run.recovers(end)) is None else _month_date(start, back) for end in ENDS
+        },
         "lost_t": {end: None if v is None else round(v, 6) for end, v in lost.items()},
         "units_lost": {end: in_units(v, end) for end, v in lost.items()},
         "months": months,

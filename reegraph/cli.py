@@ -385,7 +385,7 @@ def scenario_run(
 @click.option("--region", "regions", multiple=True, type=click.Choice(REGION_CODES), help="Region (repeatable).")
 @click.option("--end-use", "end_uses", multiple=True, metavar="ID", help="Only this end use (repeatable).")
 @_max_age_option
-@_format_option(("table", "markdown", "json", "csv"))
+@_format_option(("table", "markdown", "json", "csv", "html"))
 @_output_option
 def scenario_compare(
     first: str,

@@ -310,3 +310,70 @@ def test_bad_monthly_inputs_name_their_line(tmp_path, text, message):
     result = CliRunner().invoke(cli, ["scenario", "run", str(path)])
     assert result.exit_code == 2, result.output
     assert message in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[[licensing]]\nlatency_days = 10\n[[licensing]]\nlatency_days = 500\n", ":1: [licensing] is one table"),
+        ('[[stockpile]]\nregion = "EU"\ndays = 30\n[[stockpile]]\nregion = "EU"\ndays = 300\n',
+         ":4: a second [[stockpile]] for EU"),
+    ],
+)  # fmt: skip
+def test_a_scenario_says_each_thing_once(tmp_path, text, message):
+    path = tmp_path / "twice.toml"
+    path.write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(cli, ["scenario", "run", str(path)])
+    assert result.exit_code == 2 and message in result.output, result.output
+
+
+CONTENT = """@prefix ree: <https://w3id.org/reegraph/ontology#> . @prefix eu: <https://w3id.org/reegraph/id/end-use/> .
+@prefix q: <https://w3id.org/reegraph/id/quantity/> . @prefix el: <https://w3id.org/reegraph/id/element/> .
+@prefix src: <https://w3id.org/reegraph/id/source/> . @prefix unit: <http://qudt.org/vocab/unit/> .
+@prefix prov: <http://www.w3.org/ns/prov#> .
+eu:f-35 ree:hasQuantity q:x .
+q:x a ree:Quantity ; ree:quantityKind ree:Intensity ; ree:element el:{element} ; ree:value 0.01 ; {extra}
+    ree:unit unit:{unit} ; ree:basis ree:ContainedElement ; ree:perUnit "aircraft" ; ree:year 2025 ;
+    ree:confidence ree:Estimate ; ree:method "test" ; prov:wasDerivedFrom src:f-35-deliveries-2025 .
+"""
+
+
+@pytest.mark.parametrize(
+    ("element", "extra", "unit", "message"),
+    [
+        ("Dy", "ree:minValue -5 ;", "KiloGM", "quantity/x: ree:minValue must be a finite number of 0 or more"),
+        ("Dy", 'ree:minValue "NaN"^^<http://www.w3.org/2001/XMLSchema#double> ;', "KiloGM", "ree:minValue must be"),
+        ("Dy", "ree:minValue 0.05 ; ree:maxValue 0.02 ;", "KiloGM", "ree:minValue <= ree:value <= ree:maxValue"),
+        ("Dy", "", "GM", "a content per unit must be in kg or t"),
+        ("Sm", "", "KiloGM", "quantity/x: a second content of Sm per unit of end-use/f-35"),
+    ],
+)
+def test_bad_content_figures_are_refused(tmp_path, element, extra, unit, message):
+    data = tmp_path / "content.ttl"
+    data.write_text(CONTENT.format(element=element, extra=extra, unit=unit), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["scenario", "run", "china-2025-04", "--data", str(data)])
+    assert result.exit_code == 2, result.output
+    assert message in result.output and "Traceback" not in result.output
+
+
+def test_a_horizon_past_9999_is_refused(tmp_path):
+    path = tmp_path / "far.toml"
+    path.write_text("[scenario]\nstart = 9999-01-01\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["scenario", "run", str(path)])
+    assert result.exit_code == 2 and "run past the year 9999" in result.output
+
+
+def test_compare_gives_tonnes_and_months_under_each_and_html():
+    args = ["scenario", "compare", "china-2025-04", "china-2025-04-as-licensed", "--region", "EU", "--element", "Dy",
+            "--end-use", "electric-cars"]  # fmt: skip
+    result = CliRunner().invoke(cli, [*args, "--format", "json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    (row,) = data["rows"]
+    assert set(row["change_t"]) == {"china-2025-04", "china-2025-04-as-licensed"}
+    (eu,) = data["demand"]
+    blocked, licensed = eu["china-2025-04"], eu["china-2025-04-as-licensed"]
+    assert licensed["lost_t"]["point"] < blocked["lost_t"]["point"]  # licences come: less is lost
+    assert blocked["recovers"]["point"] is None and licensed["recovers_date"]["point"] == "2025-08"
+    page = CliRunner().invoke(cli, [*args, "--format", "html"])
+    assert page.exit_code == 0 and "<table>" in page.stdout and "Who runs short under each" in page.stdout

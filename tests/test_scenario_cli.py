@@ -148,11 +148,15 @@ def test_compare_sets_each_run_s_shortfalls_side_by_side(run, run_json, tmp_path
     assert cars[first]["low"] is cars[second]["low"] is None  # no Dy guaranteed at the low end
     assert cars[first]["high"] > 0.99 and cars[second]["high"] == 0.0  # the build-out's new separators help
     table = run("scenario", "compare", first, second, "--element", "Dy", "--format", "csv").stdout.splitlines()
-    assert table[0] == f"end use,element,region,{first},{second}" and len(table) == len(compared["rows"]) + 1
-    us_cars = next(line for line in table if line.startswith(f"{cars['end_use_label']},Dy,US,"))
-    assert us_cars.endswith(
-        ",100% at the high end (no data at the low end),0% at the high end (no data at the low end)"
+    assert table[0] == (
+        f"end use,element,region,{first} shortfall,{second} shortfall,{first} change (t),{second} change (t)"
     )
+    assert len(table) == len(compared["rows"]) + 1
+    us_cars = next(line for line in table if line.startswith(f"{cars['end_use_label']},Dy,US,"))
+    assert ",100% at the high end (no data at the low end),0% at the high end (no data at the low end)," in us_cars
+    # the change in tonnes: the build-out's separators give the US what the controls took, at the high end
+    change = {name: cars["change_t"][name]["high"] for name in (first, second)}
+    assert change[first] < 0 and change[second] > change[first]
 
 
 @pytest.mark.parametrize(

@@ -84,7 +84,7 @@ def _when(claimant: Mapping[str, Any], key: str = "first_short") -> str:
     """A month at each end in words: the point, then the earliest to the latest (``no data``: not
     computed at that end; ``never``: not short within the horizon; ``still short``: short at its
     end)."""
-    dates = claimant["first_short_date"] if key == "first_short" else None
+    dates = claimant[f"{key}_date"]
 
     def word(end: str) -> str:
         v = claimant[key][end]
@@ -94,7 +94,7 @@ def _when(claimant: Mapping[str, Any], key: str = "first_short") -> str:
             if key == "first_short":
                 return "never"
             return "not short" if claimant["first_short"][end] is None else "still short"
-        return dates[end] if dates else f"month {v}"
+        return str(dates[end])
 
     point, low, high = word("point"), word("low"), word("high")
     if low == high == point:
@@ -164,7 +164,7 @@ def _summary_head(report: ScenarioReport) -> str:
 def _no_rows(report: ScenarioReport) -> str:
     if any("not enough data for the supply side" in n for n in report.demand.get("notes", [])):
         return "(demand is in the graph, but its supply could not be priced: see the notes)"
-    return "(no end use of those asked has demand in the graph)"
+    return f"(no end use of those asked has demand in the graph up to {str(report.demand.get('start'))[:4]})"
 
 
 def render_demand_summary(report: ScenarioReport, *, markdown: bool = False) -> str:
@@ -420,12 +420,49 @@ def _uses(end_uses: tuple[str, ...], labels: Mapping[str, str] | None = None) ->
     return names + (f" +{len(end_uses) - 3}" if len(end_uses) > 3 else "")
 
 
+def _comparison_tables(comparison: Comparison) -> list[tuple[str, list[str], list[list[str]]]]:
+    """A comparison as (title, headers, rows) tables: the supply rows, then the monthly runs."""
+    a, b = comparison.first, comparison.second
+    supply = (
+        "Supply against the baseline: shortfall and change in tonnes under each",
+        ["end use", "element", "region", f"{a} shortfall", f"{b} shortfall", f"{a} change (t)", f"{b} change (t)"],
+        [[r.end_use_label, r.element, r.region, ends(r.first), ends(r.second), change(r.first_change),
+          change(r.second_change)] for r in comparison.rows],
+    )  # fmt: skip
+    months = []
+    for d in comparison.demand:
+        row = [d["end_use_label"], d["element"], d["region"]]
+        for key, fmt in (("first_short", None), ("lost_t", "{:,.1f}"), ("units_lost", "{:,.0f}")):
+            for name in (a, b):
+                run = d[name]
+                if run is None:
+                    row.append("-")
+                elif fmt is None:
+                    row.append(_when(run))
+                else:
+                    row.append(_spread(run[key], fmt))
+        months.append(row)
+    demand = (
+        "Who runs short under each (first month short; tonnes and units lost over each run's horizon)",
+        ["end use", "element", "region", f"{a} first short", f"{b} first short", f"{a} t lost", f"{b} t lost",
+         f"{a} units lost", f"{b} units lost"],
+        months,
+    )  # fmt: skip
+    return [supply, demand] if months else [supply]
+
+
 def render_comparison(comparison: Comparison, fmt: str) -> str:
-    """Two scenarios' shortfalls side by side: ``table``, ``markdown`` or ``csv``."""
-    headers = ["end use", "element", "region", comparison.first, comparison.second]
-    rows = [[r.end_use_label, r.element, r.region, ends(r.first), ends(r.second)] for r in comparison.rows]
-    render = {"csv": render_csv, "markdown": render_markdown}.get(fmt, render_table)
-    return render(headers, rows)
+    """Two scenarios side by side: ``table``, ``markdown``, ``csv`` (the supply rows) or ``html``."""
+    tables = _comparison_tables(comparison)
+    if fmt == "csv":
+        _, headers, rows = tables[0]
+        return render_csv(headers, rows)
+    if fmt == "html":
+        body = "".join(f"<h2>{esc(title)}</h2>{table(headers, rows)}" for title, headers, rows in tables)
+        title = f"reegraph: {comparison.first} against {comparison.second}"
+        return page(title, f"<h1>{esc(title)}</h1>{body}")
+    render = render_markdown if fmt == "markdown" else render_table
+    return "\n\n".join(f"{plain(title)}\n\n{render(headers, rows)}" for title, headers, rows in tables)
 
 
 def render_exposure(result: Exposure, fmt: str) -> str:

@@ -281,6 +281,15 @@ def read_spec(path: Path, *, _reading: tuple[Path, ...] = ()) -> ScenarioSpec:
         found = value if isinstance(value, list) else [value]
         return [(t, where.lines(section, i, t)) for i, t in enumerate(found)]
 
+    for single in ("scenario", "licensing"):
+        if isinstance(data.get(single), list):
+            raise ParseError(str(path), where.table(single), f"[{single}] is one table, not [[{single}]]")
+    seen: dict[tuple[str, str], int | None] = {}
+    for t, lines in tables("stockpile"):
+        key = (str(t.get("region")), str(t.get("end_use", "")))
+        if key in seen:
+            raise ParseError(str(path), lines[""], f"a second [[stockpile]] for {key[0]} {key[1]}".rstrip())
+        seen[key] = lines[""]
     head, head_lines = tables("scenario")[0] if "scenario" in data else ({}, {"": None})
     as_of = head.get("as_of")
     if as_of is not None and not is_day(as_of):
