@@ -592,6 +592,7 @@ def _monthly(
         substitutes=tuple(Substitute(x.element, x.share, x.months, x.end_use) for x in resolved.substitutions),
     )
     cells, notes = _demand_cells(store, start.year)
+    everywhere = [c for c in cells if c["element"] in symbols]
     if licensing and not prepared.scenario.controls:
         notes.append("[licensing] has no export control to act on")
     cells = [
@@ -626,11 +627,12 @@ def _monthly(
         fresh: dict = {} if m else tables  # another network: another cache
         priced.append(
             (
-                _shortfalls(G, scenario, 0.0, elements, regions, fresh),
-                _shortfalls(G, scenario, 1.0, elements, regions, fresh) if outages else {},
+                _impacts(G, scenario, 0.0, elements, regions, fresh),
+                _impacts(G, scenario, 1.0, elements, regions, fresh) if outages else {},
             )
         )
     shares = _published_shares(store, start.year)
+    notes += _demand_against_supply(everywhere, priced[0][0], elements)
     claimants, basis, mine = [], {}, {}
     for cell in cells:
         if "product" in cell and cell["end_use"] is None:  # the worst civil end use stands for it
@@ -652,8 +654,8 @@ def _monthly(
         )
         found: list[tuple[Range, Range]] = []
         for blocked, licensed in priced:
-            d0, how = _dependence(blocked.get(key), covered or outages, share if covered else None)
-            d1, _ = _dependence(licensed.get(key), outages, None) if outages else (NONE, "")
+            d0, how = _dependence(_cut(blocked, key), covered or outages, share if covered else None)
+            d1, _ = _dependence(_cut(licensed, key), outages, None) if outages else (NONE, "")
             if d0 is None or d1 is None:
                 break
             found.append((d0, d1))
@@ -698,14 +700,12 @@ def _monthly(
     return said
 
 
-def _worst_civil(
-    G: nx.DiGraph, shortfalls: Mapping[tuple[str, str, str], Ends], element: str, region: str
-) -> str | None:
+def _worst_civil(G: nx.DiGraph, impacts: Mapping[tuple[str, str, str], Any], element: str, region: str) -> str | None:
     """The civil end use of ``element`` whose supply to ``region`` the scenario cuts most (at the
     high end, then the point), with nothing licensed."""
     found = [
-        (tuple(-1.0 if v is None else v for v in (cut.high, cut.point)), use)
-        for (use, e, r), cut in shortfalls.items()
+        (tuple(-1.0 if v is None else v for v in (i.shortfall.high, i.shortfall.point)), use)
+        for (use, e, r), i in impacts.items()
         if e == element and r == region and G.nodes[use].get("sector") != "defence"
     ]
     return max(found)[1] if found else None
@@ -739,14 +739,46 @@ def _stock(stockpiles: Sequence[Any], region: str, end_use: str) -> Range | None
     return _span(found[0].span) if found else None
 
 
-def _shortfalls(
+def _cut(impacts: Mapping[tuple[str, str, str], Any], key: tuple[str, str, str]) -> Ends | None:
+    """The shortfall of one (end use, element, region), if priced."""
+    found = impacts.get(key)
+    return None if found is None else found.shortfall
+
+
+def _impacts(
     G: nx.DiGraph, scenario: Scenario, fraction: float, elements: Sequence[str], regions: Sequence[str], tables: dict
-) -> dict[tuple[str, str, str], Ends]:
-    """Each (end use, element, region)'s shortfall with every control's licensed fraction set to
-    ``fraction``."""
+) -> dict[tuple[str, str, str], Any]:
+    """The engine's impacts by (end use, element, region), every control's licensed fraction set
+    to ``fraction``."""
     controls = tuple(replace(c, licensed_fraction=fraction) for c in scenario.controls)
     impacts = run_engine(G, replace(scenario, controls=controls), elements=elements, regions=regions, tables=tables)
-    return {(i.end_use, i.element, i.region): i.shortfall for i in impacts}
+    return {(i.end_use, i.element, i.region): i for i in impacts}
+
+
+def _demand_against_supply(
+    everywhere: Sequence[dict[str, Any]], impacts: Mapping[tuple[str, str, str], Any], elements: Sequence[str]
+) -> list[str]:
+    """Per element, the world's modelled demand (every region's) set against what the world can
+    make in the baseline, in words: where it exceeds it, or where the graph cannot say."""
+    notes = []
+    for element in elements:
+        demand = math.fsum(c["demand"].point or 0.0 for c in everywhere if c["element"] == element)
+        supply = [i.baseline for (_, e, _), i in impacts.items() if e == element]
+        if not demand or not supply:
+            continue
+        high = max(r.high for r in supply)
+        points = [r.point for r in supply if r.point is not None]
+        span = f"{min(r.low for r in supply):,.0f}–{'unbounded' if math.isinf(high) else f'{high:,.0f}'} t"
+        said = f"{element}: the modelled demand, {demand:,.0f} t a year at the point,"
+        if demand > high:
+            notes.append(f"{said} exceeds the most the world can make in the graph ({span}): check the contents")
+        elif not points:
+            notes.append(
+                f"{said} cannot be set against the world's supply, which the graph puts at {span} with no point"
+            )
+        elif demand > max(points):
+            notes.append(f"{said} exceeds the world's supply at the point ({max(points):,.0f} t)")
+    return notes
 
 
 def _dependence(shortfall: Ends | None, touched: bool, share: float | None) -> tuple[Range | None, str]:

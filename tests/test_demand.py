@@ -377,3 +377,17 @@ def test_compare_gives_tonnes_and_months_under_each_and_html():
     assert blocked["recovers"]["point"] is None and licensed["recovers_date"]["point"] == "2025-08"
     page = CliRunner().invoke(cli, [*args, "--format", "html"])
     assert page.exit_code == 0 and "<table>" in page.stdout and "Who runs short under each" in page.stdout
+
+
+def test_modelled_demand_is_set_against_what_the_world_makes(tmp_path):
+    # on the bundled graph no figure gives the world's Dy supply a point: the run says so
+    found = _run("china-2025-04", "--element", "Dy")
+    assert any(n.startswith("Dy: the modelled demand, 1,974 t a year at the point, cannot be set against") for n in
+               found["demand"]["notes"])  # fmt: skip
+    # 1,000 t of Dy in each of 191 F-35s is more than the world's mines could give at their high end
+    data = tmp_path / "heavy.ttl"
+    data.write_text(CONTENT.format(element="Dy", extra="", unit="TONNE").replace("0.01", "1000"), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["scenario", "run", "china-2025-04", "--element", "Dy", "--data", str(data),
+                                      "--format", "json"])  # fmt: skip
+    notes = json.loads(result.stdout)["demand"]["notes"]
+    assert any("exceeds the most the world can make in the graph (0–53,154 t)" in n for n in notes), notes
