@@ -583,15 +583,14 @@ def _monthly(
     if start.year * 12 + start.month + resolved.months > 9999 * 12:
         raise InputError(f"scenario {resolved.spec.name}: {resolved.months} months from {start} run past the year 9999")
     licensing = resolved.licensing
-    fraction = min((c.licensed_fraction for c in prepared.scenario.controls), default=0.0)
     timing = Timing(
         months=resolved.months,
-        licensed_fraction=fraction if prepared.scenario.controls else 1.0,
         latency_days=_span(licensing.latency_days) if licensing else REVIEW_DAYS,  # type: ignore[arg-type]
         per_month=_span(licensing.per_month) if licensing else ALL_AT_ONCE,  # type: ignore[arg-type]
         substitutes=tuple(Substitute(x.element, x.share, x.months, x.end_use) for x in resolved.substitutions),
     )
-    cells, notes = _demand_cells(store, start.year)
+    cells, said_of = _demand_cells(store, start.year)
+    notes = [text for use, text in said_of if not wanted or use in wanted]
     everywhere = [c for c in cells if c["element"] in symbols]
     if licensing and not prepared.scenario.controls:
         notes.append("[licensing] has no export control to act on")
@@ -606,7 +605,6 @@ def _monthly(
         "start": start.isoformat(),
         "months": timing.months,
         "rule": rule,
-        "licensed_fraction": timing.licensed_fraction,
         "latency_days": range_dict(timing.latency_days),
         "approved_per_month": range_dict(timing.per_month),
         "assumptions": list(DEMAND_ASSUMPTIONS),
@@ -640,11 +638,14 @@ def _monthly(
             if cell["end_use"] is None:
                 continue
         key = (cell["end_use"], cell["element"], cell["region"])
-        covered = any(
-            c.covers(cell["element"], stage, cell["region"]) or c.covers("ALL", stage, cell["region"])
+        defence = G.nodes[cell["end_use"]].get("sector") == "defence"
+        covering = [  # the controls on this element to this region (military ones: defence end uses only)
+            c
             for c in prepared.scenario.controls
-            for stage in c.stages
-        )
+            if (defence or not c.military_only)
+            and any(c.covers(e, stage, cell["region"]) for e in (cell["element"], "ALL") for stage in c.stages)
+        ]
+        covered = bool(covering)
         share = next(
             (
                 shares.get((x, cell["element"]), shares.get((x, "")))
@@ -653,17 +654,16 @@ def _monthly(
             None,
         )
         found: list[tuple[Range, Range]] = []
+        hows: dict[str, list[str]] = {"blocked": [], "licensed": []}  # on what each step's rests
         for blocked, licensed in priced:
-            d0, how = _dependence(_cut(blocked, key), covered or outages, share if covered else None)
-            d1, _ = _dependence(_cut(licensed, key), outages, None) if outages else (NONE, "")
-            if d0 is None or d1 is None:
-                break
+            d0, how0 = _dependence(_cut(blocked, key), covered or outages, share if covered else None)
+            d1, how1 = _dependence(_cut(licensed, key), outages, None) if outages else (NONE, "none")
             found.append((d0, d1))
-        if len(found) < len(priced):
-            notes.append(f"{cell['region']} {cell['element']} in {cell['label']}: not enough data for the supply side")
-            continue
+            hows["blocked"].append(how0)
+            hows["licensed"].append(how1)
+        how = hows["blocked"][0]  # month 0's, as shown
         stock = cell.get("stock") or _stock(resolved.stockpiles, cell["region"], cell["end_use"])
-        held = {"blocked"} if how == "published share" else set()
+        held = {name for name, said in hows.items() if set(said) - {"none", "network"}}  # bounds, not spreads
         if stock is None and all(d0 == NONE and d1 == NONE for d0, d1 in found):
             stock = NONE  # the scenario cannot touch it: its stock does not matter
         if stock is None:  # unknown, not none: from nothing to enough for the whole run, no point
@@ -674,10 +674,10 @@ def _monthly(
                              "estimate; at the most short end it holds none")  # fmt: skip
         changes = tuple((m, *found[i]) for i, m in enumerate(steps) if i and found[i] != found[i - 1])
         name = f"{cell['end_use']}#{cell['product']}" if "product" in cell else cell["end_use"]
+        fraction = min((c.licensed_fraction for c in covering), default=1.0)  # the strictest holds
         claimants.append(
             Claimant(name, cell["element"], cell["region"], cell["demand"], found[0][0], found[0][1],
-                     stock, cell["per_unit"], G.nodes[cell["end_use"]].get("sector") == "defence", changes,
-                     frozenset(held))
+                     stock, cell["per_unit"], defence, changes, frozenset(held), fraction)
         )  # fmt: skip
         if "product" in cell:
             mine[claimants[-1].key] = cell
@@ -688,8 +688,26 @@ def _monthly(
             notes.append(
                 f"[[substitution]] of {x.element} {x.end_use or ''}: no demand it could cut".replace("  ", " ")
             )
+    inherited = [x for x in resolved.stockpiles if x not in resolved.spec.stockpiles]
+    starts = sorted({str(x.start or x.as_of) for x in resolved.spec.includes} - {str(start)})
+    if inherited and starts:
+        notes.append(f"the stocks come from the scenarios included, read for a run from {', '.join(starts)}; "
+                     f"this one starts on {start}")  # fmt: skip
+    if resolved.online or resolved.new_facilities:
+        shared = sorted({c.element for c in claimants if "blocked" in c.held})
+        notes += [f"{e}: the dependence rests on a published share, which the plants this scenario brings online "
+                  "do not change; they count only where the network prices the supply" for e in shared]  # fmt: skip
     runs = courses(claimants, timing, rule=rule)
     spread = {s.claimant.key: s for s in sample(claimants, timing, draws=draws, seed=seed, rule=rule)} if draws else {}
+    if draws:
+        words = {"stock_days": "stock", "blocked": "dependence", "licensed": "dependence with all licensed"}
+        notes += [
+            f"Monte Carlo leaves out {c.region} {c.element} in {basis[c.key][0]['label']}: its "
+            f"{' and '.join(w for n, w in words.items() if n in c.held and getattr(c, n).point is None)} "
+            "has no point to hold"
+            for c in claimants
+            if c.key in basis and c.key not in spread
+        ]
     said["draws"] = draws
     said["claimants"] = [
         _course_dict(run, basis[run.claimant.key], start, spread.get(run.claimant.key))
@@ -781,22 +799,22 @@ def _demand_against_supply(
     return notes
 
 
-def _dependence(shortfall: Ends | None, touched: bool, share: float | None) -> tuple[Range | None, str]:
+def _dependence(shortfall: Ends | None, touched: bool, share: float | None) -> tuple[Range, str]:
     """A claimant's dependence as a range, and on what it rests: ``none`` (the scenario cannot touch
-    it), ``network`` (the shortfall at each end), ``published share`` (the point; an end the network
-    cannot price is open, from 0 to 1); ``None`` where there is no point."""
+    it), ``network`` (the shortfall at each end), ``published share`` (the network has no point:
+    the exporter's published share is the point), ``network, no point`` (neither gives one). An end
+    the network cannot price is open, from 0 to 1."""
     if not touched:
         return NONE, "none"
     values = [] if shortfall is None else [v for v in shortfall if v is not None]
     point = None if shortfall is None else shortfall.point
     how = "network"
     if point is None:
-        if share is None:
-            return None, ""
-        point, how = share, "published share"
+        point, how = (share, "published share") if share is not None else (None, "network, no point")
     if shortfall is None or shortfall.low is None or shortfall.high is None:
         values += [0.0, 1.0]
-    values.append(point)
+    if point is not None:
+        values.append(point)
     return Range(min(values), max(values), point), how
 
 
@@ -828,14 +846,16 @@ def _amount(q: str, name: str, text: Any, *, default: Any) -> float:
     return value
 
 
-def _demand_cells(store: Store, year: int) -> tuple[list[dict[str, Any]], list[str]]:
+def _demand_cells(store: Store, year: int) -> tuple[list[dict[str, Any]], list[tuple[str, str]]]:
     """Demand in t a year per (end use, element, model region): the latest units up to ``year``
     (the model region's own figure before a broader one; rest of world as the world less the
-    broadest figure of each other region) times the content per unit; with notes on what each rests
-    on."""
+    broadest figure of each other region) times the content per unit; with notes (by end use) on
+    what each rests on."""
     units: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in store.values(sparql.DEMAND_UNITS):
         found_year = int(str(row["year"]))
+        if str(row["unit"]).rsplit("/", 1)[-1] in ("KiloGM", "TONNE", "GM"):
+            raise InputError(f"{short_id(str(row['q']))}: units sold or built are a count, not a mass ({row['unit']})")
         if not 1900 <= found_year <= 2100:
             raise InputError(f"{short_id(str(row['q']))}: ree:year must be between 1900 and 2100, not {found_year}")
         if found_year > year:
@@ -846,6 +866,7 @@ def _demand_cells(store: Store, year: int) -> tuple[list[dict[str, Any]], list[s
             {
                 "q": short_id(str(row["q"])), "year": int(str(row["year"])), "value": float(str(row["value"])),
                 "per_unit": None if row.get("perUnit") is None else str(row.get("perUnit")),
+                "about": str(row.get("about") or ""),
                 "sources": tuple(sorted(short_id(x) for x in str(row.get("sources") or "").split())),
                 "region": _EXACT.get(region) or (region_of(code) if code else _BROADER.get(region, region)),
                 "exact": region in _EXACT or bool(code), "from": region,
@@ -875,29 +896,34 @@ def _demand_cells(store: Store, year: int) -> tuple[list[dict[str, Any]], list[s
              "label": str(row.get("perUnit") or "unit"),
              "sources": tuple(sorted(short_id(x) for x in str(row.get("sources") or "").split()))}
         )  # fmt: skip
-    cells, notes = [], []
+    cells: list[dict[str, Any]] = []
+    notes: list[tuple[str, str]] = []
     for end_use, figures in sorted(units.items()):
+        name = end_use.removeprefix("end-use/")
         if end_use not in content:
-            notes.append(f"{end_use.removeprefix('end-use/')}: units but no content per unit, so no demand in t")
+            notes.append((end_use, f"{name}: units but no content per unit, so no demand in t"))
             continue
         chosen: dict[str, dict[str, Any]] = {}
         for region in REGION_CODES:
             own = [f for f in figures if f["region"] == region and not f["world"]]
-            if own:  # latest year; the region's own figure, then one without a qualifier
-                rank = lambda f: (f["year"], f["exact"], f["per_unit"] is None)  # noqa: E731
-                best = max(own, key=lambda f: (*rank(f), f["value"]))
-                rivals = sorted({f["value"] for f in own if rank(f) == rank(best)})
-                if len(rivals) > 1:
-                    values = ", ".join(f"{v:,.6g}" for v in rivals)
-                    notes.append(f"{end_use.removeprefix('end-use/')} in {region}: {len(rivals)} figures for "
-                                 f"{best['year']} ({values}); the largest is used")  # fmt: skip
-                if not best["exact"]:
-                    notes.append(f"{end_use.removeprefix('end-use/')} in {region}: the figure is for "
-                                 f"{best['from'].removeprefix('region/')}, which holds more than {region}")  # fmt: skip
-                if best["year"] < year:
-                    notes.append(f"{end_use.removeprefix('end-use/')} in {region}: the latest units are of "
-                                 f"{best['year']}, used for {year}")  # fmt: skip
-                chosen[region] = best
+            if not own:
+                continue
+            rank = lambda f: (f["year"], f["exact"], f["per_unit"] is None)  # noqa: E731
+            best = chosen[region] = max(own, key=lambda f: (*rank(f), f["value"]))  # latest, own, unqualified
+            rivals = sorted({f["value"] for f in own if rank(f) == rank(best)})
+            said = [
+                f"{len(rivals)} figures for {best['year']} ({', '.join(f'{v:,.0f}' for v in rivals)}); the largest "
+                "is used"
+                if len(rivals) > 1
+                else "",
+                "" if best["exact"] else f"the figure is for {best['from'].removeprefix('region/')}, which holds more",
+                f"the latest units are of {best['year']}, used for {year}" if best["year"] < year else "",
+            ]
+            notes += [(end_use, f"{name} in {region}: {text}") for text in said if text]
+            wider = [f for f in figures if f["region"] == region and not f["exact"] and f["year"] == best["year"]]
+            if best["exact"] and wider and (rest := max(f["value"] for f in wider) - best["value"]) > 0:
+                where = wider[0]["from"].removeprefix("region/")
+                notes.append((end_use, f"{name}: {rest:,.0f} of {where}'s {best['year']} units fall in no region"))
         world = [f for f in figures if f["world"]]
         if world:
             latest = max(world, key=lambda f: f["year"])
@@ -914,6 +940,9 @@ def _demand_cells(store: Store, year: int) -> tuple[list[dict[str, Any]], list[s
                     "region": "ROW",
                     "derived": [f["q"] for f in broadest.values() if f],
                 }
+        missing = [r for r in REGION_CODES if r not in chosen]
+        if missing:
+            notes.append((end_use, f"{name}: no units for {' '.join(missing)} in the graph, so no demand there"))
         for region, figure in chosen.items():
             for each in content[end_use]:
                 cells.append(
@@ -1232,9 +1261,9 @@ EXPOSURE_SCENARIOS = ("china-2025-04", "china-2025-10", "myanmar-kachin")
 @dataclass(frozen=True)
 class Exposure:
     """What ``reegraph exposure`` shows: for each product and element, the tonnes a year it holds, the
-    chokepoints of that element, and for each scenario the worst shortfall of the element in the
-    product's region (over the end uses that take it) and the units a year at risk (units times that
-    shortfall, at each end)."""
+    chokepoints of that element, and for each scenario the worst supply shortfall of the element in
+    the product's region (over the end uses that take it, the network alone) and, from the monthly
+    run with the product as a claimant of its own, the first month short and the units lost."""
 
     as_of: str
     rows: tuple[dict[str, Any], ...]
@@ -1317,9 +1346,6 @@ def exposure(
                 "end_use": worst["end_use"] if worst else None,
                 "chosen": "given" if use else "worst civil end use",
                 "shortfall": shortfall,
-                "units_at_risk": {
-                    e: None if v is None else round(v * product.units_per_year, 1) for e, v in shortfall.items()
-                },
                 "months": run.demand["months"],
                 "first_short": {e: None if course is None else course.first_short(e) for e in ENDS},
                 "first_short_date": {
@@ -1728,10 +1754,11 @@ def _course_dict(run: Course, basis: tuple[dict[str, Any], str], start: date, sp
         "demand_t_per_year": range_dict(c.demand), "per_unit_t": range_dict(c.per_unit),
         "per_unit_label": cell["content"]["label"],
         "units_per_year": {"value": units["value"], "year": units["year"], "quantity": iri(units["q"]),
+                           "about": units.get("about", ""),
                            "derived_from": [iri(q) for q in units.get("derived", [])]},
         "content_quantity": iri(cell["content"]["q"]),
         "sources": [iri(x) for x in sorted({*units["sources"], *cell["content"]["sources"]})],
-        "stock_days": range_dict(c.stock_days), "defence": c.defence,
+        "stock_days": range_dict(c.stock_days), "defence": c.defence, "licensed_fraction": c.licensed_fraction,
         "dependence": {"blocked": range_dict(c.blocked), "licensed": range_dict(c.licensed), "basis": how,
                        "changes": [{"from_month": m, "blocked": range_dict(b), "licensed": range_dict(x)}
                                    for m, b, x in c.changes]},
@@ -1745,6 +1772,7 @@ def _course_dict(run: Course, basis: tuple[dict[str, Any], str], start: date, sp
             end: None if (back := run.recovers(end)) is None else _month_date(start, back) for end in ENDS
         },
         "lost_t": {end: None if v is None else round(v, 6) for end, v in lost.items()},
+        "lost_share": {end: _share_of(v, run.months[end]) for end, v in lost.items()},
         "units_lost": {end: in_units(v, end) for end, v in lost.items()},
         "months": months,
     }  # fmt: skip
@@ -1753,8 +1781,15 @@ def _course_dict(run: Course, basis: tuple[dict[str, Any], str], start: date, sp
             "draws": spread.draws,
             "first_short": dict(zip(("p10", "p50", "p90"), spread.first_short, strict=True)),
             "lost_t": dict(zip(("p10", "p50", "p90"), spread.lost, strict=True)),
+            "held": sorted(c.held),  # ranges that bound the unknown: held at their point, not drawn
         }
     return said
+
+
+def _share_of(lost: float | None, months: Sequence[Any] | None) -> float | None:
+    """Tonnes lost as a share of the tonnes asked over the same months (``None``: not computed)."""
+    asked = None if months is None else math.fsum(m.demand for m in months)
+    return None if lost is None or not asked else round(min(1.0, lost / asked), 6)
 
 
 def _month_date(start: date, month: int) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import replace
 
 import pytest
 from click.testing import CliRunner
@@ -27,12 +28,15 @@ from reegraph.analysis.demand import (
 from reegraph.cli import cli
 from reegraph.model import Range
 
+ID = "https://w3id.org/reegraph/id/"
+
 
 def one(value: float) -> Range:
     return Range(value, value, value)
 
 
 def claimant(region: str, demand: float, blocked: float, stock_days: float = 0.0, **kw) -> Claimant:
+    kw.setdefault("licensed_fraction", 0.0)
     return Claimant("end-use/cars", "Dy", region, one(demand), one(blocked), one(0.0), one(stock_days), **kw)
 
 
@@ -59,7 +63,7 @@ def test_stock_draw_down_by_hand():
     # takes all its supply for good. Month 0: 2 t from stock, 0.957 left; month 1: 0.957 from
     # stock, 1.043 short; then 2 t short a month.
     eu = claimant("EU", 24.0, 1.0, stock_days=45.0)
-    months = months_of([eu], Timing(months=4, licensed_fraction=0.0))[eu.key]
+    months = months_of([eu], Timing(months=4))[eu.key]
     stock = 2 * 45 / DAYS_PER_MONTH
     assert [m.from_stock for m in months] == pytest.approx([2.0, stock - 2.0, 0.0, 0.0])
     assert [m.short for m in months] == pytest.approx([0.0, 4.0 - stock, 2.0, 2.0])
@@ -93,7 +97,7 @@ def test_licences_never_take_supply_away():
 def test_a_plant_starting_within_the_horizon_changes_the_dependence_from_its_month():
     # blocked entirely until month 3, when a new plant halves the dependence: 12 t a year, so short
     # 1 t a month, then 0.5 t
-    eu = Claimant("end-use/cars", "Dy", "EU", one(12.0), one(1.0), one(0.0), changes=((3, one(0.5), one(0.0)),))
+    eu = claimant("EU", 12.0, 1.0, changes=((3, one(0.5), one(0.0)),))
     months = months_of([eu], Timing(months=5))[eu.key]
     assert [m.short for m in months] == pytest.approx([1.0, 1.0, 1.0, 0.5, 0.5])
 
@@ -147,28 +151,36 @@ def test_ends_order_the_shortage_and_an_input_without_point_leaves_the_point_und
 # --- properties on random claimants -------------------------------------------------------------
 
 fractions = st.floats(0, 1)
-claimants_st = st.lists(  # (region, end use, demand, dependence, stock days, defence); a region may repeat
+claimants_st = st.lists(  # (region, end use, demand, dependence, licensed, stock days, defence, later dependence)
     st.tuples(st.sampled_from(["CN", "EU", "US"]), st.sampled_from(["cars", "wind", "f-35"]), st.floats(0, 500),
-              st.sampled_from([0.0, 0.5, 1.0]) | fractions, st.floats(0, 200), st.booleans()),
+              st.sampled_from([0.0, 0.5, 1.0]) | fractions, fractions, st.floats(0, 200), st.booleans(),
+              st.none() | st.tuples(st.integers(1, 23), fractions)),
     min_size=1, max_size=6, unique_by=lambda t: (t[0], t[1]),
 )  # fmt: skip
 timings = st.builds(
     Timing,
     months=st.integers(1, 24),
-    licensed_fraction=fractions,
     latency_days=st.floats(0, 120).map(one),
     per_month=fractions.map(one),
-)
+    substitutes=st.lists(st.builds(Substitute, st.just("Dy"), fractions, st.floats(0, 24),
+                                   st.sampled_from(["", "end-use/cars"])), max_size=2).map(tuple),
+)  # fmt: skip
 
 
 def build(rows, *, dep=1.0, stock=0.0, only=None):
-    """Claimants from rows; ``dep`` scales the dependence and ``stock`` adds days (of the claimant
-    at index ``only``, else of all)."""
-    return [
-        Claimant(f"end-use/{u}", "Dy", r, one(d), one(min(1.0, b * (dep if only in (None, i) else 1.0))), one(0.0),
-                 one(s + (stock if only in (None, i) else 0.0)), defence=f)
-        for i, (r, u, d, b, s, f) in enumerate(rows)
-    ]  # fmt: skip
+    """Claimants from rows; ``dep`` scales the dependence (at every step) and ``stock`` adds days
+    (of the claimant at index ``only``, else of all)."""
+
+    def scaled(b, i):
+        return one(min(1.0, b * (dep if only in (None, i) else 1.0)))
+
+    found = []
+    for i, (r, u, d, b, lic, s, f, later) in enumerate(rows):
+        changes = () if later is None else ((later[0], scaled(later[1], i), one(0.0)),)
+        days = one(s + (stock if only in (None, i) else 0.0))
+        found.append(Claimant(f"end-use/{u}", "Dy", r, one(d), scaled(b, i), one(0.0), days, defence=f,
+                              licensed_fraction=lic, changes=changes))  # fmt: skip
+    return found
 
 
 @settings(max_examples=200, deadline=None)
@@ -186,8 +198,15 @@ def test_never_more_than_demand_nor_than_supply(rows, timing, rule):
         by_region.setdefault(c.region, []).append(c)
     for members in by_region.values():
         for month in range(timing.months):
-            phi = timing.licensed_fraction * approved(month, draw.latency_days, draw.per_month)
-            supply = sum(draw.demand[c.key] / 12 * (1 - draw.blocked[c.key][0] * (1 - phi)) for c in members)
+            done = approved(month, draw.latency_days, draw.per_month)
+
+            def kept(c, month=month, done=done):
+                blocked = c.blocked.point
+                for first, later, _ in c.changes:
+                    blocked = later.point if first <= month else blocked
+                return 1 - blocked * (1 - c.licensed_fraction * done)
+
+            supply = sum(draw.demand[c.key] / 12 * kept(c) for c in members)
             assert sum(result[c.key][month].supplied for c in members) <= supply + 1e-6
 
 
@@ -205,6 +224,16 @@ def test_more_supply_never_lengthens_a_shortage(rows, timing, less, data, rule):
 
 
 @settings(max_examples=200, deadline=None)
+@given(claimants_st, timings, st.floats(0, 1), st.sampled_from(["pro-rata", "defence-first"]))
+def test_more_licensed_never_lengthens_a_shortage(rows, timing, more, rule):
+    before = build(rows)
+    after = [replace(c, licensed_fraction=min(1.0, c.licensed_fraction + more)) for c in before]
+    a, b = months_of(before, timing, rule=rule), months_of(after, timing, rule=rule)
+    for x, y in zip(before, after, strict=True):
+        assert math.fsum(m.short for m in b[y.key]) <= math.fsum(m.short for m in a[x.key]) + 1e-6
+
+
+@settings(max_examples=200, deadline=None)
 @given(claimants_st, timings, st.floats(0, 365), st.data(), st.sampled_from(["pro-rata", "defence-first"]))
 def test_more_stock_never_brings_a_shortage_forward(rows, timing, more, data, rule):
     only = data.draw(st.none() | st.integers(0, len(rows) - 1))
@@ -218,7 +247,7 @@ def test_more_stock_never_brings_a_shortage_forward(rows, timing, more, data, ru
 
 def test_monte_carlo_is_seeded_and_its_percentiles_are_ordered():
     eu = Claimant("end-use/cars", "Dy", "EU", Range(6, 18, 12), Range(0.2, 1.0, 0.9), one(0.0), Range(0, 90, 30))
-    timing = Timing(months=12, licensed_fraction=1.0, latency_days=Range(30, 90, 60), per_month=Range(0.2, 1, 0.5))
+    timing = Timing(months=12, latency_days=Range(30, 90, 60), per_month=Range(0.2, 1, 0.5))
     one_run = sample([eu], timing, draws=300, seed=3)
     assert one_run == sample([eu], timing, draws=300, seed=3)
     lost = one_run[0].lost
@@ -274,15 +303,18 @@ def test_china_2025_04_table_is_one_line_per_end_use():
     assert "no content per unit of Nd, Pr, Tb in the graph" in result.output  # the rest of the car's elements
 
 
-def test_back_test_runs_short_when_the_record_says():
-    # the record: plants stopped in Japan on 2025-05-26 (Suzuki), in the US in May (Ford), in Europe
-    # by 2025-06-04 (CLEPA); exports back above normal by July-August
+def test_back_test_supply_recovers_as_licences_come_and_stop_months_stay_fitted():
+    # not fitted: licences from day 42 at 40% a month (CLEPA's two counts) give the share of normal
+    # supply each month, 1 - 0.999 x (1 - approved): April 0.1%, May 8%, June 45%, July 85%, August all
     found = _run("china-2025-04-as-licensed", "--element", "Dy", "--end-use", "electric-cars")
     cars = {c["region"]: c for c in found["demand"]["claimants"]}
+    shares = [m["supplied"]["point"] / m["demand"]["point"] for m in cars["EU"]["months"][:5]]
+    assert shares == pytest.approx([0.001, 0.0782, 0.4486, 0.8452, 1.0], abs=5e-4)
+    assert cars["EU"]["recovers_date"]["point"] == "2025-08"
+    # fitted (the stocks are read from when lines stopped): the record's months come back
     assert cars["EU"]["first_short_date"]["point"] == "2025-06"
     assert cars["JP"]["first_short_date"]["point"] == "2025-05"
     assert cars["US"]["first_short_date"]["point"] == "2025-05"
-    assert cars["EU"]["recovers"]["point"] == 4  # August 2025: all licences approved by then
     assert cars["CN"]["first_short"]["point"] is None
 
 
@@ -391,3 +423,41 @@ def test_modelled_demand_is_set_against_what_the_world_makes(tmp_path):
                                       "--format", "json"])  # fmt: skip
     notes = json.loads(result.stdout)["demand"]["notes"]
     assert any("exceeds the most the world can make in the graph (0–53,154 t)" in n for n in notes), notes
+
+
+def test_each_claimant_is_licensed_by_the_controls_that_cover_it(tmp_path):
+    # a refusal of Sm for military end users does not stop the Dy licences for the EU's cars
+    path = tmp_path / "mil.toml"
+    path.write_text(
+        '[scenario]\ninclude = ["china-2025-04-as-licensed"]\n[[export_control]]\nexporter = "CN"\nelements = ["Sm"]\n'
+        'product_forms = ["oxide", "metal"]\nend_users = "military"\nlicensed_fraction = 0.0\n',
+        encoding="utf-8",
+    )
+    plain = {(c["end_use"], c["region"]): c for c in _run("china-2025-04-as-licensed")["demand"]["claimants"]}
+    both = {(c["end_use"], c["region"]): c for c in _run(str(path))["demand"]["claimants"]}
+    cars = (f"{ID}end-use/electric-cars", "EU")
+    assert both[cars]["licensed_fraction"] == 1.0 and both[cars]["lost_t"] == plain[cars]["lost_t"]
+    jets = (f"{ID}end-use/f-35", "US")
+    assert both[jets]["licensed_fraction"] == 0.0 and both[jets]["recovers"]["point"] is None
+    assert plain[jets]["recovers"]["point"] is not None
+
+
+def test_monte_carlo_holds_bounds_at_their_point_and_leaves_out_what_has_none():
+    timing = Timing(months=12, latency_days=one(400.0))  # no licence within the run
+    spread = Claimant("end-use/cars", "Dy", "EU", one(12.0), Range(0.0, 1.0, 0.5), one(0.0), one(0.0),
+                      licensed_fraction=0.0)  # fmt: skip
+    held = replace(spread, region="US", held=frozenset({"blocked"}))
+    unknown = replace(spread, region="JP", stock_days=Range(0.0, math.inf, None), held=frozenset({"stock_days"}))
+    found = {s.claimant.region: s for s in sample([spread, held, unknown], timing, draws=300, seed=1)}
+    assert found["EU"].lost[0] < found["EU"].lost[2]  # drawn: the losses spread
+    assert found["US"].lost == (6.0, 6.0, 6.0)  # held at 50%: 12 t a year, half lost, every draw
+    assert "JP" not in found  # a stock of unknown size has no point to hold
+
+
+def test_monte_carlo_draws_never_let_licences_take_supply_away():
+    # a blocked share drawn below the licensed one (0.2-0.5) is raised to it: with no licence ever
+    # approved, at least 20% of 12 t is lost in every draw
+    eu = Claimant("end-use/cars", "Dy", "EU", one(12.0), Range(0.0, 1.0, 0.1), Range(0.2, 0.5, 0.3), one(0.0),
+                  licensed_fraction=0.0)  # fmt: skip
+    (found,) = sample([eu], Timing(months=12, latency_days=one(400.0)), draws=300, seed=2)
+    assert found.lost[0] >= 2.4 - 1e-9

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from reegraph.model import ENDS
+
 SAMPLE = Path(__file__).resolve().parents[1] / "reegraph" / "samples" / "products.csv"
 ID = "https://w3id.org/reegraph/id/"
 HEADER = "product,units_per_year,element,component,content_kg_per_unit,region,supplier_country,end_use\n"
@@ -29,12 +31,13 @@ def test_the_shipped_sample_maps_each_product_and_element(run_json):
         assert set(row["scenarios"]) == {"china-2025-10", "myanmar-kachin"}
         for said in row["scenarios"].values():
             assert said["chosen"] == "given" and said["end_use"].startswith(f"{ID}end-use/")
-            for end, share in said["shortfall"].items():  # units at risk: units a year times the shortfall
-                at_risk = said["units_at_risk"][end]
-                assert (share is None) == (at_risk is None)
-                assert share is None or at_risk == pytest.approx(row["units_per_year"] * share, abs=0.1)
-    # Kachin's loss cuts the Dy reaching the EU's electric cars at the high end: some motors at risk
-    assert motor["scenarios"]["myanmar-kachin"]["units_at_risk"]["high"] > 0
+            assert said["months"] == 24 and set(said["units_lost"]) == set(ENDS)
+    # Kachin's loss cuts the Dy reaching the EU's electric cars by 6% at the high end; its
+    # dependence has no point, so the monthly run gives only the ends: from no motor lost to all
+    kachin = motor["scenarios"]["myanmar-kachin"]
+    assert kachin["shortfall"]["high"] == pytest.approx(0.056, abs=0.001)
+    assert not kachin["defined"]["point"] and kachin["units_lost"]["low"] == 0
+    assert kachin["units_lost"]["high"] == pytest.approx(2 * 120_000, rel=1e-6)  # 24 months
 
 
 def test_months_to_shortage_and_units_lost_follow_the_stock_a_maker_holds(run_json, tmp_path):

@@ -5,12 +5,13 @@ scenario acts on it through its *dependence*: the share of the claimant's normal
 scenario takes away, known at the two limits of licensing (``blocked``: nothing licensed;
 ``licensed``: all of it, so what outages alone take). Licences come after a latency and at a rate,
 so in month ``m`` a claimant keeps ``1 - [licensed + (blocked - licensed) (1 - phi(m))]`` of its
-normal supply, with ``phi(m)`` the licensed fraction times the share approved by then
-(:func:`approved`).
+normal supply, with ``phi(m)`` its licensed fraction times the share approved by then
+(:func:`approved`); the blocked share is never below the licensed one.
 
 Assumptions, stated with every result: in the baseline each claimant's normal supply is its
-demand (the market clears); claimants with the same dependence share one pool of supply, split by
-the allocation rule (:mod:`reegraph.analysis.allocation`); a claimant short of supply draws on its
+demand (the market clears); a region's claimants of one element share the region's supply, split
+by the allocation rule (:mod:`reegraph.analysis.allocation`), and regions do not share; a claimant
+short of supply draws on its
 stock (days of normal demand at the start) before it is short; substitution cuts demand linearly
 up to a cap.
 
@@ -56,7 +57,8 @@ class Claimant:
     with everything licensed (``licensed``), each a range (``low``: the least; a stock of unknown
     size: ``Range(0, inf, None)``); ``changes``: from a month on, new values of both (plants
     starting within the horizon); ``held``: inputs (``blocked``, ``stock_days``) whose range only
-    bounds what is not known, so Monte Carlo draws hold them at their point."""
+    bounds what is not known, so Monte Carlo draws hold them at their point; ``licensed_fraction``:
+    the share of the controlled supply the controls that cover it license in the end."""
 
     end_use: str
     element: str
@@ -69,6 +71,7 @@ class Claimant:
     defence: bool = False
     changes: tuple[tuple[int, Range, Range], ...] = ()
     held: frozenset[str] = frozenset()  # inputs whose range is a bound, not a spread: draws hold the point
+    licensed_fraction: float = 1.0  # of its normal supply, licensed once all licences are approved
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -93,12 +96,10 @@ class Substitute:
 
 @dataclass(frozen=True)
 class Timing:
-    """A monthly run's clock: ``months`` simulated; ``licensed_fraction`` of normal exports licensed
-    in the end; licences from ``latency_days`` after the start, ``per_month`` of them approved each
-    month after that (each a range); substitution."""
+    """A monthly run's clock: ``months`` simulated; licences from ``latency_days`` after the start,
+    ``per_month`` of them approved each month after that (each a range); substitution."""
 
     months: int = 24
-    licensed_fraction: float = 0.0
     latency_days: Range = REVIEW_DAYS
     per_month: Range = ALL_AT_ONCE
     substitutes: tuple[Substitute, ...] = ()
@@ -212,14 +213,14 @@ def run(
 
     >>> eu = Claimant("end-use/cars", "Dy", "EU", Range(12, 12, 12), Range(1, 1, 1), Range(0, 0, 0),
     ...               stock_days=Range(DAYS_PER_MONTH, DAYS_PER_MONTH, DAYS_PER_MONTH))
-    >>> timing = Timing(months=4, licensed_fraction=1.0)
+    >>> timing = Timing(months=4)
     >>> months = run([eu], timing, case([eu], timing, "point"))[eu.key]
     >>> [round(m.short, 2) for m in months]
     [0.0, 1.0, 0.57, 0.0]
     """
     if rule not in DEMAND_RULES:
         raise ValueError(f"rule must be one of {', '.join(DEMAND_RULES)}, not {rule!r}")
-    keep = [timing.licensed_fraction * approved(m, draw.latency_days, draw.per_month) for m in range(timing.months)]
+    keep = [approved(m, draw.latency_days, draw.per_month) for m in range(timing.months)]
     pools: dict[tuple, list[Claimant]] = defaultdict(list)
     for c in claimants:
         pools[(c.element, c.region)].append(c)
@@ -229,7 +230,7 @@ def run(
             continue  # an input without a value at this end: no result for the region
         normal = {c.key: draw.demand[c.key] / 12 for c in members}
         supply = [
-            math.fsum(normal[c.key] * _kept(c, draw, month, phi) for c in members) for month, phi in enumerate(keep)
+            math.fsum(normal[c.key] * _kept(c, draw, month, share) for c in members) for month, share in enumerate(keep)
         ]
         wanted = {
             c.key: [
@@ -263,10 +264,12 @@ def _complete(c: Claimant, draw: Draw) -> bool:
     )
 
 
-def _kept(c: Claimant, draw: Draw, month: int, phi: float) -> float:
-    """The share of its normal supply a claimant keeps in ``month`` with ``phi`` of it licensed."""
+def _kept(c: Claimant, draw: Draw, month: int, done: float) -> float:
+    """The share of its normal supply a claimant keeps in ``month`` with the share ``done`` of its
+    licences approved."""
     step = max(i for i, (first, _, _) in enumerate(c.steps) if first <= month)
     blocked, licensed = draw.blocked[c.key][step], draw.licensed[c.key][step]
+    phi = c.licensed_fraction * done
     return max(0.0, 1 - (licensed + (blocked - licensed) * (1 - phi)))
 
 
@@ -350,7 +353,10 @@ def sample(
                 places[key] = rng.random()
             return _place(r, places[key])
 
-        licensed = {c.key: tuple(at(x, ("licensed", c.element, c.region)) for _, _, x in c.steps) for c in drawn}
+        licensed = {
+            c.key: tuple(at(x, ("licensed", c.element, c.region), "licensed" in c.held) for _, _, x in c.steps)
+            for c in drawn
+        }
         blocked = {
             c.key: tuple(at(b, ("blocked", c.element, c.region), "blocked" in c.held) for _, b, _ in c.steps)
             for c in drawn

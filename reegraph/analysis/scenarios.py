@@ -269,6 +269,9 @@ def _max_flow(H: nx.DiGraph | None) -> float | None:
         return None
 
 
+#: At most this many distinct draws' outages are kept priced in a Monte Carlo run (memory stays bounded).
+SEEN_DRAWS = 2_000
+
 #: At most this many plants are named for one saturated group (largest first).
 BINDING_PLANTS = 5
 
@@ -398,27 +401,18 @@ def monte_carlo(
         for feeding in groups[e]
         for end in ENDS
     }
+    seen: dict[frozenset[str], list[tuple[tuple, str, float]]] = {}  # the outages of a draw, priced once
     for _ in range(draws):
         down = [c for c in countries if rng.random() < country_outage]
         out = _bernoulli(rng, plants, facility_outage)
-        drawn = replace(scenario, offline=offline_base.union(out, *(by_country[c] for c in down)))
-        known: dict = {}
-        for element in elements:
-            for feeding, all_uses in groups[element].items():
-                for end in ENDS:
-                    baseline = baselines[(element, feeding, end)]
-                    if baseline is None or not 0 < baseline < math.inf:
-                        continue
-                    for scoped, end_uses in _scopes(G, drawn, all_uses):
-                        priced: dict[tuple, float | None] = {}  # regions that controls treat alike share a flow
-                        for region in regions:
-                            key = _signature(G, scoped, element, feeding, region, tables)
-                            if key not in priced:
-                                H = _aggregate_network(G, element, feeding, region, scoped, tables, known, end)
-                                priced[key] = _max_flow(H)
-                            value = _shortfall(baseline, priced[key])
-                            if value is not None:
-                                outcomes[(element, tuple(end_uses), region)][end].append(value)
+        offline = offline_base.union(out, *(by_country[c] for c in down))
+        found = seen.get(offline)
+        if found is None:
+            found = _price_draw(G, replace(scenario, offline=offline), elements, groups, baselines, regions, tables)
+            if len(seen) < SEEN_DRAWS:
+                seen[offline] = found
+        for key, end, value in found:
+            outcomes[key][end].append(value)
     results = []
     for (element, uses, region), by_end in sorted(outcomes.items()):
         for values in by_end.values():
@@ -436,6 +430,37 @@ def monte_carlo(
             )
         )
     return results
+
+
+def _price_draw(
+    G: nx.DiGraph,
+    drawn: Scenario,
+    elements: Iterable[str],
+    groups: Mapping[str, Mapping[str, list[str]]],
+    baselines: Mapping[tuple, float | None],
+    regions: list[str],
+    tables: Tables,
+) -> list[tuple[tuple, str, float]]:
+    """One Monte Carlo draw's shortfalls: ``((element, end uses, region), end, shortfall)``."""
+    found = []
+    known: dict = {}
+    for element in elements:
+        for feeding, all_uses in groups[element].items():
+            for end in ENDS:
+                baseline = baselines[(element, feeding, end)]
+                if baseline is None or not 0 < baseline < math.inf:
+                    continue
+                for scoped, end_uses in _scopes(G, drawn, all_uses):
+                    priced: dict[tuple, float | None] = {}  # regions that controls treat alike share a flow
+                    for region in regions:
+                        key = _signature(G, scoped, element, feeding, region, tables)
+                        if key not in priced:
+                            H = _aggregate_network(G, element, feeding, region, scoped, tables, known, end)
+                            priced[key] = _max_flow(H)
+                        value = _shortfall(baseline, priced[key])
+                        if value is not None:
+                            found.append(((element, tuple(end_uses), region), end, value))
+    return found
 
 
 def _each(by_end: dict[str, list[float]], statistic: Callable[[list[float]], float]) -> Ends:

@@ -501,16 +501,19 @@ GROUP BY ?cc ?element ?stage ?year ?value
 DEMAND_UNITS = (
     SPARQL_PREFIXES
     + """
-SELECT ?q ?endUse ?region ?code ?year ?value ?unit ?perUnit ?confidence
+SELECT ?q ?endUse ?region ?code ?year ?value ?unit ?perUnit ?confidence ?about
        (GROUP_CONCAT(STR(?s); SEPARATOR=" ") AS ?sources) WHERE {
     ?endUse a ree:EndUse ; ree:hasQuantity ?q .
     ?q ree:quantityKind ree:Demand ; ree:basis ree:CountBasis ; ree:forRegion ?region ; ree:value ?value ;
        ree:year ?year ; ree:unit ?unit ; ree:confidence ?confidence .
     OPTIONAL { ?region ree:isoCode ?code }
     OPTIONAL { ?q ree:perUnit ?perUnit }
+    OPTIONAL { ?q ree:method ?method }
+    OPTIONAL { ?q rdfs:comment ?comment }
+    BIND (COALESCE(STR(?method), STR(?comment)) AS ?about)
     OPTIONAL { ?q prov:wasDerivedFrom ?s }
 }
-GROUP BY ?q ?endUse ?region ?code ?year ?value ?unit ?perUnit ?confidence
+GROUP BY ?q ?endUse ?region ?code ?year ?value ?unit ?perUnit ?confidence ?about
 """
 )
 #: Each end use's content of an element per unit (contained element), with its range and sources.

@@ -129,8 +129,11 @@ def demand_summary(report: ScenarioReport) -> tuple[list[list[str]], list[list[s
     for uses in sorted(by_use.values(), key=lambda cs: _worst(cs)["end_use_label"]):
         w = _worst(uses)
         short = sorted({c["region"] for c in uses if c["defined"]["point"] and c["first_short"]["point"] is not None})
+        unknown = sorted({c["region"] for c in uses if not c["defined"]["point"]})
+        short += [f"no point: {' '.join(unknown)}"] if unknown else []
         rows.append(
-            [w["end_use_label"], w["element"], w["region"], _when(w), _when(w, "recovers"), _spread(w["lost_t"]),
+            [w["end_use_label"], w["element"], w["region"], _when(w), _when(w, "recovers"),
+             f"{_spread(w['lost_t'])} ({_spread(w['lost_share'], '{:.0%}')} of demand)",
              f"{_spread(w['units_lost'], '{:,.0f}')} ({w['per_unit_label']})", " ".join(short) or "none"]
         )  # fmt: skip
     others: dict[str, dict[str, Any]] = {}
@@ -162,8 +165,6 @@ def _summary_head(report: ScenarioReport) -> str:
 
 
 def _no_rows(report: ScenarioReport) -> str:
-    if any("not enough data for the supply side" in n for n in report.demand.get("notes", [])):
-        return "(demand is in the graph, but its supply could not be priced: see the notes)"
     return f"(no end use of those asked has demand in the graph up to {str(report.demand.get('start'))[:4]})"
 
 
@@ -184,6 +185,10 @@ def _rank(impact: dict[str, Any]) -> tuple:
     return (max(values, default=-1.0), impact["shortfall"]["point"] is not None, impact["element"] != "ALL",
             impact["region"] != "CN")  # fmt: skip
 
+
+#: The inputs a Monte Carlo run may hold at their point, in words.
+_HELD = {"blocked": "dependence (published share)", "licensed": "dependence with all licensed",
+         "stock_days": "stock"}  # fmt: skip
 
 #: The columns of a claimant's months.
 MONTHS = ["month", "demand t", "supplied t", "from stock t", "short t", "short (units)", "stock t"]
@@ -206,6 +211,7 @@ def months_of(c: Mapping[str, Any]) -> tuple[str, list[list[str]]]:
         f"{c['per_unit_label']}); stock {_spread(c['stock_days'], '{:,.0f}')} days; "
         f"dependence {_spread(c['dependence']['blocked'], '{:.1%}')} ({c['dependence']['basis']}); "
         f"first short {_when(c)}; recovers {_when(c, 'recovers')}"
+        + (f"; the units: {c['units_per_year']['about']}" if c["units_per_year"]["about"] else "")
     )
     return head, rows
 
@@ -259,7 +265,10 @@ def render_supply_table(report: ScenarioReport, *, markdown: bool = False) -> st
          " ".join(b.removeprefix(DATA) for b in _binding(i)[:3])]
         for i in report.impacts
     ]  # fmt: skip
-    head = "Supply against the baseline: the most each region could receive (t contained element; t REO for ALL)"
+    head = (
+        "Supply against the baseline, the network alone (no published shares, no demand): the most each region "
+        "could receive (t contained element; t REO for ALL)"
+    )
     body = render_markdown(headers, rows) if markdown else render_table(headers, rows)
     said = _said(report)
     documents = len({x for found in report.sources.values() for x in found})
@@ -385,15 +394,18 @@ def render_monte_carlo_table(report: MonteCarloReport, *, markdown: bool = False
         rows = [
             [c["end_use_label"], c["element"], c["region"],
              " / ".join(month(c["monte_carlo"]["first_short"][p]) for p in ("p10", "p50", "p90")),
-             " / ".join(f"{c['monte_carlo']['lost_t'][p]:,.1f}" for p in ("p10", "p50", "p90"))]
+             " / ".join(f"{c['monte_carlo']['lost_t'][p]:,.1f}" for p in ("p10", "p50", "p90")),
+             ", ".join(_HELD[h] for h in c["monte_carlo"]["held"]) or "-"]
             for c in claimants
         ]  # fmt: skip
         text += (
-            f"\n\nWho runs short, with dependence, content per unit, stocks and licence latency and rate drawn "
-            f"{report.draws} times (month 0 is {report.demand['start']}; never: not within {months} months)\n\n"
+            f"\n\nWho runs short, with content per unit, stocks, dependence and licence latency and rate drawn "
+            f"(each within its range, unless held at its point) {report.draws} times (month 0 is "
+            f"{report.demand['start']}; never: not within {months} months)\n\n"
             + render(["end use", "element", "region", "first month short p10 / p50 / p90",
-                      f"t lost in {months} months p10 / p50 / p90"], rows)
+                      f"t lost in {months} months p10 / p50 / p90", "held at the point"], rows)
         )  # fmt: skip
+        text += "".join(f"\n{plain(n)}" for n in report.demand.get("notes", []) if n.startswith("Monte Carlo"))
     return text
 
 
@@ -424,7 +436,8 @@ def _comparison_tables(comparison: Comparison) -> list[tuple[str, list[str], lis
     """A comparison as (title, headers, rows) tables: the supply rows, then the monthly runs."""
     a, b = comparison.first, comparison.second
     supply = (
-        "Supply against the baseline: shortfall and change in tonnes under each",
+        "Supply against the baseline (the network alone: no published shares, no demand), shortfall and change in "
+        "tonnes under each",
         ["end use", "element", "region", f"{a} shortfall", f"{b} shortfall", f"{a} change (t)", f"{b} change (t)"],
         [[r.end_use_label, r.element, r.region, ends(r.first), ends(r.second), change(r.first_change),
           change(r.second_change)] for r in comparison.rows],
@@ -469,26 +482,25 @@ def render_exposure(result: Exposure, fmt: str) -> str:
     """``reegraph exposure``: JSON as the contract; else a row per product, element and scenario."""
     if fmt == "json":
         return render_json(result.as_dict())
-    headers = ["product", "element", "region", "t/yr", "chokepoint", "scenario", "end use", "shortfall",
-               "units at risk a year", "first short", "units lost (months)"]  # fmt: skip
+    headers = ["product", "element", "region", "t/yr", "chokepoint", "scenario", "end use", "supply shortfall",
+               "first short", "units lost (months)"]  # fmt: skip
     rows = []
     for r in result.rows:
         top = r["chokepoints"][0] if r["chokepoints"] else None
         where = f"{top['label']} ({top['stage']})" if top else ""
         for name, said in r["scenarios"].items():
-            at_risk = Ends(*(said["units_at_risk"][end] for end in ENDS))
             lost = _spread(said["units_lost"], "{:,.0f}") if any(said["defined"].values()) else "no data"
             rows.append([
                 r["product"], r["element"], r["region"], "" if r["t_per_year"] is None else f"{r['t_per_year']:,.3g}",
-                where, name, (said["end_use"] or "").rsplit("/", 1)[-1], ends(said["shortfall"]),
-                fmt_ends(at_risk, lambda v: f"{v:,.0f}"), _when(said), f"{lost} ({said['months']})",
+                where, name, (said["end_use"] or "").rsplit("/", 1)[-1], ends(said["shortfall"]), _when(said),
+                f"{lost} ({said['months']})",
             ])  # fmt: skip
     if fmt == "csv":
         return render_csv(headers, rows)
     body = render_markdown(headers, rows) if fmt == "markdown" else render_table(headers, rows)
     return (
         f"Exposure as of {result.as_of}: per product and element, the chokepoint it passes first and, per"
-        " scenario, the shortfall of the element in the product's region (its end use, else the worst"
-        " civil end use), the units a year it puts at risk, and from the monthly run the first month"
-        " short and the units lost over its horizon\n\n" + body
+        " scenario, the supply shortfall of the element in the product's region (its end use, else the"
+        " worst civil end use; the network alone), and from the monthly run, with the product as a"
+        " claimant of its own, the first month short and the units lost over the run's horizon\n\n" + body
     )
