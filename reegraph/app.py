@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import math
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -564,6 +564,7 @@ def _monthly(
     seed: int,
     tables: dict,
     products: Sequence[dict[str, Any]] = (),
+    progress: Callable[[int], None] | None = None,
 ) -> dict[str, Any]:
     """The monthly run (:mod:`reegraph.analysis.demand`): a claimant for each region, end use and
     element with units in the graph (the latest year up to the start) and a content per unit; its
@@ -698,7 +699,8 @@ def _monthly(
         notes += [f"{e}: the dependence rests on a published share, which the plants this scenario brings online "
                   "do not change; they count only where the network prices the supply" for e in shared]  # fmt: skip
     runs = courses(claimants, timing, rule=rule)
-    spread = {s.claimant.key: s for s in sample(claimants, timing, draws=draws, seed=seed, rule=rule)} if draws else {}
+    drawn = sample(claimants, timing, draws=draws, seed=seed, rule=rule, progress=progress) if draws else []
+    spread = {s.claimant.key: s for s in drawn}
     if draws:
         words = {"stock_days": "stock", "blocked": "dependence", "licensed": "dependence with all licensed"}
         notes += [
@@ -1062,18 +1064,20 @@ def monte_carlo(
     regions: Sequence[str] = (),
     max_age: int = MAX_AGE,
     rule: str = "pro-rata",
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> MonteCarloReport:
     """Shortfall distributions over ``draws`` seeded random outages on top of a scenario: each plant
     out with probability ``facility_outage``, each country's plants with ``country_outage``; and
     the monthly run (:func:`_monthly`) with its uncertain inputs drawn ``draws`` times: dependence,
-    content per unit, stocks, licence latency and rate.
+    content per unit, stocks, licence latency and rate. ``progress`` is called as draws are done:
+    ``(what, done, draws)``, ``what`` being ``outages`` or ``months``.
 
     Elements default to those the scenario's controls cover, else all; elements whose flow no figure
     bounds are left out.
     """
     regions = _regions(regions)
-    if isinstance(draws, bool) or not isinstance(draws, int) or not 1 <= draws <= 1_000_000:
-        raise InputError(f"draws must be a whole number from 1 to 1,000,000, not {draws!r}")
+    if isinstance(draws, bool) or not isinstance(draws, int) or not 1 <= draws <= MAX_DRAWS:
+        raise InputError(f"draws must be a whole number from 1 to {MAX_DRAWS:,}, not {draws!r}")
     for name, p in (("facility_outage", facility_outage), ("country_outage", country_outage)):
         if isinstance(p, bool) or not isinstance(p, int | float) or not 0 <= p <= 1:
             raise InputError(f"{name} must be a probability between 0 and 1, not {p!r}")
@@ -1090,9 +1094,13 @@ def monte_carlo(
         seed=seed,
         facility_outage=facility_outage,
         country_outage=country_outage,
+        progress=None if progress is None else (lambda done: progress("outages", done, draws)),
     )
     name = prepared.resolved.spec.name
-    demand = _monthly(store, prepared, symbols, regions, set(), rule=rule, draws=draws, seed=seed, tables={})
+    demand = _monthly(
+        store, prepared, symbols, regions, set(), rule=rule, draws=draws, seed=seed, tables={},
+        progress=None if progress is None else (lambda done: progress("months", done, draws)),
+    )  # fmt: skip
     demand.pop("products", None)
     return MonteCarloReport(
         name,

@@ -17,6 +17,7 @@ import signal
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date, datetime
 from pathlib import Path
@@ -32,6 +33,8 @@ from reegraph.rdf.store import MEDIA, Store
 from reegraph.render.text import plain, render_table
 
 EXIT_FINDING = 1
+#: The exit code of a run stopped by Ctrl-C (128 + SIGINT, as shells report it).
+EXIT_INTERRUPTED = 130
 #: A click command function, before and after its options are added.
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -42,12 +45,15 @@ class _Group(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except ReegraphError as exc:
-            click.echo(f"reegraph: error: {exc}", err=True)
+        except ReegraphError as exc:  # one line, whatever the message quotes (a parser quoting a newline)
+            click.echo(f"reegraph: error: {plain(str(exc))}", err=True)
             ctx.exit(exc.exit_code)
         except RecursionError:
             click.echo("reegraph: error: input is nested too deeply to process", err=True)
             ctx.exit(2)
+        except KeyboardInterrupt:
+            click.echo("\nreegraph: interrupted; nothing was written", err=True)
+            ctx.exit(EXIT_INTERRUPTED)
 
 
 #: The longest --timeout, in seconds (a week; timers overflow far above it).
@@ -295,7 +301,10 @@ def scenario_show(name: str) -> None:
 @click.option("--end-use", "end_uses", multiple=True, metavar="ID",
               help="Only this end use, such as electric-cars (repeatable; single runs).")  # fmt: skip
 @click.option(
-    "--monte-carlo", "draws", type=click.IntRange(1, 1_000_000), help="Random outage draws on top of the scenario."
+    "--monte-carlo",
+    "draws",
+    type=click.IntRange(1, 100_000),
+    help="Draws of outages and of the monthly run's uncertain inputs (at most 100,000).",
 )
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the Monte Carlo draws.")
 @click.option("--rule", type=click.Choice(app.DEMAND_RULES), default="pro-rata", show_default=True,
@@ -358,6 +367,7 @@ def scenario_run(
             regions=regions,
             max_age=max_age,
             rule=rule,
+            progress=_Progress(),
         )
     else:
         result = app.run_scenario(
@@ -772,12 +782,37 @@ def import_usgs_mcs(file: Path, url: str | None, output: Path | None) -> None:
     click.echo(said, err=True)
 
 
+class _Progress:
+    """Progress of a long run on stderr: after 2 s, at most once a second; a line redrawn in place on
+    a terminal, a line each time otherwise."""
+
+    def __init__(self) -> None:
+        self.start = time.monotonic()
+        self.shown = self.start
+
+    def __call__(self, what: str, done: int, total: int) -> None:
+        now = time.monotonic()
+        if now - self.start < 2 or (now - self.shown < 1 and done < total):
+            return
+        self.shown = now
+        line = f"Monte Carlo, {what}: {done:,} of {total:,} draws ({now - self.start:,.0f} s)"
+        if sys.stderr.isatty():
+            click.echo(f"\r{line}" + ("\n" if done == total else ""), err=True, nl=False)
+        else:
+            click.echo(line, err=True)
+
+
 def _emit(text: str, output: Path | None) -> None:
     """Print to stdout, or write ``output`` atomically (a temporary file renamed into place); either
     way the text ends with exactly one newline."""
     text = text.rstrip("\n")
     if output is None:
-        click.echo(text)
+        try:
+            click.echo(text)
+            sys.stdout.flush()
+        except OSError as exc:  # a full disk or a closed pipe: say so once, and drop what is left
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise InputError(f"cannot write to standard output: {exc.strerror or exc}") from None
         return
     tmp = None
     try:

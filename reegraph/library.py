@@ -37,6 +37,9 @@ from reegraph.rdf.vocab import DATA
 QUERIES = Path(__file__).resolve().parent / "queries"
 #: Parameter types.
 TYPES = ("string", "iri", "date", "integer", "decimal")
+#: The lexical forms of the number parameters (xsd:integer and xsd:decimal have no exponent).
+_INTEGER = re.compile(r"[+-]?[0-9]{1,30}")
+_DECIMAL = re.compile(r"[+-]?([0-9]{1,30}(\.[0-9]{0,30})?|\.[0-9]{1,30})")
 
 _PARAM = re.compile(r"^# param: (\w+): (\w+)(?:, (optional)| = (\S+))? — (.+)$")
 
@@ -181,6 +184,10 @@ def _term(param: Param, value: str) -> Node:
         except ValueError:
             raise wrong from None
         return Literal(day.isoformat(), datatype=XSD.date)
+    # the lexical form first: an exponent such as 1E+999999999 would expand to a billion digits
+    if not (_INTEGER if param.type == "integer" else _DECIMAL).fullmatch(value.strip()):
+        raise InputError(f"--param {param.name}: {value[:40]!r} is not a valid {param.type} (at most 30 digits, "
+                         "no exponent)")  # fmt: skip
     try:
         number = int(value) if param.type == "integer" else Decimal(value)
     except (ValueError, InvalidOperation):

@@ -25,7 +25,7 @@ from __future__ import annotations
 import math
 import random
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,7 +46,7 @@ REVIEW_DAYS = Range(63.0, 63.0, 63.0)
 ALL_AT_ONCE = Range(1.0, 1.0, 1.0)
 
 #: The most Monte Carlo draws of a monthly run.
-MAX_DRAWS = 1_000_000
+MAX_DRAWS = 100_000
 
 
 @dataclass(frozen=True)
@@ -323,14 +323,21 @@ class Spread:
 
 
 def sample(
-    claimants: Sequence[Claimant], timing: Timing, *, draws: int, seed: int = 0, rule: str = "pro-rata"
+    claimants: Sequence[Claimant],
+    timing: Timing,
+    *,
+    draws: int,
+    seed: int = 0,
+    rule: str = "pro-rata",
+    progress: Callable[[int], None] | None = None,
 ) -> list[Spread]:
     """Monte Carlo over the uncertain inputs: each draw takes every range at a random place
     (triangular, with the point as mode where there is one, else uniform): one place per region's
     dependence on the element, per end use and element's content per unit (so regions move
     together), per claimant's stock, and for the licence latency and rate. Inputs a claimant
     ``held`` stay at their point; a claimant with a held input that has no point (a stock of
-    unknown size) cannot be drawn and is left out. Seeded and deterministic.
+    unknown size) cannot be drawn and is left out. Seeded and deterministic; ``progress`` is called
+    with the number of draws done after each.
 
     Raises
     ------
@@ -343,7 +350,7 @@ def sample(
     rng = random.Random(seed)
     firsts: dict[tuple, list[float]] = defaultdict(list)
     losts: dict[tuple, list[float]] = defaultdict(list)
-    for _ in range(draws):
+    for done in range(1, draws + 1):
         places: dict[tuple, float] = {}
 
         def at(r: Range, key: tuple, hold: bool = False, places: dict[tuple, float] = places) -> float:
@@ -373,6 +380,8 @@ def sample(
             first = first_short(months)
             firsts[key].append(math.inf if first is None else first)
             losts[key].append(math.fsum(m.short for m in months))
+        if progress is not None:
+            progress(done)
     result = []
     for c in drawn:
         f, lost = sorted(firsts[c.key]), sorted(losts[c.key])

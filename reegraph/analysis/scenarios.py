@@ -362,9 +362,11 @@ def monte_carlo(
     facility_outage: float = 0.05,
     country_outage: float = 0.01,
     tables: Tables | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> list[Distribution]:
     """Shortfall distributions when, on top of ``scenario``, each facility is out with probability
-    ``facility_outage`` and each country's plants with ``country_outage`` (seeded, deterministic).
+    ``facility_outage`` and each country's plants with ``country_outage`` (seeded, deterministic;
+    ``progress`` is called with the number of draws done after each).
 
     Each draw is priced on the network aggregated to one node per stage and country group (each
     controlled exporter, then each region's remaining countries): trade within a group is free, so
@@ -402,7 +404,7 @@ def monte_carlo(
         for end in ENDS
     }
     seen: dict[frozenset[str], list[tuple[tuple, str, float]]] = {}  # the outages of a draw, priced once
-    for _ in range(draws):
+    for done in range(1, draws + 1):
         down = [c for c in countries if rng.random() < country_outage]
         out = _bernoulli(rng, plants, facility_outage)
         offline = offline_base.union(out, *(by_country[c] for c in down))
@@ -413,6 +415,8 @@ def monte_carlo(
                 seen[offline] = found
         for key, end, value in found:
             outcomes[key][end].append(value)
+        if progress is not None:
+            progress(done)
     results = []
     for (element, uses, region), by_end in sorted(outcomes.items()):
         for values in by_end.values():

@@ -103,6 +103,8 @@ def load_store(*, data: Sequence[Path] = (), bundled: bool = True) -> OxigraphSt
     """
     store = OxigraphStore()
     files = bundled_files() if bundled else [ontology_path()]
-    for path in [*files, *expand_paths(data)]:
+    for path in files:
+        store.load_file(path, graph=path.resolve().as_uri(), trusted=True)
+    for path in expand_paths(data):
         store.load_file(path, graph=path.resolve().as_uri())
     return store

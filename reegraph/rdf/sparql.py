@@ -624,3 +624,20 @@ ONTOLOGY_TERMS = (
 } GROUP BY ?t ?kind"""
 )
 ONTOLOGY_HEADER = f"SELECT DISTINCT ?p WHERE {{ <{ONTOLOGY_IRI}> ?p ?o }}"
+#: A decimal or integer literal (or a year) whose lexical form would blow up when converted (an
+#: exact number is expanded digit by digit): longer than 64 characters, or with an exponent of four
+#: digits or more (bind ``?g`` to the graph to look in). Doubles and floats convert to at most
+#: infinity, which the readers of figures refuse.
+OVERSIZED_NUMBERS = (
+    SPARQL_PREFIXES
+    + """
+SELECT ?s ?lexical WHERE {
+    GRAPH ?g { ?s ?p ?o }
+    FILTER (isLiteral(?o) && DATATYPE(?o) IN (xsd:decimal, xsd:integer, xsd:int, xsd:long, xsd:short,
+            xsd:nonNegativeInteger, xsd:positiveInteger, xsd:gYear))
+    BIND (STR(?o) AS ?lexical)
+    FILTER (STRLEN(?lexical) > 64 || REGEX(?lexical, "[eE][+-]?0*[0-9]{4}"))
+}
+LIMIT 1
+"""
+)

@@ -18,6 +18,7 @@ import csv
 import io
 import json
 import multiprocessing
+import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -30,7 +31,7 @@ from rdflib.namespace import XSD
 from rdflib.term import Node
 
 from reegraph.errors import ExecutionError, InputError, ParseError, ReegraphError
-from reegraph.rdf.sparql import check_query, with_values
+from reegraph.rdf.sparql import OVERSIZED_NUMBERS, check_query, with_values
 from reegraph.rdf.vocab import PREFIXES
 
 #: An RDF term as rdflib gives it.
@@ -130,8 +131,9 @@ class OxigraphStore:
     def __init__(self) -> None:
         self._store = ox.Store()
 
-    def load_file(self, path: Path, *, graph: str) -> int:
-        """Parse one file into the named graph ``graph``; return the number of triples it added.
+    def load_file(self, path: Path, *, graph: str, trusted: bool = False) -> int:
+        """Parse one file into the named graph ``graph``; return the number of triples it added
+        (``trusted``: a bundled file, whose numbers need no screening).
 
         Raises
         ------
@@ -145,11 +147,18 @@ class OxigraphStore:
             data = path.read_bytes()
         except OSError as exc:
             raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from None
-        return self.load_data(data, name=str(path), graph=graph, fmt=fmt)
+        return self.load_data(data, name=str(path), graph=graph, fmt=fmt, trusted=trusted)
 
-    def load_data(self, data: bytes, *, name: str, graph: str, fmt: ox.RdfFormat | None = None) -> int:
-        """Parse ``data`` (called ``name`` in messages) into the named graph ``graph``."""
+    def load_data(
+        self, data: bytes, *, name: str, graph: str, fmt: ox.RdfFormat | None = None, trusted: bool = False
+    ) -> int:
+        """Parse ``data`` (called ``name`` in messages) into the named graph ``graph``. RDF/XML with
+        DTD entity declarations is refused before it is parsed; data with a number whose lexical
+        form is too long or too large to convert is refused after (unless ``trusted``)."""
         fmt = fmt or format_of(Path(name))
+        if fmt == ox.RdfFormat.RDF_XML and (entity := re.search(rb"<!ENTITY", data, re.IGNORECASE)):
+            line = data.count(b"\n", 0, entity.start()) + 1
+            raise ParseError(name, line, "DTD entity declarations are refused (they can expand without bound)")
         target = ox.NamedNode(graph)
         before = len(self._store)
         try:
@@ -172,6 +181,12 @@ class OxigraphStore:
             raise ParseError(name, exc.lineno, _parse_message(exc)) from None
         except (ValueError, OSError) as exc:
             raise ParseError(name, None, str(exc)) from None
+        bindings = {} if fmt.supports_datasets else {"g": URIRef(graph)}
+        for row in [] if trusted else self.values(OVERSIZED_NUMBERS, bindings=bindings):
+            self._store.clear_graph(target)
+            shown = str(row["lexical"])
+            shown = shown if len(shown) <= 40 else f"{shown[:20]}...{shown[-12:]} ({len(shown):,} characters)"
+            raise ParseError(name, None, f"number {shown} of {row['s']} is too long or too large to read")
         return len(self._store) - before
 
     def select(self, query: str, *, bindings: Mapping[str, Node] | None = None) -> list[Row]:

@@ -14,7 +14,7 @@ from typing import Any
 from reegraph.app import Comparison, Exposure, MonteCarloReport, ScenarioReport
 from reegraph.model import DATA, ENDS, Ends, Range, fmt_amount, fmt_ends, iri
 from reegraph.render.html import Raw, bars, esc, link, page, table
-from reegraph.render.text import plain, render_csv, render_json, render_markdown, render_table
+from reegraph.render.text import markdown_text, plain, render_csv, render_json, render_markdown, render_table
 
 
 def render_scenario(result: ScenarioReport | MonteCarloReport | Comparison, fmt: str, *, detail: bool = False) -> str:
@@ -172,7 +172,8 @@ def render_demand_summary(report: ScenarioReport, *, markdown: bool = False) -> 
     """:func:`demand_summary` as text."""
     rows, rest, _ = demand_summary(report)
     render = render_markdown if markdown else render_table
-    lines = [plain(_summary_head(report)), "", render(SUMMARY, rows) if rows else _no_rows(report)]
+    prose = markdown_text if markdown else plain
+    lines = [prose(_summary_head(report)), "", render(SUMMARY, rows) if rows else _no_rows(report)]
     if rest:
         lines += ["", "Supply only (demand not in the graph): the largest shortfall of each end use", "",
                   render(["end use", "element", "region", "shortfall"], rest)]  # fmt: skip
@@ -219,8 +220,9 @@ def months_of(c: Mapping[str, Any]) -> tuple[str, list[list[str]]]:
 def render_months(report: ScenarioReport, *, markdown: bool = False) -> str:
     """Each claimant's months (:func:`months_of`) as text."""
     render = render_markdown if markdown else render_table
+    prose = markdown_text if markdown else plain
     return "\n\n".join(
-        plain(head) + "\n\n" + render(MONTHS, rows) for head, rows in map(months_of, report.demand.get("claimants", []))
+        prose(head) + "\n\n" + render(MONTHS, rows) for head, rows in map(months_of, report.demand.get("claimants", []))
     )
 
 
@@ -238,8 +240,9 @@ def render_scenario_table(report: ScenarioReport, *, markdown: bool = False, det
     """The compact view (one line per end use, :func:`render_demand_summary`), with each claimant's
     months where the run was narrowed to end uses; ``detail``: every end use, element and region's
     supply against the baseline as well."""
+    prose = markdown_text if markdown else plain
     head = f"Scenario {report.scenario}: {report.title}, as of {report.as_of}"
-    parts = [plain(head), render_demand_summary(report, markdown=markdown)]
+    parts = [prose(head), render_demand_summary(report, markdown=markdown)]
     if report.demand.get("claimants") and _narrowed(report):
         parts.append(render_months(report, markdown=markdown))
     if detail:
@@ -247,7 +250,7 @@ def render_scenario_table(report: ScenarioReport, *, markdown: bool = False, det
     said = _notes(report, detail=detail)
     if not detail:
         said.append("--detail adds every end use, element and region's supply against the baseline")
-    notes = "".join(f"\n{'- ' if markdown else ''}{plain(line)}" for line in said)
+    notes = "".join(f"\n{'- ' if markdown else ''}{prose(line)}" for line in said)
     return "\n\n".join(p for p in parts if p) + ("\n" + notes if notes else "")
 
 
@@ -274,8 +277,9 @@ def render_supply_table(report: ScenarioReport, *, markdown: bool = False) -> st
     documents = len({x for found in report.sources.values() for x in found})
     if documents:
         said.append(f"{documents} sources back these figures (--format json lists them by element)")
-    notes = "".join(f"\n{'- ' if markdown else ''}{plain(line)}" for line in said)
-    return plain(head) + "\n\n" + body + ("\n" + notes if notes else "")
+    prose = markdown_text if markdown else plain
+    notes = "".join(f"\n{'- ' if markdown else ''}{prose(line)}" for line in said)
+    return prose(head) + "\n\n" + body + ("\n" + notes if notes else "")
 
 
 def _said(report: ScenarioReport) -> list[str]:

@@ -32,6 +32,16 @@ def render_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     return "\n".join(lines)
 
 
+def markdown_text(text: str) -> str:
+    """A line of prose for Markdown: control characters made visible, ``&`` and ``<`` escaped (so a
+    label cannot open HTML in a viewer).
+
+    >>> markdown_text("Mine <img src=x onerror=alert(1)> & co")
+    'Mine &lt;img src=x onerror=alert(1)> &amp; co'
+    """
+    return plain(text).replace("&", "&amp;").replace("<", "&lt;")
+
+
 def render_markdown(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     """A GitHub-flavoured Markdown table; pipes, newlines, ``<``, ``&`` and control characters in
     cells are escaped.
@@ -45,8 +55,7 @@ def render_markdown(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> st
     """
 
     def md(value: Any) -> str:  # HTML in a cell is shown, not run, by a Markdown viewer
-        text = plain(_cell(value).replace("\n", " "))
-        return text.replace("&", "&amp;").replace("<", "&lt;").replace("|", "\\|")
+        return markdown_text(_cell(value).replace("\n", " ")).replace("|", "\\|")
 
     lines = ["| " + " | ".join(md(h) for h in headers) + " |", "|" + " --- |" * len(headers)]
     lines += ["| " + " | ".join(md(c) for c in row) + " |" for row in rows]
@@ -98,7 +107,13 @@ def plain(text: str) -> str:
 def _hidden(c: str) -> bool:
     """A control character, or one that reorders text (the bidirectional overrides and isolates)."""
     n = ord(c)
-    return n < 32 or 127 <= n < 160 or 0x202A <= n <= 0x202E or 0x2066 <= n <= 0x2069
+    return (
+        n < 32
+        or 127 <= n < 160
+        or 0x202A <= n <= 0x202E  # embeddings and overrides
+        or 0x2066 <= n <= 0x2069  # isolates
+        or n in (0x061C, 0x200E, 0x200F, 0x2028, 0x2029)  # marks, line and paragraph separators
+    )
 
 
 def _csv_cell(value: Any) -> Any:

@@ -245,7 +245,12 @@ def find_scenario(name: str, *, near: Path | None = None) -> Path:
     raise InputError(f"unknown scenario {name!r} (built-in: {known}; or give a .toml file)")
 
 
-def read_spec(path: Path, *, _reading: tuple[Path, ...] = ()) -> ScenarioSpec:
+#: The deepest chain of includes, and the most scenario files one read takes in.
+MAX_INCLUDE_DEPTH = 16
+MAX_INCLUDED = 200
+
+
+def read_spec(path: Path, *, _reading: tuple[Path, ...] = (), _seen: set[Path] | None = None) -> ScenarioSpec:
     """Read a scenario file, and the scenarios it includes.
 
     Raises
@@ -284,12 +289,12 @@ def read_spec(path: Path, *, _reading: tuple[Path, ...] = ()) -> ScenarioSpec:
     for single in ("scenario", "licensing"):
         if isinstance(data.get(single), list):
             raise ParseError(str(path), where.table(single), f"[{single}] is one table, not [[{single}]]")
-    seen: dict[tuple[str, str], int | None] = {}
+    stocks: set[tuple[str, str]] = set()
     for t, lines in tables("stockpile"):
         key = (str(t.get("region")), str(t.get("end_use", "")))
-        if key in seen:
+        if key in stocks:
             raise ParseError(str(path), lines[""], f"a second [[stockpile]] for {key[0]} {key[1]}".rstrip())
-        seen[key] = lines[""]
+        stocks.add(key)
     head, head_lines = tables("scenario")[0] if "scenario" in data else ({}, {"": None})
     as_of = head.get("as_of")
     if as_of is not None and not is_day(as_of):
@@ -303,6 +308,9 @@ def read_spec(path: Path, *, _reading: tuple[Path, ...] = ()) -> ScenarioSpec:
     if not isinstance(includes, list) or not all(isinstance(n, str) for n in includes):
         raise ParseError(str(path), head_lines.get("include"), "include must be a list of scenario names")
     here = (*_reading, path.resolve())
+    seen = {path.resolve()} if _seen is None else _seen  # each file is taken in once, however often named
+    if len(here) > MAX_INCLUDE_DEPTH:
+        raise ParseError(str(path), head_lines.get("include"), f"includes nest more than {MAX_INCLUDE_DEPTH} deep")
     included = []
     for name in includes:
         try:
@@ -311,7 +319,12 @@ def read_spec(path: Path, *, _reading: tuple[Path, ...] = ()) -> ScenarioSpec:
             raise ParseError(str(path), head_lines.get("include"), str(exc)) from None
         if other.resolve() in here:
             raise ParseError(str(path), head_lines.get("include"), f"scenario {name!r} includes itself")
-        included.append(read_spec(other, _reading=here))
+        if other.resolve() in seen:
+            continue
+        seen.add(other.resolve())
+        if len(seen) > MAX_INCLUDED:
+            raise ParseError(str(path), head_lines.get("include"), f"includes take in more than {MAX_INCLUDED} files")
+        included.append(read_spec(other, _reading=here, _seen=seen))
     return ScenarioSpec(
         name=path.stem,
         title=str(head.get("title", path.stem)),

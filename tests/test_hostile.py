@@ -1,0 +1,175 @@
+"""Hostile input: each defect found by an attack on the landed code (issue 19) reproduced exactly, and
+a bounded fuzz of the inputs a user controls. The attack inputs live in ``tests/data/hostile/``."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from reegraph.scenario.spec import read_spec
+
+HOSTILE = Path(__file__).resolve().parent / "data" / "hostile"
+
+
+def one_line_error(result, code: int = 2) -> str:
+    """The run failed with ``code`` and said why in one line, with no traceback."""
+    assert result.exit_code == code, (result.exit_code, result.output)
+    assert "Traceback" not in result.output
+    said = result.stderr.strip().splitlines()
+    assert len(said) == 1 and said[0].startswith("reegraph: error: "), said
+    return said[0]
+
+
+# --- memory and CPU bombs ----------------------------------------------------------------------
+
+
+def test_rdf_xml_entity_declarations_are_refused_before_parsing(run):
+    # 100 characters expanded 30^4 times: 81 MB of text from a file of under 1 KB (it took 0.31 GB)
+    said = one_line_error(run("info", "--data", str(HOSTILE / "entities.rdf")))
+    assert said.endswith("entities.rdf:3: DTD entity declarations are refused (they can expand without bound)")
+
+
+@pytest.mark.parametrize("name", ["huge-decimal.ttl", "long-decimal.ttl"])
+@pytest.mark.parametrize("command", ["info", "validate"])
+def test_a_number_too_large_to_convert_is_refused_on_load(run, name, command):
+    # "1e999999999"^^xsd:decimal made validate take 8 s and 2 GB (a billion-digit expansion)
+    said = one_line_error(run(command, "--data", str(HOSTILE / name)))
+    assert "is too long or too large to read" in said and "quantity/x" in said
+
+
+def test_a_number_parameter_with_a_huge_exponent_is_refused(run):
+    # --param south=1E+999999999 took 7.9 GB before any timeout applied
+    said = one_line_error(run("query", "facilities-near", "--param", "south=1E+999999999"))
+    assert "south: '1E+999999999' is not a valid decimal (at most 30 digits, no exponent)" in said
+
+
+def test_scenario_includes_are_read_once_and_bounded(run):
+    # 16 levels, each including the next twice, read 2^16 files; now each file once
+    spec = read_spec(HOSTILE / "double-00.toml")
+    depth = 0
+    while spec.includes:
+        (spec,) = spec.includes  # one include each, not two
+        depth += 1
+    assert depth == 15
+    said = one_line_error(run("scenario", "run", str(HOSTILE / "deep-00.toml")))
+    assert said.endswith("deep-16.toml:2: includes nest more than 16 deep")
+
+
+def test_absurd_monte_carlo_sizes_are_refused(run):
+    result = run("scenario", "run", "china-2025-04", "--monte-carlo", "1000000")
+    assert result.exit_code == 2 and "1000000 is not in the range 1<=x<=100000" in result.stderr
+
+
+def test_long_runs_show_progress_and_stop_cleanly_on_ctrl_c(tmp_path):
+    out = tmp_path / "mc.json"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "reegraph", "scenario", "run", "china-2025-04", "--monte-carlo", "100000",
+         "-o", str(out)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    line = process.stderr.readline()  # the first progress line comes after 2 s
+    assert line.startswith("Monte Carlo, outages: ") and "of 100,000 draws" in line
+    process.send_signal(signal.SIGINT)
+    _, rest = process.communicate(timeout=60)
+    assert process.returncode == 130
+    assert rest.strip().splitlines()[-1] == "reegraph: interrupted; nothing was written"
+    assert "Traceback" not in rest and not out.exists()
+
+
+# --- output ------------------------------------------------------------------------------------
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full (Linux)")
+def test_a_full_disk_on_standard_output_is_one_line():
+    with open("/dev/full", "w") as full:
+        result = subprocess.run(
+            [sys.executable, "-m", "reegraph", "info"], stdout=full, stderr=subprocess.PIPE, text=True, timeout=120
+        )
+    assert result.returncode == 2
+    assert result.stderr.strip() == "reegraph: error: cannot write to standard output: No space left on device"
+
+
+def test_markdown_prose_and_terminal_text_keep_labels_inert():
+    from reegraph.render.text import markdown_text, plain
+
+    assert markdown_text("x <img src=x onerror=alert(1)>") == "x &lt;img src=x onerror=alert(1)>"
+    assert plain("a\u2028b\u202ec") == "a\ufffdb\ufffdc"  # line separator, right-to-left override
+
+
+# --- a bounded fuzz: mutate the project's own inputs -------------------------------------------
+
+SEEDS = {
+    "data.ttl": Path(__file__).resolve().parent / "data" / "base.ttl",
+    "data.rdf": HOSTILE / "entities.rdf",
+    "data.jsonld": Path(__file__).resolve().parent / "data" / "bad" / "broken.jsonld",
+    "scenario.toml": Path(__file__).resolve().parents[1] / "graphs" / "scenarios" / "china-2025-04-as-licensed.toml",
+}
+TOKENS = ["<", ">", '"', "'", "\\", "{", "}", "[", "]", "(", ")", "=", ".", ";", ",", "#", "\n", "\x00", "\xff",
+          "1e999999", "-1", "nan", "inf", "9" * 40, "<!ENTITY a 'x'>", "&a;", "@prefix", "^^", "[[", "]]", "include",
+          "ree:value", "http://", "\u202e", "2025-13-45", "true"]  # fmt: skip
+mutations = st.lists(st.tuples(st.integers(0, 10_000), st.sampled_from(["insert", "delete", "replace"]),
+                               st.sampled_from(TOKENS)), min_size=1, max_size=6)  # fmt: skip
+
+
+def mutate(text: str, edits) -> str:
+    for at, how, token in edits:
+        at = at % (len(text) + 1)
+        if how == "insert":
+            text = text[:at] + token + text[at:]
+        elif how == "delete":
+            text = text[:at] + text[at + len(token) :]
+        else:
+            text = text[:at] + token + text[at + len(token) :]
+    return text
+
+
+def ends_cleanly(result) -> None:
+    """Exit 0 to 3; a failure says why in one line; never a traceback."""
+    assert result.exit_code in (0, 1, 2, 3), (result.exit_code, result.output[-500:])
+    assert "Traceback" not in result.output
+    if result.exit_code >= 2:
+        assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+
+
+@pytest.mark.parametrize("seed", sorted(SEEDS))
+@settings(max_examples=40, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(edits=mutations)
+def test_fuzz_mutated_inputs_end_cleanly(run_any, tmp_path, seed, edits):
+    text = mutate(SEEDS[seed].read_text(encoding="utf-8", errors="replace"), edits)
+    path = tmp_path / seed
+    path.write_text(text, encoding="utf-8", errors="surrogateescape")
+    if seed == "scenario.toml":
+        ends_cleanly(run_any("scenario", "run", str(path), "--element", "Dy", "--format", "json"))
+    else:
+        ends_cleanly(run_any("info", "--data", str(path)))
+
+
+@settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(edits=mutations, value=st.text(max_size=40))
+def test_fuzz_queries_and_parameters_end_cleanly(run_any, edits, value):
+    query = mutate("SELECT ?s ?o WHERE { ?s <http://example.org/p> ?o FILTER (?o > 1.5) } LIMIT 5", edits)
+    ends_cleanly(run_any("query", "-e", query, "--format", "json"))
+    ends_cleanly(run_any("query", "facilities-near", "--param", f"south={value}", "--format", "json"))
+
+
+@pytest.fixture
+def run_any():
+    """Invoke the CLI in-process and keep what it raised in the result (a fuzz run must not raise)."""
+    from click.testing import CliRunner
+
+    from reegraph.cli import cli
+
+    def invoke(*args: str):
+        result = CliRunner().invoke(cli, list(args))
+        if result.exception is not None and not isinstance(result.exception, SystemExit):
+            raise result.exception
+        return result
+
+    return invoke
