@@ -513,6 +513,8 @@ def view(
 @click.option("--list", "list_only", is_flag=True, help="List the named queries and their parameters.")
 @click.option("--timeout", type=Finite(min=0, max=MAX_TIMEOUT), default=60.0, show_default=True,
               help="Stop the query after this many seconds (0: no limit); exit 3.")  # fmt: skip
+@click.option("--max-bytes", type=click.IntRange(min=1), default=200_000_000, show_default=True,
+              help="Refuse answers larger than this (exit 3).")  # fmt: skip
 @_data_option
 @_format_option(("table", "markdown", "json", "csv", "tsv", "xml"))
 @_output_option
@@ -522,6 +524,7 @@ def query(
     params: tuple[str, ...],
     list_only: bool,
     timeout: float,
+    max_bytes: int,
     data: tuple[Path, ...],
     fmt: str,
     output: Path | None,
@@ -530,7 +533,8 @@ def query(
 
     json, csv, tsv and xml are the W3C SPARQL 1.1 results formats; a CONSTRUCT query prints Turtle.
     SERVICE is refused: the word may not appear outside variable names. A query that runs past
-    --timeout is stopped (exit 3).
+    --timeout (binding, evaluation and rendering) is stopped, and an answer larger than --max-bytes
+    refused (exit 3).
 
     Examples:
 
@@ -555,14 +559,45 @@ def query(
         if not sep or not key:
             raise click.BadParameter(f"{item!r} is not NAME=VALUE", param_hint="--param")
         values[key] = value
-    bindings = bind(chosen, values)
-    store = _store(data)
-    with _deadline(timeout, f"query stopped after its timeout of {timeout:g} s"):
-        kind, answer = store.evaluate(chosen.text, bindings=bindings, results=fmt if fmt in MEDIA else "json")
-    _emit(render_results(kind, answer, fmt), output)
+    with _deadline(timeout, f"query stopped after its timeout of {timeout:g} s"):  # binding to rendering
+        bindings = bind(chosen, values)
+        store = _store(data)
+        kind, answer = _deep(
+            store.evaluate, chosen.text, bindings=bindings, results=fmt if fmt in MEDIA else "json", max_bytes=max_bytes
+        )
+        text = render_results(kind, answer, fmt)
+    _emit(text, output)
     if kind != "graph" and fmt in ("table", "markdown") and not json.loads(answer)["results"]["bindings"]:
         given = ", ".join(f"{k}={v}" for k, v in sorted(values.items()))
         click.echo(f"no rows: the graph holds nothing that matches{' ' + given if given else ''}", err=True)
+
+
+#: The stack of the thread that parses and evaluates a query: Oxigraph's parser recurses once per
+#: term of a flat chain (20,000 UNIONs overflowed the main thread's 8 MB); this is virtual memory,
+#: used only as deep as a query goes.
+QUERY_STACK = 1 << 30
+
+
+def _deep(call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """``call(*args, **kwargs)`` on a thread with a :data:`QUERY_STACK` stack; its error raised here."""
+    found: dict[str, Any] = {}
+
+    def work() -> None:
+        try:
+            found["value"] = call(*args, **kwargs)
+        except BaseException as exc:
+            found["error"] = exc
+
+    before = threading.stack_size(QUERY_STACK)
+    try:
+        worker = threading.Thread(target=work, daemon=True)
+        worker.start()
+    finally:
+        threading.stack_size(before)
+    worker.join()
+    if "error" in found:
+        raise found["error"]
+    return found["value"]
 
 
 @contextlib.contextmanager

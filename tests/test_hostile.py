@@ -173,3 +173,46 @@ def run_any():
         return result
 
     return invoke
+
+
+# --- queries -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "SELECT * WHERE { " + " UNION ".join(f"{{ ?s ?p {i} }}" for i in range(20_000)) + " } LIMIT 1",
+        "SELECT * WHERE { " + " . ".join(f"?s{i} ?p {i}" for i in range(20_000)) + " } LIMIT 1",
+        "SELECT * WHERE { ?s ?p ?o FILTER(" + " && ".join(f"?o != {i}" for i in range(100_000)) + ") } LIMIT 1",
+    ],
+    ids=["20,000 UNIONs", "20,000 triple patterns", "100,000 &&"],
+)
+def test_flat_query_chains_end_with_a_message_not_a_crash(tmp_path, query):
+    # each ended the process with a native stack overflow (exit 139, no message)
+    path = tmp_path / "flat.rq"
+    path.write_text(query, encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, "-m", "reegraph", "query", str(path), "--timeout", "3"],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode in (0, 2, 3), result.returncode
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) <= 1
+
+
+@pytest.mark.parametrize(
+    ("limit", "said"),
+    [
+        ("1000000", "reegraph: error: the answer is over the limit of 200,000,000 bytes: add a LIMIT"),
+        ("1000000 --max-bytes 2000000000 --timeout 0.5", "reegraph: error: query stopped after its timeout of 0.5 s"),
+    ],
+)
+def test_a_huge_answer_is_refused_and_the_timeout_covers_rendering(limit, said):
+    # a million rows rendered as a table ran for 49 s and 7.2 GB past a 5 s timeout, and exited 0
+    query, *options = limit.split()
+    result = subprocess.run(
+        [sys.executable, "-m", "reegraph", "query", "-e", f"SELECT * {{?a ?b ?c . ?d ?e ?f}} LIMIT {query}",
+         "--format", "table", *options],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 3 and result.stdout == ""
+    assert result.stderr.strip() == said
