@@ -51,6 +51,9 @@ class _Group(click.Group):
         except RecursionError:
             click.echo("reegraph: error: input is nested too deeply to process", err=True)
             ctx.exit(2)
+        except UnicodeError:  # an argument of bytes that are not UTF-8 (the shell passed them through)
+            click.echo("reegraph: error: an argument or input is not valid UTF-8 text", err=True)
+            ctx.exit(2)
         except KeyboardInterrupt:
             click.echo("\nreegraph: interrupted; nothing was written", err=True)
             ctx.exit(EXIT_INTERRUPTED)
@@ -647,8 +650,16 @@ def serve(host: str, port: int, timeout: float, max_bytes: int, data: tuple[Path
 
         reegraph serve --port 8000   # then open http://127.0.0.1:8000/
     """
+    import ipaddress
+
     from reegraph.serve import make_server
 
+    if host == "localhost":
+        host = "127.0.0.1"
+    try:  # an address, not a name: resolving one would ask the network, in code the guard cannot see
+        ipaddress.ip_address(host)
+    except ValueError:
+        raise InputError(f"--host must be an IP address such as 127.0.0.1 or ::1, not {host[:60]!r}") from None
     if click.get_current_context().meta.get("endpoint"):
         raise InputError("serve answers from the embedded store; point clients at the endpoint itself")
     store = _store(data)

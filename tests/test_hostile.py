@@ -216,3 +216,43 @@ def test_a_huge_answer_is_refused_and_the_timeout_covers_rendering(limit, said):
     )  # fmt: skip
     assert result.returncode == 3 and result.stdout == ""
     assert result.stderr.strip() == said
+
+
+# --- tracebacks --------------------------------------------------------------------------------
+
+
+def test_arguments_that_are_not_utf_8_get_one_line():
+    for args in (["query", "-e", "SELECT * WHERE { ?s ?p \udcff }"],
+                 ["query", "separators-outside-china", "--param", "element=\udcff"]):  # fmt: skip
+        result = subprocess.run(
+            [sys.executable, "-m", "reegraph", *args], capture_output=True, timeout=120,
+            env={**os.environ, "PYTHONUTF8": "1"},
+        )  # fmt: skip
+        assert result.returncode == 2
+        assert result.stderr.decode().strip() == "reegraph: error: an argument or input is not valid UTF-8 text"
+
+
+def test_a_tiny_outage_probability_is_no_division_by_zero(run):
+    # log(1 - 1e-17) is 0: the gaps between failed plants divided by it
+    result = run("scenario", "run", "china-2025-04", "--monte-carlo", "10", "--facility-outage", "1e-17",
+                 "--element", "Dy")  # fmt: skip
+    assert result.exit_code == 0 and "Traceback" not in result.output
+
+
+def test_a_year_that_is_no_integer_is_left_out_of_the_span(run):
+    result = run("info", "--data", str(HOSTILE / "non-integer-year.ttl"))
+    assert result.exit_code == 0 and "Traceback" not in result.output
+
+
+def test_a_literal_over_16_mib_is_one_line(run, tmp_path):
+    path = tmp_path / "big.ttl"
+    path.write_text(f'<https://w3id.org/reegraph/id/facility/x> <http://www.w3.org/2000/01/rdf-schema#label> '
+                    f'"{"a" * (17 * 1024 * 1024)}" .\n', encoding="utf-8")  # fmt: skip
+    said = one_line_error(run("info", "--data", str(path)))
+    assert said.endswith("big.ttl: a term is too large to read (Reached the buffer maximal size of 16777216)")
+
+
+def test_serve_takes_addresses_not_names(run):
+    # a name would be resolved in native code that the network guard does not see
+    said = one_line_error(run("serve", "--host", "example.org"))
+    assert said == "reegraph: error: --host must be an IP address such as 127.0.0.1 or ::1, not 'example.org'"

@@ -480,7 +480,7 @@ def _bernoulli(rng: random.Random, items: list[str], p: float) -> list[str]:
     if p >= 1:
         return list(items)
     kept: list[str] = []
-    index, log_q = -1, math.log(1 - p)
+    index, log_q = -1, math.log1p(-p)  # not log(1 - p): for p below 1e-16, 1 - p is 1 and its log 0
     while True:
         index += 1 + int(math.log(1 - rng.random()) / log_q)
         if index >= len(items):

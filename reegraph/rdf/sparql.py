@@ -371,7 +371,10 @@ FACILITIES_BY_COUNTRY = (
     SPARQL_PREFIXES + "SELECT ?k (COUNT(DISTINCT ?f) AS ?n) WHERE { ?f a/rdfs:subClassOf* ree:Facility ; "
     "ree:country/ree:isoCode ?k } GROUP BY ?k"
 )
-YEARS = SPARQL_PREFIXES + "SELECT (MIN(?y) AS ?lo) (MAX(?y) AS ?hi) WHERE { ?q ree:year ?y }"
+YEARS = (
+    SPARQL_PREFIXES
+    + "SELECT (MIN(?y) AS ?lo) (MAX(?y) AS ?hi) WHERE { ?q ree:year ?y FILTER (DATATYPE(?y) = xsd:integer) }"
+)
 LATEST_SOURCE = NETWORK["vintage"]
 
 

@@ -181,6 +181,8 @@ class OxigraphStore:
             raise ParseError(name, exc.lineno, _parse_message(exc)) from None
         except (ValueError, OSError) as exc:
             raise ParseError(name, None, str(exc)) from None
+        except MemoryError as exc:  # the parser's bound on one token (16 MiB), not the machine's memory
+            raise ParseError(name, None, f"a term is too large to read ({exc})") from None
         bindings = {} if fmt.supports_datasets else {"g": URIRef(graph)}
         for row in [] if trusted else self.values(OVERSIZED_NUMBERS, bindings=bindings):
             self._store.clear_graph(target)
