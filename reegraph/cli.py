@@ -14,6 +14,7 @@ import logging
 import math
 import os
 import signal
+import stat
 import sys
 import tempfile
 import threading
@@ -849,28 +850,44 @@ class _Progress:
 
 
 def _emit(text: str, output: Path | None) -> None:
-    """Print to stdout, or write ``output`` atomically (a temporary file renamed into place); either
-    way the text ends with exactly one newline."""
-    text = text.rstrip("\n")
+    """Print to stdout, or write ``output``; either way the text ends with exactly one newline.
+
+    A regular file is written atomically (a temporary file renamed into place) and keeps its mode;
+    through a symbolic link, the link's target is written and the link kept; a file with other hard
+    links is written in place, so they all see it; a device, FIFO or socket (``/dev/stdout``) is
+    written to, never replaced."""
+    text = text.rstrip("\n") + "\n"
     if output is None:
         try:
-            click.echo(text)
+            click.echo(text, nl=False)
             sys.stdout.flush()
         except OSError as exc:  # a full disk or a closed pipe: say so once, and drop what is left
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             raise InputError(f"cannot write to standard output: {exc.strerror or exc}") from None
         return
+    data = text.encode("utf-8")  # before any file is touched: text that cannot be written leaves nothing
     tmp = None
     try:
-        fd, tmp = tempfile.mkstemp(dir=output.resolve().parent, prefix=f".{output.name}.", suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text + "\n")
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes the file private; give it the usual mode
-        os.replace(tmp, output)
+        found = os.stat(output) if os.path.exists(output) else None
+        if found is not None and (not stat.S_ISREG(found.st_mode) or found.st_nlink > 1):
+            regular = stat.S_ISREG(found.st_mode)
+            with open(output, "r+b" if regular else "wb") as handle:
+                handle.write(data)
+                if regular:
+                    handle.truncate()
+            return
+        target = output.resolve()  # through a symbolic link: its target
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.chmod(tmp, stat.S_IMODE(found.st_mode) if found is not None else 0o666 & ~_umask())
+        os.replace(tmp, target)
+        tmp = None
     except OSError as exc:
+        raise InputError(f"{output}: cannot write: {exc.strerror or exc}") from None
+    finally:
         if tmp is not None and os.path.exists(tmp):
             os.unlink(tmp)
-        raise InputError(f"{output}: cannot write: {exc.strerror or exc}") from None
 
 
 def _umask() -> int:

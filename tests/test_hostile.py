@@ -256,3 +256,29 @@ def test_serve_takes_addresses_not_names(run):
     # a name would be resolved in native code that the network guard does not see
     said = one_line_error(run("serve", "--host", "example.org"))
     assert said == "reegraph: error: --host must be an IP address such as 127.0.0.1 or ::1, not 'example.org'"
+
+
+def test_output_keeps_links_modes_and_special_files(run, tmp_path):
+    real = tmp_path / "real.txt"
+    real.write_text("old\n", encoding="utf-8")
+    real.chmod(0o600)
+    link, hard = tmp_path / "link.txt", tmp_path / "hard.txt"
+    link.symlink_to(real)
+    os.link(real, hard)
+    assert run("info", "-o", str(link)).exit_code == 0
+    assert link.is_symlink() and real.read_text(encoding="utf-8").startswith("graph")  # the target written
+    assert hard.read_text(encoding="utf-8") == real.read_text(encoding="utf-8")  # the hard link sees it
+    assert oct(real.stat().st_mode & 0o777) == "0o600"  # a private file stays private
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    reader = subprocess.Popen(["cat", str(fifo)], stdout=subprocess.PIPE, text=True)
+    assert run("info", "-o", str(fifo)).exit_code == 0
+    assert reader.communicate(timeout=60)[0].startswith("graph")
+    assert fifo.is_fifo()  # written to, not replaced by a regular file
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_output_to_dev_stdout_is_written_not_replaced():
+    result = subprocess.run([sys.executable, "-m", "reegraph", "info", "-o", "/dev/stdout"], capture_output=True,
+                            text=True, timeout=120)  # fmt: skip
+    assert result.returncode == 0 and result.stdout.startswith("graph")
