@@ -59,6 +59,9 @@ def odd_server():
         "/csv": ("text/csv", b'n\r\n"unterminated'),
         "/boolean": ("application/sparql-results+json", b'{"head": {"vars": ["n"]}, "boolean": true}'),
         "/empty": ("application/sparql-results+json", b'{"head": {"vars": []}, "results": {"bindings": []}}'),
+        "/variables": ("application/sparql-results+json",  # other variables than the query's
+                       b'{"head": {"vars": ["x"]}, "results": {"bindings": [{"x": '
+                       b'{"type": "literal", "value": "1"}}]}}'),
         "/count": ("application/sparql-results+json",
                    b'{"head": {"vars": ["n"]}, "results": {"bindings": [{"n": {"type": "literal", "value": "10"}}]}}'),
     }  # fmt: skip
@@ -94,9 +97,9 @@ def odd_server():
 
 ODD_ANSWERS = [
     (command, path)
-    for path in ("/html", "/garbage", "/shape", "/csv", "/broken", "/boolean")
+    for path in ("/html", "/garbage", "/shape", "/csv", "/broken", "/boolean", "/variables")
     for command in (("report",), ("info",), ("query", "-e", "ASK {}"), ("query", "facilities"))
-    if not (path == "/boolean" and command[0] == "query")  # a boolean is an answer query cannot judge
+    if not (path in ("/boolean", "/variables") and command[0] == "query")  # answers query cannot judge
 ]
 
 

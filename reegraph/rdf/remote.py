@@ -93,6 +93,9 @@ class RemoteStore:
     def select(self, query: str, *, bindings: Mapping[str, Node] | None = None) -> list[Row]:
         """Run a SELECT query; rows map variable names to rdflib terms."""
         data = self._results(self._request(query, _JSON, bindings, timeout=self.timeout)[0])
+        missing = set(columns(query)) - set(data["head"]["vars"])
+        if missing:
+            raise ExecutionError(f"{self.url} answered without the columns {', '.join(sorted(missing))}")
         with self._reading():
             return [{k: _term(v) for k, v in row.items()} for row in data["results"]["bindings"]]
 
