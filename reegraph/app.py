@@ -855,18 +855,18 @@ def _demand_cells(store: Store, year: int) -> tuple[list[dict[str, Any]], list[t
     what each rests on."""
     units: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in store.values(sparql.DEMAND_UNITS):
-        found_year = int(str(row["year"]))
+        q, found_year = short_id(str(row["q"])), int(str(row["year"]))
         if str(row["unit"]).rsplit("/", 1)[-1] in ("KiloGM", "TONNE", "GM"):
-            raise InputError(f"{short_id(str(row['q']))}: units sold or built are a count, not a mass ({row['unit']})")
+            raise InputError(f"{q}: units sold or built are a count, not a mass ({row['unit']})")
         if not 1900 <= found_year <= 2100:
-            raise InputError(f"{short_id(str(row['q']))}: ree:year must be between 1900 and 2100, not {found_year}")
+            raise InputError(f"{q}: ree:year must be between 1900 and 2100, not {found_year}")
         if found_year > year:
             continue
         region = short_id(str(row["region"]))
-        code = None if row.get("code") is None else str(row.get("code"))
+        code = row.get("code")
         units[short_id(str(row["endUse"]))].append(
             {
-                "q": short_id(str(row["q"])), "year": int(str(row["year"])), "value": float(str(row["value"])),
+                "q": q, "year": found_year, "value": float(str(row["value"])),
                 "per_unit": None if row.get("perUnit") is None else str(row.get("perUnit")),
                 "about": str(row.get("about") or ""),
                 "sources": tuple(sorted(short_id(x) for x in str(row.get("sources") or "").split())),
@@ -894,7 +894,7 @@ def _demand_cells(store: Store, year: int) -> tuple[list[dict[str, Any]], list[t
         if twice:
             raise InputError(f"{q}: a second content of {element} per unit of {end_use} (the first: {twice})")
         content[end_use].append(
-            {"q": short_id(str(row["q"])), "element": str(row.get("element")), "per_unit": Range(low, high, value),
+            {"q": q, "element": element, "per_unit": Range(low, high, value),
              "label": str(row.get("perUnit") or "unit"),
              "sources": tuple(sorted(short_id(x) for x in str(row.get("sources") or "").split()))}
         )  # fmt: skip

@@ -42,10 +42,12 @@ class PublishedShare:
 def published_shares(store: Store) -> dict[tuple[str, int], PublishedShare]:
     """China's published shares by (stage, year)."""
     found = {}
-    for row in store.select(sparql.PUBLISHED_CHINA_SHARES):
-        key = (str(row["stage"]), int(row["year"]))
+    for row in store.values(sparql.PUBLISHED_SHARES):
+        if row["cc"] != "CN" or row.get("element") is not None:  # for all rare earths only
+            continue
+        key = (str(row["stage"]), int(str(row["year"])))
         sources = tuple(sorted(short_id(s) for s in str(row["sources"] or "").split()))
-        found[key] = PublishedShare(*key, float(row["value"]), sources)
+        found[key] = PublishedShare(*key, float(str(row["value"])), sources)
     return found
 
 

@@ -473,19 +473,6 @@ SELECT ?wanted ?cc ?stage ?kind ?value ?basis WHERE {
 }
 """
 )
-#: China's published shares of each stage (``ree:Share`` figures), with their sources.
-PUBLISHED_CHINA_SHARES = (
-    SPARQL_PREFIXES
-    + """
-SELECT ?stage ?year ?value (GROUP_CONCAT(STR(?s); SEPARATOR=" ") AS ?sources) WHERE {
-    ?c ree:isoCode "CN" ; ree:hasQuantity ?q .
-    ?q ree:quantityKind ree:Share ; ree:forStage/skos:notation ?stage ; ree:value ?value ; ree:year ?year .
-    FILTER NOT EXISTS { ?q ree:element ?element }
-    OPTIONAL { ?q prov:wasDerivedFrom ?s }
-}
-GROUP BY ?stage ?year ?value
-"""
-)
 #: Each country's published shares of a stage, for all rare earths (``?element`` unbound) or for
 #: the elements named (one row per element), with their sources.
 PUBLISHED_SHARES = (
