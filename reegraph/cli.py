@@ -642,9 +642,16 @@ def _deadline(seconds: float, message: str) -> Iterator[None]:
 @click.option("--timeout", type=Finite(min=0.1, max=MAX_TIMEOUT), default=30.0, show_default=True,
               help="Stop each query after this many seconds (HTTP 503).")  # fmt: skip
 @click.option("--max-bytes", type=click.IntRange(min=1), default=50_000_000, show_default=True,
-              help="Refuse answers larger than this (HTTP 507).")  # fmt: skip
+              help="Stop each query when its answer passes this many bytes (HTTP 507).")  # fmt: skip
+@click.option("--max-memory", type=click.IntRange(min=50, max=1_000_000), default=1000, show_default=True,
+              help="Stop each query when it needs more than this many MB of memory (HTTP 503).")  # fmt: skip
+@click.option("--max-queries", type=click.IntRange(1, 256), default=8, show_default=True,
+              help="Queries evaluated at once; others wait up to 5 s, then get HTTP 503 with Retry-After.")  # fmt: skip
+@click.option("--allow-host", "names", multiple=True, metavar="NAME",
+              help="A further name clients may reach the server by (Host header; repeatable).")  # fmt: skip
 @_data_option
-def serve(host: str, port: int, timeout: float, max_bytes: int, data: tuple[Path, ...]) -> None:
+def serve(host: str, port: int, timeout: float, max_bytes: int, max_memory: int, max_queries: int,
+          names: tuple[str, ...], data: tuple[Path, ...]) -> None:  # fmt: skip
     """Serve the graph as a read-only SPARQL 1.1 endpoint (/sparql) with a query page (/).
 
     Example:
@@ -653,7 +660,8 @@ def serve(host: str, port: int, timeout: float, max_bytes: int, data: tuple[Path
     """
     import ipaddress
 
-    from reegraph.serve import make_server
+    from reegraph.serve import Limits
+    from reegraph.serve import serve as run
 
     if host == "localhost":
         host = "127.0.0.1"
@@ -663,22 +671,17 @@ def serve(host: str, port: int, timeout: float, max_bytes: int, data: tuple[Path
         raise InputError(f"--host must be an IP address such as 127.0.0.1 or ::1, not {host[:60]!r}") from None
     if click.get_current_context().meta.get("endpoint"):
         raise InputError("serve answers from the embedded store; point clients at the endpoint itself")
-    store = _store(data)
-    try:
-        server = make_server(store, host, port, timeout=timeout, max_bytes=max_bytes)
-    except OSError as exc:
-        raise InputError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
-    bound_host, bound_port = str(server.server_address[0]), server.server_address[1]
-    if host not in ("127.0.0.1", "localhost", "::1"):
+    from reegraph.rdf.load import load_store
+
+    store = load_store(data=list(data))
+    if not ipaddress.ip_address(host).is_loopback:
         click.echo(f"reegraph: warning: listening on {host}, reachable from other machines", err=True)
-    shown = f"[{bound_host}]" if ":" in bound_host else bound_host
-    click.echo(f"reegraph: serving {len(store):,} triples at http://{shown}:{bound_port}/sparql", err=True)
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.server_close()
+    limits = Limits(timeout=timeout, max_bytes=max_bytes, memory=max_memory * 1_000_000, queries=max_queries)
+
+    def ready(url: str) -> None:
+        click.echo(f"reegraph: serving {len(store):,} triples at {url}", err=True)
+
+    run(store, host, port, limits=limits, names=names, ready=ready)
 
 
 @cli.command()

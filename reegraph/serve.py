@@ -3,29 +3,51 @@
 ``/sparql`` answers queries by GET (``?query=``) and POST (a form, or ``application/sparql-query``);
 results are negotiated from the Accept header: SPARQL JSON (default), XML, CSV or TSV for SELECT
 and ASK; Turtle (default), JSON-LD, N-Triples or RDF/XML for CONSTRUCT and DESCRIBE. Updates get
-403. Every query runs in its own child process, killed at the timeout (503), so a slow query never
-blocks the others and a runaway one really stops; answers over the size limit get 507 instead,
-and request bodies over :data:`MAX_QUERY` get 413.
-``SERVICE`` is refused (400) and nothing is ever fetched: ``FROM`` names local graphs only.
+403, other methods 405. ``SERVICE`` is refused (400) and nothing is ever fetched: ``FROM`` names
+local graphs only. ``/`` is a small offline page to type queries and run the named ones;
+``/queries`` lists the named queries (JSON) and ``/queries/NAME?param=value`` runs one with its
+parameters bound.
 
-``/`` is a small offline page to type queries and run the named ones; ``/queries`` lists the
-named queries (JSON) and ``/queries/NAME?param=value`` runs one with its parameters bound.
+The application is plain ASGI, served by Hypercorn, whose HTTP/1.1 parser (h11) bounds request
+heads (64 KiB) and refuses malformed or conflicting Content-Length headers, and which closes a
+connection that sends no complete request within :data:`IDLE` seconds, so idle or slow clients hold
+no thread and cannot starve the others. On top of that:
+
+- a request body (a query) is at most :data:`MAX_QUERY` bytes (413) and must arrive within
+  :data:`IDLE` seconds (408);
+- the Host header must name this server, and a browser's Origin must be this server (403), so a
+  web page elsewhere cannot make the user's browser query it (or rebind a name to it);
+- every query is evaluated in a child process of its own (:meth:`OxigraphStore.start`) with a
+  timeout (503), a memory bound (503) and an answer size bound checked as the answer is written
+  (507); at most ``max_queries`` run at once, a request waits :data:`QUEUE` seconds for a turn,
+  then gets 503 with Retry-After; a client that hangs up stops its query;
+- SIGTERM and SIGINT close the port at once, give running queries :data:`GRACE` seconds, then stop
+  them (503) and end.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import html
+import ipaddress
 import json
 import re
+import resource
+import signal
 import socket
+import sys
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from reegraph.errors import ExecutionError, InputError
 from reegraph.library import bind, describe, library
 from reegraph.rdf.sparql import EXAMPLE
-from reegraph.rdf.store import MEDIA, AnswerTooLargeError, Store
+from reegraph.rdf.store import MEDIA, AnswerTooLargeError, Evaluation, OxigraphStore
+from reegraph.render.text import plain
 
 #: Media types by serialisation, for results and for graphs; the first of each is the default.
 RESULT_TYPES = {
@@ -43,138 +65,312 @@ GRAPH_TYPES = {
     "application/rdf+xml": "rdf-xml",
 }
 
-
 #: The largest request body (a query) accepted, in bytes.
 MAX_QUERY = 1_000_000
+#: Seconds a connection may wait for a whole request head, or a request for its whole body.
+IDLE = 5
+#: Seconds a request waits for a free evaluation before it gets 503 (and Retry-After).
+QUEUE = 5
+#: Seconds running queries get to finish after SIGTERM or SIGINT.
+GRACE = 1
+
+Scope = dict[str, Any]
+Receive = Callable[[], Awaitable[dict[str, Any]]]
+Send = Callable[[dict[str, Any]], Awaitable[None]]
 
 
-def make_server(store: Store, host: str, port: int, *, timeout: float, max_bytes: int) -> ThreadingHTTPServer:
-    """A threaded HTTP server answering SPARQL over ``store`` (call ``serve_forever``); ``host`` may
-    be an IPv4 or an IPv6 address, or a name."""
+@dataclass(frozen=True)
+class Limits:
+    """What one query may take: seconds, bytes of answer and of memory; and how many run at once."""
 
-    class Handler(_Handler):
-        pass
-
-    class Server(ThreadingHTTPServer):
-        address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
-
-    Handler.store, Handler.timeout_s, Handler.max_bytes = store, timeout, max_bytes
-    server = Server((host, port), Handler)
-    server.daemon_threads = True
-    return server
+    timeout: float = 30.0
+    max_bytes: int = 50_000_000
+    memory: int = 1_000_000_000
+    queries: int = 8
 
 
-class _Handler(BaseHTTPRequestHandler):
-    store: Store
-    timeout_s = 30.0
-    max_bytes = 50_000_000
-    server_version = "reegraph"
+@dataclass(frozen=True)
+class Response:
+    status: HTTPStatus
+    media: str
+    body: bytes
+    headers: tuple[tuple[str, str], ...] = ()
 
-    def log_message(self, format: str, *args: object) -> None:
-        pass  # quiet; errors reach the client
 
-    def do_GET(self) -> None:
-        url = urlsplit(self.path)
-        params = parse_qs(url.query, keep_blank_values=True)
-        if url.path == "/":
-            self._send(HTTPStatus.OK, "text/html; charset=utf-8", _PAGE.encode("utf-8"))
-        elif url.path == "/queries":
-            self._send(
-                HTTPStatus.OK, "application/json", json.dumps([describe(q) for q in library().values()]).encode("utf-8")
-            )
-        elif url.path.startswith("/queries/"):
-            self._named(url.path.removeprefix("/queries/"), params)
-        elif url.path == "/sparql":
-            self._sparql(params)
-        else:
-            self._fail(HTTPStatus.NOT_FOUND, f"no such page: {url.path} (the endpoint is /sparql)")
+def serve(
+    store: OxigraphStore,
+    host: str,
+    port: int,
+    *,
+    limits: Limits,
+    names: tuple[str, ...] = (),
+    ready: Callable[[str], None] = lambda url: None,
+) -> None:
+    """Listen on ``host`` (an IP address) and ``port`` (0: any free one), call ``ready`` with the
+    endpoint's URL, and answer until SIGTERM or SIGINT. Host headers may name the address itself,
+    ``localhost`` for a loopback address, any address for a wildcard one, and ``names``.
 
-    def do_POST(self) -> None:
-        url = urlsplit(self.path)
-        if url.path != "/sparql":
-            self._fail(HTTPStatus.NOT_FOUND, f"no such page: {url.path} (the endpoint is /sparql)")
+    Raises
+    ------
+    InputError
+        The address cannot be listened on.
+    """
+    from hypercorn.asyncio import serve as hypercorn_serve
+    from hypercorn.config import Config
+
+    address = ipaddress.ip_address(host)
+    listener = socket.socket(socket.AF_INET6 if address.version == 6 else socket.AF_INET)
+    try:
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind((host, port))
+        listener.listen(1024)
+    except OSError as exc:
+        listener.close()
+        raise InputError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    bound = listener.getsockname()[1]
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)  # connections are cheap; descriptors too
+    with contextlib.suppress(OSError, ValueError):
+        resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 65536)), hard))
+    shown = f"[{host}]" if address.version == 6 else host
+    config = Config()
+    config.bind = [f"fd://{listener.detach()}"]
+    config.backlog = 1024
+    config.keep_alive_timeout = IDLE  # also bounds the wait for a whole request head (not its answer)
+    config.graceful_timeout = GRACE + 2  # (the stopped queries' answers are written meanwhile)
+    config.h11_max_incomplete_size = 64 * 1024
+    config.include_server_header = False
+    config.accesslog = None
+    config.loglevel = "WARNING"
+    app = Endpoint(store, limits, _hosts(address, bound, names))
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        loop.set_exception_handler(_quiet)
+
+        def shut_down() -> None:
+            stop.set()
+            loop.call_later(GRACE, app.stop_queries)
+
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, shut_down)
+        ready(f"http://{shown}:{bound}/sparql")
+        await hypercorn_serve(app, config, shutdown_trigger=stop.wait)  # type: ignore[arg-type]
+
+    asyncio.run(main())
+
+
+def _quiet(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    """The event loop's handler of errors nobody awaited: a connection cancelled at shutdown is no
+    news; anything else is one line on stderr, never a traceback."""
+    error = context.get("exception")
+    if not isinstance(error, asyncio.CancelledError):
+        print(f"reegraph: {plain(str(error or context.get('message')))[:300]}", file=sys.stderr)
+
+
+def _hosts(address: ipaddress.IPv4Address | ipaddress.IPv6Address, port: int,
+           names: tuple[str, ...]) -> Callable[[str], bool]:  # fmt: skip
+    """Whether a Host header names this server: its address and port, ``localhost`` for a loopback
+    address, any address for a wildcard one, or one of ``names``."""
+    known = {str(address), *(n.lower() for n in names)} | ({"localhost"} if address.is_loopback else set())
+
+    def allowed(value: str) -> bool:
+        try:
+            url = urlsplit(f"//{value}")
+            name, given = url.hostname or "", url.port or 80
+        except ValueError:  # not a host and port
+            return False
+        if given != port:
+            return False
+        with contextlib.suppress(ValueError):
+            if address.is_unspecified or ipaddress.ip_address(name) == address:
+                return True
+        return name in known
+
+    return allowed
+
+
+class Endpoint:
+    """The ASGI application: routes, limits, and the queries' evaluation."""
+
+    def __init__(self, store: OxigraphStore, limits: Limits, host_allowed: Callable[[str], bool]) -> None:
+        self.store, self.limits, self.host_allowed = store, limits, host_allowed
+        self.turns = asyncio.Semaphore(limits.queries)
+        self.running: set[Evaluation] = set()
+        self.stopping = False
+
+    def stop_queries(self) -> None:
+        """Stop every running query (they are answered 503): the server is shutting down."""
+        self.stopping = True
+        for evaluation in self.running:
+            evaluation.kill()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            while (await receive())["type"] != "lifespan.shutdown":
+                await send({"type": "lifespan.startup.complete"})
+            await send({"type": "lifespan.shutdown.complete"})
             return
-        length = self.headers.get("Content-Length", "")
-        if not re.fullmatch(r"[0-9]+", length):
-            self.close_connection = True  # the body's end is unknown: read no more of this connection
-            self._fail(HTTPStatus.LENGTH_REQUIRED, "a POST needs a Content-Length (a whole number of bytes)")
+        if scope["type"] != "http":
             return
-        if int(length) > MAX_QUERY:
-            self.close_connection = True
-            self._fail(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, f"a request body is at most {MAX_QUERY:,} bytes")
+        try:
+            response = await self._respond(scope, receive)
+        except Exception as exc:  # a fault of ours: one line to the client and the log, no traceback
+            fault = f"internal error: {type(exc).__name__}: {plain(str(exc))[:300]}"
+            print(f"reegraph: {fault}", file=sys.stderr)
+            response = _text(HTTPStatus.INTERNAL_SERVER_ERROR, fault)
+        if response is None:  # the client hung up
             return
-        body = self.rfile.read(int(length)).decode("utf-8", errors="replace")
-        kind = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
-        if kind == "application/sparql-update":
-            self._fail(HTTPStatus.FORBIDDEN, "this endpoint is read-only: updates are refused")
-            return
-        params = parse_qs(urlsplit(self.path).query, keep_blank_values=True)
-        if kind == "application/sparql-query":
-            params["query"] = [body]
-        elif kind == "application/x-www-form-urlencoded":
-            params.update(parse_qs(body, keep_blank_values=True))
-        else:
-            self._fail(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, f"unsupported Content-Type {kind!r}")
-            return
-        self._sparql(params)
+        headers = [
+            (b"content-type", response.media.encode()),
+            (b"content-length", str(len(response.body)).encode()),
+            (b"x-content-type-options", b"nosniff"),
+            *((k.encode(), v.encode()) for k, v in response.headers),
+        ]
+        if response.media.startswith("text/html"):
+            headers.append((b"content-security-policy", b"default-src 'none'; script-src 'unsafe-inline'; "
+                            b"style-src 'unsafe-inline'; connect-src 'self'"))  # fmt: skip
+        await send({"type": "http.response.start", "status": int(response.status), "headers": headers})
+        await send({"type": "http.response.body", "body": response.body})
 
-    def _sparql(self, params: dict[str, list[str]]) -> None:
+    async def _respond(self, scope: Scope, receive: Receive) -> Response | None:
+        headers: dict[str, str] = {}
+        for key, value in scope["headers"]:
+            headers[key.decode("latin-1").lower()] = value.decode("latin-1")
+        host = headers.get("host")
+        if host is not None and not self.host_allowed(host):
+            return _text(HTTPStatus.MISDIRECTED_REQUEST, f"this server does not answer for host {plain(host)[:80]!r}")
+        origin = headers.get("origin")
+        if origin is not None and (host is None or origin.lower() != f"http://{host.lower()}"):
+            return _text(HTTPStatus.FORBIDDEN, "queries from pages of other sites are refused")
+        path, method = scope["path"], scope["method"]
+        allowed: tuple[str, ...] = ("GET",)
+        if path == "/sparql":
+            allowed = ("GET", "POST")
+        elif not (path in ("/", "/queries") or path.startswith("/queries/")):
+            return _text(HTTPStatus.NOT_FOUND, f"no such page: {plain(path)[:80]} (the endpoint is /sparql)")
+        if method not in allowed:
+            return Response(HTTPStatus.METHOD_NOT_ALLOWED, "text/plain; charset=utf-8",
+                            f"{method} is not allowed here: use {' or '.join(allowed)}\n".encode(),
+                            (("allow", ", ".join(allowed)),))  # fmt: skip
+        params = parse_qs(scope["query_string"].decode("utf-8", errors="replace"), keep_blank_values=True)
+        if path == "/":
+            return Response(HTTPStatus.OK, "text/html; charset=utf-8", _PAGE.encode("utf-8"))
+        if path == "/queries":
+            listing = json.dumps([describe(q) for q in library().values()]).encode("utf-8")
+            return Response(HTTPStatus.OK, "application/json", listing)
+        accept = headers.get("accept", "")
+        if path.startswith("/queries/"):
+            return await self._named(path.removeprefix("/queries/"), params, accept, receive)
+        if method == "POST":
+            body = await self._body(headers, receive)
+            if not isinstance(body, str):
+                return body
+            kind = headers.get("content-type", "").split(";")[0].strip().lower()
+            if kind == "application/sparql-update":
+                return _text(HTTPStatus.FORBIDDEN, "this endpoint is read-only: updates are refused")
+            if kind == "application/sparql-query":
+                params["query"] = [body]
+            elif kind == "application/x-www-form-urlencoded":
+                params.update(parse_qs(body, keep_blank_values=True))
+            else:
+                return _text(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, f"unsupported Content-Type {plain(kind)[:80]!r}")
         if "update" in params:
-            self._fail(HTTPStatus.FORBIDDEN, "this endpoint is read-only: updates are refused")
-        elif params.keys() & {"default-graph-uri", "named-graph-uri"}:
-            self._fail(HTTPStatus.BAD_REQUEST, "default-graph-uri and named-graph-uri are not supported")
-        elif len(params.get("query", [])) != 1:
-            self._fail(HTTPStatus.BAD_REQUEST, "give exactly one query parameter")
-        else:
-            self._answer(params["query"][0], {})
+            return _text(HTTPStatus.FORBIDDEN, "this endpoint is read-only: updates are refused")
+        if params.keys() & {"default-graph-uri", "named-graph-uri"}:
+            return _text(HTTPStatus.BAD_REQUEST, "default-graph-uri and named-graph-uri are not supported")
+        if len(params.get("query", [])) != 1:
+            return _text(HTTPStatus.BAD_REQUEST, "give exactly one query parameter")
+        return await self._answer(params["query"][0], {}, accept, receive)
 
-    def _named(self, name: str, params: dict[str, list[str]]) -> None:
+    async def _body(self, headers: dict[str, str], receive: Receive) -> str | Response | None:
+        """The request body as text, or the answer refusing it (``None``: the client hung up)."""
+        length = headers.get("content-length", "0")
+        if not re.fullmatch("[0-9]+", length):
+            return _text(HTTPStatus.BAD_REQUEST, "Content-Length must be a whole number of bytes")
+        if len(length) > 9 or int(length) > MAX_QUERY:
+            return _text(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, f"a request body is at most {MAX_QUERY:,} bytes")
+
+        async def read() -> str | Response | None:
+            chunks: list[bytes] = []
+            size = 0
+            while True:
+                message = await receive()
+                if message["type"] == "http.disconnect":
+                    return None
+                chunks.append(message.get("body", b""))
+                size += len(chunks[-1])
+                if size > MAX_QUERY:
+                    return _text(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, f"a request body is at most {MAX_QUERY:,} bytes")
+                if not message.get("more_body"):
+                    return b"".join(chunks).decode("utf-8", errors="replace")
+
+        try:
+            return await asyncio.wait_for(read(), IDLE)
+        except TimeoutError:
+            return _text(HTTPStatus.REQUEST_TIMEOUT, f"the request body did not arrive within {IDLE} s")
+
+    async def _named(self, name: str, params: dict[str, list[str]], accept: str, receive: Receive) -> Response | None:
         query = library().get(name)
         if query is None:
-            self._fail(HTTPStatus.NOT_FOUND, f"unknown query {name!r} (see /queries)")
-            return
+            return _text(HTTPStatus.NOT_FOUND, f"unknown query {plain(name)[:80]!r} (see /queries)")
         try:
             bindings = bind(query, {k: v[-1] for k, v in params.items()})
         except InputError as exc:
-            self._fail(HTTPStatus.BAD_REQUEST, str(exc).removeprefix("--param").lstrip(": "))
-            return
-        self._answer(query.text, bindings)
+            return _text(HTTPStatus.BAD_REQUEST, str(exc).removeprefix("--param").lstrip(": "))
+        return await self._answer(query.text, bindings, accept, receive)
 
-    def _answer(self, text: str, bindings: dict) -> None:
-        accept = self.headers.get("Accept") or ""
+    async def _answer(self, text: str, bindings: dict, accept: str, receive: Receive) -> Response | None:
+        """Evaluate a query in a child process when a turn is free; stop it if the client hangs up."""
         results, graph = _negotiate(accept, RESULT_TYPES, "json"), _negotiate(accept, GRAPH_TYPES, "turtle")
         try:
-            kind, data = self.store.evaluate(
-                text,
-                bindings=bindings,
-                results=results,
-                graph=graph,
-                timeout=self.timeout_s,
-                max_bytes=self.max_bytes,
-            )
+            async with asyncio.timeout(QUEUE):
+                await self.turns.acquire()
+        except TimeoutError:
+            return Response(HTTPStatus.SERVICE_UNAVAILABLE, "text/plain; charset=utf-8",
+                            f"all {self.limits.queries} query slots are busy: try again shortly\n".encode(),
+                            (("retry-after", str(QUEUE)),))  # fmt: skip
+        evaluation, gone = None, None
+        try:
+            evaluation = self.store.start(text, bindings=bindings, results=results, graph=graph,
+                                          timeout=self.limits.timeout, max_bytes=self.limits.max_bytes,
+                                          memory=self.limits.memory)  # fmt: skip
+            self.running.add(evaluation)
+            work = asyncio.ensure_future(asyncio.to_thread(evaluation.result))
+            gone = asyncio.ensure_future(_hung_up(receive))
+            await asyncio.wait((work, gone), return_when=asyncio.FIRST_COMPLETED)
+            if not work.done():
+                evaluation.kill()
+                with contextlib.suppress(Exception):
+                    await work
+                return None
+            kind, data = work.result()
         except InputError as exc:
-            self._fail(HTTPStatus.BAD_REQUEST, str(exc))
-            return
+            return _text(HTTPStatus.BAD_REQUEST, str(exc))
         except ExecutionError as exc:
+            if self.stopping:
+                return _text(HTTPStatus.SERVICE_UNAVAILABLE, "query stopped: the server is shutting down")
             too_large = isinstance(exc, AnswerTooLargeError)
-            self._fail(HTTPStatus.INSUFFICIENT_STORAGE if too_large else HTTPStatus.SERVICE_UNAVAILABLE, str(exc))
-            return
+            return _text(HTTPStatus.INSUFFICIENT_STORAGE if too_large else HTTPStatus.SERVICE_UNAVAILABLE, str(exc))
+        finally:
+            if gone is not None:
+                gone.cancel()
+            if evaluation is not None:
+                evaluation.kill()  # (when cancelled, the child goes too)
+                self.running.discard(evaluation)
+            self.turns.release()
         media = MEDIA[graph if kind == "graph" else results]
-        self._send(HTTPStatus.OK, f"{media}; charset=utf-8", data)
+        return Response(HTTPStatus.OK, f"{media}; charset=utf-8", data)
 
-    def _fail(self, status: HTTPStatus, message: str) -> None:
-        self._send(status, "text/plain; charset=utf-8", (message + "\n").encode("utf-8"))
 
-    def _send(self, status: HTTPStatus, media: str, body: bytes) -> None:
-        self.send_response(status)
-        self.send_header("Content-Type", media)
-        self.send_header("Content-Length", str(len(body)))
-        self.send_header("X-Content-Type-Options", "nosniff")
-        if media.startswith("text/html"):
-            self.send_header("Content-Security-Policy", "default-src 'none'; script-src 'unsafe-inline'; "
-                             "style-src 'unsafe-inline'; connect-src 'self'")  # fmt: skip
-        self.end_headers()
-        self.wfile.write(body)
+async def _hung_up(receive: Receive) -> None:
+    """Return when the client disconnects (any body has been read already)."""
+    while (await receive())["type"] != "http.disconnect":
+        pass
+
+
+def _text(status: HTTPStatus, message: str) -> Response:
+    return Response(status, "text/plain; charset=utf-8", (message + "\n").encode("utf-8"))
 
 
 def _negotiate(accept: str, types: dict[str, str], default: str) -> str:

@@ -4,8 +4,10 @@ answers is ``test_triple_stores``."""
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -74,6 +76,18 @@ def odd_server():
             query = parse_qs(self.rfile.read(int(self.headers["Content-Length"])).decode())["query"][0]
             if self.path == "/broken":
                 self.wfile.write(b"this is not HTTP\r\n\r\n")
+                return
+            if self.path in ("/drip", "/endless", "/claims", "/big-page"):  # answers that never end
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html" if self.path == "/big-page" else answers["/count"][0])
+                if self.path in ("/claims", "/big-page"):
+                    self.send_header("Content-Length", "999999999999")
+                self.end_headers()
+                with contextlib.suppress(OSError):
+                    for _ in range(50 if self.path == "/drip" else 100_000):
+                        self.wfile.write(b" " if self.path == "/drip" else b" " * 65536)
+                        self.wfile.flush()
+                        time.sleep(0.2 if self.path == "/drip" else 0)
                 return
             status, (media, body) = 200, answers.get(self.path, ("", b""))
             if self.path == "/cut":  # holds 10 triples, sends 1 (a silent row limit)
@@ -151,3 +165,22 @@ def test_push_checks_every_file_before_sending_any(run, oxigraph, tmp_path):
     refused = run("push", "--endpoint", oxigraph, "--graph", "urn:reegraph:new", "--data", str(tmp_path / "notes.txt"))
     assert refused.exit_code == 2 and "notes.txt: reegraph push sends Turtle" in refused.stderr
     assert run(*count).stdout == before.stdout
+
+
+def test_the_timeout_covers_the_whole_answer_and_answers_are_bounded(odd_server, monkeypatch):
+    """A server that drips its answer is cut at the timeout, not at each silence; an answer of the
+    wrong type is refused before its body is read; one over the size bound as it arrives."""
+    from reegraph.errors import ExecutionError
+    from reegraph.rdf import remote
+
+    started = time.monotonic()
+    with pytest.raises(ExecutionError, match="did not answer within 1 s"):
+        remote.RemoteStore(odd_server + "/drip", timeout=1).ask("ASK {}")  # 10 s of drips
+    assert time.monotonic() - started < 5
+    with pytest.raises(ExecutionError, match="answered with text/html"):
+        remote.RemoteStore(odd_server + "/big-page").ask("ASK {}")
+    with pytest.raises(ExecutionError, match="an answer of 999,999,999,999"):
+        remote.RemoteStore(odd_server + "/claims").ask("ASK {}")
+    monkeypatch.setattr(remote, "MAX_ANSWER", 5_000_000)
+    with pytest.raises(ExecutionError, match="over the limit of 5,000,000 bytes"):
+        remote.RemoteStore(odd_server + "/endless").ask("ASK {}")

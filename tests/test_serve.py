@@ -35,6 +35,8 @@ def endpoint():
     yield url
     server.terminate()
     server.wait(timeout=10)
+    said = server.stderr.read()
+    assert "Traceback" not in said and server.returncode == 0, said
 
 
 def get(url: str, accept: str = "application/sparql-results+json", **params) -> tuple[int, str, str]:
@@ -166,12 +168,15 @@ def raw(endpoint: str, request: bytes) -> bytes:
         return sock.makefile("rb").readline()
 
 
-@pytest.mark.parametrize(
-    ("length", "status"), [("abc", b"411"), ("-1", b"411"), ("\xb2", b"411"), (None, b"411"), ("99999999999", b"413")]
-)
+LENGTHS = [("abc", b"400"), ("-1", b"400"), ("\xb2", b"400"), ("9" * 5000, b"400"), ("99999999999", b"413"),
+           ("6\r\nContent-Length: 7", b"400")]  # fmt: skip
+
+
+@pytest.mark.parametrize(("length", "status"), LENGTHS)
 def test_a_post_without_a_usable_length_is_refused(endpoint, length, status):
-    header = f"Content-Length: {length}\r\n" if length is not None else ""
-    request = f"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\n{header}\r\nASK {{}}"
+    host = urllib.parse.urlsplit(endpoint).netloc
+    request = (f"POST /sparql HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/sparql-query\r\n"
+               f"Content-Length: {length}\r\n\r\nASK {{}}")  # fmt: skip
     assert raw(endpoint, request.encode("latin-1")).split()[1] == status
     assert get(endpoint, query="ASK {}")[0] == 200  # and the server goes on answering
 
@@ -216,3 +221,36 @@ def test_the_query_page_runs_free_text_named_and_edited_queries_in_chromium(endp
         playwright.expect(page.locator("#out")).to_have_text("true")
         assert page.input_value("#named") == "" and outside == [] and errors == []
         browser.close()
+
+
+def test_other_methods_get_405_naming_the_allowed_ones(endpoint):
+    for method, path in (("PUT", "/sparql"), ("DELETE", "/sparql"), ("POST", "/queries"), ("PATCH", "/")):
+        request = urllib.request.Request(endpoint.removesuffix("/sparql") + path, method=method, data=b"")
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request, timeout=30)
+        assert refused.value.code == 405
+        assert refused.value.headers["Allow"] == ("GET, POST" if path == "/sparql" else "GET")
+
+
+def test_other_hosts_and_other_sites_pages_are_refused(endpoint):
+    """A page elsewhere cannot make the user's browser query the endpoint, nor rebind a name to it."""
+    port = urllib.parse.urlsplit(endpoint).port
+    for host, status in ((f"attacker.example:{port}", 421), (f"127.0.0.1:{port + 1}", 421),
+                         (f"localhost:{port}", 200), (f"127.0.0.1:{port}", 200)):  # fmt: skip
+        request = f"GET /sparql?query=ASK%7B%7D HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+        assert raw(endpoint, request.encode()).split()[1] == str(status).encode(), host
+    for origin, status in (("http://attacker.example", 403), ("null", 403), (f"http://127.0.0.1:{port}", 200)):
+        request = (f"POST /sparql HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nOrigin: {origin}\r\nConnection: close\r\n"
+                   "Content-Type: application/sparql-query\r\nContent-Length: 6\r\n\r\nASK {}")  # fmt: skip
+        assert raw(endpoint, request.encode()).split()[1] == str(status).encode(), origin
+
+
+def test_a_client_that_hangs_up_early_leaves_no_trace(endpoint):
+    url = urllib.parse.urlsplit(endpoint)
+    for request in (b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nASK",
+                    f"GET /sparql?query={urllib.parse.quote(RUNAWAY)} HTTP/1.1\r\nHost: {url.netloc}\r\n\r\n".encode(),
+                    b"GET /sparql HTTP/1.1\r\nHost: ", b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03"):  # fmt: skip
+        with socket.create_connection((url.hostname, url.port), timeout=10) as sock:
+            sock.sendall(request)
+            time.sleep(0.2)
+    assert get(endpoint, query="ASK {}")[0] == 200  # (and the fixture finds no traceback on stderr)

@@ -18,6 +18,8 @@ import html
 import http.client
 import json
 import re
+import socket
+import threading
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -78,17 +80,8 @@ class RemoteStore:
         request = urllib.request.Request(
             self.url, data=body, headers={"Accept": accept, "Content-Type": "application/x-www-form-urlencoded"}
         )
-        headers, data = _exchange(request, self.url, timeout)
-        state = headers.get("X-SQL-State")
-        if state:
-            raise ExecutionError(f"{self.url} returned incomplete results (X-SQL-State {state})")
-        media = (headers.get("Content-Type") or "").split(";")[0].strip().lower()
-        wanted = {part.split(";")[0].strip() for part in accept.split(",")}
-        media = next((kind for kind, alias in _ALIASES.items() if alias == media and kind in wanted), media)
-        if media not in wanted:
-            raise ExecutionError(f"{self.url} answered with {media or 'no media type'}, not {accept.split(',')[0]}: "
-                                 "is it a SPARQL endpoint?")  # fmt: skip
-        return data, media
+        headers, data = _exchange(request, self.url, timeout, accept=accept)
+        return data, _media(headers, accept, self.url)
 
     def select(self, query: str, *, bindings: Mapping[str, Node] | None = None) -> list[Row]:
         """Run a SELECT query; rows map variable names to rdflib terms."""
@@ -310,27 +303,113 @@ def push(files: Sequence[Path], store: str, *, graph: str | None, timeout: float
 
 
 def _exchange(
-    request: urllib.request.Request, url: str, timeout: float | None, *, about: str = ""
+    request: urllib.request.Request, url: str, timeout: float | None, *, about: str = "", accept: str | None = None
 ) -> tuple[Message, bytes]:
-    """Send ``request`` to ``url``; the answer's headers and body.
+    """Send ``request`` to ``url``; the answer's headers and body. The whole exchange takes at most
+    ``timeout`` seconds (the connection is shut when the time is up, however slowly the server
+    drips its answer); with ``accept``, the answer's media type is checked before its body is read;
+    a body over :data:`MAX_ANSWER` bytes is refused as it arrives.
 
     Raises
     ------
     ExecutionError
-        The server cannot be reached, answers with an error (``about`` says to what), times out, or
-        does not speak HTTP.
+        The server cannot be reached, answers with an error (``about`` says to what), with another
+        media type than ``accept`` or more than :data:`MAX_ANSWER` bytes, times out, or does not
+        speak HTTP.
     """
+    sockets: list[socket.socket] = []
+    timer = threading.Timer(timeout, _shut, (sockets,)) if timeout is not None else None
+    if timer:
+        timer.daemon = True
+        timer.start()
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            return response.headers, response.read()
+        with _opener(sockets).open(request, timeout=timeout) as response:
+            if accept is not None:
+                _media(response.headers, accept, url)
+            data = _read(response, url)
+        if timer and timer.finished.is_set():  # shut: what was read is cut short
+            raise TimeoutError
+        return response.headers, data
     except urllib.error.HTTPError as exc:
-        raise ExecutionError(f"{url} answered {exc.code}{about}: {_detail(exc.read()) or exc.reason}") from None
-    except TimeoutError:
-        raise ExecutionError(f"{url} did not answer within {timeout:g} s") from None
-    except http.client.HTTPException as exc:
-        raise ExecutionError(f"{url} did not answer in HTTP ({type(exc).__name__})") from None
-    except (urllib.error.URLError, OSError) as exc:
+        raise ExecutionError(f"{url} answered {exc.code}{about}: {_detail(exc.read(8192)) or exc.reason}") from None
+    except (TimeoutError, http.client.HTTPException, urllib.error.URLError, OSError) as exc:
+        if isinstance(exc, TimeoutError) or (timer and timer.finished.is_set()):  # (timer set: timeout too)
+            raise ExecutionError(f"{url} did not answer within {timeout:g} s") from None
+        if isinstance(exc, http.client.HTTPException):
+            raise ExecutionError(f"{url} did not answer in HTTP ({type(exc).__name__})") from None
         raise ExecutionError(f"cannot reach {url}: {getattr(exc, 'reason', exc)}") from None
+    finally:
+        if timer:
+            timer.cancel()
+
+
+#: The largest answer read from an endpoint, in bytes.
+MAX_ANSWER = 500_000_000
+
+
+def _read(response: http.client.HTTPResponse, url: str) -> bytes:
+    """The body of ``response``, refused as soon as it passes :data:`MAX_ANSWER` bytes."""
+    length = response.headers.get("Content-Length") or ""
+    if length.isascii() and length.isdigit() and (len(length) > 12 or int(length) > MAX_ANSWER):
+        raise ExecutionError(f"{url} sent an answer of {int(length[:12]):,}+ bytes, over the limit of {MAX_ANSWER:,}")
+    chunks, size = [], 0
+    while chunk := response.read1(1 << 16):
+        size += len(chunk)
+        if size > MAX_ANSWER:
+            raise ExecutionError(f"{url} sent an answer over the limit of {MAX_ANSWER:,} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _media(headers: Message, accept: str, url: str) -> str:
+    """The answer's media type, one of those ``accept`` lists (or its alias).
+
+    Raises
+    ------
+    ExecutionError
+        Another media type, or the answer says it is incomplete (Virtuoso's ``X-SQL-State``).
+    """
+    state = headers.get("X-SQL-State")
+    if state:
+        raise ExecutionError(f"{url} returned incomplete results (X-SQL-State {state})")
+    media = (headers.get("Content-Type") or "").split(";")[0].strip().lower()
+    wanted = {part.split(";")[0].strip() for part in accept.split(",")}
+    media = next((kind for kind, alias in _ALIASES.items() if alias == media and kind in wanted), media)
+    if media not in wanted:
+        raise ExecutionError(f"{url} answered with {media[:60] or 'no media type'}, not {accept.split(',')[0]}: "
+                             "is it a SPARQL endpoint?")  # fmt: skip
+    return media
+
+
+def _opener(sockets: list[socket.socket]) -> urllib.request.OpenerDirector:
+    """urllib's opener, noting each connection's socket in ``sockets`` (for :func:`_shut`)."""
+
+    class Connection(http.client.HTTPConnection):
+        def connect(self) -> None:
+            super().connect()
+            sockets.append(self.sock)
+
+    class SecureConnection(http.client.HTTPSConnection):
+        def connect(self) -> None:
+            super().connect()
+            sockets.append(self.sock)
+
+    class Plain(urllib.request.HTTPHandler):
+        def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+            return self.do_open(Connection, req)
+
+    class Secure(urllib.request.HTTPSHandler):
+        def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+            return self.do_open(SecureConnection, req)
+
+    return urllib.request.build_opener(Plain, Secure)
+
+
+def _shut(sockets: list[socket.socket]) -> None:
+    """Shut the connections down: a read waiting on one ends at once."""
+    for sock in sockets:
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
 
 
 def _detail(body: bytes) -> str:

@@ -14,12 +14,18 @@ query is checked by :func:`reegraph.rdf.sparql.check_query` before the engine se
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
+import math
 import multiprocessing
+import os
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+import resource
+import signal
+import stat
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Protocol
@@ -186,9 +192,10 @@ class OxigraphStore:
         bindings = {} if fmt.supports_datasets else {"g": URIRef(graph)}
         for row in [] if trusted else self.values(OVERSIZED_NUMBERS, bindings=bindings):
             self._store.clear_graph(target)
-            shown = str(row["lexical"])
+            shown = lexical = str(row["lexical"])
             shown = shown if len(shown) <= 40 else f"{shown[:20]}...{shown[-12:]} ({len(shown):,} characters)"
-            raise ParseError(name, None, f"number {shown} of {row['s']} is too long or too large to read")
+            at = data.find(lexical.encode("utf-8"))  # (as written, unless escaped)
+            raise ParseError(name, data.count(b"\n", 0, at) + 1 if at >= 0 else None, f"number {shown} of {row['s']} is too long or too large to read")
         return len(self._store) - before
 
     def select(self, query: str, *, bindings: Mapping[str, Node] | None = None) -> list[Row]:
@@ -238,49 +245,36 @@ class OxigraphStore:
     ) -> tuple[str, bytes]:
         """Run any query over the union of all graphs and serialise its answer (see
         :meth:`Store.evaluate`). With a ``timeout`` it runs in a forked child process, killed past
-        ``timeout`` seconds, so a runaway query really stops (Oxigraph cannot cancel one); without
-        one it runs in this process (faster: no copy-on-write faults)."""
-        args = (query, bindings, results, graph, max_bytes)
+        ``timeout`` seconds (see :meth:`start`); without one it runs in this process (faster: no
+        copy-on-write faults)."""
         if timeout is None:
-            return self._evaluate(*args)
-        context = multiprocessing.get_context("fork")  # the child shares the loaded store copy-on-write
-        receive, send = context.Pipe(duplex=False)
-        child = context.Process(target=self._child, args=(args, send), daemon=True)
-        child.start()
-        send.close()
-        try:
-            if not receive.poll(timeout):
-                raise ExecutionError(f"query stopped after its timeout of {timeout:g} s")
-            status, payload = receive.recv()
-        except EOFError:
-            raise ExecutionError("query failed: the evaluating process ended without an answer") from None
-        finally:
-            child.kill()
-            child.join()
-            receive.close()
-        if status == "ok":
-            return payload
-        raise status(payload)
+            return self._evaluate(query, bindings, results, graph, max_bytes)
+        return self.start(query, bindings=bindings, results=results, graph=graph, timeout=timeout,
+                          max_bytes=max_bytes).result()  # fmt: skip
 
-    def _child(self, args: tuple, send: Any) -> None:
-        """In the child: evaluate, then send ``("ok", (kind, data))`` or ``(error class, message)``."""
-        try:
-            send.send(("ok", self._evaluate(*args)))
-        except ReegraphError as exc:
-            kinds = (AnswerTooLargeError, InputError, ExecutionError)
-            send.send((next(c for c in kinds if isinstance(exc, c)), str(exc)))
-        finally:
-            send.close()
+    def start(
+        self,
+        query: str,
+        *,
+        bindings: Mapping[str, Node] | None = None,
+        results: str = "json",
+        graph: str = "turtle",
+        timeout: float,
+        max_bytes: int | None = None,
+        memory: int | None = None,
+    ) -> Evaluation:
+        """Start evaluating a query as :meth:`evaluate` does, in a forked child process that shares
+        the loaded store copy-on-write, so that a runaway query really stops (Oxigraph cannot cancel
+        one): the child is killed past ``timeout`` seconds, and it may allocate at most ``memory``
+        more bytes (``None``: no bound)."""
+        return Evaluation(lambda: self._evaluate(query, bindings, results, graph, max_bytes), timeout, memory)
 
     def _evaluate(
         self, query: str, bindings: Mapping[str, Node] | None, results: str, graph: str, max_bytes: int | None
     ) -> tuple[str, bytes]:
         result = self._query(query, bindings)
         kind = "graph" if isinstance(result, ox.QueryTriples) else "results"
-        data = _serialize(result, _FORMATS[graph if kind == "graph" else results])
-        if max_bytes is not None and len(data) > max_bytes:
-            raise AnswerTooLargeError(f"the answer is over the limit of {max_bytes:,} bytes: add a LIMIT")
-        return kind, data
+        return kind, _serialize(result, _FORMATS[graph if kind == "graph" else results], max_bytes)
 
     def ask(self, query: str, *, bindings: Mapping[str, Node] | None = None) -> bool:
         """Run an ASK query over the union of all graphs."""
@@ -354,12 +348,139 @@ _FORMATS: dict[str, Any] = {
 }
 
 
-def _serialize(result: Any, fmt: Any) -> bytes:
-    """Oxigraph's answer serialised; an error met while the results stream is a failed query."""
+def _serialize(result: Any, fmt: Any, max_bytes: int | None = None) -> bytes:
+    """Oxigraph's answer serialised; an error met while the results stream is a failed query. The
+    answer streams into a buffer that refuses to grow past ``max_bytes``, so the evaluation stops
+    there rather than after it has built the whole answer."""
+    out = _Capped(max_bytes)
     try:
-        return bytes(result.serialize(format=fmt))
+        result.serialize(out, format=fmt)
     except (OSError, RuntimeError, ValueError) as exc:
         raise ExecutionError(f"query failed: {exc}") from None
+    return out.getvalue()
+
+
+class _Capped(io.BytesIO):
+    """A bytes buffer that raises :class:`AnswerTooLargeError` when it would pass ``limit`` bytes."""
+
+    def __init__(self, limit: int | None) -> None:
+        super().__init__()
+        self.limit = limit
+
+    def write(self, data: Any) -> int:
+        if self.limit is not None and self.tell() + len(data) > self.limit:
+            raise AnswerTooLargeError(f"the answer is over the limit of {self.limit:,} bytes: add a LIMIT")
+        return super().write(data)
+
+
+class Evaluation:
+    """One query evaluated in a forked child process (started by :meth:`OxigraphStore.start`).
+
+    The child holds no socket (neither the server's port nor its clients' connections), writes
+    nothing to the terminal, and carries its own limits: CPU time a little past the timeout (so it
+    ends even if the parent is killed first) and, with ``memory``, address space. Past
+    :data:`NICE_AFTER` seconds it runs at a lower priority, so quick queries keep the processors.
+    :meth:`result` waits (blocking) and reaps the child; :meth:`kill` may be called from any thread.
+    """
+
+    #: Seconds after which a query still running yields the processors to newer ones.
+    NICE_AFTER = 0.5
+
+    def __init__(self, work: Callable[[], tuple[str, bytes]], timeout: float, memory: int | None) -> None:
+        self.timeout, self.memory = timeout, memory
+        context = multiprocessing.get_context("fork")
+        self._receive, send = context.Pipe(duplex=False)
+        self._child = context.Process(target=_evaluate_in_child, args=(work, send, timeout, memory), daemon=True)
+        self._child.start()
+        send.close()
+
+    def result(self) -> tuple[str, bytes]:
+        """The answer, ``(kind, data)`` as :meth:`OxigraphStore.evaluate` gives it.
+
+        Raises
+        ------
+        ExecutionError
+            Past the timeout, over the memory bound, or killed (:class:`AnswerTooLargeError` over
+            the size bound); :class:`InputError` for a query the engine refuses.
+        """
+        try:
+            if not self._receive.poll(min(self.NICE_AFTER, self.timeout)):
+                with contextlib.suppress(OSError):
+                    os.setpriority(os.PRIO_PROCESS, self._child.pid or 0, 10)
+                if not self._receive.poll(max(0.0, self.timeout - self.NICE_AFTER)):
+                    raise ExecutionError(f"query stopped after its timeout of {self.timeout:g} s")
+            status, payload = self._receive.recv()
+        except (EOFError, OSError):
+            raise ExecutionError(self._ended()) from None
+        finally:
+            self._child.kill()
+            self._child.join()
+            self._receive.close()
+        if status == "ok":
+            return payload
+        raise status(payload)
+
+    def kill(self) -> None:
+        """Stop the evaluation now (:meth:`result` then raises)."""
+        self._child.kill()
+
+    def _ended(self) -> str:
+        self._child.join()
+        if self.memory is not None and self._child.exitcode in (-signal.SIGABRT, -signal.SIGSEGV):
+            return _over_memory(self.memory)
+        return "query stopped: the evaluating process ended without an answer"
+
+
+def _evaluate_in_child(work: Callable[[], tuple[str, bytes]], send: Any, timeout: float, memory: int | None) -> None:
+    """In the child: shed the parent's sockets and signal handlers, set its limits, evaluate, then
+    send ``("ok", (kind, data))`` or ``(error class, message)``."""
+    with contextlib.suppress(ValueError):  # (only the main thread handles signals)
+        signal.set_wakeup_fd(-1)
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, signal.SIG_DFL)
+    for fd in _open_fds():
+        with contextlib.suppress(OSError):
+            if stat.S_ISSOCK(os.fstat(fd).st_mode):
+                os.close(fd)
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, 2)  # an engine that aborts says so on stderr: the parent reports it instead
+    os.close(null)
+    resource.setrlimit(resource.RLIMIT_CPU, (math.ceil(timeout) + 1, math.ceil(timeout) + 2))
+    if memory is not None:
+        with contextlib.suppress(OSError, ValueError):  # (a lower bound set outside holds)
+            resource.setrlimit(resource.RLIMIT_AS, (_address_space() + memory,) * 2)
+    try:
+        send.send(("ok", work()))
+    except ReegraphError as exc:
+        kinds = (AnswerTooLargeError, InputError, ExecutionError)
+        send.send((next(c for c in kinds if isinstance(exc, c)), str(exc)))
+    except MemoryError:
+        send.send((ExecutionError, _over_memory(memory)))
+    except BaseException as exc:  # the parent reports it in one line
+        send.send((ExecutionError, f"query failed: {type(exc).__name__}: {exc}"))
+    finally:
+        send.close()
+
+
+def _over_memory(memory: int | None) -> str:
+    bound = f"its memory limit of {memory / 1e6:,.0f} MB" if memory is not None else "the memory there is"
+    return f"query stopped: it needed more than {bound}"
+
+
+def _open_fds() -> list[int]:
+    """This process's open file descriptors above stderr (none known without /proc or /dev/fd)."""
+    for folder in ("/proc/self/fd", "/dev/fd"):
+        with contextlib.suppress(OSError):
+            return [int(fd) for fd in os.listdir(folder) if int(fd) > 2]
+    return []
+
+
+def _address_space() -> int:
+    """This process's address space in bytes (0 where /proc does not say)."""
+    try:
+        return int(Path("/proc/self/statm").read_text().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
 
 
 def read_csv_values(data: bytes) -> list[Values] | None:
