@@ -195,7 +195,11 @@ class OxigraphStore:
             shown = lexical = str(row["lexical"])
             shown = shown if len(shown) <= 40 else f"{shown[:20]}...{shown[-12:]} ({len(shown):,} characters)"
             at = data.find(lexical.encode("utf-8"))  # (as written, unless escaped)
-            raise ParseError(name, data.count(b"\n", 0, at) + 1 if at >= 0 else None, f"number {shown} of {row['s']} is too long or too large to read")
+            raise ParseError(
+                name,
+                data.count(b"\n", 0, at) + 1 if at >= 0 else None,
+                f"number {shown} of {row['s']} is too long or too large to read",
+            )
         return len(self._store) - before
 
     def select(self, query: str, *, bindings: Mapping[str, Node] | None = None) -> list[Row]:
