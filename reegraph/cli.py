@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import click
 
@@ -41,11 +41,20 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 class _Group(click.Group):
-    """A click group that turns reegraph errors into one line on stderr and the documented code."""
+    """A click group that turns reegraph errors, and click's own usage errors, into one line on
+    stderr and the documented code."""
+
+    def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
+        try:
+            return super().make_context(*args, **kwargs)
+        except click.UsageError as exc:  # an unknown option of the group itself
+            _usage_error(exc)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except click.UsageError as exc:  # a command's bad option or argument
+            _usage_error(exc)
         except ReegraphError as exc:  # one line, whatever the message quotes (a parser quoting a newline)
             click.echo(f"reegraph: error: {plain(str(exc))}", err=True)
             ctx.exit(exc.exit_code)
@@ -58,6 +67,15 @@ class _Group(click.Group):
         except KeyboardInterrupt:
             click.echo("\nreegraph: interrupted; nothing was written", err=True)
             ctx.exit(EXIT_INTERRUPTED)
+
+
+def _usage_error(exc: click.UsageError) -> NoReturn:
+    """One line (click would print the usage, a hint and the error on three), exit 2."""
+    message = plain(exc.format_message())
+    message = message if len(message) <= 300 else message[:300] + "..."
+    where = exc.ctx.command_path if exc.ctx else "reegraph"
+    click.echo(f"reegraph: error: {message} (see {where} --help)", err=True)
+    raise click.exceptions.Exit(exc.exit_code)
 
 
 #: The longest --timeout, in seconds (a week; timers overflow far above it).

@@ -114,6 +114,7 @@ SEEDS = {
 TOKENS = ["<", ">", '"', "'", "\\", "{", "}", "[", "]", "(", ")", "=", ".", ";", ",", "#", "\n", "\x00", "\xff",
           "1e999999", "-1", "nan", "inf", "9" * 40, "<!ENTITY a 'x'>", "&a;", "@prefix", "^^", "[[", "]]", "include",
           "ree:value", "http://", "\u202e", "2025-13-45", "true"]  # fmt: skip
+FIXTURES = [HealthCheck.function_scoped_fixture]  # (each example gets a fresh path of its own)
 mutations = st.lists(st.tuples(st.integers(0, 10_000), st.sampled_from(["insert", "delete", "replace"]),
                                st.sampled_from(TOKENS)), min_size=1, max_size=6)  # fmt: skip
 
@@ -139,7 +140,7 @@ def ends_cleanly(result) -> None:
 
 
 @pytest.mark.parametrize("seed", sorted(SEEDS))
-@settings(max_examples=40, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=100, deadline=None, derandomize=True, suppress_health_check=FIXTURES)
 @given(edits=mutations)
 def test_fuzz_mutated_inputs_end_cleanly(run_any, tmp_path, seed, edits):
     text = mutate(SEEDS[seed].read_text(encoding="utf-8", errors="replace"), edits)
@@ -151,12 +152,13 @@ def test_fuzz_mutated_inputs_end_cleanly(run_any, tmp_path, seed, edits):
         ends_cleanly(run_any("info", "--data", str(path)))
 
 
-@settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=150, deadline=None, derandomize=True, suppress_health_check=FIXTURES)
 @given(edits=mutations, value=st.text(max_size=40))
 def test_fuzz_queries_and_parameters_end_cleanly(run_any, edits, value):
     query = mutate("SELECT ?s ?o WHERE { ?s <http://example.org/p> ?o FILTER (?o > 1.5) } LIMIT 5", edits)
     ends_cleanly(run_any("query", "-e", query, "--format", "json"))
     ends_cleanly(run_any("query", "facilities-near", "--param", f"south={value}", "--format", "json"))
+    ends_cleanly(run_any("query", "facilities", "--param", value * 1000, "--format", "json"))  # (no "=", long)
 
 
 @pytest.fixture
@@ -282,3 +284,14 @@ def test_output_to_dev_stdout_is_written_not_replaced():
     result = subprocess.run([sys.executable, "-m", "reegraph", "info", "-o", "/dev/stdout"], capture_output=True,
                             text=True, timeout=120)  # fmt: skip
     assert result.returncode == 0 and result.stdout.startswith("graph")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["--bogus"], ["nosuch"], ["query", "facilities", "--param", "x\n" * 50_000], ["report", "--format", "nope"]],
+    ids=["group option", "command", "long value with newlines", "choice"],
+)
+def test_usage_errors_are_one_bounded_line(run, args):
+    # click printed usage, a hint and the error on three lines, echoing a 100 KB value whole
+    said = one_line_error(run(*args))
+    assert len(said) < 500 and said.endswith("--help)")
