@@ -114,7 +114,7 @@ SEEDS = {
 TOKENS = ["<", ">", '"', "'", "\\", "{", "}", "[", "]", "(", ")", "=", ".", ";", ",", "#", "\n", "\x00", "\xff",
           "1e999999", "-1", "nan", "inf", "9" * 40, "<!ENTITY a 'x'>", "&a;", "@prefix", "^^", "[[", "]]", "include",
           "ree:value", "http://", "\u202e", "2025-13-45", "true"]  # fmt: skip
-FIXTURES = [HealthCheck.function_scoped_fixture]  # (each example gets a fresh path of its own)
+FIXTURES = [HealthCheck.function_scoped_fixture]  # (the examples share tmp_path: each rewrites its file)
 mutations = st.lists(st.tuples(st.integers(0, 10_000), st.sampled_from(["insert", "delete", "replace"]),
                                st.sampled_from(TOKENS)), min_size=1, max_size=6)  # fmt: skip
 
