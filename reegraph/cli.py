@@ -30,8 +30,9 @@ from reegraph import app
 from reegraph._gc import gc_paused
 from reegraph.errors import InputError, ReegraphError
 from reegraph.model import MAX_AGE, REGION_CODES, STAGES
-from reegraph.rdf.store import MEDIA, Store
+from reegraph.rdf.store import MEDIA, Store, deep
 from reegraph.render.text import plain, render_table
+from reegraph.serve import QUEUE, Limits
 
 EXIT_FINDING = 1
 #: The exit code of a run stopped by Ctrl-C (128 + SIGINT, as shells report it).
@@ -584,7 +585,7 @@ def query(
     with _deadline(timeout, f"query stopped after its timeout of {timeout:g} s"):  # binding to rendering
         bindings = bind(chosen, values)
         store = _store(data)
-        kind, answer = _deep(
+        kind, answer = deep(
             store.evaluate, chosen.text, bindings=bindings, results=fmt if fmt in MEDIA else "json", max_bytes=max_bytes
         )
         text = render_results(kind, answer, fmt)
@@ -592,34 +593,6 @@ def query(
     if kind != "graph" and fmt in ("table", "markdown") and not json.loads(answer)["results"]["bindings"]:
         given = ", ".join(f"{k}={v}" for k, v in sorted(values.items()))
         click.echo(f"no rows: the graph holds nothing that matches{' ' + given if given else ''}", err=True)
-
-
-#: The stack of the thread that parses and evaluates a query: Oxigraph's parser recurses once per
-#: term of a flat chain (20,000 UNIONs overflowed the main thread's 8 MB); this is virtual memory,
-#: used only as deep as a query goes.
-QUERY_STACK = 1 << 30
-
-
-def _deep(call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    """``call(*args, **kwargs)`` on a thread with a :data:`QUERY_STACK` stack; its error raised here."""
-    found: dict[str, Any] = {}
-
-    def work() -> None:
-        try:
-            found["value"] = call(*args, **kwargs)
-        except BaseException as exc:
-            found["error"] = exc
-
-    before = threading.stack_size(QUERY_STACK)
-    try:
-        worker = threading.Thread(target=work, daemon=True)
-        worker.start()
-    finally:
-        threading.stack_size(before)
-    worker.join()
-    if "error" in found:
-        raise found["error"]
-    return found["value"]
 
 
 @contextlib.contextmanager
@@ -657,14 +630,17 @@ def _deadline(seconds: float, message: str) -> Iterator[None]:
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (loopback unless told).")
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port (0: any free one).")
-@click.option("--timeout", type=Finite(min=0.1, max=MAX_TIMEOUT), default=30.0, show_default=True,
-              help="Stop each query after this many seconds (HTTP 503).")  # fmt: skip
-@click.option("--max-bytes", type=click.IntRange(min=1), default=50_000_000, show_default=True,
+@click.option("--timeout", type=Finite(min=0.1, max=MAX_TIMEOUT), default=Limits.timeout, show_default=True,
+              help="Stop each query after this many seconds (HTTP 503); its answer must be taken "
+                   "within as many.")  # fmt: skip
+@click.option("--max-bytes", type=click.IntRange(min=1), default=Limits.max_bytes, show_default=True,
               help="Stop each query when its answer passes this many bytes (HTTP 507).")  # fmt: skip
-@click.option("--max-memory", type=click.IntRange(min=50, max=1_000_000), default=1000, show_default=True,
-              help="Stop each query when it needs more than this many MB of memory (HTTP 503).")  # fmt: skip
-@click.option("--max-queries", type=click.IntRange(1, 256), default=8, show_default=True,
-              help="Queries evaluated at once; others wait up to 5 s, then get HTTP 503 with Retry-After.")  # fmt: skip
+@click.option("--max-memory", type=click.IntRange(min=50, max=1_000_000), default=Limits.memory // 1_000_000,
+              show_default=True, help="Stop each query when it needs more than this many MB of memory "
+                                      "(HTTP 503).")  # fmt: skip
+@click.option("--max-queries", type=click.IntRange(1, 256), default=Limits.queries, show_default=True,
+              help=f"Queries evaluated at once; others wait up to {QUEUE} s, then get HTTP 503 with "
+                   "Retry-After.")  # fmt: skip
 @click.option("--allow-host", "names", multiple=True, metavar="NAME",
               help="A further name clients may reach the server by (Host header; repeatable).")  # fmt: skip
 @_data_option
@@ -678,7 +654,6 @@ def serve(host: str, port: int, timeout: float, max_bytes: int, max_memory: int,
     """
     import ipaddress
 
-    from reegraph.serve import Limits
     from reegraph.serve import serve as run
 
     if host == "localhost":

@@ -3,26 +3,29 @@
 ``/sparql`` answers queries by GET (``?query=``) and POST (a form, or ``application/sparql-query``);
 results are negotiated from the Accept header: SPARQL JSON (default), XML, CSV or TSV for SELECT
 and ASK; Turtle (default), JSON-LD, N-Triples or RDF/XML for CONSTRUCT and DESCRIBE. Updates get
-403, other methods 405. ``SERVICE`` is refused (400) and nothing is ever fetched: ``FROM`` names
-local graphs only. ``/`` is a small offline page to type queries and run the named ones;
-``/queries`` lists the named queries (JSON) and ``/queries/NAME?param=value`` runs one with its
-parameters bound.
+403, other methods than GET, HEAD (and POST on ``/sparql``) 405. ``SERVICE`` is refused (400) and
+nothing is ever fetched: ``FROM`` names local graphs only. ``/`` is a small offline page to type
+queries and run the named ones; ``/queries`` lists the named queries (JSON) and
+``/queries/NAME?param=value`` runs one with its parameters bound.
 
 The application is plain ASGI, served by Hypercorn, whose HTTP/1.1 parser (h11) bounds request
 heads (64 KiB) and refuses malformed or conflicting Content-Length headers, and which closes a
-connection that sends no complete request within :data:`IDLE` seconds, so idle or slow clients hold
-no thread and cannot starve the others. On top of that:
+connection that sends no complete request head within :data:`IDLE` seconds; connections are
+asynchronous, so idle or slow clients hold no thread. On top of that:
 
 - a request body (a query) is at most :data:`MAX_QUERY` bytes (413) and must arrive within
   :data:`IDLE` seconds (408);
-- the Host header must name this server, and a browser's Origin must be this server (403), so a
-  web page elsewhere cannot make the user's browser query it (or rebind a name to it);
+- the Host header must name this server (421, :func:`_hosts`), and a browser's Origin must be this
+  server and its Sec-Fetch-Site no other site (403), so a web page elsewhere cannot make the
+  user's browser query it, or rebind a name to it;
 - every query is evaluated in a child process of its own (:meth:`OxigraphStore.start`) with a
   timeout (503), a memory bound (503) and an answer size bound checked as the answer is written
-  (507); at most ``max_queries`` run at once, a request waits :data:`QUEUE` seconds for a turn,
-  then gets 503 with Retry-After; a client that hangs up stops its query;
-- SIGTERM and SIGINT close the port at once, give running queries :data:`GRACE` seconds, then stop
-  them (503) and end.
+  (507); at most ``queries`` run at once, and a request waits :data:`QUEUE` seconds for a turn,
+  then gets 503 with Retry-After. The turn is held until the answer is sent, which must be within
+  the timeout again, so the answers held in memory are bounded too. A client that hangs up, or
+  half-closes its side, stops its query;
+- SIGTERM and SIGINT close the port at once, give running queries :data:`GRACE` seconds, stop them
+  and those waiting (503), and end the process :data:`IDLE` seconds later at the latest.
 """
 
 from __future__ import annotations
@@ -32,16 +35,18 @@ import contextlib
 import html
 import ipaddress
 import json
+import os
 import re
 import resource
 import signal
 import socket
 import sys
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs
 
 from reegraph.errors import ExecutionError, InputError
 from reegraph.library import bind, describe, library
@@ -71,8 +76,13 @@ MAX_QUERY = 1_000_000
 IDLE = 5
 #: Seconds a request waits for a free evaluation before it gets 503 (and Retry-After).
 QUEUE = 5
-#: Seconds running queries get to finish after SIGTERM or SIGINT.
+#: Seconds running queries get to finish after SIGTERM or SIGINT; the process ends
+#: :data:`GRACE` + :data:`IDLE` seconds after the signal at the latest.
 GRACE = 1
+#: Connections waiting to be accepted.
+BACKLOG = 1024
+#: The pieces an answer is sent in (so a client that does not read holds little of it).
+CHUNK = 1 << 16
 
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
@@ -81,7 +91,8 @@ Send = Callable[[dict[str, Any]], Awaitable[None]]
 
 @dataclass(frozen=True)
 class Limits:
-    """What one query may take: seconds, bytes of answer and of memory; and how many run at once."""
+    """What one query may take: seconds (to evaluate, and again to send its answer), bytes of
+    answer and of memory; and how many run at once."""
 
     timeout: float = 30.0
     max_bytes: int = 50_000_000
@@ -107,8 +118,8 @@ def serve(
     ready: Callable[[str], None] = lambda url: None,
 ) -> None:
     """Listen on ``host`` (an IP address) and ``port`` (0: any free one), call ``ready`` with the
-    endpoint's URL, and answer until SIGTERM or SIGINT. Host headers may name the address itself,
-    ``localhost`` for a loopback address, any address for a wildcard one, and ``names``.
+    endpoint's URL, and answer until SIGTERM or SIGINT. See :func:`_hosts` for the Host headers
+    answered (``names`` adds some).
 
     Raises
     ------
@@ -123,7 +134,7 @@ def serve(
     try:
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         listener.bind((host, port))
-        listener.listen(1024)
+        listener.listen(BACKLOG)
     except OSError as exc:
         listener.close()
         raise InputError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
@@ -134,9 +145,9 @@ def serve(
     shown = f"[{host}]" if address.version == 6 else host
     config = Config()
     config.bind = [f"fd://{listener.detach()}"]
-    config.backlog = 1024
+    config.backlog = BACKLOG
     config.keep_alive_timeout = IDLE  # also bounds the wait for a whole request head (not its answer)
-    config.graceful_timeout = GRACE + 2  # (the stopped queries' answers are written meanwhile)
+    config.graceful_timeout = GRACE + IDLE - 1  # (the stopped queries' answers are written meanwhile)
     config.h11_max_incomplete_size = 64 * 1024
     config.include_server_header = False
     config.accesslog = None
@@ -151,13 +162,25 @@ def serve(
         def shut_down() -> None:
             stop.set()
             loop.call_later(GRACE, app.stop_queries)
+            loop.call_later(GRACE + IDLE, _end)  # a client that does not read its answer keeps
+            # Hypercorn waiting for the socket to drain, whatever its graceful timeout says
 
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, shut_down)
         ready(f"http://{shown}:{bound}/sparql")
         await hypercorn_serve(app, config, shutdown_trigger=stop.wait)  # type: ignore[arg-type]
 
-    asyncio.run(main())
+    try:
+        asyncio.run(main())
+    finally:
+        app.pool.shutdown(wait=True)  # (its queries are stopped: each thread ends at once)
+
+
+def _end() -> None:
+    """End the process now: the queries are stopped; only connections that do not drain are left."""
+    print("reegraph: stopped; connections that were not reading their answers are dropped", file=sys.stderr)
+    sys.stderr.flush()
+    os._exit(0)
 
 
 def _quiet(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
@@ -168,24 +191,37 @@ def _quiet(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
         print(f"reegraph: {plain(str(error or context.get('message')))[:300]}", file=sys.stderr)
 
 
+_HOST = re.compile(r"(?P<name>\[[0-9a-f:.]+\]|[a-z0-9.-]+)(?::(?P<port>[0-9]{1,5}))?")
+
+
 def _hosts(address: ipaddress.IPv4Address | ipaddress.IPv6Address, port: int,
            names: tuple[str, ...]) -> Callable[[str], bool]:  # fmt: skip
-    """Whether a Host header names this server: its address and port, ``localhost`` for a loopback
-    address, any address for a wildcard one, or one of ``names``."""
-    known = {str(address), *(n.lower() for n in names)} | ({"localhost"} if address.is_loopback else set())
+    """Whether a Host header names this server, and its port (none: 80): the address it listens
+    on, ``localhost`` if that is a loopback or wildcard address, any address of the machine's if it
+    is a wildcard, or one of ``names``. Anything else (a name of a stranger's, as DNS rebinding
+    would send) is refused.
+
+    Examples
+    --------
+    >>> allowed = _hosts(ipaddress.ip_address("0.0.0.0"), 8000, ("sparql.example.org",))
+    >>> [allowed(h) for h in ("10.0.0.7:8000", "LOCALHOST:8000", "sparql.example.org:8000", "evil.example:8000")]
+    [True, True, True, False]
+    >>> allowed = _hosts(ipaddress.ip_address("::1"), 80, ())
+    >>> [allowed(h) for h in ("[::1]", "[::1]:80", "[::1]:8000", "u@[::1]", "localhost.", "127.0.0.1")]
+    [True, True, False, False, False, False]
+    """
+    known = {n.lower() for n in names} | ({"localhost"} if address.is_loopback or address.is_unspecified else set())
 
     def allowed(value: str) -> bool:
+        match = _HOST.fullmatch(value.lower())
+        if not match or int(match["port"] or 80) != port:
+            return False
+        name = match["name"]
         try:
-            url = urlsplit(f"//{value}")
-            name, given = url.hostname or "", url.port or 80
-        except ValueError:  # not a host and port
-            return False
-        if given != port:
-            return False
-        with contextlib.suppress(ValueError):
-            if address.is_unspecified or ipaddress.ip_address(name) == address:
-                return True
-        return name in known
+            given = ipaddress.ip_address(name.strip("[]") if name.startswith("[") else name)
+        except ValueError:  # a name
+            return name in known
+        return given == address or (address.is_unspecified and given.version == address.version)
 
     return allowed
 
@@ -196,11 +232,13 @@ class Endpoint:
     def __init__(self, store: OxigraphStore, limits: Limits, host_allowed: Callable[[str], bool]) -> None:
         self.store, self.limits, self.host_allowed = store, limits, host_allowed
         self.turns = asyncio.Semaphore(limits.queries)
+        self.pool = ThreadPoolExecutor(limits.queries, thread_name_prefix="query")  # one watcher per turn
         self.running: set[Evaluation] = set()
         self.stopping = False
 
     def stop_queries(self) -> None:
-        """Stop every running query (they are answered 503): the server is shutting down."""
+        """Stop every running query, and those still waiting for a turn (they are answered 503):
+        the server is shutting down."""
         self.stopping = True
         for evaluation in self.running:
             evaluation.kill()
@@ -211,59 +249,58 @@ class Endpoint:
                 await send({"type": "lifespan.startup.complete"})
             await send({"type": "lifespan.shutdown.complete"})
             return
+        if scope["type"] == "websocket":
+            await send({"type": "websocket.close"})  # (Hypercorn answers 403)
+            return
         if scope["type"] != "http":
             return
         try:
-            response = await self._respond(scope, receive)
+            response = await self._respond(scope, receive, send)
         except Exception as exc:  # a fault of ours: one line to the client and the log, no traceback
             fault = f"internal error: {type(exc).__name__}: {plain(str(exc))[:300]}"
             print(f"reegraph: {fault}", file=sys.stderr)
             response = _text(HTTPStatus.INTERNAL_SERVER_ERROR, fault)
-        if response is None:  # the client hung up
-            return
-        headers = [
-            (b"content-type", response.media.encode()),
-            (b"content-length", str(len(response.body)).encode()),
-            (b"x-content-type-options", b"nosniff"),
-            *((k.encode(), v.encode()) for k, v in response.headers),
-        ]
-        if response.media.startswith("text/html"):
-            headers.append((b"content-security-policy", b"default-src 'none'; script-src 'unsafe-inline'; "
-                            b"style-src 'unsafe-inline'; connect-src 'self'"))  # fmt: skip
-        await send({"type": "http.response.start", "status": int(response.status), "headers": headers})
-        await send({"type": "http.response.body", "body": response.body})
+        if response is not None:  # (None: sent already, or the client hung up)
+            await _send(send, response, self.limits.timeout)
 
-    async def _respond(self, scope: Scope, receive: Receive) -> Response | None:
+    async def _respond(self, scope: Scope, receive: Receive, send: Send) -> Response | None:
         headers: dict[str, str] = {}
         for key, value in scope["headers"]:
             headers[key.decode("latin-1").lower()] = value.decode("latin-1")
-        host = headers.get("host")
+        host = headers.get("host")  # (none in HTTP/1.0: no browser sends such a request)
         if host is not None and not self.host_allowed(host):
             return _text(HTTPStatus.MISDIRECTED_REQUEST, f"this server does not answer for host {plain(host)[:80]!r}")
         origin = headers.get("origin")
-        if origin is not None and (host is None or origin.lower() != f"http://{host.lower()}"):
+        if (origin is not None and origin.lower() not in (f"http://{host}".lower(), f"https://{host}".lower())) or (
+            headers.get("sec-fetch-site") in ("cross-site", "same-site")
+        ):
             return _text(HTTPStatus.FORBIDDEN, "queries from pages of other sites are refused")
         path, method = scope["path"], scope["method"]
-        allowed: tuple[str, ...] = ("GET",)
+        allowed: tuple[str, ...] = ("GET", "HEAD")  # (Hypercorn sends no body in answer to HEAD)
         if path == "/sparql":
-            allowed = ("GET", "POST")
+            allowed = ("GET", "HEAD", "POST")
         elif not (path in ("/", "/queries") or path.startswith("/queries/")):
             return _text(HTTPStatus.NOT_FOUND, f"no such page: {plain(path)[:80]} (the endpoint is /sparql)")
         if method not in allowed:
-            return Response(HTTPStatus.METHOD_NOT_ALLOWED, "text/plain; charset=utf-8",
-                            f"{method} is not allowed here: use {' or '.join(allowed)}\n".encode(),
-                            (("allow", ", ".join(allowed)),))  # fmt: skip
+            return _text(HTTPStatus.METHOD_NOT_ALLOWED, f"{method} is not allowed here: use {' or '.join(allowed)}",
+                         ("allow", ", ".join(allowed)))  # fmt: skip
         params = parse_qs(scope["query_string"].decode("utf-8", errors="replace"), keep_blank_values=True)
         if path == "/":
             return Response(HTTPStatus.OK, "text/html; charset=utf-8", _PAGE.encode("utf-8"))
         if path == "/queries":
             listing = json.dumps([describe(q) for q in library().values()]).encode("utf-8")
             return Response(HTTPStatus.OK, "application/json", listing)
-        accept = headers.get("accept", "")
         if path.startswith("/queries/"):
-            return await self._named(path.removeprefix("/queries/"), params, accept, receive)
+            query = library().get(path.removeprefix("/queries/"))
+            if query is None:
+                return _text(HTTPStatus.NOT_FOUND, f"unknown query {plain(path[9:])[:80]!r} (see /queries)")
+            try:
+                bindings = bind(query, {k: v[-1] for k, v in params.items()})
+            except InputError as exc:
+                return _text(HTTPStatus.BAD_REQUEST, str(exc).removeprefix("--param").lstrip(": "))
+            return await self._answer(query.text, bindings, headers, receive, send)
         if method == "POST":
-            body = await self._body(headers, receive)
+            body = await _body(headers, receive)
             if not isinstance(body, str):
                 return body
             kind = headers.get("content-type", "").split(";")[0].strip().lower()
@@ -281,86 +318,109 @@ class Endpoint:
             return _text(HTTPStatus.BAD_REQUEST, "default-graph-uri and named-graph-uri are not supported")
         if len(params.get("query", [])) != 1:
             return _text(HTTPStatus.BAD_REQUEST, "give exactly one query parameter")
-        return await self._answer(params["query"][0], {}, accept, receive)
+        return await self._answer(params["query"][0], {}, headers, receive, send)
 
-    async def _body(self, headers: dict[str, str], receive: Receive) -> str | Response | None:
-        """The request body as text, or the answer refusing it (``None``: the client hung up)."""
-        length = headers.get("content-length", "0")
-        if not re.fullmatch("[0-9]+", length):
-            return _text(HTTPStatus.BAD_REQUEST, "Content-Length must be a whole number of bytes")
-        if len(length) > 9 or int(length) > MAX_QUERY:
-            return _text(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, f"a request body is at most {MAX_QUERY:,} bytes")
-
-        async def read() -> str | Response | None:
-            chunks: list[bytes] = []
-            size = 0
-            while True:
-                message = await receive()
-                if message["type"] == "http.disconnect":
-                    return None
-                chunks.append(message.get("body", b""))
-                size += len(chunks[-1])
-                if size > MAX_QUERY:
-                    return _text(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, f"a request body is at most {MAX_QUERY:,} bytes")
-                if not message.get("more_body"):
-                    return b"".join(chunks).decode("utf-8", errors="replace")
-
-        try:
-            return await asyncio.wait_for(read(), IDLE)
-        except TimeoutError:
-            return _text(HTTPStatus.REQUEST_TIMEOUT, f"the request body did not arrive within {IDLE} s")
-
-    async def _named(self, name: str, params: dict[str, list[str]], accept: str, receive: Receive) -> Response | None:
-        query = library().get(name)
-        if query is None:
-            return _text(HTTPStatus.NOT_FOUND, f"unknown query {plain(name)[:80]!r} (see /queries)")
-        try:
-            bindings = bind(query, {k: v[-1] for k, v in params.items()})
-        except InputError as exc:
-            return _text(HTTPStatus.BAD_REQUEST, str(exc).removeprefix("--param").lstrip(": "))
-        return await self._answer(query.text, bindings, accept, receive)
-
-    async def _answer(self, text: str, bindings: dict, accept: str, receive: Receive) -> Response | None:
-        """Evaluate a query in a child process when a turn is free; stop it if the client hangs up."""
+    async def _answer(self, text: str, bindings: dict, headers: dict[str, str], receive: Receive,
+                      send: Send) -> Response | None:  # fmt: skip
+        """Evaluate a query in a child process when a turn is free, and send its answer while the
+        turn is held (so the answers in memory are bounded too); stop it if the client hangs up."""
+        accept = headers.get("accept", "")
         results, graph = _negotiate(accept, RESULT_TYPES, "json"), _negotiate(accept, GRAPH_TYPES, "turtle")
         try:
             async with asyncio.timeout(QUEUE):
                 await self.turns.acquire()
         except TimeoutError:
-            return Response(HTTPStatus.SERVICE_UNAVAILABLE, "text/plain; charset=utf-8",
-                            f"all {self.limits.queries} query slots are busy: try again shortly\n".encode(),
-                            (("retry-after", str(QUEUE)),))  # fmt: skip
-        evaluation, gone = None, None
+            return _text(HTTPStatus.SERVICE_UNAVAILABLE,
+                         f"all {self.limits.queries} query slots are busy: try again shortly",
+                         ("retry-after", str(QUEUE)))  # fmt: skip
         try:
-            evaluation = self.store.start(text, bindings=bindings, results=results, graph=graph,
-                                          timeout=self.limits.timeout, max_bytes=self.limits.max_bytes,
-                                          memory=self.limits.memory)  # fmt: skip
-            self.running.add(evaluation)
-            work = asyncio.ensure_future(asyncio.to_thread(evaluation.result))
-            gone = asyncio.ensure_future(_hung_up(receive))
+            if self.stopping:
+                return _text(HTTPStatus.SERVICE_UNAVAILABLE, "the server is shutting down")
+            response = await self._evaluate(text, bindings, results, graph, receive)
+            if response is not None:
+                await _send(send, response, self.limits.timeout)
+            return None
+        finally:
+            self.turns.release()
+
+    async def _evaluate(self, text: str, bindings: dict, results: str, graph: str,
+                        receive: Receive) -> Response | None:  # fmt: skip
+        evaluation = self.store.start(text, bindings=bindings, results=results, graph=graph,
+                                      timeout=self.limits.timeout, max_bytes=self.limits.max_bytes,
+                                      memory=self.limits.memory)  # fmt: skip
+        self.running.add(evaluation)
+        work = asyncio.get_running_loop().run_in_executor(self.pool, evaluation.result)
+        gone = asyncio.ensure_future(_hung_up(receive))
+        try:
             await asyncio.wait((work, gone), return_when=asyncio.FIRST_COMPLETED)
-            if not work.done():
+            if not work.done():  # the client hung up (or half-closed its side): stop the query
                 evaluation.kill()
-                with contextlib.suppress(Exception):
-                    await work
                 return None
             kind, data = work.result()
         except InputError as exc:
             return _text(HTTPStatus.BAD_REQUEST, str(exc))
         except ExecutionError as exc:
-            if self.stopping:
+            if self.stopping and evaluation.killed:
                 return _text(HTTPStatus.SERVICE_UNAVAILABLE, "query stopped: the server is shutting down")
             too_large = isinstance(exc, AnswerTooLargeError)
             return _text(HTTPStatus.INSUFFICIENT_STORAGE if too_large else HTTPStatus.SERVICE_UNAVAILABLE, str(exc))
         finally:
-            if gone is not None:
-                gone.cancel()
-            if evaluation is not None:
-                evaluation.kill()  # (when cancelled, the child goes too)
-                self.running.discard(evaluation)
-            self.turns.release()
+            gone.cancel()
+            evaluation.kill()  # (when cancelled, the child goes too)
+            self.running.discard(evaluation)
         media = MEDIA[graph if kind == "graph" else results]
         return Response(HTTPStatus.OK, f"{media}; charset=utf-8", data)
+
+
+async def _send(send: Send, response: Response, seconds: float) -> None:
+    """Send ``response`` in pieces; stop (the connection is then closed) if the client has not
+    taken it all within ``seconds``."""
+    headers = [
+        (b"content-type", response.media.encode()),
+        (b"content-length", str(len(response.body)).encode()),
+        (b"x-content-type-options", b"nosniff"),
+        *((k.encode(), v.encode()) for k, v in response.headers),
+    ]
+    if response.media.startswith("text/html"):
+        headers.append((b"content-security-policy", b"default-src 'none'; script-src 'unsafe-inline'; "
+                        b"style-src 'unsafe-inline'; connect-src 'self'"))  # fmt: skip
+    body = memoryview(response.body)
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(seconds):
+            await send({"type": "http.response.start", "status": int(response.status), "headers": headers})
+            for at in range(0, max(len(body), 1), CHUNK):
+                more = at + CHUNK < len(body)
+                await send({"type": "http.response.body", "body": bytes(body[at : at + CHUNK]), "more_body": more})
+
+
+async def _body(headers: dict[str, str], receive: Receive) -> str | Response | None:
+    """The request body as text, or the answer refusing it (``None``: the client hung up)."""
+    too_large = _text(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, f"a request body is at most {MAX_QUERY:,} bytes")
+    length = headers.get("content-length", "0")
+    if not re.fullmatch("[0-9]+", length):
+        return _text(HTTPStatus.BAD_REQUEST, "Content-Length must be a whole number of bytes")
+    if len(length) > 9 or int(length) > MAX_QUERY:
+        return too_large
+
+    async def read() -> str | Response | None:
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return None
+            chunks.append(message.get("body", b""))
+            size += len(chunks[-1])
+            if size > MAX_QUERY:
+                return too_large
+            if not message.get("more_body"):
+                return b"".join(chunks).decode("utf-8", errors="replace")
+
+    try:
+        async with asyncio.timeout(IDLE):
+            return await read()
+    except TimeoutError:
+        return _text(HTTPStatus.REQUEST_TIMEOUT, f"the request body did not arrive within {IDLE} s")
 
 
 async def _hung_up(receive: Receive) -> None:
@@ -369,8 +429,8 @@ async def _hung_up(receive: Receive) -> None:
         pass
 
 
-def _text(status: HTTPStatus, message: str) -> Response:
-    return Response(status, "text/plain; charset=utf-8", (message + "\n").encode("utf-8"))
+def _text(status: HTTPStatus, message: str, *headers: tuple[str, str]) -> Response:
+    return Response(status, "text/plain; charset=utf-8", (message + "\n").encode("utf-8"), headers)
 
 
 def _negotiate(accept: str, types: dict[str, str], default: str) -> str:

@@ -77,6 +77,9 @@ def odd_server():
             if self.path == "/broken":
                 self.wfile.write(b"this is not HTTP\r\n\r\n")
                 return
+            if self.path == "/cut-error":  # an error page that breaks off
+                self.wfile.write(b"HTTP/1.1 500 Oops\r\nTransfer-Encoding: chunked\r\n\r\n400\r\nerror")
+                return
             if self.path in ("/drip", "/endless", "/claims", "/big-page"):  # answers that never end
                 self.send_response(200)
                 self.send_header("Content-Type", "text/html" if self.path == "/big-page" else answers["/count"][0])
@@ -184,3 +187,19 @@ def test_the_timeout_covers_the_whole_answer_and_answers_are_bounded(odd_server,
     monkeypatch.setattr(remote, "MAX_ANSWER", 5_000_000)
     with pytest.raises(ExecutionError, match="over the limit of 5,000,000 bytes"):
         remote.RemoteStore(odd_server + "/endless").ask("ASK {}")
+
+
+def test_an_error_page_that_breaks_off_and_a_connection_made_past_the_deadline(odd_server):
+    import socket
+
+    from reegraph.errors import ExecutionError
+    from reegraph.rdf import remote
+
+    with pytest.raises(ExecutionError, match="answered 500: Oops"):  # (it raised IncompleteRead)
+        remote.RemoteStore(odd_server + "/cut-error").ask("ASK {}")
+    deadline = remote._Deadline()
+    deadline.expire()
+    ours, theirs = socket.socketpair()
+    with ours, theirs:
+        deadline.track(ours)  # connected only now (a slow resolver or handshake): shut at once
+        assert ours.recv(1) == b""

@@ -155,9 +155,17 @@ def test_the_query_page_loads_nothing_from_elsewhere(endpoint):
     assert "textContent" in page and "innerHTML" not in page  # data is never parsed as HTML
 
 
-def test_an_answer_over_the_size_limit_is_refused(endpoint):
-    status, _, body = get(endpoint, query="SELECT * WHERE { ?s ?p ?o }")
+def test_an_answer_over_the_size_limit_is_refused_as_it_is_written(endpoint):
+    # 93 million rows: within the 1 s timeout only if the evaluation stops at the limit
+    status, _, body = get(endpoint, query="SELECT * WHERE { ?a ?b ?c . ?d ?e ?f }")
     assert status == 507 and "over the limit of 200,000 bytes" in body
+
+
+def test_a_deeply_nested_query_is_stopped_as_such_not_as_out_of_memory(endpoint):
+    # the child evaluated on an 8 MB stack, crashed in 0.2 s, and was reported over its memory limit
+    deep = "SELECT * WHERE { " + " UNION ".join(f"{{ ?s ?p {i} }}" for i in range(20_000)) + " } LIMIT 1"
+    status, body = post(endpoint, deep, "application/sparql-query")
+    assert status == 503 and "timeout of 1 s" in body, body
 
 
 def raw(endpoint: str, request: bytes) -> bytes:
@@ -229,7 +237,7 @@ def test_other_methods_get_405_naming_the_allowed_ones(endpoint):
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(request, timeout=30)
         assert refused.value.code == 405
-        assert refused.value.headers["Allow"] == ("GET, POST" if path == "/sparql" else "GET")
+        assert refused.value.headers["Allow"] == ("GET, HEAD, POST" if path == "/sparql" else "GET, HEAD")
 
 
 def test_other_hosts_and_other_sites_pages_are_refused(endpoint):
@@ -247,10 +255,46 @@ def test_other_hosts_and_other_sites_pages_are_refused(endpoint):
 
 def test_a_client_that_hangs_up_early_leaves_no_trace(endpoint):
     url = urllib.parse.urlsplit(endpoint)
-    for request in (b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nASK",
+    head = f"Host: {url.netloc}\r\nContent-Type: application/sparql-query\r\n"
+    for request in (f"POST /sparql HTTP/1.1\r\n{head}Content-Length: 100\r\n\r\nASK".encode(),
                     f"GET /sparql?query={urllib.parse.quote(RUNAWAY)} HTTP/1.1\r\nHost: {url.netloc}\r\n\r\n".encode(),
                     b"GET /sparql HTTP/1.1\r\nHost: ", b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03"):  # fmt: skip
         with socket.create_connection((url.hostname, url.port), timeout=10) as sock:
             sock.sendall(request)
             time.sleep(0.2)
     assert get(endpoint, query="ASK {}")[0] == 200  # (and the fixture finds no traceback on stderr)
+
+
+def test_head_websockets_and_fetches_from_other_sites(endpoint):
+    host = urllib.parse.urlsplit(endpoint).netloc
+    head = urllib.request.Request(endpoint.removesuffix("/sparql") + "/", method="HEAD")
+    with urllib.request.urlopen(head, timeout=30) as response:
+        assert response.status == 200 and int(response.headers["Content-Length"]) > 1000 and response.read() == b""
+    upgrade = (f"GET /sparql HTTP/1.1\r\nHost: {host}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+               "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")  # fmt: skip
+    assert raw(endpoint, upgrade.encode()).split()[1] == b"403"
+    for site, status in (("cross-site", b"403"), ("same-site", b"403"), ("same-origin", b"200"), ("none", b"200")):
+        request = f"GET /sparql?query=ASK%7B%7D HTTP/1.1\r\nHost: {host}\r\nSec-Fetch-Site: {site}\r\n\r\n"
+        assert raw(endpoint, request.encode()).split()[1] == status, site  # (an <img> elsewhere sends no Origin)
+
+
+@pytest.mark.parametrize(
+    ("listening", "host", "answered"),
+    [
+        ("127.0.0.1", "127.0.0.1:8000", True), ("127.0.0.1", "LOCALHOST:8000", True),
+        ("127.0.0.1", "localhost.:8000", False), ("127.0.0.1", "127.0.0.1", False),
+        ("127.0.0.1", "u@127.0.0.1:8000", False), ("127.0.0.1", "127.0.0.1:8000/x", False),
+        ("127.0.0.1", "127.0.0.1:", False), ("127.0.0.1", "127.0.0.2:8000", False),
+        ("127.0.0.1", "evil.example:8000", False), ("::1", "[::1]:8000", True), ("::1", "[0:0::1]:8000", True),
+        ("::1", "::1:8000", False), ("0.0.0.0", "10.1.2.3:8000", True), ("0.0.0.0", "evil.example:8000", False),
+        ("0.0.0.0", "[::1]:8000", False), ("::", "[fe80::1]:8000", True), ("::", "rebound.example:8000", False),
+        ("192.168.1.5", "192.168.1.5:8000", True), ("192.168.1.5", "localhost:8000", False),
+        ("192.168.1.5", "sparql.example.org:8000", True),
+    ],
+)  # fmt: skip
+def test_host_headers_answered(listening, host, answered):
+    import ipaddress
+
+    from reegraph.serve import _hosts
+
+    assert _hosts(ipaddress.ip_address(listening), 8000, ("sparql.example.org",))(host) is answered

@@ -76,13 +76,13 @@ def test_idle_and_slow_clients_hold_nothing():
 
 
 def test_queries_wait_for_a_turn_and_a_hung_up_client_frees_its_turn():
-    with serving("--max-queries", "1", "--timeout", "60") as (_, url):
+    with serving("--max-queries", "1", "--timeout", "60") as (server, url):
         gone = send(url, RUNAWAY)
-        time.sleep(0.5)
+        wait_for_children(server, 1)
         gone.close()  # its query is stopped, so the next one gets the only turn
         assert ask(url)[0] == 200
         held = send(url, RUNAWAY)
-        time.sleep(0.5)
+        wait_for_children(server, 1)
         status, headers, body = ask(url)  # waits QUEUE s for the turn the runaway holds
         assert status == 503 and headers["Retry-After"] == str(QUEUE) and "slots are busy" in body
         held.close()
@@ -104,33 +104,53 @@ def children_of(pid: int) -> list[int]:
     return found
 
 
-@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="lists processes through /proc (Linux)")
-def test_sigterm_frees_the_port_and_stops_running_queries():
-    with serving("--timeout", "60") as (server, url):
+def wait_for_children(server: subprocess.Popen, count: int) -> list[int]:
+    """The server's query processes, once there are ``count`` of them."""
+    deadline = time.monotonic() + 30
+    while len(children := children_of(server.pid)) < count and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert len(children) == count
+    return children
+
+
+def port_is_free(url, within: float = 30) -> bool:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        with socket.socket() as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            with contextlib.suppress(OSError):
+                probe.bind((url.hostname, url.port))
+                return True
+        time.sleep(0.02)
+    return False
+
+
+def test_sigterm_frees_the_port_and_stops_running_and_waiting_queries():
+    with serving("--timeout", "60", "--max-queries", "2") as (server, url):
         answers: list[tuple] = []
-        runaways = [threading.Thread(target=lambda: answers.append(ask(url, RUNAWAY))) for _ in range(2)]
+        runaways = [threading.Thread(target=lambda: answers.append(ask(url, RUNAWAY))) for _ in range(3)]
         for thread in runaways:
             thread.start()
-        deadline = time.monotonic() + 30
-        while len(children_of(server.pid)) < 2 and time.monotonic() < deadline:
-            time.sleep(0.05)
-        children = children_of(server.pid)
-        assert len(children) == 2
+        children = wait_for_children(server, 2)  # and the third waits for a turn
         server.send_signal(signal.SIGTERM)
-        free = False
-        while not free and time.monotonic() < deadline:
-            with socket.socket() as probe:
-                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-                try:
-                    probe.bind((url.hostname, url.port))
-                    free = True
-                except OSError:
-                    time.sleep(0.02)
-        assert free  # (bench/serve.py measures how soon)
+        assert port_is_free(url)  # (bench/serve.py measures how soon)
         assert server.wait(timeout=30) == 0
         for thread in runaways:
             thread.join()
-        assert [a[0] for a in answers] == [503, 503] and all("shutting down" in a[2] for a in answers)
+        assert [a[0] for a in answers] == [503] * 3 and all("shutting down" in a[2] for a in answers), answers
         for child in children:
             with pytest.raises(ProcessLookupError):
                 os.kill(child, 0)
+
+
+def test_a_client_that_does_not_read_its_answer_cannot_keep_the_server_alive():
+    with serving("--timeout", "60") as (server, url):
+        reader = socket.socket()
+        reader.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        reader.connect((url.hostname, url.port))
+        query = urllib.parse.quote("SELECT * WHERE { ?a ?b ?c . ?d ?e ?f } LIMIT 100000")
+        reader.sendall(f"GET /sparql?query={query} HTTP/1.1\r\nHost: {url.netloc}\r\nAccept: text/csv\r\n\r\n".encode())
+        time.sleep(1)  # (the answer is 28 MB: it fills the socket's buffers and waits)
+        server.send_signal(signal.SIGTERM)
+        assert server.wait(timeout=30) == 0  # it waited for the socket to drain, forever
+        reader.close()

@@ -80,8 +80,7 @@ class RemoteStore:
         request = urllib.request.Request(
             self.url, data=body, headers={"Accept": accept, "Content-Type": "application/x-www-form-urlencoded"}
         )
-        headers, data = _exchange(request, self.url, timeout, accept=accept)
-        return data, _media(headers, accept, self.url)
+        return _exchange(request, self.url, timeout, accept=accept)
 
     def select(self, query: str, *, bindings: Mapping[str, Node] | None = None) -> list[Row]:
         """Run a SELECT query; rows map variable names to rdflib terms."""
@@ -304,8 +303,9 @@ def push(files: Sequence[Path], store: str, *, graph: str | None, timeout: float
 
 def _exchange(
     request: urllib.request.Request, url: str, timeout: float | None, *, about: str = "", accept: str | None = None
-) -> tuple[Message, bytes]:
-    """Send ``request`` to ``url``; the answer's headers and body. The whole exchange takes at most
+) -> tuple[bytes, str]:
+    """Send ``request`` to ``url``; the answer's body and media type (one of ``accept``'s, or its
+    alias: see :func:`_media`; empty without ``accept``). The whole exchange takes at most
     ``timeout`` seconds (the connection is shut when the time is up, however slowly the server
     drips its answer); with ``accept``, the answer's media type is checked before its body is read;
     a body over :data:`MAX_ANSWER` bytes is refused as it arrives.
@@ -317,23 +317,26 @@ def _exchange(
         media type than ``accept`` or more than :data:`MAX_ANSWER` bytes, times out, or does not
         speak HTTP.
     """
-    sockets: list[socket.socket] = []
-    timer = threading.Timer(timeout, _shut, (sockets,)) if timeout is not None else None
+    deadline = _Deadline()
+    timer = threading.Timer(timeout, deadline.expire) if timeout is not None else None
     if timer:
         timer.daemon = True
         timer.start()
     try:
-        with _opener(sockets).open(request, timeout=timeout) as response:
-            if accept is not None:
-                _media(response.headers, accept, url)
+        with _opener(deadline).open(request, timeout=timeout) as response:
+            media = _media(response.headers, accept, url) if accept is not None else ""
             data = _read(response, url)
-        if timer and timer.finished.is_set():  # shut: what was read is cut short
+        if deadline.expired.is_set():  # shut: what was read is cut short
             raise TimeoutError
-        return response.headers, data
+        return data, media
     except urllib.error.HTTPError as exc:
-        raise ExecutionError(f"{url} answered {exc.code}{about}: {_detail(exc.read(8192)) or exc.reason}") from None
+        try:
+            detail = _detail(exc.read(8192)) or exc.reason
+        except (http.client.HTTPException, OSError, ValueError):  # (its error page broke off too)
+            detail = exc.reason
+        raise ExecutionError(f"{url} answered {exc.code}{about}: {detail}") from None
     except (TimeoutError, http.client.HTTPException, urllib.error.URLError, OSError) as exc:
-        if isinstance(exc, TimeoutError) or (timer and timer.finished.is_set()):  # (timer set: timeout too)
+        if isinstance(exc, TimeoutError) or deadline.expired.is_set():
             raise ExecutionError(f"{url} did not answer within {timeout:g} s") from None
         if isinstance(exc, http.client.HTTPException):
             raise ExecutionError(f"{url} did not answer in HTTP ({type(exc).__name__})") from None
@@ -341,6 +344,30 @@ def _exchange(
     finally:
         if timer:
             timer.cancel()
+
+
+class _Deadline:
+    """The end of one exchange: past it, its connections are shut, even one made after it."""
+
+    def __init__(self) -> None:
+        self.expired = threading.Event()
+        self.sockets: list[socket.socket] = []
+
+    def expire(self) -> None:
+        self.expired.set()
+        for sock in self.sockets:
+            self.shut(sock)
+
+    def track(self, sock: socket.socket) -> None:
+        self.sockets.append(sock)
+        if self.expired.is_set():
+            self.shut(sock)
+
+    @staticmethod
+    def shut(sock: socket.socket) -> None:
+        """A read waiting on ``sock`` ends at once."""
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
 
 
 #: The largest answer read from an endpoint, in bytes.
@@ -381,35 +408,26 @@ def _media(headers: Message, accept: str, url: str) -> str:
     return media
 
 
-def _opener(sockets: list[socket.socket]) -> urllib.request.OpenerDirector:
-    """urllib's opener, noting each connection's socket in ``sockets`` (for :func:`_shut`)."""
+def _opener(deadline: _Deadline) -> urllib.request.OpenerDirector:
+    """urllib's opener, its connections tracked by ``deadline``."""
 
-    class Connection(http.client.HTTPConnection):
+    class Tracked(http.client.HTTPConnection):
         def connect(self) -> None:
-            super().connect()
-            sockets.append(self.sock)
+            super().connect()  # (in SecureTracked, HTTPSConnection's: it wraps the socket in TLS)
+            deadline.track(self.sock)
 
-    class SecureConnection(http.client.HTTPSConnection):
-        def connect(self) -> None:
-            super().connect()
-            sockets.append(self.sock)
+    class SecureTracked(Tracked, http.client.HTTPSConnection):
+        pass
 
     class Plain(urllib.request.HTTPHandler):
         def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
-            return self.do_open(Connection, req)
+            return self.do_open(Tracked, req)
 
     class Secure(urllib.request.HTTPSHandler):
         def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
-            return self.do_open(SecureConnection, req)
+            return self.do_open(SecureTracked, req)
 
     return urllib.request.build_opener(Plain, Secure)
-
-
-def _shut(sockets: list[socket.socket]) -> None:
-    """Shut the connections down: a read waiting on one ends at once."""
-    for sock in sockets:
-        with contextlib.suppress(OSError):
-            sock.shutdown(socket.SHUT_RDWR)
 
 
 def _detail(body: bytes) -> str:

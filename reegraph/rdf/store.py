@@ -25,6 +25,7 @@ import re
 import resource
 import signal
 import stat
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -391,7 +392,7 @@ class Evaluation:
     NICE_AFTER = 0.5
 
     def __init__(self, work: Callable[[], tuple[str, bytes]], timeout: float, memory: int | None) -> None:
-        self.timeout, self.memory = timeout, memory
+        self.timeout, self.memory, self.killed = timeout, memory, False
         context = multiprocessing.get_context("fork")
         self._receive, send = context.Pipe(duplex=False)
         self._child = context.Process(target=_evaluate_in_child, args=(work, send, timeout, memory), daemon=True)
@@ -419,18 +420,25 @@ class Evaluation:
         finally:
             self._child.kill()
             self._child.join()
+            self._child.close()
             self._receive.close()
         if status == "ok":
             return payload
         raise status(payload)
 
     def kill(self) -> None:
-        """Stop the evaluation now (:meth:`result` then raises)."""
-        self._child.kill()
+        """Stop the evaluation now (:meth:`result` then raises, unless the answer was in)."""
+        self.killed = True
+        with contextlib.suppress(ValueError):  # (already reaped and closed)
+            self._child.kill()
 
     def _ended(self) -> str:
         self._child.join()
-        if self.memory is not None and self._child.exitcode in (-signal.SIGABRT, -signal.SIGSEGV):
+        if self.killed:
+            return "query stopped"
+        if self._child.exitcode == -signal.SIGSEGV:  # past even the deep stack
+            return "query stopped: it is nested too deeply to evaluate"
+        if self.memory is not None and self._child.exitcode == -signal.SIGABRT:  # an allocation failed
             return _over_memory(self.memory)
         return "query stopped: the evaluating process ended without an answer"
 
@@ -450,11 +458,15 @@ def _evaluate_in_child(work: Callable[[], tuple[str, bytes]], send: Any, timeout
     os.dup2(null, 2)  # an engine that aborts says so on stderr: the parent reports it instead
     os.close(null)
     resource.setrlimit(resource.RLIMIT_CPU, (math.ceil(timeout) + 1, math.ceil(timeout) + 2))
-    if memory is not None:
-        with contextlib.suppress(OSError, ValueError):  # (a lower bound set outside holds)
-            resource.setrlimit(resource.RLIMIT_AS, (_address_space() + memory,) * 2)
+
+    def bounded() -> tuple[str, bytes]:  # on the deep stack, which is reserved by now: bound the rest
+        if memory is not None:
+            with contextlib.suppress(OSError, ValueError):  # (a lower bound set outside holds)
+                resource.setrlimit(resource.RLIMIT_AS, (_address_space() + memory,) * 2)
+        return work()
+
     try:
-        send.send(("ok", work()))
+        send.send(("ok", deep(bounded)))
     except ReegraphError as exc:
         kinds = (AnswerTooLargeError, InputError, ExecutionError)
         send.send((next(c for c in kinds if isinstance(exc, c)), str(exc)))
@@ -464,6 +476,34 @@ def _evaluate_in_child(work: Callable[[], tuple[str, bytes]], send: Any, timeout
         send.send((ExecutionError, f"query failed: {type(exc).__name__}: {exc}"))
     finally:
         send.close()
+
+
+#: The stack of the thread that parses and evaluates a query: Oxigraph's parser recurses once per
+#: term of a flat chain (20,000 UNIONs overflowed the main thread's 8 MB); this is virtual memory,
+#: used only as deep as a query goes.
+QUERY_STACK = 1 << 30
+
+
+def deep(call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """``call(*args, **kwargs)`` on a thread with a :data:`QUERY_STACK` stack; its error raised here."""
+    found: dict[str, Any] = {}
+
+    def work() -> None:
+        try:
+            found["value"] = call(*args, **kwargs)
+        except BaseException as exc:
+            found["error"] = exc
+
+    before = threading.stack_size(QUERY_STACK)
+    try:
+        worker = threading.Thread(target=work, daemon=True)
+        worker.start()
+    finally:
+        threading.stack_size(before)
+    worker.join()
+    if "error" in found:
+        raise found["error"]
+    return found["value"]
 
 
 def _over_memory(memory: int | None) -> str:
