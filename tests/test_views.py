@@ -265,3 +265,23 @@ def test_without_the_views_extra_the_network_view_names_it_and_the_rest_runs(run
     assert out.read_text() == "kept"
     assert run("report", "--format", "html", "-o", str(tmp_path / "report.html")).exit_code == 0
     assert run("map", "-o", str(tmp_path / "map.html")).exit_code == 0
+
+
+def test_one_palette_a_country_has_one_colour_on_every_page_and_every_colour_is_in_a_legend(pages):
+    import re
+
+    from reegraph.render.palette import COUNTRY_COLOURS, OTHER, country_colour
+
+    report, network = pages["report"].read_text(), pages["network"].read_text()
+    legend = lambda page: dict(re.findall(r'<span class="key"><i style="background:(#\w+)"></i>([^<]*)</span>', page))  # noqa: E731
+    # the report's country shares: every part in a country's colour, every colour in the legend
+    parts = re.findall(r'fill="(#\w+)" stroke="#fff"><title>([^:<]+):', report)
+    assert {code for _, code in parts} >= {"CN", "US", "AU", "MY"}
+    for colour, code in parts:
+        assert colour == (OTHER if code == "other" else country_colour(code)), code
+    assert {colour for colour, _ in parts} <= set(legend(report))
+    # the network: the same colour for each country, every colour in the legend, "other" named
+    nodes = re.findall(r'"color": \{"background": "(#\w+)"', network)
+    assert set(nodes) - {"#fff"} <= set(legend(network))  # (#fff, dashed: a plant offline in the scenario)
+    assert legend(network)["#CC6677"] == "CN" and COUNTRY_COLOURS["CN"] == "#CC6677"
+    assert legend(network)[OTHER].startswith("other: ") and "GB" in legend(network)[OTHER]

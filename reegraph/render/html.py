@@ -9,8 +9,8 @@ import html
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-#: Colours of countries in charts, in order of first appearance (then grey).
-PALETTE = ("#c0392b", "#2e86c1", "#28b463", "#d68910", "#8e44ad", "#17a589", "#7f8c8d", "#a04000", "#1f618d")
+from reegraph.render.palette import LEGEND_CSS, OTHER, country_colour, country_legend, legend_html
+
 _CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"  # img-src last: page() may extend it
 
 
@@ -55,7 +55,7 @@ table {{ border-collapse: collapse; width: 100%; margin: 1em 0 }}
 th, td {{ border-bottom: 1px solid #e5e5e5; padding: 4px 6px; text-align: left; vertical-align: top }}
 th {{ background: #f6f6f6 }} td.n {{ text-align: right; white-space: nowrap }}
 .why {{ color: #444; font-size: 0.95em }} .muted {{ color: #777 }}
-svg text {{ font: 12px system-ui, sans-serif }}
+svg text {{ font: 12px system-ui, sans-serif }} {LEGEND_CSS}
 </style></head>
 <body>
 {body}
@@ -89,31 +89,43 @@ class Raw(str):
 
 
 def stacked_bars(rows: Sequence[tuple[str, Sequence[tuple[str, float, str]]]], *, width: int = 640) -> str:
-    """Horizontal bars split into labelled parts (each a name, a share in [0, 1] that sets its width,
-    and the text it shows, such as a range), one bar per row, as inline SVG; each part has a
-    tooltip."""
-    colours: dict[str, str] = {}
+    """Horizontal bars split into parts (each a country code, or "other" for the rest, a share in
+    [0, 1] that sets its width, and the text it shows, such as a range), one bar per row, as inline
+    SVG in the countries' colours, with a legend naming every colour; each part has a tooltip."""
     height, label_width = 22, 260
-    parts = []
+    parts, names = [], set()
     for y, (label, shares) in enumerate(rows):
         top = y * (height + 8)
         parts.append(f'<text x="0" y="{top + 15}">{esc(label)}</text>')
         x = float(label_width)
         for name, share, text in shares:
-            colour = colours.setdefault(name, PALETTE[len(colours)] if len(colours) < len(PALETTE) else "#bbb")
+            names.add(name)
+            colour = OTHER if name == "other" else country_colour(name)
             w = max(share, 0.0) * width
             parts.append(
-                f'<rect x="{x:.1f}" y="{top}" width="{w:.1f}" height="{height}" fill="{colour}">'
+                f'<rect x="{x:.1f}" y="{top}" width="{w:.1f}" height="{height}" fill="{colour}" stroke="#fff">'
                 f"<title>{esc(name)}: {esc(text)}</title></rect>"
             )
-            if w > 8 * len(f"{name} {text}"):
-                parts.append(f'<text x="{x + 4:.1f}" y="{top + 15}" fill="#fff">{esc(name)} {esc(text)}</text>')
+            if w > 7 * len(f"{name} {text}"):
+                parts.append(
+                    f'<text x="{x + 4:.1f}" y="{top + 15}" fill="{_ink(colour)}">{esc(name)} {esc(text)}</text>'
+                )
             x += w
+    keys = country_legend(names - {"other"})
+    if "other" in names and all(colour != OTHER for _, colour in keys):
+        keys.append(("other countries", OTHER))
     total = len(rows) * (height + 8)
     return (
+        f'<p class="legend">{legend_html(keys)}</p>'
         f'<svg role="img" width="{label_width + width + 10}" height="{total}" '
         f'viewBox="0 0 {label_width + width + 10} {total}">{"".join(parts)}</svg>'
     )
+
+
+def _ink(colour: str) -> str:
+    """Black or white, whichever reads better on ``colour`` (#RRGGBB)."""
+    r, g, b = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    return "#000" if 0.299 * r + 0.587 * g + 0.114 * b > 140 else "#fff"
 
 
 def bars(rows: Sequence[tuple[str, float, str]], *, width: int = 480, colour: str = "#c0392b") -> str:

@@ -23,17 +23,8 @@ import networkx as nx
 from reegraph.errors import InputError
 from reegraph.model import FACILITY, KNOWN_LINKS, node_label
 from reegraph.render.html import esc, largest_figure, page
+from reegraph.render.palette import STAGE_COLOURS, stage_colour
 
-#: Colour of each stage on the map and in the legend.
-STAGE_COLOURS = {
-    "mining": "#8d6e63",
-    "concentration": "#d4ac0d",
-    "separation": "#c0392b",
-    "metal": "#2e86c1",
-    "magnet": "#8e44ad",
-    "component": "#17a589",
-    "recycling": "#28b463",
-}
 _ASSETS = Path(__file__).resolve().parents[1] / "assets"
 _SCALE, _NORTH, _SOUTH = 5.0, 84.0, -58.0  # pixels per degree; the latitudes shown
 
@@ -116,7 +107,7 @@ def render_map(G: nx.DiGraph, *, title: str, tiles: str | None = None, zoom: int
         placed.items(), key=lambda item: -largest_figure(item[1])
     ):  # small dots drawn last, on top
         x, y = xy(data["long"], data["lat"])
-        colour = STAGE_COLOURS.get(data["stage"], "#555")
+        colour = stage_colour(data["stage"])
         hollow = data.get("status") != "operating"
         fill = f'fill="#fff" stroke="{colour}" stroke-width="2"' if hollow else f'fill="{colour}" fill-opacity="0.8"'
         dots.append(

@@ -19,12 +19,10 @@ import networkx as nx
 from reegraph.errors import ExecutionError
 from reegraph.model import END_USE, FACILITY, KNOWN_LINKS, MARKET, handled_elements, market_id, node_label
 from reegraph.render.html import esc, largest_figure
+from reegraph.render.palette import country_colour, country_legend, legend_html
 
-#: Colours of countries in the network view, in order of first appearance (then grey).
-COUNTRY_COLOURS = (
-    "#c0392b", "#2e86c1", "#28b463", "#d68910", "#8e44ad", "#17a589", "#a04000", "#1f618d", "#b7950b",
-    "#7d3c98", "#148f77", "#943126", "#5d6d7e", "#d35400", "#229954", "#6c3483",
-)  # fmt: skip
+#: The colour of end uses (no country).
+END_USE_COLOUR = "#34495e"
 
 
 def render_network(
@@ -39,7 +37,7 @@ def render_network(
 ) -> str:
     """The network as an interactive page: left to right by stage, nodes coloured by country and
     sized by their largest figure, the report's chokepoints ringed in red, a scenario's offline
-    plants greyed and its controlled exports dashed red; a search box and an element filter;
+    plants white with dashed borders and its controlled exports dashed red; a search box and an element filter;
     ``notes`` (what is missing, in words) above the drawing."""
     try:
         from pyvis.network import Network
@@ -49,14 +47,13 @@ def render_network(
     source_urls = source_urls or {}
     net = Network(height="780px", width="100%", directed=True, cdn_resources="in_line")
     marked = _marked(G, chokepoints)
-    colours: dict[str, str] = {}
+    countries = set()
     for node, data in sorted(G.nodes(data=True), key=lambda item: (_level(item[1]), item[0])):
-        country = data.get("country", "")
-        if country not in colours:
-            colours[country] = COUNTRY_COLOURS[len(colours)] if len(colours) < len(COUNTRY_COLOURS) else "#999"
-        colour = colours[country]
         if data["kind"] == END_USE:
-            colour = "#34495e"
+            colour = END_USE_COLOUR
+        else:
+            countries.add(data.get("country") or None)
+            colour = country_colour(data.get("country"))
         out = node in offline
         net.nodes.append(
             {
@@ -65,7 +62,7 @@ def render_network(
                 "level": _level(data),
                 "shape": {FACILITY: "dot", MARKET: "diamond", END_USE: "box"}[data["kind"]],
                 "size": 10 if data["kind"] != FACILITY else round(min(8 + math.sqrt(largest_figure(data)) / 6, 40), 1),
-                "color": {"background": "#ddd" if out else colour, "border": "#e00" if node in marked else "#444"},
+                "color": {"background": "#fff" if out else colour, "border": "#e00" if node in marked else "#444"},
                 "borderWidth": 4 if node in marked else 1,
                 "shapeProperties": {"borderDashes": [4, 4] if out else False},
                 "font": {"color": "#fff" if data["kind"] == END_USE else "#222"},
@@ -90,10 +87,7 @@ def render_network(
     net.set_options(json.dumps(_OPTIONS))
     nodes, edges, _, _, _, options = net.get_network_data()
     vis = Path(str(__import__("pyvis").__file__)).resolve().parent / "templates" / "lib" / "vis-9.1.2"
-    legend = "".join(
-        f'<span class="key"><i style="background:{c}"></i>{esc(country or "-")}</span>'
-        for country, c in colours.items()
-    )
+    legend = legend_html([*country_legend(countries), ("end use", END_USE_COLOUR)])
     return _NETWORK_PAGE.format(
         title=esc(title),
         css=(vis / "vis-network.css").read_text(encoding="utf-8"),
