@@ -1439,6 +1439,12 @@ def source_urls(store: Store) -> dict[str, str]:
     return {short_id(str(r["s"])): str(r["url"]) for r in store.values(sparql.SOURCE_URLS) if r["url"]}
 
 
+def source_titles(store: Store) -> dict[str, tuple[str, str]]:
+    """Each source's title (its short id where it has none) and web address ("" if none), by short
+    id."""
+    return {s.id: (s.title or s.id, s.url or "") for s in list_sources(store)}
+
+
 # ---------------------------------------------------------------------------------------------
 # Queries
 # ---------------------------------------------------------------------------------------------

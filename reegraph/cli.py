@@ -267,7 +267,7 @@ def report(
             all_years=all_years,
             max_age=max_age,
         )
-        text = render_report(result, fmt, scenario=impacts)
+        text = render_report(result, fmt, scenario=impacts, sources=app.source_titles(store) if fmt == "html" else None)
     _emit(text, output)
 
 
@@ -590,7 +590,8 @@ def query(
         )
         text = render_results(kind, answer, fmt)
     _emit(text, output)
-    if kind != "graph" and fmt in ("table", "markdown") and not json.loads(answer)["results"]["bindings"]:
+    table = kind != "graph" and fmt in ("table", "markdown")
+    if table and json.loads(answer).get("results", {}).get("bindings") == []:  # (an ASK has no rows)
         given = ", ".join(f"{k}={v}" for k, v in sorted(values.items()))
         click.echo(f"no rows: the graph holds nothing that matches{' ' + given if given else ''}", err=True)
 

@@ -32,9 +32,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import html
 import ipaddress
 import json
+import logging
 import os
 import re
 import resource
@@ -79,6 +81,8 @@ QUEUE = 5
 #: Seconds running queries get to finish after SIGTERM or SIGINT; the process ends
 #: :data:`GRACE` + :data:`IDLE` seconds after the signal at the latest.
 GRACE = 1
+#: The most fields a query string or a form may hold.
+MAX_FIELDS = 100
 #: Connections waiting to be accepted.
 BACKLOG = 1024
 #: The pieces an answer is sent in (so a client that does not read holds little of it).
@@ -128,6 +132,13 @@ def serve(
     """
     from hypercorn.asyncio import serve as hypercorn_serve
     from hypercorn.config import Config
+    from hypercorn.protocol.h11 import H11Protocol
+
+    async def http_1_only(self: H11Protocol, event: object) -> None:
+        """No switch to HTTP/2 (prior knowledge or an h2c upgrade): Hypercorn never closes an
+        HTTP/2 connection that opens no stream, so idle ones would escape :data:`IDLE`."""
+
+    H11Protocol._check_protocol = http_1_only  # type: ignore[method-assign]
 
     address = ipaddress.ip_address(host)
     listener = socket.socket(socket.AF_INET6 if address.version == 6 else socket.AF_INET)
@@ -150,8 +161,10 @@ def serve(
     config.graceful_timeout = GRACE + IDLE - 1  # (the stopped queries' answers are written meanwhile)
     config.h11_max_incomplete_size = 64 * 1024
     config.include_server_header = False
+    config.keep_alive_max_requests = 100  # then the connection closes (and its pipelined requests go)
     config.accesslog = None
     config.loglevel = "WARNING"
+    logging.getLogger("asyncio").setLevel(logging.ERROR)  # not a line per write to a closed socket
     app = Endpoint(store, limits, _hosts(address, bound, names))
 
     async def main() -> None:
@@ -165,7 +178,7 @@ def serve(
             loop.call_later(GRACE + IDLE, _end)  # a client that does not read its answer keeps
             # Hypercorn waiting for the socket to drain, whatever its graceful timeout says
 
-        for signum in (signal.SIGINT, signal.SIGTERM):
+        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
             loop.add_signal_handler(signum, shut_down)
         ready(f"http://{shown}:{bound}/sparql")
         await hypercorn_serve(app, config, shutdown_trigger=stop.wait)  # type: ignore[arg-type]
@@ -284,12 +297,15 @@ class Endpoint:
         if method not in allowed:
             return _text(HTTPStatus.METHOD_NOT_ALLOWED, f"{method} is not allowed here: use {' or '.join(allowed)}",
                          ("allow", ", ".join(allowed)))  # fmt: skip
-        params = parse_qs(scope["query_string"].decode("utf-8", errors="replace"), keep_blank_values=True)
+        try:
+            query_string = scope["query_string"].decode("utf-8", errors="replace")
+            params = parse_qs(query_string, keep_blank_values=True, max_num_fields=MAX_FIELDS)
+        except ValueError:
+            return _text(HTTPStatus.BAD_REQUEST, f"a query string holds at most {MAX_FIELDS} fields")
         if path == "/":
             return Response(HTTPStatus.OK, "text/html; charset=utf-8", _PAGE.encode("utf-8"))
         if path == "/queries":
-            listing = json.dumps([describe(q) for q in library().values()]).encode("utf-8")
-            return Response(HTTPStatus.OK, "application/json", listing)
+            return Response(HTTPStatus.OK, "application/json", _listing())
         if path.startswith("/queries/"):
             query = library().get(path.removeprefix("/queries/"))
             if query is None:
@@ -309,7 +325,10 @@ class Endpoint:
             if kind == "application/sparql-query":
                 params["query"] = [body]
             elif kind == "application/x-www-form-urlencoded":
-                params.update(parse_qs(body, keep_blank_values=True))
+                try:
+                    params.update(parse_qs(body, keep_blank_values=True, max_num_fields=MAX_FIELDS))
+                except ValueError:
+                    return _text(HTTPStatus.BAD_REQUEST, f"a form holds at most {MAX_FIELDS} fields")
             else:
                 return _text(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, f"unsupported Content-Type {plain(kind)[:80]!r}")
         if "update" in params:
@@ -355,6 +374,7 @@ class Endpoint:
             await asyncio.wait((work, gone), return_when=asyncio.FIRST_COMPLETED)
             if not work.done():  # the client hung up (or half-closed its side): stop the query
                 evaluation.kill()
+                work.add_done_callback(lambda done: done.exception())  # (its end is no news)
                 return None
             kind, data = work.result()
         except InputError as exc:
@@ -423,6 +443,12 @@ async def _body(headers: dict[str, str], receive: Receive) -> str | Response | N
         return _text(HTTPStatus.REQUEST_TIMEOUT, f"the request body did not arrive within {IDLE} s")
 
 
+@functools.cache
+def _listing() -> bytes:
+    """``/queries``: the named queries as JSON (read once: they ship with reegraph)."""
+    return json.dumps([describe(q) for q in library().values()]).encode("utf-8")
+
+
 async def _hung_up(receive: Receive) -> None:
     """Return when the client disconnects (any body has been read already)."""
     while (await receive())["type"] != "http.disconnect":
@@ -430,7 +456,9 @@ async def _hung_up(receive: Receive) -> None:
 
 
 def _text(status: HTTPStatus, message: str, *headers: tuple[str, str]) -> Response:
-    return Response(status, "text/plain; charset=utf-8", (message + "\n").encode("utf-8"), headers)
+    """A plain-text answer of one line (at most 500 characters: it may quote the request)."""
+    line = message if len(message) <= 500 else message[:500] + "..."
+    return Response(status, "text/plain; charset=utf-8", (line + "\n").encode("utf-8"), headers)
 
 
 def _negotiate(accept: str, types: dict[str, str], default: str) -> str:

@@ -295,3 +295,9 @@ def test_usage_errors_are_one_bounded_line(run, args):
     # click printed usage, a hint and the error on three lines, echoing a 100 KB value whole
     said = one_line_error(run(*args))
     assert len(said) < 500 and said.endswith("--help)")
+
+
+def test_an_ask_query_prints_as_a_table(run):
+    # the check for an empty table read the rows of an answer that has none (KeyError: 'results')
+    result = run("query", "-e", "ASK { ?s ?p ?o }")
+    assert result.exit_code == 0 and result.stdout.strip() == "true", result.output

@@ -298,3 +298,17 @@ def test_host_headers_answered(listening, host, answered):
     from reegraph.serve import _hosts
 
     assert _hosts(ipaddress.ip_address(listening), 8000, ("sparql.example.org",))(host) is answered
+
+
+def test_http_2_is_not_spoken_and_forms_are_bounded(endpoint):
+    # an HTTP/2 connection that opens no stream was never closed; a 1 MB form of empty fields took
+    # a second of the event loop to parse
+    url = urllib.parse.urlsplit(endpoint)
+    with socket.create_connection((url.hostname, url.port), timeout=30) as sock:
+        sock.sendall(b"PRI * HTTP/2.0\r\nHost: " + url.netloc.encode() + b"\r\n\r\nSM\r\n\r\n")
+        assert sock.makefile("rb").readline().startswith(b"HTTP/1.1 4")  # an HTTP/1.1 refusal
+    upgrade = f"GET /sparql?query=ASK%7B%7D HTTP/1.1\r\nHost: {url.netloc}\r\nConnection: Upgrade, HTTP2-Settings\r\n"
+    upgrade += "Upgrade: h2c\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n"
+    assert raw(endpoint, upgrade.encode()) == b"HTTP/1.1 200 \r\n"  # answered in HTTP/1.1, not switched
+    status, body = post(endpoint, "a=&" * 300_000, "application/x-www-form-urlencoded")
+    assert status == 400 and "at most 100 fields" in body

@@ -4,6 +4,7 @@ at once, the memory bound of each query, and SIGTERM (issue 19)."""
 from __future__ import annotations
 
 import contextlib
+import http.client
 import os
 import signal
 import socket
@@ -28,7 +29,7 @@ HUNGRY = "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f } ORDER BY ?f ?e ?d ?c ?b ?a"  # 
 
 
 @contextlib.contextmanager
-def serving(*options: str):
+def serving(*options: str, ends: int = 0):
     server = subprocess.Popen([sys.executable, "-m", "reegraph", "serve", "--port", "0", *options],
                               stderr=subprocess.PIPE, text=True)  # fmt: skip
     line = server.stderr.readline()
@@ -40,7 +41,7 @@ def serving(*options: str):
             server.terminate()
             server.wait(timeout=10)
     said = server.stderr.read()
-    assert "Traceback" not in said and server.returncode == 0, said
+    assert "Traceback" not in said and server.returncode == ends, said
 
 
 def ask(url, query: str = "ASK {}") -> tuple[int, Message, str]:
@@ -50,6 +51,12 @@ def ask(url, query: str = "ASK {}") -> tuple[int, Message, str]:
             return response.status, response.headers, response.read().decode()
     except urllib.error.HTTPError as error:
         return error.code, error.headers, error.read().decode()
+
+
+def ask_quietly(url, query: str) -> None:
+    """:func:`ask`, for a server about to end: however the exchange ends is fine."""
+    with contextlib.suppress(OSError, http.client.HTTPException):
+        ask(url, query)
 
 
 def send(url, query: str) -> socket.socket:
@@ -154,3 +161,20 @@ def test_a_client_that_does_not_read_its_answer_cannot_keep_the_server_alive():
         server.send_signal(signal.SIGTERM)
         assert server.wait(timeout=30) == 0  # it waited for the socket to drain, forever
         reader.close()
+
+
+def test_sighup_ends_the_server_and_query_processes_end_with_it():
+    with serving("--timeout", "60") as (server, url):
+        threading.Thread(target=ask_quietly, args=(url, RUNAWAY), daemon=True).start()
+        wait_for_children(server, 1)
+        server.send_signal(signal.SIGHUP)  # (it had no handler: the server died, its queries ran on)
+        assert server.wait(timeout=30) == 0 and port_is_free(url)
+    with serving("--timeout", "60", ends=-signal.SIGKILL) as (server, url):
+        threading.Thread(target=ask_quietly, args=(url, RUNAWAY), daemon=True).start()
+        children = wait_for_children(server, 1)
+        server.kill()  # no chance to stop its queries: they notice and end
+        server.wait(timeout=30)
+        deadline = time.monotonic() + 30
+        while any(Path(f"/proc/{child}").exists() for child in children) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not any(Path(f"/proc/{child}").exists() for child in children)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import ctypes
 import io
 import json
 import math
@@ -25,6 +26,7 @@ import re
 import resource
 import signal
 import stat
+import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -395,7 +397,8 @@ class Evaluation:
         self.timeout, self.memory, self.killed = timeout, memory, False
         context = multiprocessing.get_context("fork")
         self._receive, send = context.Pipe(duplex=False)
-        self._child = context.Process(target=_evaluate_in_child, args=(work, send, timeout, memory), daemon=True)
+        args = (work, send, timeout, memory, os.getpid())
+        self._child = context.Process(target=_evaluate_in_child, args=args, daemon=True)
         self._child.start()
         send.close()
 
@@ -443,7 +446,9 @@ class Evaluation:
         return "query stopped: the evaluating process ended without an answer"
 
 
-def _evaluate_in_child(work: Callable[[], tuple[str, bytes]], send: Any, timeout: float, memory: int | None) -> None:
+def _evaluate_in_child(
+    work: Callable[[], tuple[str, bytes]], send: Any, timeout: float, memory: int | None, parent: int
+) -> None:
     """In the child: shed the parent's sockets and signal handlers, set its limits, evaluate, then
     send ``("ok", (kind, data))`` or ``(error class, message)``."""
     with contextlib.suppress(ValueError):  # (only the main thread handles signals)
@@ -458,6 +463,7 @@ def _evaluate_in_child(work: Callable[[], tuple[str, bytes]], send: Any, timeout
     os.dup2(null, 2)  # an engine that aborts says so on stderr: the parent reports it instead
     os.close(null)
     resource.setrlimit(resource.RLIMIT_CPU, (math.ceil(timeout) + 1, math.ceil(timeout) + 2))
+    _die_with(parent)
 
     def bounded() -> tuple[str, bytes]:  # on the deep stack, which is reserved by now: bound the rest
         if memory is not None:
@@ -504,6 +510,16 @@ def deep(call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     if "error" in found:
         raise found["error"]
     return found["value"]
+
+
+def _die_with(parent: int) -> None:
+    """End this process when ``parent`` does (Linux: the kernel sends SIGKILL; elsewhere the CPU
+    limit ends it)."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:  # it ended before that took hold
+        os._exit(1)
 
 
 def _over_memory(memory: int | None) -> str:

@@ -56,6 +56,10 @@ th, td {{ border-bottom: 1px solid #e5e5e5; padding: 4px 6px; text-align: left; 
 th {{ background: #f6f6f6 }} td.n {{ text-align: right; white-space: nowrap }}
 .why {{ color: #444; font-size: 0.95em }} .muted {{ color: #777 }}
 svg text {{ font: 12px system-ui, sans-serif }} {LEGEND_CSS}
+td.wide {{ min-width: 24em }}
+.bars {{ display: grid; grid-template-columns: minmax(14em, 30em) minmax(12em, 1fr); gap: 4px 12px;
+        align-items: center; max-width: 70em }}
+.bars .bar {{ display: flex; align-items: center; gap: 6px }} .bars .bar i {{ display: block; height: 16px }}
 </style></head>
 <body>
 {body}
@@ -63,15 +67,16 @@ svg text {{ font: 12px system-ui, sans-serif }} {LEGEND_CSS}
 """
 
 
-def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], *, numeric: Sequence[int] = ()) -> str:
-    """An HTML table; cells are escaped unless they are :class:`Raw`."""
+def table(
+    headers: Sequence[str], rows: Sequence[Sequence[Any]], *, numeric: Sequence[int] = (), wide: Sequence[int] = ()
+) -> str:
+    """An HTML table; cells are escaped unless they are :class:`Raw`; ``numeric`` columns align
+    right, ``wide`` ones (prose) keep room to be read."""
     head = "".join(f"<th>{esc(h)}</th>" for h in headers)
+    kinds = {**dict.fromkeys(numeric, " class=n"), **dict.fromkeys(wide, " class=wide")}
     body = "".join(
         "<tr>"
-        + "".join(
-            f"<td{' class=n' if i in numeric else ''}>{c if isinstance(c, Raw) else esc(c)}</td>"
-            for i, c in enumerate(row)
-        )
+        + "".join(f"<td{kinds.get(i, '')}>{c if isinstance(c, Raw) else esc(c)}</td>" for i, c in enumerate(row))
         + "</tr>"
         for row in rows
     )
@@ -128,16 +133,13 @@ def _ink(colour: str) -> str:
     return "#000" if 0.299 * r + 0.587 * g + 0.114 * b > 140 else "#fff"
 
 
-def bars(rows: Sequence[tuple[str, float, str]], *, width: int = 480, colour: str = "#c0392b") -> str:
-    """Horizontal bars of values in [0, 1] with a label and a note each, as inline SVG."""
-    height, label_width = 20, 330
-    parts = []
-    for y, (label, value, note) in enumerate(rows):
-        top = y * (height + 6)
-        w = max(min(value, 1.0), 0.0) * width
-        parts.append(f'<text x="0" y="{top + 14}">{esc(label[:48])}</text>')
-        parts.append(f'<rect x="{label_width}" y="{top}" width="{w:.1f}" height="{height}" fill="{colour}">'
-                     f"<title>{esc(label)}: {esc(note)}</title></rect>")  # fmt: skip
-        parts.append(f'<text x="{label_width + w + 6:.1f}" y="{top + 14}">{esc(note)}</text>')
-    total = len(rows) * (height + 6)
-    return f'<svg role="img" width="{label_width + width + 260}" height="{total}">{"".join(parts)}</svg>'
+def bars(rows: Sequence[tuple[str, float, str]], *, colour: str = "#882255") -> str:
+    """Horizontal bars of values in [0, 1], each with its whole label (wrapped, never cut) and a
+    note, as HTML: a grid of label and bar."""
+    cells = "".join(
+        f'<div class="label">{esc(label)}</div><div class="bar">'
+        f'<i style="width:{max(min(value, 1.0), 0.0) * 100:.1f}%;background:{colour}"></i>'
+        f"<span>{esc(note)}</span></div>"
+        for label, value, note in rows
+    )
+    return f'<div class="bars">{cells}</div>'

@@ -3,10 +3,11 @@ self-contained HTML page."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from reegraph.app import Report, ScenarioReport
-from reegraph.model import Range, fmt_amount, fmt_ends, fmt_share, iri
+from reegraph.model import Range, fmt_amount, fmt_ends, fmt_share
 from reegraph.render.html import Raw, bars, esc, link, page, stacked_bars, table
 from reegraph.render.scenario import scenario_section
 from reegraph.render.text import plain, render_csv, render_json, render_markdown, render_table
@@ -15,9 +16,16 @@ from reegraph.render.text import plain, render_csv, render_json, render_markdown
 FORMATS = ("table", "markdown", "json", "csv", "html")
 
 
-def render_report(report: Report, fmt: str, *, scenario: ScenarioReport | None = None) -> str:
+def render_report(
+    report: Report,
+    fmt: str,
+    *,
+    scenario: ScenarioReport | None = None,
+    sources: Mapping[str, tuple[str, str]] | None = None,
+) -> str:
     """The report in one of :data:`FORMATS`: JSON is the contract (README, "JSON contract"); CSV the
-    ranking; HTML one page, with ``scenario``'s impacts as a section."""
+    ranking; HTML one page, with ``scenario``'s impacts as a section and the chokepoints' sources
+    by title, linked to their web pages (``sources``: title and URL by short id)."""
     if fmt == "json":
         return render_json(report.as_dict())
     if fmt == "csv":
@@ -25,7 +33,7 @@ def render_report(report: Report, fmt: str, *, scenario: ScenarioReport | None =
     if fmt == "markdown":
         return render_report_markdown(report)
     if fmt == "html":
-        return render_report_html(report, scenario=scenario)
+        return render_report_html(report, scenario=scenario, sources=sources)
     return render_report_table(report)
 
 
@@ -75,9 +83,12 @@ def render_report_markdown(report: Report) -> str:
     )
 
 
-def render_report_html(report: Report, *, scenario: ScenarioReport | None = None) -> str:
+def render_report_html(
+    report: Report, *, scenario: ScenarioReport | None = None, sources: Mapping[str, tuple[str, str]] | None = None
+) -> str:
     """The report as one self-contained HTML page: country shares by stage and the ranking as charts,
-    then the tables, each chokepoint's sources as links; with ``scenario``, its impacts too."""
+    then the tables, each chokepoint's sources by title, linked to their pages (``sources``); with
+    ``scenario``, its impacts too."""
     shares = []
     for c in report.concentration:
         if c.status == "not enough data" or c.year is not None:
@@ -88,12 +99,16 @@ def render_report_html(report: Report, *, scenario: ScenarioReport | None = None
         shares.append((label, [*top, *([("other", rest, f"{rest:.0%}")] if rest > 0.0005 else [])]))
     ranking = [(f"{c.rank}. {c.label} ({c.stage})", c.score, f"{c.score:.2f}") for c in report.chokepoints[:15]]
     headers, rows = _chokepoint_rows(report)
-    sources = [Raw(" ".join(link(iri(s), s.rsplit("/", 1)[-1]) for s in c.sources)) for c in report.chokepoints]
+    why = headers.index("why")
+    for row, point in zip(rows, report.chokepoints, strict=True):  # the why, then its sources by title
+        cited = "; ".join(_cite(s, sources or {}) for s in point.sources)
+        row[why] = Raw(f'{esc(row[why])}<div class="muted">Sources: {cited or "none"}</div>')
     drop = headers.index("id")  # the label says it; JSON and CSV keep the id
     chokepoints = table(
-        [*headers[:drop], *headers[drop + 1 :], "sources"],
-        [[*row[:drop], *row[drop + 1 :], src] for row, src in zip(rows, sources, strict=True)],
+        [*headers[:drop], *headers[drop + 1 :]],
+        [[*row[:drop], *row[drop + 1 :]] for row in rows],
         numeric=(0, 5, 6, 7),
+        wide=(why - 1,),
     )
     unhandled = f"<p>{esc(report.unhandled_note)}</p>" if report.unhandled else ""
     body = f"""<h1>reegraph chokepoint report</h1>
@@ -131,6 +146,13 @@ def _chokepoint_rows(report: Report) -> tuple[list[str], list[list[Any]]]:
         for c in report.chokepoints
     ]  # fmt: skip
     return headers, rows
+
+
+def _cite(source: str, known: Mapping[str, tuple[str, str]]) -> str:
+    """A source by its title (cut at 90 characters), linked to its web page where it has one."""
+    title, url = known.get(source, (source.rsplit("/", 1)[-1], ""))
+    shown = title if len(title) <= 90 else title[:88] + "…"
+    return link(url, shown) if url else esc(shown)
 
 
 def _hhi(r: Range | None) -> str:
