@@ -13,7 +13,7 @@ from typing import Any
 
 from reegraph.app import Comparison, Exposure, MonteCarloReport, ScenarioReport
 from reegraph.model import DATA, ENDS, Ends, Range, fmt_amount, fmt_ends, iri
-from reegraph.render.html import Raw, bars, esc, link, page, table
+from reegraph.render.html import bars, esc, page, table
 from reegraph.render.text import markdown_text, plain, render_csv, render_json, render_markdown, render_table
 
 
@@ -329,7 +329,7 @@ def scenario_section(report: ScenarioReport, *, level: int) -> str:
     rows = [
         [i["end_use_label"], i["element"], i["region"], amount(i["baseline"]), amount(i["scenario"]),
          change(i["change"]), ends(i["shortfall"]), _days(i),
-         Raw(" ".join(link(b, b.rsplit("/", 2)[-2] + "/" + b.rsplit("/", 1)[-1]) for b in _binding(i)))]
+         " ".join(b.removeprefix(DATA) for b in _binding(i))]  # (ids: the IRIs do not resolve)
         for i in report.impacts
     ]  # fmt: skip
     notes = "".join(f"<li>{esc(n['note'])}</li>" for n in report.notes)
