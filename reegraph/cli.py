@@ -28,9 +28,9 @@ import click
 
 from reegraph import app
 from reegraph._gc import gc_paused
-from reegraph.errors import InputError, ReegraphError
+from reegraph.errors import NOT_UTF8, InputError, ReegraphError
 from reegraph.model import MAX_AGE, REGION_CODES, STAGES
-from reegraph.rdf.store import MEDIA, Store, deep
+from reegraph.rdf.store import MEDIA, OxigraphStore, Store
 from reegraph.render.text import plain, render_table
 from reegraph.serve import QUEUE, Limits
 
@@ -63,7 +63,7 @@ class _Group(click.Group):
             click.echo("reegraph: error: input is nested too deeply to process", err=True)
             ctx.exit(2)
         except UnicodeError:  # an argument of bytes that are not UTF-8 (the shell passed them through)
-            click.echo("reegraph: error: an argument or input is not valid UTF-8 text", err=True)
+            click.echo(f"reegraph: error: {NOT_UTF8}", err=True)
             ctx.exit(2)
         except KeyboardInterrupt:
             click.echo("\nreegraph: interrupted; nothing was written", err=True)
@@ -529,6 +529,10 @@ def view(
     _emit(page, output)
 
 
+#: The largest answer ``query`` shows as a table or Markdown (larger: CSV, TSV, JSON or XML).
+TABLE_BYTES = 20_000_000
+
+
 @cli.command()
 @click.argument("name", required=False, metavar="NAME|FILE.rq")
 @click.option("-e", "--expression", metavar="SPARQL", help="Run this query text instead of a named one.")
@@ -536,8 +540,11 @@ def view(
 @click.option("--list", "list_only", is_flag=True, help="List the named queries and their parameters.")
 @click.option("--timeout", type=Finite(min=0, max=MAX_TIMEOUT), default=60.0, show_default=True,
               help="Stop the query after this many seconds (0: no limit); exit 3.")  # fmt: skip
-@click.option("--max-bytes", type=click.IntRange(min=1), default=200_000_000, show_default=True,
+@click.option("--max-bytes", type=click.IntRange(min=1), default=100_000_000, show_default=True,
               help="Refuse answers larger than this (exit 3).")  # fmt: skip
+@click.option("--max-memory", type=click.IntRange(min=50, max=1_000_000), default=Limits.memory // 1_000_000,
+              show_default=True, help="Stop the query when it needs more than this many MB of memory "
+                                      "(exit 3).")  # fmt: skip
 @_data_option
 @_format_option(("table", "markdown", "json", "csv", "tsv", "xml"))
 @_output_option
@@ -548,6 +555,7 @@ def query(
     list_only: bool,
     timeout: float,
     max_bytes: int,
+    max_memory: int,
     data: tuple[Path, ...],
     fmt: str,
     output: Path | None,
@@ -556,8 +564,8 @@ def query(
 
     json, csv, tsv and xml are the W3C SPARQL 1.1 results formats; a CONSTRUCT query prints Turtle.
     SERVICE is refused: the word may not appear outside variable names. A query that runs past
-    --timeout (binding, evaluation and rendering) is stopped, and an answer larger than --max-bytes
-    refused (exit 3).
+    --timeout (binding, evaluation and rendering) or needs more than --max-memory is stopped, and
+    an answer larger than --max-bytes (20 MB as a table or Markdown) refused (exit 3).
 
     Examples:
 
@@ -585,9 +593,15 @@ def query(
     with _deadline(timeout, f"query stopped after its timeout of {timeout:g} s"):  # binding to rendering
         bindings = bind(chosen, values)
         store = _store(data)
-        kind, answer = deep(
-            store.evaluate, chosen.text, bindings=bindings, results=fmt if fmt in MEDIA else "json", max_bytes=max_bytes
-        )
+        results = fmt if fmt in MEDIA else "json"
+        if fmt in ("table", "markdown"):  # (its rows are all held to align the columns)
+            max_bytes = min(max_bytes, TABLE_BYTES)
+        if isinstance(store, OxigraphStore):  # evaluated in a child process, its memory bounded
+            evaluation = store.start(chosen.text, bindings=bindings, results=results, max_bytes=max_bytes,
+                                     timeout=timeout or MAX_TIMEOUT, memory=max_memory * 1_000_000)  # fmt: skip
+            kind, answer = evaluation.result()
+        else:  # the endpoint enforces its own limits
+            kind, answer = store.evaluate(chosen.text, bindings=bindings, results=results, max_bytes=max_bytes)
         text = render_results(kind, answer, fmt)
     _emit(text, output)
     table = kind != "graph" and fmt in ("table", "markdown")

@@ -7,6 +7,9 @@ does not conform) is a finding, not an exception.
 
 from __future__ import annotations
 
+#: What is said of text that is not UTF-8 (an argument of bytes the shell passed through).
+NOT_UTF8 = "an argument or input is not valid UTF-8 text"
+
 
 class ReegraphError(Exception):
     """Base class of every error reegraph raises on purpose."""

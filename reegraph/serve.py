@@ -100,7 +100,7 @@ class Limits:
 
     timeout: float = 30.0
     max_bytes: int = 50_000_000
-    memory: int = 1_000_000_000
+    memory: int = 500_000_000
     queries: int = 8
 
 

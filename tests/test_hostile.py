@@ -202,22 +202,25 @@ def test_flat_query_chains_end_with_a_message_not_a_crash(tmp_path, query):
 
 
 @pytest.mark.parametrize(
-    ("limit", "said"),
+    ("tail", "options", "said"),
     [
-        ("1000000", "reegraph: error: the answer is over the limit of 200,000,000 bytes: add a LIMIT"),
-        ("1000000 --max-bytes 2000000000 --timeout 0.5", "reegraph: error: query stopped after its timeout of 0.5 s"),
+        ("LIMIT 1000000", "--format table", "the answer is over the limit of 20,000,000 bytes: add a LIMIT"),
+        ("LIMIT 2000000", "--format csv", "the answer is over the limit of 100,000,000 bytes: add a LIMIT"),
+        ("LIMIT 1000000", "--format json --max-bytes 2000000000 --timeout 0.5",
+         "query stopped after its timeout of 0.5 s"),
+        ("ORDER BY ?a", "--format json --max-memory 100",
+         "query stopped: it needed more than its memory limit of 100 MB"),
     ],
-)
-def test_a_huge_answer_is_refused_and_the_timeout_covers_rendering(limit, said):
-    # a million rows rendered as a table ran for 49 s and 7.2 GB past a 5 s timeout, and exited 0
-    query, *options = limit.split()
+)  # fmt: skip
+def test_a_huge_answer_is_refused_and_the_timeout_and_memory_bound_hold(tail, options, said):
+    # a million rows rendered as a table ran for 49 s and 7.2 GB past a 5 s timeout, and exited 0;
+    # a query within its timeout took 3.8 GB
     result = subprocess.run(
-        [sys.executable, "-m", "reegraph", "query", "-e", f"SELECT * {{?a ?b ?c . ?d ?e ?f}} LIMIT {query}",
-         "--format", "table", *options],
+        [sys.executable, "-m", "reegraph", "query", "-e", f"SELECT * {{?a ?b ?c . ?d ?e ?f}} {tail}", *options.split()],
         capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert result.returncode == 3 and result.stdout == ""
-    assert result.stderr.strip() == said
+    assert result.stderr.strip() == f"reegraph: error: {said}"
 
 
 # --- tracebacks --------------------------------------------------------------------------------

@@ -39,7 +39,7 @@ from rdflib.graph import DATASET_DEFAULT_GRAPH_ID
 from rdflib.namespace import XSD
 from rdflib.term import Node
 
-from reegraph.errors import ExecutionError, InputError, ParseError, ReegraphError
+from reegraph.errors import NOT_UTF8, ExecutionError, InputError, ParseError, ReegraphError
 from reegraph.rdf.sparql import OVERSIZED_NUMBERS, check_query, with_values
 from reegraph.rdf.vocab import PREFIXES
 
@@ -478,6 +478,8 @@ def _evaluate_in_child(
         send.send((next(c for c in kinds if isinstance(exc, c)), str(exc)))
     except MemoryError:
         send.send((ExecutionError, _over_memory(memory)))
+    except UnicodeError:
+        send.send((InputError, NOT_UTF8))
     except BaseException as exc:  # the parent reports it in one line
         send.send((ExecutionError, f"query failed: {type(exc).__name__}: {exc}"))
     finally:
