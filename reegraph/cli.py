@@ -19,6 +19,7 @@ import sys
 import tempfile
 import threading
 import time
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date, datetime
 from pathlib import Path
@@ -912,6 +913,7 @@ def main() -> None:
     from reegraph._guard import deny_network
 
     deny_network()
+    warnings.filterwarnings("ignore", module=r"rdflib\b")  # (its asides on odd literals: validate says what counts)
     try:
         cli(prog_name="reegraph")
     finally:

@@ -304,3 +304,12 @@ def test_an_ask_query_prints_as_a_table(run):
     # the check for an empty table read the rows of an answer that has none (KeyError: 'results')
     result = run("query", "-e", "ASK { ?s ?p ?o }")
     assert result.exit_code == 0 and result.stdout.strip() == "true", result.output
+
+
+def test_rdflib_asides_stay_off_stderr(tmp_path):
+    # an odd boolean made rdflib print a two-line UserWarning among reegraph's own messages
+    path = tmp_path / "weird.ttl"
+    path.write_text('<urn:a> <urn:b> "maybe"^^<http://www.w3.org/2001/XMLSchema#boolean> .\n', encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "reegraph", "validate", "--data", str(path)],
+                            capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert result.returncode in (0, 1) and result.stderr == "", result.stderr
