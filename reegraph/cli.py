@@ -607,7 +607,7 @@ def query(
     _emit(text, output)
     table = kind != "graph" and fmt in ("table", "markdown")
     if table and json.loads(answer).get("results", {}).get("bindings") == []:  # (an ASK has no rows)
-        given = ", ".join(f"{k}={v}" for k, v in sorted(values.items()))
+        given = plain(", ".join(f"{k}={v}" for k, v in sorted(values.items())))[:300]  # (as typed: one line)
         click.echo(f"no rows: the graph holds nothing that matches{' ' + given if given else ''}", err=True)
 
 

@@ -313,3 +313,9 @@ def test_rdflib_asides_stay_off_stderr(tmp_path):
     result = subprocess.run([sys.executable, "-m", "reegraph", "validate", "--data", str(path)],
                             capture_output=True, text=True, timeout=120)  # fmt: skip
     assert result.returncode in (0, 1) and result.stderr == "", result.stderr
+
+
+def test_the_no_rows_notice_quotes_parameters_on_one_line(run):
+    # a newline in a value forged a second "reegraph: error:" line; escape sequences passed through
+    result = run("query", "separators-outside-china", "--param", "element=X\nreegraph: error: forged\x1b]0;t\x07")
+    assert result.exit_code == 0 and result.stderr.count("\n") == 1 and "\x1b" not in result.stderr, result.stderr
