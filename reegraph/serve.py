@@ -24,8 +24,8 @@ asynchronous, so idle or slow clients hold no thread. On top of that:
   then gets 503 with Retry-After. The turn is held until the answer is sent, which must be within
   the timeout again, so the answers held in memory are bounded too. A client that hangs up, or
   half-closes its side, stops its query;
-- SIGTERM and SIGINT close the port at once, give running queries :data:`GRACE` seconds, stop them
-  and those waiting (503), and end the process :data:`IDLE` seconds later at the latest.
+- SIGTERM, SIGINT and SIGHUP close the port at once, give running queries :data:`GRACE` seconds,
+  stop them and those waiting (503), and end the process :data:`IDLE` seconds later at the latest.
 """
 
 from __future__ import annotations
@@ -122,8 +122,8 @@ def serve(
     ready: Callable[[str], None] = lambda url: None,
 ) -> None:
     """Listen on ``host`` (an IP address) and ``port`` (0: any free one), call ``ready`` with the
-    endpoint's URL, and answer until SIGTERM or SIGINT. See :func:`_hosts` for the Host headers
-    answered (``names`` adds some).
+    endpoint's URL, and answer until SIGTERM, SIGINT or SIGHUP. See :func:`_hosts` for the Host
+    headers answered (``names`` adds some).
 
     Raises
     ------
