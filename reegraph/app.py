@@ -1435,14 +1435,15 @@ def network_view(
 
 
 def source_urls(store: Store) -> dict[str, str]:
-    """The web address of each source, by short id."""
-    return {short_id(str(r["s"])): str(r["url"]) for r in store.values(sparql.SOURCE_URLS) if r["url"]}
+    """The web address of each source that has one, by short id."""
+    return {source: url for source, (_, url) in source_titles(store).items() if url}
 
 
 def source_titles(store: Store) -> dict[str, tuple[str, str]]:
     """Each source's title (its short id where it has none) and web address ("" if none), by short
     id."""
-    return {s.id: (s.title or s.id, s.url or "") for s in list_sources(store)}
+    rows = [(short_id(str(r["s"])), r["title"], r["url"]) for r in store.values(sparql.SOURCE_PAGES)]
+    return {source: (title or source, url or "") for source, title, url in rows}
 
 
 # ---------------------------------------------------------------------------------------------

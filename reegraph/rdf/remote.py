@@ -317,11 +317,7 @@ def _exchange(
         media type than ``accept`` or more than :data:`MAX_ANSWER` bytes, times out, or does not
         speak HTTP.
     """
-    deadline = _Deadline()
-    timer = threading.Timer(timeout, deadline.expire) if timeout is not None else None
-    if timer:
-        timer.daemon = True
-        timer.start()
+    deadline = _Deadline(timeout)
     try:
         with _opener(deadline).open(request, timeout=timeout) as response:
             media = _media(response.headers, accept, url) if accept is not None else ""
@@ -342,16 +338,24 @@ def _exchange(
             raise ExecutionError(f"{url} did not answer in HTTP ({type(exc).__name__})") from None
         raise ExecutionError(f"cannot reach {url}: {getattr(exc, 'reason', exc)}") from None
     finally:
-        if timer:
-            timer.cancel()
+        deadline.cancel()
 
 
 class _Deadline:
-    """The end of one exchange: past it, its connections are shut, even one made after it."""
+    """The end of one exchange, ``timeout`` seconds from now (``None``: none): past it, its
+    connections are shut, even one made after it."""
 
-    def __init__(self) -> None:
+    def __init__(self, timeout: float | None = None) -> None:
         self.expired = threading.Event()
         self.sockets: list[socket.socket] = []
+        self.timer = threading.Timer(timeout, self.expire) if timeout is not None else None
+        if self.timer:
+            self.timer.daemon = True
+            self.timer.start()
+
+    def cancel(self) -> None:
+        if self.timer:
+            self.timer.cancel()
 
     def expire(self) -> None:
         self.expired.set()

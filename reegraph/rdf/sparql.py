@@ -446,7 +446,11 @@ GROUP BY ?f
 """
 )
 ESTIMATE_SOURCES = SPARQL_PREFIXES + "SELECT ?f ?s WHERE { ?f ree:confidence ree:Estimate ; prov:wasDerivedFrom ?s }"
-SOURCE_URLS = SPARQL_PREFIXES + "SELECT ?s ?url WHERE { ?s a ree:Source ; schema:url ?url }"
+SOURCE_PAGES = (
+    SPARQL_PREFIXES
+    + "SELECT ?s ?title ?url WHERE { ?s a ree:Source OPTIONAL { ?s dcterms:title ?title } "
+    + "OPTIONAL { ?s schema:url ?url } }"
+)
 
 #: Facility production figures for all elements, with the facility's stage and country.
 FACILITY_FIGURES = (

@@ -472,7 +472,7 @@ def _evaluate_in_child(
         return work()
 
     try:
-        send.send(("ok", deep(bounded)))
+        send.send(("ok", _deep(bounded)))
     except ReegraphError as exc:
         kinds = (AnswerTooLargeError, InputError, ExecutionError)
         send.send((next(c for c in kinds if isinstance(exc, c)), str(exc)))
@@ -492,13 +492,13 @@ def _evaluate_in_child(
 QUERY_STACK = 1 << 30
 
 
-def deep(call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    """``call(*args, **kwargs)`` on a thread with a :data:`QUERY_STACK` stack; its error raised here."""
+def _deep(call: Callable[[], Any]) -> Any:
+    """``call()`` on a thread with a :data:`QUERY_STACK` stack; its error raised here."""
     found: dict[str, Any] = {}
 
     def work() -> None:
         try:
-            found["value"] = call(*args, **kwargs)
+            found["value"] = call()
         except BaseException as exc:
             found["error"] = exc
 
