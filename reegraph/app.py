@@ -55,7 +55,7 @@ from reegraph.rdf.load import load_store
 from reegraph.rdf.remote import RemoteStore
 from reegraph.rdf.store import Store
 from reegraph.rdf.validate import Finding, validate_store
-from reegraph.rdf.vocab import short_id
+from reegraph.rdf.vocab import PREFIXES, short_id
 from reegraph.scenario.products import read_products
 from reegraph.scenario.resolve import ResolvedScenario, resolve
 from reegraph.scenario.spec import ScenarioSpec, find_scenario, is_day, list_scenarios, read_spec, run_date
@@ -1725,6 +1725,61 @@ def find_stale(store: Store, *, as_of: date | None = None, max_age: int = MAX_AG
                 )
             )
     return sorted(found, key=lambda f: (f.country, f.stage, f.id))
+
+
+@dataclass(frozen=True)
+class OntologyTerm:
+    """A term the ontology declares: its local name, kind (``owl:Class``, ``owl:ObjectProperty``, ...; a
+    value of one of its classes, such as a stage, by that class), label, definition, notation, and
+    the local names (or full IRIs, outside ``ree:``) of its parents, domains and ranges."""
+
+    name: str
+    kind: str
+    label: str
+    definition: str
+    notation: str
+    parents: tuple[str, ...]
+    domains: tuple[str, ...]
+    ranges: tuple[str, ...]
+
+
+def ontology_terms(store: Store) -> list[OntologyTerm]:
+    """The terms of the reegraph ontology in ``store``, by kind then name.
+
+    Examples
+    --------
+    >>> terms = {t.name: t for t in ontology_terms(load())}
+    >>> terms["country"].domains, terms["country"].ranges
+    (('Facility',), ('Country',))
+    """
+
+    def names(row: Mapping[str, Any], key: str) -> tuple[str, ...]:
+        return tuple(sorted(_local(x) for x in _text(row, key).split()))
+
+    found = [
+        OntologyTerm(
+            name=_local(str(row["t"])),
+            kind=_local(str(row["kind"])),
+            label=_text(row, "label"),
+            definition=_text(row, "definition"),
+            notation=_text(row, "notation"),
+            parents=names(row, "parents"),
+            domains=names(row, "domains"),
+            ranges=names(row, "ranges"),
+        )
+        for row in store.select(sparql.ONTOLOGY_DOCS)
+    ]
+    return sorted(found, key=lambda t: (t.kind, t.name))
+
+
+def _local(value: str) -> str:
+    """An ontology term's local name (``ree:Mine``: ``Mine``); an outside term as its IRI's last part
+    with its prefix where it has a known one (``owl:Class``)."""
+    for prefix, namespace in PREFIXES.items():
+        if value.startswith(namespace):
+            rest = value[len(namespace) :]
+            return rest if prefix == "ree" else f"{prefix}:{rest}"
+    return value
 
 
 def _text(row: Mapping[str, Any], key: str) -> str:

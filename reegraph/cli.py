@@ -530,6 +530,31 @@ def view(
     _emit(page, output)
 
 
+@cli.command()
+@_data_option
+@click.option(
+    "--as-of",
+    "as_of",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Date of the report and the network [default: today; each scenario at its own date].",
+)
+@click.option("-o", "--output", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="The folder to write: new, empty, or a site reegraph wrote before (then replaced).")  # fmt: skip
+def site(data: tuple[Path, ...], as_of: datetime | None, output: Path) -> None:
+    """Write a static site that works offline: an index, the report, the flows, the network, the map,
+    each built-in scenario, the sources, the data card and the ontology, all linked.
+
+    Example:
+
+        reegraph site -o site && chromium site/index.html
+    """
+    from reegraph.site import build_site, write_site
+
+    pages = build_site(_store(data), as_of=as_of.date() if as_of else None)
+    write_site(pages, output)
+    click.echo(f"wrote {len(pages)} pages to {output}{os.sep}index.html", err=True)
+
+
 #: The largest answer ``query`` shows as a table or Markdown (larger: CSV, TSV, JSON or XML).
 TABLE_BYTES = 20_000_000
 

@@ -25,7 +25,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("reegraph.scenario",),
     ("reegraph.app",),
     ("reegraph.render",),
-    ("reegraph.serve", "reegraph.reconcile"),  # the SPARQL endpoint; the data card's tables
+    ("reegraph.serve", "reegraph.reconcile", "reegraph.site"),  # the endpoint; the data card's tables; the site
     ("reegraph.cli",),  # the command line, which starts the endpoint
     ("reegraph", "reegraph.__main__"),  # the public API (reegraph/__init__.py), python -m reegraph
 ]

@@ -617,6 +617,29 @@ ONTOLOGY_TERMS = (
     OPTIONAL { ?t rdfs:range ?range }
 } GROUP BY ?t ?kind"""
 )
+#: The ontology's own terms (classes, properties, concept schemes, datatypes and the values of its
+#: classes such as the stages), each with its English label, definition, parents and (a property)
+#: domain and range, the members of a union standing for it: what the ontology's documentation shows.
+ONTOLOGY_DOCS = (
+    SPARQL_PREFIXES
+    + """SELECT ?t ?kind (SAMPLE(?l) AS ?label) (SAMPLE(?d) AS ?definition) (SAMPLE(?n) AS ?notation)
+          (GROUP_CONCAT(DISTINCT STR(?up); separator=" ") AS ?parents)
+          (GROUP_CONCAT(DISTINCT STR(?dom); separator=" ") AS ?domains)
+          (GROUP_CONCAT(DISTINCT STR(?ran); separator=" ") AS ?ranges) WHERE {
+    { ?t a ?kind VALUES ?kind { owl:Class owl:ObjectProperty owl:DatatypeProperty owl:AnnotationProperty
+                                skos:ConceptScheme rdfs:Datatype } }
+    UNION { ?t a ?kind . ?kind a owl:Class FILTER(STRSTARTS(STR(?kind), STR(ree:))) }
+    FILTER(STRSTARTS(STR(?t), STR(ree:)))
+    OPTIONAL { ?t rdfs:label ?l FILTER(LANGMATCHES(LANG(?l), "en") || LANG(?l) = "") }
+    OPTIONAL { ?t skos:definition ?d }
+    OPTIONAL { ?t skos:notation ?n }
+    OPTIONAL { ?t rdfs:subClassOf|rdfs:subPropertyOf ?up FILTER(isIRI(?up)) }
+    OPTIONAL { ?t rdfs:domain ?d0 OPTIONAL { ?d0 owl:unionOf/rdf:rest*/rdf:first ?d1 }
+               BIND(COALESCE(?d1, ?d0) AS ?dom) }
+    OPTIONAL { ?t rdfs:range ?r0 OPTIONAL { ?r0 owl:unionOf/rdf:rest*/rdf:first ?r1 }
+               BIND(COALESCE(?r1, ?r0) AS ?ran) }
+} GROUP BY ?t ?kind"""
+)
 ONTOLOGY_HEADER = f"SELECT DISTINCT ?p WHERE {{ <{ONTOLOGY_IRI}> ?p ?o }}"
 #: A decimal or integer literal (or a year) whose lexical form would blow up when converted (an
 #: exact number is expanded digit by digit): longer than 64 characters, or with an exponent of four

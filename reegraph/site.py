@@ -1,0 +1,125 @@
+"""The static site (``reegraph site -o DIR``): every page reegraph draws, on the graph loaded, linked
+from an index and written to one folder that works offline: the report, the flows, the network, the
+map, each built-in scenario, the sources, the data card and the ontology's documentation.
+
+The pages are built in memory first; then they are written to a new folder beside ``DIR`` that
+replaces ``DIR`` in one rename, so a failure leaves ``DIR`` as it was. A folder that holds anything
+reegraph did not write (it marks its sites with :data:`MARK`) is never replaced.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import tempfile
+from datetime import date
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+from reegraph import app
+from reegraph.errors import ExecutionError, InputError
+from reegraph.network.project import build_network
+from reegraph.rdf.load import data_root
+from reegraph.rdf.store import Store
+from reegraph.rdf.vocab import REE
+from reegraph.render.map import render_map
+from reegraph.render.report import render_report_html
+from reegraph.render.scenario import render_scenario_html
+from reegraph.render.site import (
+    nav,
+    render_data_card,
+    render_index,
+    render_ontology_page,
+    render_scenarios_index,
+    render_sources_page,
+    with_nav,
+)
+
+#: The file that marks a folder as a site reegraph wrote (and may replace).
+MARK = ".reegraph-site"
+
+
+def build_site(store: Store, *, as_of: date | None = None) -> dict[str, str]:
+    """Every page of the site, by file name, for ``store`` as of ``as_of`` (default: today); each
+    scenario at its own date."""
+    when = as_of or date.today()
+    titles = app.source_titles(store)
+    found = app.report(store, as_of=when)
+    pages: dict[str, str] = {"report.html": render_report_html(found, sources=titles)}
+    notes = []
+    try:
+        from reegraph.render.view import render_network
+
+        view = app.network_view(store, as_of=when)
+        pages["network.html"] = render_network(
+            view.network, title=view.title, chokepoints=view.chokepoints, source_urls=view.source_urls, notes=view.notes
+        )
+    except ExecutionError as error:  # the views extra is missing: the rest is drawn
+        notes.append(f"No network page: {error}")
+    pages["map.html"] = render_map(
+        build_network(store, as_of=when, include_planned=True),
+        title=f"reegraph: the rare-earth supply chain on a map, {when.isoformat()}",
+    )
+    scenarios = []
+    for name, title in app.scenario_titles():
+        file = f"scenario-{name}.html"
+        pages[file] = render_scenario_html(app.run_scenario(store, name))
+        scenarios.append((file, name, title))
+    pages["scenarios.html"] = render_scenarios_index(scenarios)
+    pages["sources.html"] = render_sources_page(app.list_sources(store), app.find_estimates(store))
+    pages["data-card.html"] = render_data_card((data_root() / "graphs" / "README.md").read_text(encoding="utf-8"))
+    pages["ontology.html"] = render_ontology_page(app.ontology_terms(store), namespace=str(REE))
+    top = [(f"{c.label}, {c.stage}", c.why) for c in found.chokepoints[:5]]
+    pages["index.html"] = render_index(
+        app.info(store), as_of=when.isoformat(), version=_version(), files=[*pages, "index.html"], top=top, notes=notes
+    )
+    files = list(pages)
+    return {
+        name: with_nav(html, nav("scenarios.html" if name.startswith("scenario-") else name, files))
+        for name, html in pages.items()
+    }
+
+
+def _version() -> str:
+    try:
+        return version("reegraph")
+    except PackageNotFoundError:  # a checkout that was never installed
+        return "(not installed)"
+
+
+def write_site(pages: dict[str, str], folder: Path) -> None:
+    """Write ``pages`` (file name: HTML) as the folder ``folder``, replacing a site reegraph wrote
+    there before; nothing is changed where any step fails.
+
+    Raises
+    ------
+    InputError
+        ``folder`` is a file, or a folder that holds what reegraph did not write, or cannot be written.
+    """
+    target = Path(os.path.abspath(folder)).resolve()
+    if target.exists() and not target.is_dir():
+        raise InputError(f"{folder}: not a folder")
+    if target.is_dir() and any(target.iterdir()) and not (target / MARK).is_file():
+        raise InputError(f"{folder}: holds files reegraph did not write; give a new or empty folder")
+    new = old = None
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        new = target.parent / f".{target.name}.{secrets.token_hex(6)}.tmp"
+        new.mkdir()  # (as any new folder: the umask applies)
+        for name, html in pages.items():
+            (new / name).write_text(html, encoding="utf-8")
+        (new / MARK).write_text("A site written by reegraph site; the command replaces this folder.\n", "utf-8")
+        if target.exists():
+            old = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.", suffix=".old"))
+            os.replace(target, old / "site")
+        os.replace(new, target)
+        new = None
+    except OSError as exc:
+        if old is not None and not target.exists():  # put the old site back
+            os.replace(old / "site", target)
+        raise InputError(f"{folder}: cannot write: {exc.strerror or exc}") from None
+    finally:
+        for leftover in (new, old):
+            if leftover is not None:
+                shutil.rmtree(leftover, ignore_errors=True)
