@@ -650,10 +650,10 @@ def _legend(placed: dict, figures: dict, top: dict[str, float]) -> str:
 def _unlabelled(marks: list[_Mark]) -> str:
     """The drawn plants whose names did not fit on the map, named."""
     if not marks:
-        return '<p class="muted">Every drawn plant is named on the map.</p>'
+        return '<p class="muted unnamed">Every drawn plant is named on the map.</p>'
     names = "; ".join(esc(short_name(m.data["label"] or m.node)) for m in sorted(marks, key=lambda m: m.node))
     return (
-        f'<p class="muted">{_count(len(marks), "drawn plant is", "drawn plants are")} not named on the map '
+        f'<p class="muted unnamed">{_count(len(marks), "drawn plant is", "drawn plants are")} not named on the map '
         f"(no room beside the marker without covering another name or marker); hover for the name: {names}.</p>"
     )
 
