@@ -487,7 +487,8 @@ def render_map(G: nx.DiGraph, *, title: str, tiles: str | None = None, zoom: int
                     f'<rect class="inset-box" x="{x1:.1f}" y="{y1:.1f}" width="{x2 - x1:.1f}" height="{y2 - y1:.1f}" '
                     f'fill="#fff" fill-opacity="0.55" stroke="#555" stroke-dasharray="4 3">'
                     f"<title>Inset {inset.key}: {esc(inset.name)} ({count} facilities), below</title></rect>"
-                    f'<text class="inset-key" x="{x1 + 4:.1f}" y="{y1 + 15:.1f}" font-weight="bold">{inset.key}</text>'
+                    f'<text class="inset-key" x="{x1 + 4:.1f}" y="{y1 + 15:.1f}"><tspan font-weight="bold">'
+                    f"{inset.key}</tspan> {esc(inset.name.split(':')[0])}: see below</text>"
                 )
         layers.append(_links(G, panel, at, placed))
         for mark in marks:
@@ -580,12 +581,17 @@ def _summary(G: nx.DiGraph, every: dict, placed: dict, figures: dict, as_of: int
     )
     where += f"; the {others} others are listed below the map." if others else "."
     unsized = [n for n, f in figures.items() if f is None]
+    stages = [stage for stage in STAGES if any(d["stage"] == stage for d in placed.values())]
+    units = "; ".join(
+        f"{', '.join(s for s in stages if STAGE_BASIS.get(s) == unit)} in {unit}"
+        for unit in dict.fromkeys(STAGE_BASIS[s] for s in stages if s in STAGE_BASIS)
+    )
     years = sorted(f.year for f in figures.values() if f is not None)
     stale = sum(1 for y in years if y < as_of - MAX_AGE)
     sizes = (
-        f"Dots are sized by capacity (or production) in their stage's unit: t REO for mines and separators, "
-        f"t metal, t magnet (area in proportion to tonnes, on one scale; a tonne of magnet holds about a third of "
-        f"a tonne of rare earths, so compare across stages with care); "
+        f"Dots are sized by capacity (or production) in their stage's unit ({units}; area in proportion to "
+        f"tonnes, on one scale: a tonne of magnet holds about a third of a tonne of rare earths, so compare across "
+        f"stages with care); "
         f"{_count(len(unsized), 'plant has', 'plants have')} no figure in that unit and "
         f"{'is' if len(unsized) == 1 else 'are'} drawn as a small square."
     )
@@ -651,10 +657,10 @@ def _unlabelled(marks: list[_Mark]) -> str:
     """The drawn plants whose names did not fit on the map, named."""
     if not marks:
         return '<p class="muted unnamed">Every drawn plant is named on the map.</p>'
-    names = "; ".join(esc(short_name(m.data["label"] or m.node)) for m in sorted(marks, key=lambda m: m.node))
+    names = "; ".join(esc(node_label(m.data, m.node)) for m in sorted(marks, key=lambda m: m.node))
     return (
         f'<p class="muted unnamed">{_count(len(marks), "drawn plant is", "drawn plants are")} not named on the map '
-        f"(no room beside the marker without covering another name or marker); hover for the name: {names}.</p>"
+        f"(no room beside the marker without covering another name or marker; their tooltips name them): {names}.</p>"
     )
 
 
