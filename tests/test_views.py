@@ -74,7 +74,8 @@ def test_the_map_draws_every_placed_facility_and_nothing_loads(pages):
     html = pages["map"].read_text(encoding="utf-8")
     G = build_network(load_store(), as_of=date(2026, 11, 28), include_planned=True)
     placed = [n for n, d in G.nodes(data=True) if d["kind"] == "facility" and d.get("lat") is not None]
-    assert html.count('<circle class="facility"') == len(placed) > 40
+    drawn = html.count('<circle class="facility"') + html.count('<rect class="facility"')  # a square: no figure
+    assert drawn == len(placed) > 40
     assert "&lt;img src=x onerror=window.hacked=1&gt;&lt;script&gt;" in html
     assert "<script" not in html and not re.search(r"<[^>]*\s(src|href)=", html)
     assert html.count("<path d=") > 150  # the country outlines ship with reegraph
@@ -122,7 +123,7 @@ def test_in_chromium_each_page_draws_with_no_error_no_request_and_no_script_run(
         if name != "network":  # (its labels show in tooltips, below)
             assert "<img src=x onerror=window.hacked=" in page.evaluate("document.body.textContent")  # as text
         if name == "map":
-            assert page.locator("circle.facility").count() > 40
+            assert page.locator(".facility").count() > 40
             dot = page.locator("circle.facility").last
             dot.hover()
             assert "(facility/" in dot.locator("title").text_content()
@@ -181,7 +182,7 @@ def test_online_tiles_only_when_asked_for(run, tmp_path):
     hrefs = re.findall(r'<image class="tile" href="([^"]+)"', html)
     assert len(hrefs) == 12 and hrefs[0] == "https://tiles.example.org/2/0/0.png"  # rows 0-2 hold 84°N-58°S
     assert "img-src data: https://tiles.example.org" in html and "<path d=" not in html
-    assert html.count('<circle class="facility"') > 40
+    assert html.count('<circle class="facility"') + html.count('<rect class="facility"') > 40
 
 
 @pytest.mark.browser
