@@ -322,7 +322,8 @@ def _marked(G: nx.DiGraph, chokepoints: Sequence) -> dict[str, str]:
 def _info(node: str, data: dict, urls: Mapping[str, str], why: str | None, out: bool) -> dict:
     figures = [
         {
-            "text": f"{a.kind} {a.value:,.0f} {a.basis} ({' '.join(a.elements) or 'all'}, {a.year}, {a.confidence})",
+            "text": f"{a.kind} {f'{a.value:.0%} of' if a.kind == 'share' else f'{a.value:,.0f}'} {a.basis} "
+            f"({' '.join(a.elements) or 'all'}, {a.year}, {a.confidence})",
             "sources": [{"id": s, "url": urls.get(s, "")} for s in a.sources],
         }
         for a in data.get("amounts", ())
