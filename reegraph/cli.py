@@ -486,6 +486,9 @@ def map_view(data: tuple[Path, ...], as_of: datetime | None, tiles: str | None, 
 )
 @click.option("--scenario", metavar="NAME|FILE", help="Show a scenario: offline plants greyed, controlled exports red.")
 @click.option(
+    "--plants", is_flag=True, help="Start with every country's plants shown (default: one node per country and stage)."
+)
+@click.option(
     "--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), help="Date of the network [default: today]."
 )
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
@@ -497,11 +500,14 @@ def view(
     stages: tuple[str, ...],
     countries: tuple[str, ...],
     scenario: str | None,
+    plants: bool,
     as_of: datetime | None,
     output: Path,
 ) -> None:
     """Draw the network as an interactive page (one self-contained HTML file that works offline):
-    stages left to right, plants coloured by country and sized by output, chokepoints ringed in red.
+    stages left to right under their headings, one node per country at each stage (double-click it
+    for its plants; --plants: all of them from the start), coloured by country and sized by output,
+    chokepoints ringed in red.
 
     Example:
 
@@ -526,6 +532,7 @@ def view(
         gated=found.gated,
         source_urls=found.source_urls,
         notes=found.notes,
+        plants=plants,
     )
     _emit(page, output)
 

@@ -50,7 +50,7 @@ def pages(tmp_path_factory):
     views = {
         "map": ["map"],
         "report": ["report", "--format", "html", "--scenario", str(priced)],
-        "network": ["view", "--scenario", "china-2025-04"],
+        "network": ["view", "--scenario", "china-2025-04", "--plants"],  # every plant shown: the hostile one too
         "scenario": ["scenario", "run", str(priced), "--format", "html"],
     }
     for name, args in views.items():
@@ -134,8 +134,8 @@ def test_in_chromium_each_page_draws_with_no_error_no_request_and_no_script_run(
             assert (page.locator("svg rect").count() > 40) is (name == "report")  # the shares' parts
         else:
             html = pages[name].read_text(encoding="utf-8")
-            data = html.split("const nodes = new vis.DataSet(", 1)[1].split(");\n", 1)[0]
-            expected = len(json.loads(data))
+            data = html.split("const all = ", 1)[1].split(";\n", 1)[0]
+            expected = len([n for n in json.loads(data) if "members" not in n])  # the plants, not their countries
             drawn = page.evaluate("window.reegraphNetwork.body.nodeIndices.length")  # nodes laid out and drawn
             assert drawn == expected > 100
             box = page.locator("#network").bounding_box()
