@@ -138,7 +138,7 @@ def nice_top(value: float, ticks: int = 4) -> tuple[float, float]:
     raw = value / ticks
     power = 10.0 ** math.floor(math.log10(raw))
     step = next(s * power for s in (1.0, 2.0, 2.5, 5.0, 10.0) if s * power >= raw)
-    return step * math.ceil(value / step - 1e-9), step
+    return float(f"{step * math.ceil(value / step - 1e-9):.12g}"), step
 
 
 def _runs(values: Sequence[tuple[float, ...] | None]) -> list[list[tuple[int, tuple[float, ...]]]]:
