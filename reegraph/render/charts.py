@@ -41,7 +41,8 @@ CHART_CSS = f"""
 .keys i {{ display: inline-block; width: 22px; height: 14px; border: 1px solid #0003 }}
 .keys i.plain {{ background: #fff; border-color: #888 }}
 .keys i.missing {{ background: repeating-linear-gradient(45deg, #fff 0 3px, {MISSING} 3px 5px) }}
-.keys i.line {{ height: 0; border: 0; border-top: 3px solid }} .keys i.band {{ opacity: 0.3 }}
+.keys i.line, .keys i.dashed {{ height: 0; border: 0; border-top: 3px solid }}
+.keys i.dashed {{ border-top-style: dashed }} .keys i.band {{ opacity: 0.3 }}
 svg.lines text {{ font: 12px system-ui, sans-serif; fill: #333 }}
 """
 
@@ -95,14 +96,14 @@ def heat_map(corner: str, columns: Sequence[str], rows: Sequence[tuple[str, Sequ
 
 def keys_html(keys: Sequence[tuple[str, str, str]]) -> str:
     """A legend of ``(label, kind, colour)`` keys: ``kind`` ``solid``, ``striped``, ``plain``,
-    ``missing`` (as :class:`Cell`), ``line``, ``band`` or ``hatched`` (a chart's series and area)."""
+    ``missing`` (as :class:`Cell`), ``line``, ``dashed``, ``band`` or ``hatched`` (a chart's series and area)."""
     out = []
     for label, kind, colour in keys:
         if kind == "striped":
             style = f' style="background:repeating-linear-gradient(45deg,{colour} 0 4px,#fff 4px 7px)"'
         elif kind == "hatched":
             style = f' style="background:repeating-linear-gradient(45deg,{colour} 0 2px,#fff 2px 5px)"'
-        elif kind == "line":
+        elif kind in ("line", "dashed"):
             style = f' style="border-top-color:{colour}"'
         elif kind in ("solid", "band"):
             style = f' style="background:{colour}"'
@@ -115,13 +116,15 @@ def keys_html(keys: Sequence[tuple[str, str, str]]) -> str:
 @dataclass(frozen=True)
 class Series:
     """A series of a line chart: at each x its ``low``, ``point`` and ``high`` (``None``: not known
-    there; ``math.inf`` in ``high`` or ``low``: nothing bounds it)."""
+    there; ``math.inf`` in ``high`` or ``low``: nothing bounds it); ``dashed``: its line dashed (to show
+    through another drawn after it)."""
 
     name: str
     colour: str
     low: Sequence[float | None]
     point: Sequence[float | None]
     high: Sequence[float | None]
+    dashed: bool = False
 
 
 def nice_top(value: float, ticks: int = 4) -> tuple[float, float]:
@@ -189,7 +192,8 @@ def line_chart(
     describe: str = "",
 ) -> str:
     """A line chart as inline SVG with x ``labels`` (one per position, shown as room allows), each
-    series a band from its low to its high end and a line through its points; ``area``: ``(name,
+    series a band from its low to its high end and a line through its points (drawn in order, the
+    last on top); ``area``: ``(name,
     colour, upper, lower)``, hatched between the two where ``upper`` is above ``lower`` (its pattern's
     id ``{key}-hatch``: one ``key`` per chart of a page); ``tips``: a tooltip per x position. The y
     axis runs from 0; the legend (HTML, before the chart) names every colour drawn."""
@@ -223,9 +227,10 @@ def line_chart(
                 lines.append(f'<circle cx="{f.x(i):.1f}" cy="{f.y(v[0]):.1f}" r="3" fill="{s.colour}"/>')
             else:
                 xy = " ".join(f"{f.x(i):.1f},{f.y(v[0]):.1f}" for i, v in run)
-                lines.append(f'<polyline points="{xy}" fill="none" stroke="{s.colour}" stroke-width="2.5"/>')
+                dash = ' stroke-dasharray="7 5"' if s.dashed else ""
+                lines.append(f'<polyline points="{xy}" fill="none" stroke="{s.colour}" stroke-width="2.5"{dash}/>')
         if points:
-            keys.append((f"{s.name} (point)", "line", s.colour))
+            keys.append((f"{s.name} (point)", "dashed" if s.dashed else "line", s.colour))
         if bands:
             keys.append((f"{s.name}: range, least to most short", "band", s.colour))
     if area is not None:

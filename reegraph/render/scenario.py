@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from reegraph.app import Comparison, Exposure, MonteCarloReport, ScenarioReport
@@ -404,6 +405,12 @@ def _date(start: str, month: int) -> str:
     return f"{index // 12:04d}-{index % 12 + 1:02d}"
 
 
+def _first(c: Mapping[str, Any]) -> str:
+    """A claimant's first month short in words (:func:`_when`), or "never short"."""
+    first = _when(c)
+    return "never short" if first == "never" else f"first short {first}"
+
+
 def heat_cell(claimant: Mapping[str, Any] | None, months: int, *, gain: str = "", target: str = "") -> Cell:
     """A claimant's heat-map cell: its first month short and the share of its demand short over the
     horizon (the point first, then the range; solid in the month's colour where the point is short,
@@ -514,9 +521,10 @@ def claimant_chart(c: Mapping[str, Any], *, key: str = "chart") -> str:
         for m in months
     ]
     what = f"{c['end_use_label']}, {c['element']}, {c['region']}"
+    demand = replace(series("demand", "demand", SERIES["blue"]), dashed=True)  # on top: supplied may equal it
     flows = line_chart(
         labels,
-        [series("demand", "demand", SERIES["blue"]), series("supplied", "supplied", SERIES["green"])],
+        [series("supplied", "supplied", SERIES["green"]), demand],
         area=area, tips=tips, key=key, height=270, describe=f"{what}: demand and supplied by month",
     )  # fmt: skip
     held = line_chart(labels, [stock], tips=tips, height=170, describe=f"{what}: stock held by month")
@@ -549,7 +557,7 @@ def shortfalls_over_time(report: ScenarioReport, *, ident: str = "sc") -> str:
         head, rows = months_of(c)
         panels.append(
             f'<div class="panel" id="{ident}-p{k}"><p><b>{esc(c["end_use_label"])}, {esc(c["element"])}, '
-            f"{esc(c['region'])}</b>: first short {esc(_when(c))}; "
+            f"{esc(c['region'])}</b>: {esc(_first(c))}; "
             f"{esc(_spread(c['lost_share'], '{:.0%}'))} of demand short over {len(c['months'])} months.</p>"
             f"{claimant_chart(c, key=f'{ident}-p{k}')}"
             f"<details><summary>The months in numbers, and what they rest on</summary><p>{esc(head)}</p>"
