@@ -129,9 +129,12 @@ def test_in_chromium_each_page_draws_with_no_error_no_request_and_no_script_run(
             assert "(facility/" in dot.locator("title").text_content()
         elif name in ("report", "scenario"):
             assert page.locator("table tr").count() > 20
-            assert page.locator("svg").count() == (1 if name == "report" else 0)  # the shares by stage
-            assert page.locator(".bars .bar").count() > (25 if name == "report" else 10)  # ranking, shortfalls
-            assert (page.locator("svg rect").count() > 40) is (name == "report")  # the shares' parts
+            assert page.locator("svg:not(.lines)").count() == (1 if name == "report" else 0)  # the shares by stage
+            assert page.locator(".bars .bar").count() == (4 if name == "report" else 0)  # the ranking
+            assert (page.locator("svg:not(.lines) rect").count() > 40) is (name == "report")  # the shares' parts
+            # the shortfalls: a heat map cell for each claimant short at some end, one claimant's lines shown
+            assert page.locator("table.heat td.solid, table.heat td.striped").count() >= 7
+            assert page.locator("svg.lines:visible").count() == 2 and page.locator("svg.lines:visible polygon").count()
         else:
             html = pages[name].read_text(encoding="utf-8")
             data = html.split("const all = ", 1)[1].split(";\n", 1)[0]

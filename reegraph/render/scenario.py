@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from reegraph.app import Comparison, Exposure, MonteCarloReport, ScenarioReport
-from reegraph.model import DATA, ENDS, Ends, Range, fmt_amount, fmt_ends, iri
-from reegraph.render.html import bars, esc, page, table
+from reegraph.model import DATA, ENDS, REGION_CODES, Ends, Range, fmt_amount, fmt_ends, iri
+from reegraph.render.charts import CHART_CSS, RAMP, SERIES, Cell, Series, heat_map, keys_html, line_chart
+from reegraph.render.html import esc, page, table
 from reegraph.render.text import markdown_text, plain, render_csv, render_json, render_markdown, render_table
 
 
@@ -84,6 +86,13 @@ def _when(claimant: Mapping[str, Any], key: str = "first_short") -> str:
     """A month at each end in words: the point, then the earliest to the latest (``no data``: not
     computed at that end; ``never``: not short within the horizon; ``still short``: short at its
     end)."""
+    point, span = _when_parts(claimant, key)
+    return f"{point} ({span})" if span else point
+
+
+def _when_parts(claimant: Mapping[str, Any], key: str = "first_short") -> tuple[str, str]:
+    """:func:`_when` in two parts: the point, and the earliest to the latest (empty where the ends
+    agree)."""
     dates = claimant[f"{key}_date"]
 
     def word(end: str) -> str:
@@ -98,8 +107,8 @@ def _when(claimant: Mapping[str, Any], key: str = "first_short") -> str:
 
     point, low, high = word("point"), word("low"), word("high")
     if low == high == point:
-        return point
-    return f"{point} ({high} to {low})" if key == "first_short" else f"{point} ({low} to {high})"
+        return point, ""
+    return point, f"{high} to {low}" if key == "first_short" else f"{low} to {high}"
 
 
 def _worst(claimants: list[dict[str, Any]]) -> dict[str, Any]:
@@ -311,19 +320,15 @@ def render_scenario_csv(report: ScenarioReport) -> str:
 
 
 def render_scenario_html(report: ScenarioReport) -> str:
-    """Impacts as one self-contained HTML page: the shortfalls as a chart, then the table."""
+    """A run as one self-contained HTML page (:func:`scenario_section`)."""
     return page(f"reegraph scenario {report.scenario}, {report.as_of}", scenario_section(report, level=1))
 
 
 def scenario_section(report: ScenarioReport, *, level: int) -> str:
-    """A scenario's impacts as a section of a page: the largest shortfalls as a chart (at the point,
-    else the least defined), then the table and the notes."""
-    chart = []
-    for i in report.impacts:
-        values = [v for v in i["shortfall"].values() if v is not None]
-        if values and max(values) > 0:
-            at = i["shortfall"]["point"] if i["shortfall"]["point"] is not None else min(values)
-            chart.append((f"{i['element']} · {i['region']} · {i['end_use_label']}", at, ends(i["shortfall"])))
+    """A run as a section of a page: who runs short month by month (:func:`shortfalls_over_time`:
+    a heat map of end use by region and each claimant's months as lines), the one-line-per-end-use
+    table and the notes; then the supply against the baseline, its table folded away, and what
+    could not be priced and what was taken offline."""
     headers = ["end use", "element", "region", "baseline", "scenario", "change (t)", "shortfall", "days to shortage",
                "binding"]  # fmt: skip
     rows = [
@@ -334,37 +339,251 @@ def scenario_section(report: ScenarioReport, *, level: int) -> str:
     ]  # fmt: skip
     notes = "".join(f"<li>{esc(n['note'])}</li>" for n in report.notes)
     offline = "".join(f"<li>{esc(line)}</li>" for line in _offline_lines(report))
-    none_priced = (
-        "No shortfall at any end where one could be priced: see what was not priced below."
-        if report.notes
-        else "No shortfall at any end."
-    )
     h, sub = f"h{level}", f"h{level + 1}"
     summary, rest, _ = demand_summary(report)
-    months = "".join(
-        f"<p>{esc(head)}</p>{table(MONTHS, rows, numeric=(1, 2, 3, 4, 5, 6))}"
-        for head, rows in map(months_of, report.demand.get("claimants", []) if _narrowed(report) else [])
-    )
     said = "".join(f"<li>{esc(n)}</li>" for n in _notes(report, detail=True))
     others = table(["end use", "element", "region", "shortfall"], rest)
-    demand = f"""<{sub}>Who runs short</{sub}>
-<p>{esc(_summary_head(report))}</p>
-{table(SUMMARY, summary, numeric=(5, 6)) if summary else f'<p class="muted">{esc(_no_rows(report))}</p>'}
-{months}
-{f"<p>Supply only (demand not in the graph): the largest shortfall of each end use</p>{others}" if rest else ""}
-{f"<ul>{said}</ul>" if said else ""}"""
+    short = sum(1 for i in report.impacts if any(v for v in i["shortfall"].values()))
+    gained = sum(1 for i in report.impacts if _gain(i))
     return f"""<{h}>Scenario {esc(report.scenario)}</{h}>
-{demand}
-<p>{esc(report.title)}, as of {esc(report.as_of)}. Tonnes of contained element (t REO for ALL); the most
-each region could receive against the baseline. Amounts are ranges (the point first where the figures
-give one); the shortfall is computed at the low ends, the points and the high ends of the amounts.</p>
-<{sub}>Largest shortfalls</{sub}>
-{bars(chart[:30]) if chart else f'<p class="muted">{none_priced}</p>'}
-<{sub}>Impacts</{sub}>
+<p>{esc(report.title)}, as of {esc(report.as_of)}.</p>
+<{sub}>Who runs short, month by month</{sub}>
+<p>{esc(_summary_head(report))}</p>
+{shortfalls_over_time(report)}
+{table(SUMMARY, summary, numeric=(5, 6)) if summary else ""}
+{f"<p>Supply only (demand not in the graph): the largest shortfall of each end use</p>{others}" if rest else ""}
+{f"<ul>{said}</ul>" if said else ""}
+<{sub}>Supply against the baseline</{sub}>
+<p>Tonnes of contained element (t REO for ALL): the most each region could receive against the baseline,
+the network alone (no published shares, no demand). Amounts are ranges (the point first where the figures
+give one); the shortfall is computed at the low ends, the points and the high ends of the amounts.
+{short} of {len(report.impacts)} rows have a shortfall at some end, {gained} a gain.</p>
+<details class="impacts"><summary>Impacts: {len(rows)} rows of end use, element and region, the largest
+shortfalls first</summary>
 {table(headers, rows, numeric=(3, 4, 5, 6, 7))}
+</details>
 {f"<{sub}>Not priced</{sub}><ul>{notes}</ul>" if notes else ""}
 {f"<{sub}>Taken offline</{sub}><ul>{offline}</ul>" if offline else ""}
 """
+
+
+#: The colour of a gain in the heat map (Tol's "bright" cyan: unlike the ramp of shortfalls).
+GAIN = SERIES["cyan"]
+
+
+def _gain(impact: Mapping[str, Any]) -> str:
+    """An impact's supply change in words where it is a gain (positive at some end, negative at none),
+    else empty."""
+    values = [v for v in impact["change"].values() if v is not None]
+    return change(impact["change"]) if values and max(values) > 0 and min(values) >= 0 else ""
+
+
+def month_bins(months: int) -> list[tuple[int, int]]:
+    """The months of a horizon of ``months`` (month 0 the start) in the heat map's colour bins,
+    first to last (each ``(first, last)``): the first three months one by one, then months 3 to 5,
+    6 to 11 and 12 to the end.
+
+    Examples
+    --------
+    >>> month_bins(24)
+    [(0, 0), (1, 1), (2, 2), (3, 5), (6, 11), (12, 23)]
+    >>> month_bins(4)
+    [(0, 0), (1, 1), (2, 2), (3, 3)]
+    """
+    edges = [(0, 0), (1, 1), (2, 2), (3, 5), (6, 11), (12, months - 1)]
+    return [(a, min(b, months - 1)) for a, b in edges if a < months]
+
+
+def month_colour(month: int, months: int) -> str:
+    """The colour of a first month short (:data:`RAMP`, earlier darker) on a horizon of ``months``."""
+    return RAMP[next(k for k, (a, b) in enumerate(month_bins(months)) if a <= month <= b)]
+
+
+def _date(start: str, month: int) -> str:
+    """The calendar month (``YYYY-MM``) of month ``month`` of a run from ``start`` (an ISO date)."""
+    index = int(start[:4]) * 12 + int(start[5:7]) - 1 + month
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def _first(c: Mapping[str, Any]) -> str:
+    """A claimant's first month short in words (:func:`_when`), or "never short"."""
+    first = _when(c)
+    return "never short" if first == "never" else f"first short {first}"
+
+
+def heat_cell(claimant: Mapping[str, Any] | None, months: int, *, gain: str = "", target: str = "") -> Cell:
+    """A claimant's heat-map cell: its first month short and the share of its demand short over the
+    horizon (the point first, then the range; solid in the month's colour where the point is short,
+    striped in the earliest end's colour where only some ends are), a gain (``gain``: the supply's
+    change in words) or "never short"; no claimant, or none computed at any end: "no data"."""
+    if claimant is None:
+        return Cell(("no data",), "no demand figure in the graph for this end use and region")
+    c = claimant
+    where = f"{c['end_use_label']}, {c['element']}, {c['region']}"
+    defined = [e for e in ENDS if c["defined"][e]]
+    if not defined:
+        return Cell(("no data",), f"{where}: the monthly run could not be computed at any end", target=target)
+    share = _spread(c["lost_share"], "{:.0%}")
+    title = (
+        f"{where}: first short {_when(c)}; {share} of demand short over {months} months "
+        f"({_spread(c['lost_t'])} t); recovers {_when(c, 'recovers')}"
+    )
+    firsts = [c["first_short"][e] for e in defined if c["first_short"][e] is not None]
+    point = c["first_short"]["point"] if c["defined"]["point"] else None
+    first, span = _when_parts(c)
+    words = (f"{first} at the point" if first in ("no data", "never") else first, span, f"{share} of demand short")
+    if point is not None:
+        return Cell(tuple(w for w in words if w), title, "solid", month_colour(point, months), target)
+    if firsts:
+        return Cell(tuple(w for w in words if w), title, "striped", month_colour(min(firsts), months), target)
+    unknown = [e for e in ENDS if e not in defined]
+    never = "never short" + (f" ({', '.join(unknown)}: no data)" if unknown else "")
+    if gain:
+        return Cell(("gain", f"supply {gain} t", never), f"{title}; supply against the baseline {gain} t", "solid",
+                    GAIN, target)  # fmt: skip
+    return Cell((never, f"in {months} months"), title, "plain", "", target)
+
+
+def shortfall_heat_map(report: ScenarioReport, *, ident: str = "sc") -> tuple[str, list[dict[str, Any]]]:
+    """The heat map of who runs short (end use and element by region, :func:`heat_cell`), each
+    claimant's cell the label of the radio input ``{ident}-c{i}`` (``i`` its place among the run's
+    claimants), with its legend; and the claimants."""
+    claimants = list(report.demand.get("claimants", []))
+    months = int(report.demand.get("months") or 0)
+    regions = [r for r in REGION_CODES if any(c["region"] == r for c in claimants)]
+    gains = {(i["end_use"], i["element"], i["region"]): _gain(i) for i in report.impacts}
+    found = {(c["end_use"], c["element"], c["region"]): k for k, c in enumerate(claimants)}
+    uses = sorted({(c["end_use_label"], c["element"], c["end_use"]) for c in claimants})
+    rows = []
+    for label, element, use in uses:
+        cells = []
+        for region in regions:
+            k = found.get((use, element, region))
+            cells.append(
+                heat_cell(None if k is None else claimants[k], months, gain=gains.get((use, element, region), ""),
+                          target="" if k is None else f"{ident}-c{k}")
+            )  # fmt: skip
+        rows.append((f"{label} ({element})", cells))
+    start = str(report.demand.get("start"))
+    used = {(cell.kind, cell.colour) for _, cells in rows for cell in cells}
+    keys = []
+    for a, b in month_bins(months):
+        colour = month_colour(a, months)
+        if ("solid", colour) in used or ("striped", colour) in used:
+            when = _date(start, a) if a == b else f"{_date(start, a)} to {_date(start, b)}"
+            keys.append((f"first short {when} (month {a}{'' if a == b else f' to {b}'})", "solid", colour))
+    if any(kind == "striped" for kind, _ in used):
+        keys.append(("striped: short at some ends only (no point, or not at the point); colour: the earliest",
+                     "striped", RAMP[0]))  # fmt: skip
+    if ("solid", GAIN) in used:
+        keys.append(("gain: the scenario raises supply", "solid", GAIN))
+    if ("plain", "") in used:
+        keys.append((f"never short in {months} months", "plain", ""))
+    if ("missing", "") in used:
+        keys.append(("no data", "missing", ""))
+    return keys_html(keys) + heat_map("end use (element)", regions, rows), claimants
+
+
+def claimant_chart(c: Mapping[str, Any], *, key: str = "chart") -> str:
+    """A claimant's months as two line charts (:func:`reegraph.render.charts.line_chart`), each
+    figure a band from the least short end to the most and a line at the point: demand and
+    supplied, with what is short (demand not met from supply or stock) shaded at the point, else at
+    the most short end (its pattern's id ``{key}-hatch``); then the stock held."""
+    months = c["months"]
+    labels = [m["date"] for m in months]
+    element = "REO" if c["element"] == "ALL" else c["element"]
+
+    def at(key: str, end: str) -> list[float | None]:
+        return [m[key][end] for m in months]
+
+    def series(name: str, key: str, colour: str) -> Series:
+        return Series(name, colour, at(key, "low"), at(key, "point"), at(key, "high"))
+
+    stock = series("stock held", "stock", SERIES["purple"])
+    if c["defined"]["low"] and c["stock_days"]["high"] is None:  # no stock figure: at the least short end, enough
+        stock = Series("stock held (no stock figure: no upper bound)", stock.colour, [math.inf] * len(months),
+                       stock.point, stock.high)  # fmt: skip
+    end = "point" if c["defined"]["point"] else "high"
+    met = [
+        None if s is None or f is None else s + f
+        for s, f in zip(at("supplied", end), at("from_stock", end), strict=True)
+    ]
+    area = (
+        "short: demand not met from supply or stock" + ("" if end == "point" else " (at the most short end: no point)"),
+        SERIES["red"],
+        at("demand", end),
+        met,
+    )
+    tips = [
+        f"{m['date']}: demand {_spread(m['demand'], '{:,.2f}')} t; supplied {_spread(m['supplied'], '{:,.2f}')} t; "
+        f"from stock {_spread(m['from_stock'], '{:,.2f}')} t; short {_spread(m['short'], '{:,.2f}')} t; "
+        f"stock {_spread(m['stock'], '{:,.2f}')} t"
+        for m in months
+    ]
+    what = f"{c['end_use_label']}, {c['element']}, {c['region']}"
+    demand = replace(series("demand", "demand", SERIES["blue"]), dashed=True)  # on top: supplied may equal it
+    flows = line_chart(
+        labels,
+        [series("supplied", "supplied", SERIES["green"]), demand],
+        area=area, tips=tips, key=key, height=270, describe=f"{what}: demand and supplied by month",
+    )  # fmt: skip
+    held = line_chart(labels, [stock], tips=tips, height=170, describe=f"{what}: stock held by month")
+    return (
+        f'<p class="axis">Demand and supplied, t of contained {esc(element)} a month (hover a month for its figures)'
+        f"</p>{flows}"
+        f'<p class="axis">Stock held at the end of the month, t of contained {esc(element)}</p>{held}'
+    )
+
+
+def shortfalls_over_time(report: ScenarioReport, *, ident: str = "sc") -> str:
+    """Who runs short over time, with no script: the heat map (:func:`shortfall_heat_map`), then one
+    claimant's months as lines (:func:`claimant_chart`) with its months in numbers folded below,
+    chosen by clicking its cell or its name (radio inputs ``{ident}-c{i}`` and CSS; the worst
+    claimant, :func:`_worst`, first). ``ident`` keeps the ids apart where a page holds several."""
+    heat, claimants = shortfall_heat_map(report, ident=ident)
+    if not claimants:
+        return f'<p class="muted">{esc(_no_rows(report))}</p>'
+    worst = claimants.index(_worst(claimants))
+    inputs = "".join(
+        f'<input type="radio" class="pick" name="{ident}-claimant" id="{ident}-c{k}"{" checked" if k == worst else ""}>'
+        for k in range(len(claimants))
+    )
+    names = "".join(
+        f'<label for="{ident}-c{k}">{esc(c["end_use_label"])} ({esc(c["element"])}), {esc(c["region"])}</label>'
+        for k, c in enumerate(claimants)
+    )
+    panels = []
+    for k, c in enumerate(claimants):
+        head, rows = months_of(c)
+        panels.append(
+            f'<div class="panel" id="{ident}-p{k}"><p><b>{esc(c["end_use_label"])}, {esc(c["element"])}, '
+            f"{esc(c['region'])}</b>: {esc(_first(c))}; "
+            f"{esc(_spread(c['lost_share'], '{:.0%}'))} of demand short over {len(c['months'])} months.</p>"
+            f"{claimant_chart(c, key=f'{ident}-p{k}')}"
+            f"<details><summary>The months in numbers, and what they rest on</summary><p>{esc(head)}</p>"
+            f"{table(MONTHS, rows, numeric=(1, 2, 3, 4, 5, 6))}</details></div>"
+        )
+    rules = "\n".join(
+        f"#{ident}-c{k}:checked ~ .panels #{ident}-p{k} {{ display: block }}\n"
+        f'#{ident}-c{k}:checked ~ * label[for="{ident}-c{k}"] {{ outline: 3px solid #000; outline-offset: -3px; '
+        "background: #0001 }"
+        for k in range(len(claimants))
+    )
+    return f"""<style>{CHART_CSS}
+.shortfalls input.pick {{ position: absolute; opacity: 0; width: 1px; height: 1px }}
+.shortfalls .panel {{ display: none }} .shortfalls .axis {{ margin: 0.6em 0 0; color: #444 }}
+.shortfalls .names {{ display: flex; flex-wrap: wrap; gap: 4px 8px; margin: 0.6em 0 }}
+.shortfalls .names label {{ border: 1px solid #bbb; border-radius: 3px; padding: 2px 8px; cursor: pointer }}
+.shortfalls .heat td label {{ padding: 4px 2px }}
+{rules}
+</style>
+<div class="shortfalls">{inputs}
+<div class="heatwrap">{heat}</div>
+<p class="muted">Each cell: the first month short, then the share of demand short over the run; the point first,
+then the range from the most short end to the least. Choose a cell, or a name below, for its months.</p>
+<div class="names">{names}</div>
+<div class="panels">{"".join(panels)}</div>
+</div>"""
 
 
 def render_monte_carlo_table(report: MonteCarloReport, *, markdown: bool = False) -> str:
