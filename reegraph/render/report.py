@@ -6,8 +6,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from reegraph.app import Report, ScenarioReport
+from reegraph.app import Report, ScenarioReport, flow_diagrams
 from reegraph.model import Range, fmt_amount, fmt_ends, fmt_share
+from reegraph.render.flows import flow_section
 from reegraph.render.html import Raw, bars, esc, link, page, stacked_bars, table
 from reegraph.render.scenario import scenario_section
 from reegraph.render.text import plain, render_csv, render_json, render_markdown, render_table
@@ -86,9 +87,9 @@ def render_report_markdown(report: Report) -> str:
 def render_report_html(
     report: Report, *, scenario: ScenarioReport | None = None, sources: Mapping[str, tuple[str, str]] | None = None
 ) -> str:
-    """The report as one self-contained HTML page: country shares by stage and the ranking as charts,
-    then the tables, each chokepoint's sources by title, linked to their pages (``sources``); with
-    ``scenario``, its impacts too."""
+    """The report as one self-contained HTML page: country shares by stage, the ranking and each
+    element's flow in tonnes as charts, then the tables, each chokepoint's sources by title, linked
+    to their pages (``sources``); with ``scenario``, its impacts too."""
     shares = []
     for c in report.concentration:
         if c.status == "not enough data" or c.year is not None:
@@ -125,6 +126,7 @@ output (some plants have no figure: the table names how many). Hover a part for 
 <p class="muted">Score: 1 when every supply path crosses it, else the larger of the lowest share and the
 lowest flow loss the evidence allows.</p>
 {bars(ranking)}
+{flow_section(flow_diagrams(report.flows))}
 <h2>Chokepoints</h2>
 {chokepoints}
 <h2>Concentration by stage</h2>
