@@ -523,14 +523,14 @@ def view(
 
         if end_uses or stages or countries:
             raise click.UsageError("--flows draws whole chains: --end-use, --stage and --country do not apply")
-        found = app.flow_view(
+        flows_found = app.flow_view(
             _store(data),
             as_of=as_of.date() if as_of else None,
             elements=elements,
             scenario=scenario,
             region=region,
         )
-        _emit(render_flows_page(found), output)
+        _emit(render_flows_page(flows_found), output)
         return
     from reegraph.render.view import render_network
 
