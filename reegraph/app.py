@@ -39,9 +39,9 @@ from reegraph.analysis.demand import (
     courses,
     sample,
 )
-from reegraph.analysis.flow import Binding, StageFlow
+from reegraph.analysis.flow import Binding, Link, StageFlow, route_flow
 from reegraph.analysis.ranking import Chokepoint
-from reegraph.analysis.scenarios import Distribution, Scenario, planned_facilities, scenario_marks
+from reegraph.analysis.scenarios import Distribution, Scenario, planned_facilities, scenario_flow, scenario_marks
 from reegraph.analysis.scenarios import monte_carlo as simulate
 from reegraph.analysis.scenarios import run_scenario as run_engine
 from reegraph.errors import InputError
@@ -1432,6 +1432,114 @@ def network_view(
     G = network_filter(G, elements=elements, end_uses=end_uses, stages=stages, countries=countries)
     notes += [found.unhandled_note] if found.unhandled and elements else []
     return NetworkView(G, title, found.chokepoints, offline, gated, source_urls(store), tuple(notes))
+
+
+@dataclass(frozen=True)
+class FlowDiagram:
+    """One element's flow in tonnes, as the flow diagrams draw it: the flow of its longest chain
+    (the end uses fed from the latest stage) with one routing between countries, and its other end
+    uses' flows (fed from an earlier stage), which the diagrams say in words; ``end_uses``: the
+    labels of the drawn flow's end uses."""
+
+    flow: StageFlow
+    links: tuple[Link, ...]
+    end_uses: tuple[str, ...]
+    others: tuple[StageFlow, ...] = ()
+
+
+@dataclass(frozen=True)
+class FlowView:
+    """What ``reegraph view --flows`` draws: each element's flow diagram; under a scenario, the
+    baseline and the scenario (for ``region``'s end uses) side by side, in the same order."""
+
+    title: str
+    as_of: str
+    diagrams: tuple[FlowDiagram, ...]
+    scenario: str = ""
+    region: str = ""
+    after: tuple[FlowDiagram, ...] = ()
+    notes: tuple[str, ...] = ()
+
+
+def flow_diagrams(
+    flows: Sequence[StageFlow],
+    *,
+    labels: Mapping[str, str] | None = None,
+    route: Callable[[StageFlow], tuple[StageFlow, tuple[Link, ...]]] | None = None,
+) -> tuple[FlowDiagram, ...]:
+    """One :class:`FlowDiagram` per element of ``flows`` (the report's, or
+    :func:`~reegraph.analysis.flow.compute_flow`'s), in their order: the flow with the most stages
+    drawn (the latest feeding stage on a tie), routed by ``route`` (default: the flow as it is, by
+    :func:`~reegraph.analysis.flow.route_flow`); end uses by their ``labels`` (default: their ids'
+    last part)."""
+    by_element: dict[str, list[StageFlow]] = {}
+    for flow in flows:
+        by_element.setdefault(flow.element, []).append(flow)
+    diagrams = []
+    for found in by_element.values():
+        drawn = max(found, key=lambda f: (len(f.stages), STAGES.index(f.feeding_stage)))
+        shown, links = route(drawn) if route else (drawn, route_flow(drawn.stages)[1])
+        names = tuple((labels or {}).get(u) or u.rsplit("/", 1)[-1].replace("-", " ") for u in drawn.end_uses)
+        others = tuple(route(f)[0] if route else f for f in found if f is not drawn)
+        diagrams.append(FlowDiagram(shown, links, names, others))
+    return tuple(diagrams)
+
+
+def flow_view(
+    store: Store,
+    *,
+    as_of: date | None = None,
+    elements: Sequence[str] = (),
+    scenario: str | Path | ScenarioSpec | None = None,
+    region: str = "EU",
+    max_age: int = MAX_AGE,
+) -> FlowView:
+    """Each element's flow in tonnes (all, or those named: symbols or groups) as of a date; under a
+    scenario, at its date, the baseline (planned plants offline) and the scenario priced for
+    ``region``'s end uses, as :func:`run_scenario` prices them.
+
+    Raises
+    ------
+    InputError
+        An unknown element, region or scenario.
+    """
+    if region not in REGION_CODES:
+        raise InputError(f"unknown region {region!r}: one of {', '.join(REGION_CODES)}")
+    if scenario is None:
+        when = _day(as_of) or date.today()
+        G = build_network(store, as_of=when)
+        found = report(store, as_of=when, elements=elements, max_age=max_age, network=G)
+        labels = {u: G.nodes[u].get("label", "") for f in found.flows for u in f.end_uses}
+        notes = (found.unhandled_note,) if found.unhandled and elements else ()
+        diagrams = flow_diagrams(found.flows, labels=labels)
+        return FlowView(f"reegraph flows in tonnes, {when.isoformat()}", when.isoformat(), diagrams, notes=notes)
+    prepared = prepare_scenario(store, scenario, as_of=as_of, max_age=max_age)
+    G = prepared.network
+    tables: dict = {}
+    symbols = flow_elements(G, elements) if elements else ["ALL", *sorted(G.graph["elements"])]
+    flows = [f for e in symbols for f in compute_flow(G, e, tables)]
+    labels = {u: G.nodes[u].get("label", "") for f in flows for u in f.end_uses}
+    before = flow_diagrams(
+        flows, labels=labels, route=lambda f: scenario_flow(G, f, Scenario("baseline"), tables=tables)
+    )
+    after = flow_diagrams(
+        flows, labels=labels, route=lambda f: scenario_flow(G, f, prepared.scenario, region=region, tables=tables)
+    )
+    spec = prepared.resolved.spec
+    military = any(c.military_only for c in prepared.scenario.controls)
+    said = (
+        "Controls on military end users act on defence end uses only and are not drawn here: the scenario's "
+        "impacts (reegraph scenario run) price them."
+    )
+    return FlowView(
+        f"reegraph flows in tonnes under {spec.name}, {prepared.as_of.isoformat()}",
+        prepared.as_of.isoformat(),
+        before,
+        spec.name if spec.title is None else f"{spec.name}: {spec.title}",
+        region,
+        after,
+        (said,) if military else (),
+    )
 
 
 def source_urls(store: Store) -> dict[str, str]:

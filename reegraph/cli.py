@@ -485,6 +485,9 @@ def map_view(data: tuple[Path, ...], as_of: datetime | None, tiles: str | None, 
     "--country", "countries", multiple=True, metavar="CC", help="Only plants in these countries (repeatable)."
 )
 @click.option("--scenario", metavar="NAME|FILE", help="Show a scenario: offline plants greyed, controlled exports red.")
+@click.option("--flows", is_flag=True, help="Draw each element's flow in tonnes instead (a static page, no script).")
+@click.option("--region", type=click.Choice(REGION_CODES), default="EU", show_default=True,
+              help="With --flows and --scenario: price the scenario for this region's end uses.")  # fmt: skip
 @click.option(
     "--plants", is_flag=True, help="Start with every country's plants shown (default: one node per country and stage)."
 )
@@ -501,6 +504,8 @@ def view(
     countries: tuple[str, ...],
     scenario: str | None,
     plants: bool,
+    flows: bool,
+    region: str,
     as_of: datetime | None,
     output: Path,
 ) -> None:
@@ -509,10 +514,30 @@ def view(
     for its plants; --plants: all of them from the start), coloured by country and sized by output,
     chokepoints ringed in red.
 
-    Example:
+    With --flows, draw instead each element's flow in tonnes (all, or those of --element), stage by
+    stage and country by country, with its ranges and the stage that binds it; with --scenario, the
+    baseline and the scenario side by side (--end-use, --stage and --country do not apply).
+
+    Examples:
 
         reegraph view --element Dy --scenario china-2025-04 -o dy.html
+
+        reegraph view --flows --element Dy --scenario myanmar-kachin -o dy-flows.html
     """
+    if flows:
+        from reegraph.render.flows import render_flows_page
+
+        if end_uses or stages or countries:
+            raise click.UsageError("--flows draws whole chains: --end-use, --stage and --country do not apply")
+        flows_found = app.flow_view(
+            _store(data),
+            as_of=as_of.date() if as_of else None,
+            elements=elements,
+            scenario=scenario,
+            region=region,
+        )
+        _emit(render_flows_page(flows_found), output)
+        return
     from reegraph.render.view import render_network
 
     found = app.network_view(

@@ -23,6 +23,7 @@ from reegraph.network.project import build_network
 from reegraph.rdf.load import data_root
 from reegraph.rdf.store import Store
 from reegraph.rdf.vocab import REE
+from reegraph.render.flows import render_flows_page
 from reegraph.render.map import render_map
 from reegraph.render.report import render_report_html
 from reegraph.render.scenario import render_scenario_html
@@ -46,7 +47,10 @@ def build_site(store: Store, *, as_of: date | None = None) -> dict[str, str]:
     when = as_of or date.today()
     titles = app.source_titles(store)
     found = app.report(store, as_of=when)
-    pages: dict[str, str] = {"report.html": render_report_html(found, sources=titles)}
+    pages: dict[str, str] = {
+        "report.html": render_report_html(found, sources=titles),
+        "flows.html": render_flows_page(app.flow_view(store, as_of=when)),
+    }
     notes = []
     try:
         from reegraph.render.view import render_network

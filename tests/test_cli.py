@@ -32,8 +32,8 @@ def test_help_has_an_example_for_every_command_and_the_readme_lists_each(run):
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     found = list(commands())
     # info, validate, report, scenario list/show/run/compare, view, map, query, serve, push, sources,
-    # import usgs-mcs, exposure
-    assert len(found) == 15
+    # import usgs-mcs, exposure, site
+    assert len(found) == 16
     for path in found:
         result = run(*path, "--help")
         assert result.exit_code == 0, path

@@ -17,7 +17,7 @@ from .conftest import blocked_page
 from .test_views import HOSTILE
 
 #: The pages every site has (and one per built-in scenario).
-PAGES = {"index.html", "report.html", "network.html", "map.html", "scenarios.html", "sources.html",
+PAGES = {"index.html", "report.html", "flows.html", "network.html", "map.html", "scenarios.html", "sources.html",
          "data-card.html", "ontology.html"}  # fmt: skip
 
 
@@ -151,8 +151,8 @@ def test_in_chromium_every_page_loads_nothing_from_outside_and_a_country_has_one
             page.goto(file.as_uri())
             assert page.evaluate("window.hacked") is None, file.name
             keys = page.evaluate(
-                "[...document.querySelectorAll('.key')].map(k => [k.textContent.trim(),"
-                " getComputedStyle(k.querySelector('i')).backgroundColor])"
+                "[...document.querySelectorAll('.key')].filter(k => k.querySelector('i'))"
+                ".map(k => [k.textContent.trim(), getComputedStyle(k.querySelector('i')).backgroundColor])"
             )
             for label, colour in keys:
                 if re.fullmatch(r"[A-Z]{2}", label):

@@ -19,7 +19,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -141,9 +141,7 @@ def compute_flow(G: nx.DiGraph, element: str, tables: Tables | None = None) -> l
     flows = []
     for feeding, end_uses in sorted(end_use_groups(G, element, tables).items()):
         stages = tuple(stage_capacity(G, element, s, tables) for s in mandatory_stages(G, feeding, tables))
-        # a stage bounds the flow where it measures it, or where no plant there handles it at all
-        bounding = [s for s in stages if s.measured or not s.handlers]
-        flow, binding = _smallest([s.total for s in bounding], [s.stage for s in bounding])
+        flow, binding = series_flow(stages)
         flows.append(
             StageFlow(
                 element=element,
@@ -157,6 +155,13 @@ def compute_flow(G: nx.DiGraph, element: str, tables: Tables | None = None) -> l
             )
         )
     return flows
+
+
+def series_flow(stages: Iterable[StageCapacity]) -> tuple[Range, Binding]:
+    """The flow through ``stages`` in series, and the stage that binds it at each end: a stage bounds
+    the flow where it measures it, or where no plant there handles it at all."""
+    bounding = [s for s in stages if s.measured or not s.handlers]
+    return _smallest([s.total for s in bounding], [s.stage for s in bounding])
 
 
 def flow_note(element: str, flow: Range, stages: Iterable[StageCapacity]) -> str:
@@ -480,3 +485,114 @@ def _in(G: nx.DiGraph, node: str, kept: set[str], H: nx.DiGraph, *, trade: bool)
         # imports join the buyer's market after its cap: the cap bounds the country's own output
         return f"{node}|out" if trade else f"{node}|in"
     return None
+
+
+class Link(NamedTuple):
+    """The tonnes of an element that one routing of the maximum flow carries from a country's plants
+    at ``stage`` to a country's plants at the next stage (``target`` ``""``: to the end uses), at
+    each of :data:`~reegraph.model.ENDS` (``None`` where the flow there is undefined)."""
+
+    stage: str
+    source: str
+    target: str
+    flow: Ends
+
+
+#: What a gate admits from ``exporter`` at ``stage`` to ``importer`` (``""``: the end uses): the
+#: licensed fraction of the exporter's throughput, or ``None`` where nothing restricts it.
+Gate = Callable[[str, str, str], float | None]
+
+#: The cost of a tonne crossing a border, and of a tonne passing a country's plants that no figure
+#: bounds: the routing keeps trade and reliance on unbounded plants to what the maximum flow needs.
+_TRADE_COST, _UNBOUNDED_COST = 1, 2
+
+
+def route_flow(stages: Sequence[StageCapacity], *, gate: Gate | None = None) -> tuple[Range, tuple[Link, ...]]:
+    """The maximum flow through ``stages`` in series (each country's amount at a stage a capacity;
+    a stage that does not measure the element passes its countries' flow without bound) and one
+    routing of it between countries, at each end of the amounts.
+
+    Trade between countries is inferred, not known, so many routings carry the maximum; this one
+    carries it with the least cross-border trade, and through plants that no figure bounds only
+    where the bounded ones cannot take more (a minimum-cost maximum flow). ``gate`` restricts
+    the cross-border links an export control covers: all of them from one exporter at one stage
+    share the licensed fraction of what the exporter passes there (and at every stage before).
+
+    Examples
+    --------
+    A diamond: a US mine of 100 t, separators of 30 t in the US and in Australia; 60 t pass, 30 t
+    of them across the border.
+
+    >>> from reegraph.network.ops import make_network
+    >>> G = make_network([("mine", "mining", "US", 100.0), ("sep-a", "separation", "US", 30.0),
+    ...                   ("sep-b", "separation", "AU", 30.0)], end_uses=[("use", "separation")])
+    >>> flow, links = route_flow(compute_flow(G, "ALL")[0].stages)
+    >>> flow.point, [(x.stage, x.source, x.target, x.flow.point) for x in links]
+    (60.0, [('mining', 'US', 'AU', 30.0), ('mining', 'US', 'US', 30.0), ('separation', 'AU', '', 30.0), \
+('separation', 'US', '', 30.0)])
+    """
+    routed = {end: _route(stages, end, gate) for end in ENDS}
+    value = {end: found[0] for end, found in routed.items()}
+    keys = sorted({key for _, links in routed.values() for key in links})
+    links = tuple(
+        Link(*key, Ends(*(None if value[end] is None else routed[end][1].get(key, 0.0) for end in ENDS)))
+        for key in keys
+    )
+    low, point, high = (value[end] for end in ENDS)
+    return Range(low or 0.0, math.inf if high is None else high, point), links
+
+
+def _route(
+    stages: Sequence[StageCapacity], end: str, gate: Gate | None
+) -> tuple[float | None, dict[tuple[str, str, str], float]]:
+    """The maximum flow at one end and its routing by (stage, source, target), in tonnes rounded to
+    the kilogram (the network simplex wants whole numbers); ``None`` where it is undefined (an
+    amount without a point, or nothing bounds the flow)."""
+    caps: list[dict[str, float]] = []
+    for stage in stages:
+        row = {}
+        for country, amount in stage.countries:
+            value = amount.at(end) if stage.measured else math.inf
+            if value is None:
+                return None, {}
+            row[country] = value
+        caps.append(row)
+    if not caps:
+        return None, {}
+    H: nx.DiGraph = nx.DiGraph()
+    H.add_nodes_from(("source", "sink"))
+    through: dict[str, float] = {}  # what each exporter passes at the stage and every stage before
+    for k, (stage, row) in enumerate(zip(stages, caps, strict=True)):
+        through = {c: min(through.get(c, 0.0) if k else math.inf, row.get(c, 0.0)) for c in {*through, *row}}
+        for country, value in row.items():
+            if math.isfinite(value):
+                H.add_edge((k, country, "in"), (k, country, "out"), capacity=round(value * 1000), weight=0)
+            else:
+                H.add_edge((k, country, "in"), (k, country, "out"), weight=_UNBOUNDED_COST)
+            if k == 0:
+                H.add_edge("source", (k, country, "in"), weight=0)
+        heads = [(c, (k + 1, c, "in")) for c in caps[k + 1]] if k + 1 < len(caps) else [("", "sink")]
+        for country in row:
+            for target, head in heads:
+                fraction = gate(stage.stage, country, target) if gate and country != target else None
+                cost = 0 if country == target else _TRADE_COST
+                if fraction is None:
+                    H.add_edge((k, country, "out"), head, weight=cost, link=(stage.stage, country, target))
+                    continue
+                door = ("gate", k, country, fraction)
+                if door not in H:
+                    limit = 0.0 if fraction == 0 else fraction * through[country]
+                    if math.isfinite(limit):
+                        H.add_edge((k, country, "out"), door, capacity=round(limit * 1000), weight=0)
+                    else:
+                        H.add_edge((k, country, "out"), door, weight=0)
+                H.add_edge(door, head, weight=cost, link=(stage.stage, country, target))
+    try:
+        flows = nx.max_flow_min_cost(H, "source", "sink")
+    except nx.NetworkXUnbounded:
+        return None, {}
+    links: dict[tuple[str, str, str], float] = {}
+    for u, v, data in H.edges(data=True):
+        if "link" in data and flows[u][v]:
+            links[data["link"]] = flows[u][v] / 1000
+    return sum(flows[u]["sink"] for u in H.predecessors("sink")) / 1000, links

@@ -32,7 +32,19 @@ from reegraph.analysis.capacity import (
     stage_table,
     tally,
 )
-from reegraph.model import END_USE, ENDS, FACILITY, REGION_CODES, Ends, Range, facilities, market_id, region_of
+from reegraph.analysis.flow import Binding, Link, StageFlow, route_flow, series_flow
+from reegraph.model import (
+    END_USE,
+    ENDS,
+    FACILITY,
+    REGION_CODES,
+    Ends,
+    Range,
+    add_ranges,
+    facilities,
+    market_id,
+    region_of,
+)
 
 
 @dataclass(frozen=True)
@@ -316,6 +328,70 @@ def _binding(
                 ]
                 found.update(n for _, n in sorted(plants)[:BINDING_PLANTS])
     return tuple(sorted(found))
+
+
+def scenario_flow(
+    G: nx.DiGraph, flow: StageFlow, scenario: Scenario, *, region: str | None = None, tables: Tables | None = None
+) -> tuple[StageFlow, tuple[Link, ...]]:
+    """``flow`` (of :func:`~reegraph.analysis.flow.compute_flow` over ``G``) under ``scenario``, as
+    :func:`run_scenario` prices it, and one routing of it between countries
+    (:func:`~reegraph.analysis.flow.route_flow`): each stage's countries without the scenario's
+    offline plants (and planned plants it does not bring online), with its scaling; its export
+    controls (those on every end user) acting on the cross-border links they cover on the way to
+    ``region``'s end uses (``None``: no control acts). The binding stage is ``"export controls"``
+    at an end where the controls, not a stage, hold the flow below what the stages pass (by more
+    than the 50 kg that rounding to the kilogram can leave).
+
+    Examples
+    --------
+    The chain's only separator is in the US; blocking its exports leaves the rest of the world none.
+
+    >>> from reegraph.analysis.flow import compute_flow
+    >>> from reegraph.network.ops import make_network
+    >>> G = make_network([("mine", "mining", "US", 100.0), ("sep", "separation", "US", 40.0)],
+    ...                  end_uses=[("use", "separation")])
+    >>> block = ExportControl("US", frozenset({"ALL"}), frozenset({"separation"}))
+    >>> after, links = scenario_flow(G, compute_flow(G, "ALL")[0], Scenario("x", (block,)), region="ROW")
+    >>> after.flow.point, after.binding.point
+    (0.0, 'export controls')
+    """
+    tables = {} if tables is None else tables
+    planned = planned_facilities(G)
+    scenario = replace(scenario, offline=scenario.offline | (planned - scenario.online))
+    stages = []
+    for stage in flow.stages:
+        ends = [_capacities(G, flow.element, stage.stage, scenario, tables, end) for end in ENDS]
+        countries = {
+            c: Range(ends[0].get(c) or 0.0, math.inf if (h := ends[2].get(c, 0.0)) is None else h, ends[1].get(c))
+            for c in sorted({*ends[0], *ends[2]})
+        }
+        if not stage.measured:  # countries with a running plant pass without bound
+            countries = {c: Range(0.0, math.inf) for c in countries}
+        ordered = tuple(sorted(countries.items(), key=lambda kv: (-kv[1].high, -kv[1].low, kv[0])))
+        stages.append(replace(stage, countries=ordered, total=add_ranges(countries.values())))
+    controls = [c for c in scenario.controls if not c.military_only] if region is not None else []
+    names = [s.stage for s in stages]
+
+    def gate(stage: str, exporter: str, importer: str) -> float | None:
+        fractions = [
+            _fraction(c, stage, names)
+            for c in controls
+            if c.exporter == exporter
+            and {flow.element, "ALL"} & c.elements
+            and c.reaches(flow.element, stage, importer or region or "", region or "")
+        ]
+        return min(fractions, default=None)
+
+    value, links = route_flow(stages, gate=gate)
+    bound, binding = series_flow(stages)
+    held = Binding(
+        *(
+            "export controls" if (v := value.at(end)) is not None and (b := bound.at(end)) is not None and v < b - 0.05
+            else found
+            for end, found in zip(ENDS, binding, strict=True)
+        )
+    )  # fmt: skip
+    return replace(flow, stages=tuple(stages), flow=value, binding=held), links
 
 
 def scenario_marks(G: nx.DiGraph, scenario: Scenario) -> tuple[frozenset[str], frozenset[tuple[str, str]]]:

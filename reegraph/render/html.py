@@ -6,10 +6,12 @@ kept only for http(s) URLs.
 from __future__ import annotations
 
 import html
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from reegraph.render.palette import LEGEND_CSS, OTHER, country_colour, country_legend, legend_html
+from reegraph.model import Range, fmt_share
+from reegraph.render.palette import LEGEND_CSS, country_colour, country_legend, legend_html
 
 _CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"  # img-src last: page() may extend it
 
@@ -60,6 +62,9 @@ td.wide {{ min-width: 24em }}
 .bars {{ display: grid; grid-template-columns: minmax(14em, 30em) minmax(12em, 1fr); gap: 4px 12px;
         align-items: center; max-width: 70em }}
 .bars .bar {{ display: flex; align-items: center; gap: 6px }} .bars .bar i {{ display: block; height: 16px }}
+.share-bars {{ align-items: start }} .stack {{ display: flex; height: 18px; border: 1px solid #bbb }}
+.stack i {{ display: block; height: 100%; font-style: normal; font-size: 12px; text-align: center; overflow: hidden }}
+.stack i.open, .key.open i {{ background: repeating-linear-gradient(45deg, #aaa 0 2px, #fff 2px 6px); color: #444 }}
 </style></head>
 <body>
 {body}
@@ -93,37 +98,47 @@ class Raw(str):
     """Markup already escaped (a link), passed through :func:`table` as is."""
 
 
-def stacked_bars(rows: Sequence[tuple[str, Sequence[tuple[str, float, str]]]], *, width: int = 640) -> str:
-    """Horizontal bars split into parts (each a country code, or "other" for the rest, a share in
-    [0, 1] that sets its width, and the text it shows, such as a range), one bar per row, as inline
-    SVG in the countries' colours, with a legend naming every colour; each part has a tooltip."""
-    height, label_width = 22, 260
-    parts, names = [], set()
-    for y, (label, shares) in enumerate(rows):
-        top = y * (height + 8)
-        parts.append(f'<text x="0" y="{top + 15}">{esc(label)}</text>')
-        x = float(label_width)
-        for name, share, text in shares:
-            names.add(name)
-            colour = OTHER if name == "other" else country_colour(name)
-            w = max(share, 0.0) * width
-            parts.append(
-                f'<rect x="{x:.1f}" y="{top}" width="{w:.1f}" height="{height}" fill="{colour}" stroke="#fff">'
-                f"<title>{esc(name)}: {esc(text)}</title></rect>"
-            )
-            if w > 7 * len(f"{name} {text}"):
+def share_bars(rows: Sequence[tuple[str, str, Sequence[tuple[str, Range]]]]) -> str:
+    """Horizontal bars of country shares given as ranges, one per row (a label, a note, and each
+    country's share), as HTML: the whole label beside the bar; each country solid up to the low end
+    of its share (what the evidence guarantees it), in its colour; the rest, which the evidence
+    pins to no one country, hatched; the ranges in words under the bar; a row without shares drawn
+    as an empty hatched bar that says "no data". A legend names every colour.
+
+    Examples
+    --------
+    >>> "no data" in share_bars([("separation · Sc", "none of 3 plants has a figure", [])])
+    True
+    """
+    cells, names = [], set()
+    for label, note, shares in rows:
+        parts, words = [], []
+        for country, share in shares:
+            names.add(country)
+            said = f"{country} {fmt_share(share)}"
+            words.append(said)
+            if share.low > 0:
                 parts.append(
-                    f'<text x="{x + 4:.1f}" y="{top + 15}" fill="{_ink(colour)}">{esc(name)} {esc(text)}</text>'
+                    f'<i class="part" style="width:{share.low * 100:.2f}%;background:{country_colour(country)}" '
+                    f'title="{esc(country)}: {esc(fmt_share(share))}"></i>'
                 )
-            x += w
-    keys = country_legend(names - {"other"})
-    if "other" in names and all(colour != OTHER for _, colour in keys):
-        keys.append(("other countries", OTHER))
-    total = len(rows) * (height + 8)
+        open_ = 1 - math.fsum(s.low for _, s in shares)
+        if not shares:
+            parts.append('<i class="open" style="width:100%" title="no data">no data</i>')
+        elif open_ > 0.0005:
+            parts.append(
+                f'<i class="open" style="width:{open_ * 100:.2f}%" '
+                f'title="{open_:.0%} the evidence pins to no one country"></i>'
+            )
+        text = " · ".join(words[:8]) + (f" · {len(words) - 8} more" if len(words) > 8 else "")
+        cells.append(
+            f'<div class="label">{esc(label)}</div><div class="shares"><div class="stack">{"".join(parts)}</div>'
+            f'<div class="muted">{esc(text or note)}{"" if not text or not note else " — " + esc(note)}</div></div>'
+        )
+    keys = legend_html(country_legend(names))
     return (
-        f'<p class="legend">{legend_html(keys)}</p>'
-        f'<svg role="img" width="{label_width + width + 10}" height="{total}" '
-        f'viewBox="0 0 {label_width + width + 10} {total}">{"".join(parts)}</svg>'
+        f'<p class="legend">{keys}<span class="key open"><i></i>pinned to no one country, or no data</span></p>'
+        f'<div class="bars share-bars">{"".join(cells)}</div>'
     )
 
 

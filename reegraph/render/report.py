@@ -6,9 +6,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from reegraph.app import Report, ScenarioReport
+from reegraph.app import Report, ScenarioReport, flow_diagrams
 from reegraph.model import Range, fmt_amount, fmt_ends, fmt_share
-from reegraph.render.html import Raw, bars, esc, link, page, stacked_bars, table
+from reegraph.render.flows import flow_section
+from reegraph.render.html import Raw, bars, esc, link, page, share_bars, table
 from reegraph.render.scenario import scenario_section
 from reegraph.render.text import plain, render_csv, render_json, render_markdown, render_table
 
@@ -86,17 +87,23 @@ def render_report_markdown(report: Report) -> str:
 def render_report_html(
     report: Report, *, scenario: ScenarioReport | None = None, sources: Mapping[str, tuple[str, str]] | None = None
 ) -> str:
-    """The report as one self-contained HTML page: country shares by stage and the ranking as charts,
-    then the tables, each chokepoint's sources by title, linked to their pages (``sources``); with
-    ``scenario``, its impacts too."""
-    shares = []
+    """The report as one self-contained HTML page: country shares by stage, the ranking and each
+    element's flow in tonnes as charts, then the tables, each chokepoint's sources by title, linked
+    to their pages (``sources``); with ``scenario``, its impacts too."""
+    shares: list[tuple[str, str, list[tuple[str, Range]]]] = []
+    lacking: dict[tuple[str, str], list[str]] = {}  # by stage and years: the elements without data
     for c in report.concentration:
-        if c.status == "not enough data" or c.year is not None:
+        if c.year is not None:
             continue
-        top = [(s.country, _middle(s.share), fmt_share(s.share)) for s in c.shares[:6]]
-        rest = 1 - sum(share for _, share, _ in top)
-        label = f"{c.stage} · {c.element} ({c.span}){' *' if c.status == 'partial' else ''}"
-        shares.append((label, [*top, *([("other", rest, f"{rest:.0%}")] if rest > 0.0005 else [])]))
+        if c.status == "not enough data":
+            lacking.setdefault((c.stage, c.span), []).append(c.element)
+            continue
+        partial = "shares of the quantified output: some plants have no figure" if c.status == "partial" else ""
+        label = f"{c.stage} · {c.element}" + (f" ({c.span})" if c.span else "")
+        shares.append((label, partial, [(s.country, s.share) for s in c.shares]))
+    for (stage, span), elements in lacking.items():
+        label = f"{stage} · {', '.join(elements)}" + (f" ({span})" if span else "")
+        shares.append((label, "not enough data for a share (the concentration table says what is missing)", []))
     ranking = [(f"{c.rank}. {c.label} ({c.stage})", c.score, f"{c.score:.2f}") for c in report.chokepoints[:15]]
     headers, rows = _chokepoint_rows(report)
     why = headers.index("why")
@@ -118,13 +125,15 @@ from the graph, with its source. Amounts and shares are ranges: what the evidenc
 lowest to its highest (rounded outwards), with the point estimate first where the figures give one.
 A flow loss is given at the low ends and at the high ends of the figures.</p>
 <h2>Country shares by stage</h2>
-<p class="muted">Each bar at the middle of each country's share range; * marks shares of the quantified
-output (some plants have no figure: the table names how many). Hover a part for its share.</p>
-{stacked_bars(shares)}
+<p class="muted">Each country solid up to the low end of its share range (what the evidence guarantees
+it); hatched, the rest, which the evidence pins to no one country; each range in words under its bar.
+Partial entries are shares of the quantified output (some plants have no figure: the table names how many).</p>
+{share_bars(shares)}
 <h2>Chokepoint ranking</h2>
 <p class="muted">Score: 1 when every supply path crosses it, else the larger of the lowest share and the
 lowest flow loss the evidence allows.</p>
 {bars(ranking)}
+{flow_section(flow_diagrams(report.flows))}
 <h2>Chokepoints</h2>
 {chokepoints}
 <h2>Concentration by stage</h2>
@@ -132,10 +141,6 @@ lowest flow loss the evidence allows.</p>
 {unhandled}
 {scenario_section(scenario, level=2) if scenario else ""}"""
     return page(f"reegraph chokepoint report, {report.as_of}", body)
-
-
-def _middle(r: Range) -> float:
-    return r.point if r.point is not None else (r.low + r.high) / 2
 
 
 def _chokepoint_rows(report: Report) -> tuple[list[str], list[list[Any]]]:

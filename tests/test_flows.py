@@ -1,0 +1,218 @@
+"""Flows in tonnes: the routing by stage and country, the scenario's flow against the engine's, the
+diagrams' bands worked out by hand, the bundled graph's diagrams, hostile labels inert, and (in
+Chromium, every outside request refused) legends, labels whole and apart, and no script run."""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import date
+
+import pytest
+from click.testing import CliRunner
+
+from reegraph import app
+from reegraph.analysis.flow import Binding, StageCapacity, StageFlow, compute_flow, route_flow
+from reegraph.analysis.scenarios import Scenario, run_scenario, scenario_flow
+from reegraph.cli import cli
+from reegraph.model import Range
+from reegraph.network.ops import make_network
+from reegraph.render.flows import PLOT, flow_section
+
+from .conftest import blocked_page
+from .test_views import HOSTILE
+
+AS_OF = ["--as-of", "2026-11-28"]
+
+
+def _stage(stage: str, countries: dict[str, Range], *, measured: bool = True) -> StageCapacity:
+    total = Range(sum(r.low for r in countries.values()), sum(r.high for r in countries.values()))
+    return StageCapacity(stage, measured, total, tuple(countries.items()), (), (), (), len(countries))
+
+
+def _bands(html: str) -> list[tuple[str, list[tuple[str, float]]]]:
+    """Each band's title with its shapes: (class, height in px)."""
+    return [
+        (title, [(c, float(h)) for c, h in re.findall(r'<rect class="(\w+)"[^>]* height="([\d.]+)"', body)])
+        for title, body in re.findall(r'<g class="band"><title>([^<]*)</title>(.*?)</g>', html)
+    ]
+
+
+def test_a_chain_across_a_border_is_routed_with_the_least_trade_and_drawn_in_tonnes():
+    """A US mine of 100 t feeds a US separator of 40 t and a Malaysian one of 30 t: 70 t pass, 30 t
+    of them across the border; separation binds. The tallest column (mining, 100 t) fills the plot:
+    3 px a tonne, so the separators' bands are 120 and 90 px, the end uses' 210 px."""
+    G = make_network(
+        [("mine", "mining", "US", 100.0), ("sep-us", "separation", "US", 40.0), ("sep-my", "separation", "MY", 30.0)],
+        end_uses=[("use", "separation")],
+    )
+    (flow,) = compute_flow(G, "ALL")
+    value, links = route_flow(flow.stages)
+    assert value == Range(70.0, 70.0, 70.0) and flow.binding.point == "separation"
+    assert {(x.stage, x.source, x.target): x.flow.point for x in links} == {
+        ("mining", "US", "US"): 40.0,
+        ("mining", "US", "MY"): 30.0,
+        ("separation", "US", ""): 40.0,
+        ("separation", "MY", ""): 30.0,
+    }
+    html = flow_section(app.flow_diagrams([flow]))
+    bands = dict(_bands(html))
+    scale = PLOT / 100
+    assert bands["US, mining: 100 t"] == [("pale", 100 * scale), ("solid", 100 * scale)]
+    assert bands["US, separation: 40 t"] == [("pale", 40 * scale), ("solid", 40 * scale)]
+    assert bands["MY, separation: 30 t"] == [("pale", 30 * scale), ("solid", 30 * scale)]
+    assert bands["70 t to use"] == [("pale", 70 * scale), ("solid", 70 * scale)]
+    assert (
+        "binds: low and point and high end" in html and "Binds: separation at the low and point and high ends" in html
+    )
+
+
+def test_a_range_is_solid_to_its_low_end_pale_to_its_high_end_and_no_figure_is_hatched():
+    """Chinese mines give 20-60 t; China separates 10 t and France an amount no figure bounds. The
+    flow is 10 t at the low end (separation binds), 60 t at the high end (mining binds: 50 t pass
+    France's plants). Every column holds 60 t: 5 px a tonne."""
+    mining = _stage("mining", {"CN": Range(20.0, 60.0)})
+    separation = _stage("separation", {"CN": Range(10.0, 10.0, 10.0), "FR": Range(0.0, math.inf)})
+    flow = StageFlow(
+        "Dy", "separation", ("end-use/lasers",), "t contained element", Range(10.0, 60.0),
+        Binding("separation", None, "mining"), (mining, separation),
+    )  # fmt: skip
+    value, links = route_flow(flow.stages)
+    assert value == Range(10.0, 60.0, None)
+    assert {(x.stage, x.source, x.target): (x.flow.low, x.flow.high) for x in links} == {
+        ("mining", "CN", "CN"): (10.0, 10.0),
+        ("mining", "CN", "FR"): (0.0, 50.0),
+        ("separation", "CN", ""): (10.0, 10.0),
+        ("separation", "FR", ""): (0.0, 50.0),
+    }
+    (diagram,) = app.flow_diagrams([flow])
+    assert diagram.end_uses == ("lasers",)
+    bands = dict(_bands(flow_section([diagram])))
+    assert bands["CN, mining: 20–60 t"] == [("pale", 300.0), ("solid", 100.0)]
+    assert bands["CN, separation: 10 t"] == [("pale", 50.0), ("solid", 50.0)]
+    assert bands["FR, separation: unknown t"] == [("open", 50 * 5 + 8)]  # hatched: never a bar of a figure
+    assert bands["10–60 t to lasers"] == [("pale", 300.0), ("solid", 50.0)]
+
+
+def test_an_export_control_cuts_the_links_it_covers_and_binds():
+    from reegraph.analysis.scenarios import ExportControl
+
+    G = make_network(
+        [("mine", "mining", "US", 100.0), ("sep-us", "separation", "US", 40.0), ("sep-my", "separation", "MY", 30.0)],
+        end_uses=[("use", "separation")],
+    )
+    (flow,) = compute_flow(G, "ALL")
+    block = ExportControl("US", frozenset({"ALL"}), frozenset({"mining"}))
+    after, links = scenario_flow(G, flow, Scenario("x", (block,)), region="US")
+    assert after.flow.point == 40.0 and after.binding.point == "export controls"
+    assert {(x.source, x.target) for x in links if x.stage == "mining"} == {("US", "US")}
+
+
+@pytest.mark.parametrize("name", ["myanmar-kachin", "china-2025-04"])
+def test_the_scenario_flow_is_what_the_engine_prices(name):
+    """Baseline and scenario, routed by country, carry what the engine's aggregate network finds for
+    the civil end uses of a region."""
+    store = app.load()
+    prepared = app.prepare_scenario(store, name)
+    G = prepared.network
+    for element in ("ALL", "Dy", "Nd"):
+        impacts = run_scenario(G, prepared.scenario, elements=[element], regions=["EU"])
+        for flow in compute_flow(G, element):
+            civil = next(u for u in flow.end_uses if G.nodes[u].get("sector") != "defence")
+            impact = next(i for i in impacts if i.end_use == civil)
+            before, _ = scenario_flow(G, flow, Scenario("baseline"))
+            after, _ = scenario_flow(G, flow, prepared.scenario, region="EU")
+            for mine, engine in ((before.flow, impact.baseline), (after.flow, impact.scenario)):
+                assert mine.low == pytest.approx(engine.low, abs=0.01)
+                assert mine.high == pytest.approx(engine.high, abs=0.01)
+
+
+@pytest.fixture(scope="module")
+def pages(tmp_path_factory):
+    """The report, the flows page and a scenario's flows page, with hostile labels, by the CLI."""
+    folder = tmp_path_factory.mktemp("flows")
+    hostile = folder / "hostile.ttl"
+    hostile.write_text(HOSTILE, encoding="utf-8")
+    written = {}
+    for name, args in {
+        "report": ["report", "--format", "html", *AS_OF],
+        "flows": ["view", "--flows", *AS_OF],
+        "scenario": ["view", "--flows", "--scenario", "myanmar-kachin", "--element", "ALL", "--element", "Dy"],
+    }.items():
+        out = folder / f"{name}.html"
+        result = CliRunner().invoke(cli, [*args, "--data", str(hostile), "-o", str(out)])
+        assert result.exit_code == 0, result.stderr
+        written[name] = out
+    return written
+
+
+def test_every_element_with_a_flow_gets_a_diagram_and_no_data_is_never_a_bar(pages):
+    report = app.report(app.load(), as_of=date(2026, 11, 28))
+    elements = {f.element for f in report.flows}
+    for name in ("report", "flows"):
+        html = pages[name].read_text(encoding="utf-8")
+        drawn = re.findall(r'<svg role="img" aria-label="([^"]+) flow in tonnes"', html)
+        assert sorted(drawn) == sorted(elements) and len(drawn) == 17
+        bands = _bands(html)
+        unknown = [shapes for title, shapes in bands if "unknown" in title or "not measured" in title]
+        assert len(unknown) > 50 and all(shapes and {c for c, _ in shapes} == {"open"} for shapes in unknown)
+    assert "Sc" in elements and "An unknown amount (no figure bounds it) of Sc" in pages["flows"].read_text()
+
+
+def test_the_scenario_page_sets_each_flow_beside_its_baseline_and_shows_the_loss(pages):
+    html = pages["scenario"].read_text(encoding="utf-8")
+    assert html.count('<div class="pair">') == 2 and html.count('class="lost"') > 0
+    assert "The scenario takes 0 t (0%) at the low end; 22,000 t (5%) at the high end." in html  # Kachin's mines
+
+
+def test_hostile_labels_stay_text(pages):
+    for name, out in pages.items():
+        html = out.read_text(encoding="utf-8")
+        assert "<img" not in html and "<script" not in html, name
+    assert "&lt;img src=x onerror=window.hacked=4&gt;cars" in pages["flows"].read_text(encoding="utf-8")
+
+
+@pytest.mark.browser
+def test_in_chromium_legends_name_every_colour_labels_are_whole_and_apart_and_nothing_runs(pages, chromium):
+    from playwright import sync_api as playwright  # a test extra: missing, the test fails
+
+    measure = """() => {
+      const problems = [];
+      let drawn = 0;
+      for (const svg of document.querySelectorAll('.flows svg')) {
+        drawn++;
+        const fig = svg.closest('figure');
+        const legend = fig.querySelector('p.legend') || fig.previousElementSibling;
+        const keys = new Set([...legend.querySelectorAll('.key i')].map(i => getComputedStyle(i).backgroundColor));
+        for (const shape of svg.querySelectorAll('rect.solid, rect.pale, path.ribbon')) {
+          const c = getComputedStyle(shape).fill;
+          if (!keys.has(c)) problems.push(`colour ${c} not in the legend of ${svg.getAttribute('aria-label')}`);
+        }
+        const w = svg.width.baseVal.value, h = svg.height.baseVal.value;
+        const boxes = [...svg.querySelectorAll('text')].map(t => [t.textContent, t.getBBox()]);
+        for (const [text, b] of boxes) {
+          if (b.x < 0 || b.y < 0 || b.x + b.width > w + 0.5 || b.y + b.height > h + 0.5) problems.push(`cut: ${text}`);
+        }
+        for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
+          const [s, a] = boxes[i], [t, b] = boxes[j];
+          const dx = Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x);
+          const dy = Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y);
+          if (dx > 2 && dy > 2) problems.push(`overlap: ${s} / ${t}`);
+        }
+      }
+      return [drawn, problems];
+    }"""
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, headless=True)
+        for name, out in pages.items():
+            page, outside = blocked_page(browser, viewport={"width": 1400, "height": 1000})
+            errors: list[str] = []
+            page.on("pageerror", lambda error, found=errors: found.append(str(error)))
+            page.goto(out.as_uri())
+            drawn, problems = page.evaluate(measure)
+            assert drawn == (4 if name == "scenario" else 17), name
+            assert problems == [], name
+            assert outside == [] and errors == [] and page.evaluate("window.hacked") is None
+            assert page.evaluate("document.scripts.length") == 0
+            page.close()
+        browser.close()
