@@ -516,7 +516,7 @@ def view(
 
     With --flows, draw instead each element's flow in tonnes (all, or those of --element), stage by
     stage and country by country, with its ranges and the stage that binds it; with --scenario, the
-    baseline and the scenario side by side (--end-use, --stage and --country do not apply).
+    baseline and the scenario side by side (--end-use, --stage, --country and --plants do not apply).
 
     Examples:
 
@@ -527,8 +527,9 @@ def view(
     if flows:
         from reegraph.render.flows import render_flows_page
 
-        if end_uses or stages or countries:
-            raise click.UsageError("--flows draws whole chains: --end-use, --stage and --country do not apply")
+        if end_uses or stages or countries or plants:
+            said = "--flows draws whole chains: --end-use, --stage, --country and --plants do not apply"
+            raise click.UsageError(said)
         flows_found = app.flow_view(
             _store(data),
             as_of=as_of.date() if as_of else None,

@@ -216,3 +216,13 @@ def test_in_chromium_legends_name_every_colour_labels_are_whole_and_apart_and_no
             assert page.evaluate("document.scripts.length") == 0
             page.close()
         browser.close()
+
+
+@pytest.mark.parametrize(
+    "extra", [["--stage", "mining"], ["--country", "CN"], ["--end-use", "wind-turbines"], ["--plants"]]
+)
+def test_the_flows_draw_whole_chains_and_refuse_the_network_view_options(run, tmp_path, extra):
+    out = tmp_path / "flows.html"
+    result = run("view", "--flows", *extra, "-o", str(out))
+    assert result.exit_code == 2 and not out.exists()
+    assert "--flows draws whole chains: --end-use, --stage, --country and --plants do not apply" in result.stderr
