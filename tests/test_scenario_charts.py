@@ -12,7 +12,8 @@ from click.testing import CliRunner
 
 from reegraph.app import ScenarioReport
 from reegraph.cli import cli
-from reegraph.render.charts import MISSING, RAMP, SERIES, Frame, Series, line_chart, nice_top
+from reegraph.render.charts import Frame, Series, line_chart, nice_top
+from reegraph.render.palette import MISSING, RAMP, SERIES
 from reegraph.render.scenario import GAIN, heat_cell, month_bins, month_colour, shortfall_heat_map
 
 from .conftest import blocked_page

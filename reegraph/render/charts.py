@@ -14,15 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from reegraph.render.html import esc
-
-#: Paul Tol's sequential "YlOrBr" scheme (https://personal.sron.nl/~pault/), darkest first, for an
-#: ordered quantity where the first is the worst (the month of first shortage: earlier is darker).
-RAMP = ("#662506", "#993404", "#CC4C02", "#EC7014", "#FB9A29", "#FEC44F")
-#: The colours of a line chart's series and of its shaded area (Tol's "bright" scheme, told apart
-#: with the common forms of colour blindness and unlike the countries' "muted" colours).
-SERIES = {"blue": "#4477AA", "green": "#228833", "purple": "#AA3377", "red": "#EE6677", "cyan": "#66CCEE"}
-#: The grey of a hatched "no data" cell.
-MISSING = "#BBBBBB"
+from reegraph.render.palette import MISSING, ink
 
 #: The CSS the heat map and its legend need (cell kinds: ``solid``, ``striped``, ``plain``, ``missing``).
 CHART_CSS = f"""
@@ -59,18 +51,6 @@ class Cell:
     kind: str = "missing"
     colour: str = ""
     target: str = ""
-
-
-def ink(colour: str) -> str:
-    """Black or white, whichever reads better on ``colour`` (#RRGGBB).
-
-    Examples
-    --------
-    >>> ink("#662506"), ink("#FEC44F")
-    ('#fff', '#000')
-    """
-    r, g, b = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
-    return "#000" if 0.299 * r + 0.587 * g + 0.114 * b > 140 else "#fff"
 
 
 def _cell(cell: Cell) -> str:

@@ -20,10 +20,8 @@ from reegraph.analysis.flow import StageCapacity, StageFlow
 from reegraph.app import FlowDiagram, FlowView
 from reegraph.model import ENDS, Range, fmt_amount
 from reegraph.render.html import esc, page
-from reegraph.render.palette import LEGEND_CSS, country_colour, country_legend, legend_html
+from reegraph.render.palette import END_USE_COLOUR, LEGEND_CSS, country_colour, country_legend, legend_html
 
-#: The colour of the end uses' band (all countries' end uses together).
-END_USES = "#555555"
 #: Pixels: a band's width, the tallest column, the header, a band's gap, an open (unbounded) end.
 BAND, PLOT, TOP, GAP, OPEN = 14, 300, 62, 3, 8
 #: Pixels: a label's line, and the width of a character of a label (11 px system-ui, generously).
@@ -334,7 +332,7 @@ def _diagram(diagram: FlowDiagram, scale: float, *, ident: str, baseline: FlowDi
         x0 = xs[k]
         next_free = float(TOP) + 4
         for band in bands:
-            colour = END_USES if not band.country else country_colour(band.country)
+            colour = END_USE_COLOUR if not band.country else country_colour(band.country)
             if band.country:
                 used.add(band.country)
             r, s = band.amount, scale
@@ -403,7 +401,7 @@ def _diagram(diagram: FlowDiagram, scale: float, *, ident: str, baseline: FlowDi
         f'<svg role="img" aria-label="{esc(flow.element)} flow in tonnes" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}">{defs}{"".join(shapes)}{"".join(labels)}</svg>'
     )
-    keys = legend_html([*country_legend(used), ("end uses", END_USES)])
+    keys = legend_html([*country_legend(used), ("end uses", END_USE_COLOUR)])
     keys += '<span class="key pale"><i></i>pale: up to the high end</span>'
     if ticked:
         keys += '<span class="key tick"><i></i>point estimate</span>'

@@ -142,12 +142,6 @@ def share_bars(rows: Sequence[tuple[str, str, Sequence[tuple[str, Range]]]]) -> 
     )
 
 
-def _ink(colour: str) -> str:
-    """Black or white, whichever reads better on ``colour`` (#RRGGBB)."""
-    r, g, b = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
-    return "#000" if 0.299 * r + 0.587 * g + 0.114 * b > 140 else "#fff"
-
-
 def bars(rows: Sequence[tuple[str, float, str]], *, colour: str = "#882255") -> str:
     """Horizontal bars of values in [0, 1], each with its whole label (wrapped, never cut) and a
     note, as HTML: a grid of label and bar."""

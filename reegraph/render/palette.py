@@ -4,7 +4,9 @@ common forms of colour blindness, so that a country has the same colour wherever
 Countries take Paul Tol's "muted" scheme (nine colours, told apart with deuteranopia, protanopia
 and tritanopia; https://personal.sron.nl/~pault/), given to the countries whose plants carry the
 chain; every other country is "other", in one pale grey, and a legend names them. Stages take the
-Okabe-Ito scheme (https://jfly.uni-koeln.de/color/), in chain order.
+Okabe-Ito scheme (https://jfly.uni-koeln.de/color/), in chain order. The charts' other colours
+(end uses, the months of a heat map, the series of a line chart, "no data") live here too, so that
+every colour a page draws comes from this one module.
 """
 
 from __future__ import annotations
@@ -27,6 +29,17 @@ COUNTRY_COLOURS = {
 #: The colour of every other country (and of a node without one).
 OTHER = "#DDDDDD"
 
+#: The colour of end uses (they have no country), on every page.
+END_USE_COLOUR = "#34495E"
+#: Paul Tol's sequential "YlOrBr" scheme, darkest first, for an ordered quantity where the first is
+#: the worst (the month of first shortage: earlier is darker).
+RAMP = ("#662506", "#993404", "#CC4C02", "#EC7014", "#FB9A29", "#FEC44F")
+#: The colours of a line chart's series and of its shaded area (Tol's "bright" scheme, told apart
+#: with the common forms of colour blindness and unlike the countries' "muted" colours).
+SERIES = {"blue": "#4477AA", "green": "#228833", "purple": "#AA3377", "red": "#EE6677", "cyan": "#66CCEE"}
+#: The grey of a hatched "no data" cell.
+MISSING = "#BBBBBB"
+
 #: The colours of the stages, in chain order.
 STAGE_COLOURS = {
     "mining": "#E69F00",
@@ -48,6 +61,18 @@ def country_colour(code: str | None) -> str:
     ('#CC6677', '#DDDDDD', '#DDDDDD')
     """
     return COUNTRY_COLOURS.get(code or "", OTHER)
+
+
+def ink(colour: str) -> str:
+    """Black or white, whichever reads better on ``colour`` (#RRGGBB).
+
+    Examples
+    --------
+    >>> ink("#662506"), ink("#FEC44F")
+    ('#fff', '#000')
+    """
+    r, g, b = (int(colour[i : i + 2], 16) for i in (1, 3, 5))
+    return "#000" if 0.299 * r + 0.587 * g + 0.114 * b > 140 else "#fff"
 
 
 def stage_colour(stage: str | None) -> str:

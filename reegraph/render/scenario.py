@@ -14,8 +14,9 @@ from typing import Any
 
 from reegraph.app import Comparison, Exposure, MonteCarloReport, ScenarioReport
 from reegraph.model import DATA, ENDS, REGION_CODES, Ends, Range, fmt_amount, fmt_ends, iri
-from reegraph.render.charts import CHART_CSS, RAMP, SERIES, Cell, Series, heat_map, keys_html, line_chart
+from reegraph.render.charts import CHART_CSS, Cell, Series, heat_map, keys_html, line_chart
 from reegraph.render.html import esc, page, table
+from reegraph.render.palette import RAMP, SERIES
 from reegraph.render.text import markdown_text, plain, render_csv, render_json, render_markdown, render_table
 
 

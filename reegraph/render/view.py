@@ -25,10 +25,8 @@ from reegraph.analysis.capacity import ore_share
 from reegraph.errors import ExecutionError
 from reegraph.model import END_USE, FACILITY, KNOWN_LINKS, MARKET, STAGE_BASIS, STAGES, market_id, node_label
 from reegraph.render.html import esc, largest_figure
-from reegraph.render.palette import COUNTRY_COLOURS, country_colour, country_legend, legend_html
+from reegraph.render.palette import COUNTRY_COLOURS, END_USE_COLOUR, country_colour, country_legend, legend_html
 
-#: The colour of end uses (no country).
-END_USE_COLOUR = "#34495e"
 #: The heading of each column, left to right: the stages, then the end uses.
 HEADINGS = {
     "mining": "mining",
