@@ -135,6 +135,19 @@ def test_in_chromium_each_page_draws_with_no_error_no_request_and_no_script_run(
             # the shortfalls: a heat map cell for each claimant short at some end, one claimant's lines shown
             assert page.locator("table.heat td.solid, table.heat td.striped").count() >= 7
             assert page.locator("svg.lines:visible").count() == 2 and page.locator("svg.lines:visible polygon").count()
+            # every label whole: the ranking's, the shares', and every table cell (the chokepoints' names)
+            cut = page.evaluate(
+                "[...document.querySelectorAll('.bars .label, table td, table th')]"
+                ".filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.textContent)"
+            )
+            assert cut == []
+            # "no data" is never a bar: only the hatched, uncoloured part says it
+            said = page.evaluate(
+                "[...document.querySelectorAll('.stack i, .bars .bar i')].filter(e => /no data/.test(e.title +"
+                " e.textContent)).map(e => [e.className, getComputedStyle(e).backgroundColor])"
+            )
+            assert all(kind == "open" and colour == "rgba(0, 0, 0, 0)" for kind, colour in said), said
+            assert bool(said) is (name == "report")  # (the bundled report has stages without figures)
         else:
             html = pages[name].read_text(encoding="utf-8")
             data = html.split("const all = ", 1)[1].split(";\n", 1)[0]
