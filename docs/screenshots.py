@@ -1,7 +1,7 @@
 """Make the screenshots the README shows: ``python docs/screenshots.py`` (with the test extras and a
 Chromium; ``REEGRAPH_CHROMIUM`` names one not on PATH).
 
-It writes the site of the bundled graph (``reegraph site``) to a temporary folder, opens each page
+It writes the site of the bundled graph as of :data:`AS_OF` (``reegraph site``) to a temporary folder, opens each page
 in headless Chromium at 1400 x 1000 with every request outside the folder refused, and saves the
 top of each page as ``docs/screenshots/NAME.png``. Look at them before committing them.
 """
@@ -18,6 +18,9 @@ from pathlib import Path
 #: The pages shown, by file name in the site.
 PAGES = ("index", "report", "flows", "network", "map", "scenario-china-2025-04", "sources", "ontology")
 
+#: The date the pages are drawn as of (fixed, so the screenshots change only with the code and data).
+AS_OF = "2026-11-28"
+
 
 def main() -> None:
     from playwright.sync_api import sync_playwright
@@ -29,7 +32,7 @@ def main() -> None:
     out.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         site = Path(tmp) / "site"
-        subprocess.run([sys.executable, "-m", "reegraph", "site", "-o", str(site)], check=True)
+        subprocess.run([sys.executable, "-m", "reegraph", "site", "--as-of", AS_OF, "-o", str(site)], check=True)
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=chromium, headless=True)
             page = browser.new_page(viewport={"width": 1400, "height": 1000})

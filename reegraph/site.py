@@ -4,7 +4,8 @@ map, each built-in scenario, the sources, the data card and the ontology's docum
 
 The pages are built in memory first; then they are written to a new folder beside ``DIR`` that
 replaces ``DIR`` in one rename, so a failure leaves ``DIR`` as it was. A folder that holds anything
-reegraph did not write (it marks its sites with :data:`MARK`) is never replaced.
+reegraph did not write is never replaced: a site's mark file (:data:`MARK`) lists the files written,
+and a file it does not list (added since, or a folder without the mark) refuses the run.
 """
 
 from __future__ import annotations
@@ -96,6 +97,9 @@ def write_site(pages: dict[str, str], folder: Path) -> None:
     """Write ``pages`` (file name: HTML) as the folder ``folder``, replacing a site reegraph wrote
     there before; nothing is changed where any step fails.
 
+    The mark file lists the files written, so a folder where anything else was added since (a note,
+    a page of one's own) is refused rather than replaced.
+
     Raises
     ------
     InputError
@@ -104,26 +108,62 @@ def write_site(pages: dict[str, str], folder: Path) -> None:
     target = Path(os.path.abspath(folder)).resolve()
     if target.exists() and not target.is_dir():
         raise InputError(f"{folder}: not a folder")
-    if target.is_dir() and any(target.iterdir()) and not (target / MARK).is_file():
-        raise InputError(f"{folder}: holds files reegraph did not write; give a new or empty folder")
-    new = old = None
+    foreign = _foreign(target) if target.is_dir() else []
+    if foreign:
+        named = ", ".join(ascii(name) for name in foreign[:3]) + (", ..." if len(foreign) > 3 else "")
+        raise InputError(f"{folder}: holds files reegraph did not write ({named}); give a new or empty folder")
+    new = None
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         new = target.parent / f".{target.name}.{secrets.token_hex(6)}.tmp"
         new.mkdir()  # (as any new folder: the umask applies)
         for name, html in pages.items():
             (new / name).write_text(html, encoding="utf-8")
-        (new / MARK).write_text("A site written by reegraph site; the command replaces this folder.\n", "utf-8")
-        if target.exists():
-            old = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.", suffix=".old"))
-            os.replace(target, old / "site")
-        os.replace(new, target)
+        (new / MARK).write_text(_MARK_HEAD + "".join(f"{name}\n" for name in sorted(pages)), "utf-8")
+        _swap(new, target, folder)
         new = None
     except OSError as exc:
-        if old is not None and not target.exists():  # put the old site back
-            os.replace(old / "site", target)
         raise InputError(f"{folder}: cannot write: {exc.strerror or exc}") from None
     finally:
-        for leftover in (new, old):
-            if leftover is not None:
-                shutil.rmtree(leftover, ignore_errors=True)
+        if new is not None:
+            shutil.rmtree(new, ignore_errors=True)
+
+
+#: The first line of the mark file; the files the site holds follow, one per line.
+_MARK_HEAD = "A site written by reegraph site, which may replace this folder while it holds only these files:\n"
+
+
+def _foreign(target: Path) -> list[str]:
+    """The names in the folder ``target`` that its mark file does not list (all of them when it has
+    none), sorted."""
+    names = {entry.name for entry in target.iterdir()}
+    mark = target / MARK
+    listed: set[str] = set()
+    if mark.is_file():
+        with mark.open(encoding="utf-8", errors="replace") as lines:
+            text = lines.read(1 << 20)  # (a site lists a few dozen names; a larger mark is not one reegraph wrote)
+        if text.startswith(_MARK_HEAD):
+            listed = {*text[len(_MARK_HEAD) :].splitlines(), MARK}
+    return sorted(names - listed)
+
+
+def _swap(new: Path, target: Path, folder: Path) -> None:
+    """Rename the folder ``new`` to ``target``; a site already there is moved aside first and deleted
+    only once the new one is in place, and put back if that fails (or the run is interrupted)."""
+    if not target.exists():
+        os.replace(new, target)
+        return
+    aside = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.", suffix=".old"))
+    os.replace(target, aside / "site")
+    try:
+        os.replace(new, target)
+    except BaseException:
+        try:
+            os.replace(aside / "site", target)
+        except OSError:
+            raise InputError(
+                f"{folder}: cannot write, and the site written before could not be put back: it is in {aside / 'site'}"
+            ) from None
+        aside.rmdir()
+        raise
+    shutil.rmtree(aside, ignore_errors=True)

@@ -4,12 +4,14 @@ they show; in Chromium, no request leaves the folder and a country has one colou
 
 from __future__ import annotations
 
+import os
 import re
 
 import pytest
 from click.testing import CliRunner
 
 from reegraph.cli import cli
+from reegraph.errors import InputError
 from reegraph.render.palette import country_colour
 from reegraph.site import MARK, write_site
 
@@ -60,9 +62,12 @@ def test_every_local_link_resolves_inside_the_folder_and_nothing_is_loaded_from_
 
 
 def test_the_hostile_labels_are_escaped_on_every_page(site):
+    without_labels = {"data-card.html", "ontology.html", "scenarios.html"}  # (no facility or country names)
     for page in site.glob("*.html"):
         html = page.read_text(encoding="utf-8")
         assert "<img src=x" not in html and "<script>window.hacked" not in html, page.name
+        shown = "&lt;img src=x onerror=window.hacked" in html or "\\u003cimg src=x onerror=window.hacked" in html
+        assert shown == (page.name not in without_labels), page.name  # shown as text, not dropped
 
 
 def test_the_ontology_page_documents_every_class_and_property_with_its_domain_and_range(site):
@@ -118,7 +123,7 @@ def test_a_second_site_replaces_the_first_and_a_foreign_folder_is_refused_untouc
     (mine / "thesis.tex").write_text("years of work")
     result = CliRunner().invoke(cli, ["site", "-o", str(mine)])
     assert result.exit_code == 2 and result.stdout == ""
-    said = f"reegraph: error: {mine}: holds files reegraph did not write; give a new or empty folder"
+    said = f"reegraph: error: {mine}: holds files reegraph did not write ('thesis.tex'); give a new or empty folder"
     assert result.stderr.strip() == said
     assert [p.name for p in mine.iterdir()] == ["thesis.tex"]
     (tmp_path / "file").write_text("x")
@@ -126,15 +131,43 @@ def test_a_second_site_replaces_the_first_and_a_foreign_folder_is_refused_untouc
     assert result.exit_code == 2 and "file" in result.stderr and len(result.stderr.strip().splitlines()) == 1
 
 
-def test_a_site_that_cannot_be_written_leaves_the_old_one_and_no_leftovers(tmp_path):
-    from reegraph.errors import InputError
+def test_a_file_added_to_a_site_since_it_was_written_is_kept_and_the_site_not_replaced(tmp_path):
+    out = tmp_path / "site"
+    write_site({"index.html": "one"}, out)
+    (out / "notes.md").write_text("mine")
+    result = CliRunner().invoke(cli, ["site", "-o", str(out)])
+    assert result.exit_code == 2 and "('notes.md')" in result.stderr
+    assert {p.name: p.read_text() for p in out.iterdir() if p.name != MARK} == {"index.html": "one", "notes.md": "mine"}
+    (out / MARK).write_text("anything else\nnotes.md\n")  # a mark reegraph did not write vouches for nothing
+    with pytest.raises(InputError, match=r"did not write \('.reegraph-site', 'index.html', 'notes.md'\)"):
+        write_site({"index.html": "two"}, out)
 
+
+def test_a_site_that_cannot_be_written_leaves_the_old_one_and_no_leftovers(tmp_path):
     out = tmp_path / "site"
     write_site({"index.html": "old"}, out)
     with pytest.raises(InputError, match="cannot write"):
         write_site({"index.html": "new", "no/such/folder.html": "x"}, out)
     assert (out / "index.html").read_text() == "old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]  # the new folder is gone
+
+
+def test_a_failure_while_the_new_site_is_moved_in_puts_the_old_one_back(tmp_path, monkeypatch):
+    out = tmp_path / "site"
+    write_site({"index.html": "old"}, out)
+    calls, replace = [], os.replace
+
+    def failing(src, dst):  # the old site is moved aside, then moving the new one in fails
+        calls.append(dst)
+        if len(calls) == 2:
+            raise PermissionError(13, "Permission denied")
+        replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", failing)
+    with pytest.raises(InputError, match="cannot write: Permission denied"):
+        write_site({"index.html": "new"}, out)
+    assert len(calls) == 3 and (out / "index.html").read_text() == "old"  # aside, in (fails), back
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
 
 
 @pytest.mark.browser
