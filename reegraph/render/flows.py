@@ -20,25 +20,30 @@ from reegraph.analysis.flow import StageCapacity, StageFlow
 from reegraph.app import FlowDiagram, FlowView
 from reegraph.model import ENDS, Range, fmt_amount
 from reegraph.render.html import esc, page
-from reegraph.render.palette import END_USE_COLOUR, LEGEND_CSS, country_colour, country_legend, legend_html
+from reegraph.render.palette import (
+    END_USE_COLOUR,
+    MISSING,
+    PALE,
+    country_colour,
+    country_legend,
+    legend_html,
+)
 
 #: Pixels: a band's width, the tallest column, the header, a band's gap, an open (unbounded) end.
 BAND, PLOT, TOP, GAP, OPEN = 14, 300, 62, 3, 8
 #: Pixels: a label's line, and the width of a character of a label (11 px system-ui, generously).
 LINE, CHAR = 14, 6.7
 
-#: The styles of the diagrams (the legend keys' too).
-FLOWS_CSS = f"""{LEGEND_CSS}
-.flows svg text {{ font: 11px system-ui, sans-serif; paint-order: stroke; stroke: #fff; stroke-width: 3px }}
-.flows svg text.head {{ font-weight: 600; font-size: 12px }} .flows svg text.binds {{ fill: #000; font-weight: 600 }}
-.flows .pair {{ display: flex; flex-wrap: wrap; gap: 12px 32px; align-items: flex-start;
-  width: calc(100vw - 40px); position: relative; left: 50%; transform: translateX(-50%); justify-content: center }}
-.flows figure {{ margin: 0 0 1em 0; overflow-x: auto }} .flows .pair figure {{ width: min-content }}
-.flows figcaption {{ font-weight: 600; margin: 0.3em 0 }}
-.key.hatch i {{ background: repeating-linear-gradient(45deg, #888 0 2px, #fff 2px 5px) }}
-.key.pale i {{ background: #CC667755 }}
-.key.tick i {{ background: linear-gradient(90deg, #fff 5px, #000 5px 7px, #fff 7px) }}
-.key.frame i {{ background: #fff; border: 2px dashed #000 }} .key.lost i {{ background: #fff; border: 1px dashed #444 }}
+#: The styles of the diagrams (the legend keys' are :func:`~reegraph.render.html.page`'s).
+FLOWS_CSS = """
+.flows svg text { font: 11px system-ui, sans-serif; paint-order: stroke; stroke: #fff; stroke-width: 3px }
+.flows svg text.head { font-weight: 600; font-size: 12px } .flows svg text.binds { fill: #000; font-weight: 600 }
+.flows .pair { display: flex; flex-wrap: wrap; gap: 12px 32px; align-items: flex-start;
+  width: calc(100vw - 40px); position: relative; left: 50%; transform: translateX(-50%); justify-content: center }
+.flows figure { margin: 0 0 1em 0; overflow-x: auto } .flows .pair figure { width: min-content }
+.flows figcaption { font-weight: 600; margin: 0.3em 0 }
+.key.tick i { background: linear-gradient(90deg, #fff 5px, #000 5px 7px, #fff 7px) }
+.key.frame i { background: #fff; border: 2px dashed #000 } .key.lost i { background: #fff; border: 1px dashed #444 }
 """
 
 
@@ -344,7 +349,7 @@ def _diagram(diagram: FlowDiagram, scale: float, *, ident: str, baseline: FlowDi
                     f'height="{band.baseline * s:.1f}" fill="none" stroke="#444" stroke-dasharray="3 2"/>'
                 )
             if r.bounded and band.measured:
-                parts.append(_rect(x0, band.y, band.tonnes * s if band.tonnes else 0, colour, 0.35, "pale"))
+                parts.append(_rect(x0, band.y, band.tonnes * s if band.tonnes else 0, colour, PALE, "pale"))
                 parts.append(_rect(x0, band.y, min(r.low, band.tonnes) * s, colour, 1.0, "solid"))
             else:
                 hatched = True
@@ -395,7 +400,7 @@ def _diagram(diagram: FlowDiagram, scale: float, *, ident: str, baseline: FlowDi
     defs = (
         f'<defs><pattern id="{ident}-hatch" width="5" height="5" patternUnits="userSpaceOnUse" '
         f'patternTransform="rotate(45)"><rect width="5" height="5" fill="#fff"/>'
-        f'<line x1="0" y1="0" x2="0" y2="5" stroke="#888" stroke-width="2"/></pattern></defs>'
+        f'<line x1="0" y1="0" x2="0" y2="5" stroke="{MISSING}" stroke-width="2"/></pattern></defs>'
     )
     svg = (
         f'<svg role="img" aria-label="{esc(flow.element)} flow in tonnes" width="{width}" height="{height}" '
