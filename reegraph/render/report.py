@@ -134,7 +134,7 @@ so no country's share of the stage is guaranteed: their bars are pale, with noth
 <p class="muted">Score: 1 when every supply path crosses it, else the larger of the lowest share and the
 lowest flow loss the evidence allows.</p>
 {bars(ranking)}
-{flow_section(flow_diagrams(report.flows))}
+{flow_section(flow_diagrams(report.flows, labels=report.labels))}
 <h2>Chokepoints</h2>
 {chokepoints}
 <h2>Concentration by stage</h2>
