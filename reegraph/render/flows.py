@@ -124,7 +124,7 @@ def _element(diagram: FlowDiagram, after: FlowDiagram | None, *, ident: str, lev
     words = [_summary(diagram)]
     words += [_other(f) for f in diagram.others]
     if after is not None:
-        words.append(_lost(flow, after.flow))
+        words.append(_change(flow, after.flow))
     scale = _scale([diagram, *([after] if after else [])])
     if after is None:
         legend, svg = _diagram(diagram, scale, ident=ident)
@@ -162,20 +162,38 @@ def _other(flow: StageFlow) -> str:
     )
 
 
-def _lost(before: StageFlow, after: StageFlow) -> str:
-    """What the scenario takes from the flow at each end, in words."""
-    said = []
-    for end in ("low", "point", "high"):
+def _change(before: StageFlow, after: StageFlow) -> str:
+    """What the scenario does to the flow at each end, in words: "takes 1,200 t (−10%)" (a loss),
+    "adds 300 t (+2%)" (a gain) or "changes nothing" (to the tonne), each said once for the ends it
+    holds at.
+
+    Examples
+    --------
+    >>> from reegraph.analysis.flow import Binding
+    >>> def flow(low, high):
+    ...     return StageFlow("Dy", "separation", (), "t", Range(low, high), Binding(None, None, None), ())
+    >>> _change(flow(100.0, 400.0), flow(90.0, 460.0))
+    'The scenario takes 10 t (−10%) at the low end; adds 60 t (+15%) at the high end.'
+    >>> _change(flow(100.0, 400.0), flow(100.0, 400.0))
+    'The scenario changes nothing at the low and high ends.'
+    """
+    by_words: dict[str, list[str]] = {}
+    for end in ENDS:
         b, a = before.flow.at(end), after.flow.at(end)
         if b is None or a is None:
             continue
         if math.isinf(b) or math.isinf(a):
-            said.append(f"unknown at the {end} end (nothing bounds the flow)")
-            continue
-        lost = max(b - a, 0.0)
-        share = f" ({lost / b:.0%})" if b > 0 else ""
-        said.append(f"{lost:,.0f} t{share} at the {end} end")
-    return "The scenario takes " + ("; ".join(said) if said else "an amount that no end has data for") + "."
+            words = "changes it by an amount nothing bounds"
+        elif abs(a - b) < 0.5:
+            words = "changes nothing"
+        else:
+            share = f" ({(a - b) / b:+.0%})".replace("-", "−") if b > 0 else ""
+            words = f"{'takes' if a < b else 'adds'} {abs(a - b):,.0f} t{share}"
+        by_words.setdefault(words, []).append(end)
+    said = "; ".join(
+        f"{words} at the {' and '.join(ends)} end{'s' if len(ends) > 1 else ''}" for words, ends in by_words.items()
+    )
+    return f"The scenario {said or 'changes an amount that no end has data for'}."
 
 
 def _tonnes(r: Range) -> str:
