@@ -139,6 +139,8 @@ class Report:
     unhandled: tuple[tuple[str, tuple[str, ...]], ...] = ()
     #: the same in words ("No plant in the graph handles Pm at any stage: ..."; empty: none)
     unhandled_note: str = ""
+    #: each flow's end uses' labels, by id (not in the JSON, which gives the ids)
+    labels: Mapping[str, str] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON contract (``schema_version`` "2", ``reegraph/schemas/report.schema.json``; ids
@@ -254,6 +256,7 @@ def report(
         skipped_links=tuple(G.graph.get("skipped_links", ())),
         unhandled=unhandled,
         unhandled_note=f"No plant in the graph handles {'; '.join(said)}: nothing to measure there." if said else "",
+        labels=end_use_labels(G, flows),
     )
 
 
@@ -1461,6 +1464,11 @@ class FlowView:
     notes: tuple[str, ...] = ()
 
 
+def end_use_labels(G: nx.DiGraph, flows: Sequence[StageFlow]) -> dict[str, str]:
+    """The labels of ``flows``' end uses, by id (``""`` for an end use without one)."""
+    return {u: G.nodes[u].get("label", "") for f in flows for u in f.end_uses}
+
+
 def flow_diagrams(
     flows: Sequence[StageFlow],
     *,
@@ -1509,16 +1517,15 @@ def flow_view(
         when = _day(as_of) or date.today()
         G = build_network(store, as_of=when)
         found = report(store, as_of=when, elements=elements, max_age=max_age, network=G)
-        labels = {u: G.nodes[u].get("label", "") for f in found.flows for u in f.end_uses}
         notes = (found.unhandled_note,) if found.unhandled and elements else ()
-        diagrams = flow_diagrams(found.flows, labels=labels)
+        diagrams = flow_diagrams(found.flows, labels=found.labels)
         return FlowView(f"reegraph flows in tonnes, {when.isoformat()}", when.isoformat(), diagrams, notes=notes)
     prepared = prepare_scenario(store, scenario, as_of=as_of, max_age=max_age)
     G = prepared.network
     tables: dict = {}
     symbols = flow_elements(G, elements) if elements else ["ALL", *sorted(G.graph["elements"])]
     flows = [f for e in symbols for f in compute_flow(G, e, tables)]
-    labels = {u: G.nodes[u].get("label", "") for f in flows for u in f.end_uses}
+    labels = end_use_labels(G, flows)
     before = flow_diagrams(
         flows, labels=labels, route=lambda f: scenario_flow(G, f, Scenario("baseline"), tables=tables)
     )

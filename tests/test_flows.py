@@ -162,14 +162,60 @@ def test_every_element_with_a_flow_gets_a_diagram_and_no_data_is_never_a_bar(pag
 def test_the_scenario_page_sets_each_flow_beside_its_baseline_and_shows_the_loss(pages):
     html = pages["scenario"].read_text(encoding="utf-8")
     assert html.count('<div class="pair">') == 2 and html.count('class="lost"') > 0
-    assert "The scenario takes 0 t (0%) at the low end; 22,000 t (5%) at the high end." in html  # Kachin's mines
+    assert "The scenario changes nothing at the low end; takes 22,000 t (−5%) at the high end." in html  # Kachin
+
+
+def _change_words(before: Range, after: Range) -> str:
+    """The words under a pair of one-stage flows (a Chinese mine) that carry ``before`` and ``after``."""
+
+    def diagram(r: Range) -> app.FlowDiagram:
+        flow = StageFlow("Dy", "mining", ("use",), "t", r, Binding(None, None, None), (_stage("mining", {"CN": r}),))
+        return app.FlowDiagram(flow, (), ("use",))
+
+    html = flow_section([diagram(before)], after=[diagram(after)], scenario="x", region="EU")
+    return re.findall(r"<p>(The scenario [^<]*)</p>", html)[0]
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "said"),
+    [
+        # 100 -> 90 t at the low end: 10 t, 10% of 100; 250 t at the point both times; 400 -> 460 t at
+        # the high end: 60 t, 15% of 400
+        (Range(100.0, 400.0, 250.0), Range(90.0, 460.0, 250.0),
+         "takes 10 t (−10%) at the low end; changes nothing at the point end; adds 60 t (+15%) at the high end"),
+        # 200 -> 150 t at both ends: 50 t, 25% of 200, said once
+        (Range(200.0, 200.0), Range(150.0, 150.0), "takes 50 t (−25%) at the low and high ends"),
+        # 40 -> 50 t (10 t, 25% of 40) and 80 -> 100 t (20 t, 25% of 80): each end its own tonnes
+        (Range(40.0, 80.0), Range(50.0, 100.0), "adds 10 t (+25%) at the low end; adds 20 t (+25%) at the high end"),
+        # from nothing: no share of it; and nothing bounds the high end
+        (Range(0.0, math.inf), Range(5.0, math.inf),
+         "adds 5 t at the low end; changes it by an amount nothing bounds at the high end"),
+    ],
+)  # fmt: skip
+def test_a_flow_s_change_says_a_loss_as_taken_and_a_gain_as_added_at_each_end(before, after, said):
+    assert _change_words(before, after) == f"The scenario {said}."
+
+
+def test_no_data_is_hatched_in_one_grey_on_every_page(pages):
+    """Every hatch the report, the flows pages and the heat map draw (CSS stripes, SVG patterns) is
+    the palette's "no data" grey on white, and nothing else."""
+    from reegraph.render.charts import CHART_CSS
+    from reegraph.render.palette import MISSING
+
+    texts = [out.read_text(encoding="utf-8") for out in pages.values()] + [CHART_CSS]
+    stripes = [g for text in texts for g in re.findall(r"repeating-linear-gradient\(([^)]*)\)", text)]
+    patterns = [g for text in texts for g in re.findall(r"<pattern .*?</pattern>", text)]
+    assert len(stripes) >= 4 and len(patterns) == 17 + 17 + 4  # the keys, bars and cells; one a diagram
+    colours = {c.upper() for hatch in stripes + patterns for c in re.findall(r"#[0-9A-Fa-f]{3,8}\b", hatch)}
+    assert colours == {MISSING.upper(), "#FFF"}
 
 
 def test_hostile_labels_stay_text(pages):
     for name, out in pages.items():
         html = out.read_text(encoding="utf-8")
         assert "<img" not in html and "<script" not in html, name
-    assert "&lt;img src=x onerror=window.hacked=4&gt;cars" in pages["flows"].read_text(encoding="utf-8")
+    for name in ("flows", "report"):  # the end uses by their labels, as text
+        assert "&lt;img src=x onerror=window.hacked=4&gt;cars" in pages[name].read_text(encoding="utf-8"), name
 
 
 @pytest.mark.browser

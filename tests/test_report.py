@@ -343,3 +343,54 @@ def test_the_html_report_is_self_contained_and_hostile_labels_are_inert(run, tmp
     assert len(links) > 10 and all(url.startswith(("https://", "http://")) for url in links)
     assert page.count("<svg") == 17 and 'title="CN: ' in page  # the flows by element; shares by stage, with tooltips
     assert page.count('<div class="bar">') > 0  # the ranking: labels whole, in HTML
+
+
+def _small_report(amounts: dict[str, float | None]) -> str:
+    """The HTML report of a US mine of 100 t feeding separators of ``amounts`` t by country (``None``:
+    a plant without a figure), for one end use labelled "Lasers & <b>optics</b>"."""
+    from datetime import date
+
+    from reegraph import app
+    from reegraph.network.ops import make_network
+    from reegraph.render.report import render_report_html
+
+    plants = [("mine", "mining", "US", 100.0)]
+    plants += [(f"sep-{c}", "separation", c, value or 1.0) for c, value in amounts.items()]
+    G = make_network(plants, end_uses=[("use", "separation")])
+    for country, value in amounts.items():
+        if value is None:
+            G.nodes[f"sep-{country}"]["amounts"] = ()
+    G.nodes["use"]["label"] = "Lasers & <b>optics</b>"
+    report = app.report(None, as_of=date(2026, 1, 1), network=G)  # the network given: no store is read
+    assert report.labels == {"use": "Lasers & <b>optics</b>"}
+    return render_report_html(report)
+
+
+def _share_bar(page: str, label: str) -> list[tuple[str, str]]:
+    """The parts of the share bar of ``label``: (class, width)."""
+    head = f'<div class="label">{re.escape(label)}</div><div class="shares"><div class="stack">'
+    bar = re.search(head + "(.*?)</div>", page)
+    assert bar, label
+    return re.findall(r'<i class="([\w ]+)" style="width:([\d.]+)%', bar.group(1))
+
+
+def test_a_stage_with_a_plant_without_a_figure_has_no_solid_share():
+    """China's separator makes 60 t and Malaysia's 40 t: 60% and 40% of the quantified output. With a
+    French separator that has no figure, neither share of the stage is guaranteed: both parts are
+    pale and nothing is solid; without it, both are solid."""
+    partial = _small_report({"CN": 60.0, "MY": 40.0, "FR": None})
+    assert _share_bar(partial, "separation · ALL (2024)") == [("part pale", "60.00"), ("part pale", "40.00")]
+    assert 'title="CN: 60% of the quantified output"' in partial
+    assert '<span class="key pale"><i></i>pale: a share of the quantified output only' in partial
+    complete = _small_report({"CN": 60.0, "MY": 40.0})
+    assert _share_bar(complete, "separation · ALL (2024)") == [("part", "60.00"), ("part", "40.00")]
+    assert '<span class="key pale">' not in complete.split("<h2>Chokepoint ranking</h2>")[0]
+
+
+def test_the_report_s_flows_name_the_end_uses_by_their_labels():
+    """The 100 t mine feeds 60 + 40 t of separation: 100 t reach the end use, named by its label (as
+    text), not by its id."""
+    page = _small_report({"CN": 60.0, "MY": 40.0})
+    flows = page.split('<section class="flows">')[1]
+    assert "100 t to Lasers &amp; &lt;b&gt;optics&lt;/b&gt;" in flows
+    assert "fed from separation (Lasers &amp; &lt;b&gt;optics&lt;/b&gt;)" in flows

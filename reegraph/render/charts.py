@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from reegraph.render.html import esc
-from reegraph.render.palette import MISSING, ink
+from reegraph.render.palette import hatch, ink
 
 #: The CSS the heat map and its legend need (cell kinds: ``solid``, ``striped``, ``plain``, ``missing``).
 CHART_CSS = f"""
@@ -24,7 +24,7 @@ CHART_CSS = f"""
             text-align: center; font-size: 12.5px; line-height: 1.3 }}
 .heat td label {{ display: block; cursor: pointer }}
 .heat td.plain {{ background: #fff; outline: 1px solid #bbb; outline-offset: -3px }}
-.heat td.missing {{ background: repeating-linear-gradient(45deg, #fff 0 5px, {MISSING} 5px 7px); color: #333 }}
+.heat td.missing {{ background: {hatch(2, 5)}; color: #333 }}
 .heat td.missing span, .heat td.striped span {{ display: inline-block; background: #fffffff2; padding: 1px 5px;
                                                   border-radius: 2px; color: #000 }}
 .heat td b {{ font-size: 13.5px }}
@@ -32,7 +32,7 @@ CHART_CSS = f"""
 .keys span {{ display: inline-flex; align-items: center; gap: 5px }}
 .keys i {{ display: inline-block; width: 22px; height: 14px; border: 1px solid #0003 }}
 .keys i.plain {{ background: #fff; border-color: #888 }}
-.keys i.missing {{ background: repeating-linear-gradient(45deg, #fff 0 3px, {MISSING} 3px 5px) }}
+.keys i.missing {{ background: {hatch(2, 3)} }}
 .keys i.line, .keys i.dashed {{ height: 0; border: 0; border-top: 3px solid }}
 .keys i.dashed {{ border-top-style: dashed }} .keys i.band {{ opacity: 0.3 }}
 svg.lines text {{ font: 12px system-ui, sans-serif; fill: #333 }}

@@ -20,25 +20,30 @@ from reegraph.analysis.flow import StageCapacity, StageFlow
 from reegraph.app import FlowDiagram, FlowView
 from reegraph.model import ENDS, Range, fmt_amount
 from reegraph.render.html import esc, page
-from reegraph.render.palette import END_USE_COLOUR, LEGEND_CSS, country_colour, country_legend, legend_html
+from reegraph.render.palette import (
+    END_USE_COLOUR,
+    MISSING,
+    PALE,
+    country_colour,
+    country_legend,
+    legend_html,
+)
 
 #: Pixels: a band's width, the tallest column, the header, a band's gap, an open (unbounded) end.
 BAND, PLOT, TOP, GAP, OPEN = 14, 300, 62, 3, 8
 #: Pixels: a label's line, and the width of a character of a label (11 px system-ui, generously).
 LINE, CHAR = 14, 6.7
 
-#: The styles of the diagrams (the legend keys' too).
-FLOWS_CSS = f"""{LEGEND_CSS}
-.flows svg text {{ font: 11px system-ui, sans-serif; paint-order: stroke; stroke: #fff; stroke-width: 3px }}
-.flows svg text.head {{ font-weight: 600; font-size: 12px }} .flows svg text.binds {{ fill: #000; font-weight: 600 }}
-.flows .pair {{ display: flex; flex-wrap: wrap; gap: 12px 32px; align-items: flex-start;
-  width: calc(100vw - 40px); position: relative; left: 50%; transform: translateX(-50%); justify-content: center }}
-.flows figure {{ margin: 0 0 1em 0; overflow-x: auto }} .flows .pair figure {{ width: min-content }}
-.flows figcaption {{ font-weight: 600; margin: 0.3em 0 }}
-.key.hatch i {{ background: repeating-linear-gradient(45deg, #888 0 2px, #fff 2px 5px) }}
-.key.pale i {{ background: #CC667755 }}
-.key.tick i {{ background: linear-gradient(90deg, #fff 5px, #000 5px 7px, #fff 7px) }}
-.key.frame i {{ background: #fff; border: 2px dashed #000 }} .key.lost i {{ background: #fff; border: 1px dashed #444 }}
+#: The styles of the diagrams (the legend keys' are :func:`~reegraph.render.html.page`'s).
+FLOWS_CSS = """
+.flows svg text { font: 11px system-ui, sans-serif; paint-order: stroke; stroke: #fff; stroke-width: 3px }
+.flows svg text.head { font-weight: 600; font-size: 12px } .flows svg text.binds { fill: #000; font-weight: 600 }
+.flows .pair { display: flex; flex-wrap: wrap; gap: 12px 32px; align-items: flex-start;
+  width: calc(100vw - 40px); position: relative; left: 50%; transform: translateX(-50%); justify-content: center }
+.flows figure { margin: 0 0 1em 0; overflow-x: auto } .flows .pair figure { width: min-content }
+.flows figcaption { font-weight: 600; margin: 0.3em 0 }
+.key.tick i { background: linear-gradient(90deg, #fff 5px, #000 5px 7px, #fff 7px) }
+.key.frame i { background: #fff; border: 2px dashed #000 } .key.lost i { background: #fff; border: 1px dashed #444 }
 """
 
 
@@ -119,7 +124,7 @@ def _element(diagram: FlowDiagram, after: FlowDiagram | None, *, ident: str, lev
     words = [_summary(diagram)]
     words += [_other(f) for f in diagram.others]
     if after is not None:
-        words.append(_lost(flow, after.flow))
+        words.append(_change(flow, after.flow))
     scale = _scale([diagram, *([after] if after else [])])
     if after is None:
         legend, svg = _diagram(diagram, scale, ident=ident)
@@ -157,20 +162,38 @@ def _other(flow: StageFlow) -> str:
     )
 
 
-def _lost(before: StageFlow, after: StageFlow) -> str:
-    """What the scenario takes from the flow at each end, in words."""
-    said = []
-    for end in ("low", "point", "high"):
+def _change(before: StageFlow, after: StageFlow) -> str:
+    """What the scenario does to the flow at each end, in words: "takes 1,200 t (−10%)" (a loss),
+    "adds 300 t (+2%)" (a gain) or "changes nothing" (to the tonne), each said once for the ends it
+    holds at.
+
+    Examples
+    --------
+    >>> from reegraph.analysis.flow import Binding
+    >>> def flow(low, high):
+    ...     return StageFlow("Dy", "separation", (), "t", Range(low, high), Binding(None, None, None), ())
+    >>> _change(flow(100.0, 400.0), flow(90.0, 460.0))
+    'The scenario takes 10 t (−10%) at the low end; adds 60 t (+15%) at the high end.'
+    >>> _change(flow(100.0, 400.0), flow(100.0, 400.0))
+    'The scenario changes nothing at the low and high ends.'
+    """
+    by_words: dict[str, list[str]] = {}
+    for end in ENDS:
         b, a = before.flow.at(end), after.flow.at(end)
         if b is None or a is None:
             continue
         if math.isinf(b) or math.isinf(a):
-            said.append(f"unknown at the {end} end (nothing bounds the flow)")
-            continue
-        lost = max(b - a, 0.0)
-        share = f" ({lost / b:.0%})" if b > 0 else ""
-        said.append(f"{lost:,.0f} t{share} at the {end} end")
-    return "The scenario takes " + ("; ".join(said) if said else "an amount that no end has data for") + "."
+            words = "changes it by an amount nothing bounds"
+        elif abs(a - b) < 0.5:
+            words = "changes nothing"
+        else:
+            share = f" ({(a - b) / b:+.0%})".replace("-", "−") if b > 0 else ""
+            words = f"{'takes' if a < b else 'adds'} {abs(a - b):,.0f} t{share}"
+        by_words.setdefault(words, []).append(end)
+    said = "; ".join(
+        f"{words} at the {' and '.join(ends)} end{'s' if len(ends) > 1 else ''}" for words, ends in by_words.items()
+    )
+    return f"The scenario {said or 'changes an amount that no end has data for'}."
 
 
 def _tonnes(r: Range) -> str:
@@ -344,7 +367,7 @@ def _diagram(diagram: FlowDiagram, scale: float, *, ident: str, baseline: FlowDi
                     f'height="{band.baseline * s:.1f}" fill="none" stroke="#444" stroke-dasharray="3 2"/>'
                 )
             if r.bounded and band.measured:
-                parts.append(_rect(x0, band.y, band.tonnes * s if band.tonnes else 0, colour, 0.35, "pale"))
+                parts.append(_rect(x0, band.y, band.tonnes * s if band.tonnes else 0, colour, PALE, "pale"))
                 parts.append(_rect(x0, band.y, min(r.low, band.tonnes) * s, colour, 1.0, "solid"))
             else:
                 hatched = True
@@ -395,7 +418,7 @@ def _diagram(diagram: FlowDiagram, scale: float, *, ident: str, baseline: FlowDi
     defs = (
         f'<defs><pattern id="{ident}-hatch" width="5" height="5" patternUnits="userSpaceOnUse" '
         f'patternTransform="rotate(45)"><rect width="5" height="5" fill="#fff"/>'
-        f'<line x1="0" y1="0" x2="0" y2="5" stroke="#888" stroke-width="2"/></pattern></defs>'
+        f'<line x1="0" y1="0" x2="0" y2="5" stroke="{MISSING}" stroke-width="2"/></pattern></defs>'
     )
     svg = (
         f'<svg role="img" aria-label="{esc(flow.element)} flow in tonnes" width="{width}" height="{height}" '

@@ -8,10 +8,11 @@ from __future__ import annotations
 import html
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from reegraph.model import Range, fmt_share
-from reegraph.render.palette import LEGEND_CSS, country_colour, country_legend, legend_html
+from reegraph.render.palette import LEGEND_CSS, PALE, country_colour, country_legend, hatch, legend_html
 
 _CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"  # img-src last: page() may extend it
 
@@ -64,7 +65,7 @@ td.wide {{ min-width: 24em }}
 .bars .bar {{ display: flex; align-items: center; gap: 6px }} .bars .bar i {{ display: block; height: 16px }}
 .share-bars {{ align-items: start }} .stack {{ display: flex; height: 18px; border: 1px solid #bbb }}
 .stack i {{ display: block; height: 100%; font-style: normal; font-size: 12px; text-align: center; overflow: hidden }}
-.stack i.open, .key.open i {{ background: repeating-linear-gradient(45deg, #aaa 0 2px, #fff 2px 6px); color: #444 }}
+.stack i.open {{ background: {hatch()}; color: #444 }} .stack i.pale {{ opacity: {PALE} }}
 </style></head>
 <body>
 {body}
@@ -98,32 +99,45 @@ class Raw(str):
     """Markup already escaped (a link), passed through :func:`table` as is."""
 
 
-def share_bars(rows: Sequence[tuple[str, str, Sequence[tuple[str, Range]]]]) -> str:
-    """Horizontal bars of country shares given as ranges, one per row (a label, a note, and each
-    country's share), as HTML: the whole label beside the bar; each country solid up to the low end
-    of its share (what the evidence guarantees it), in its colour; the rest, which the evidence
-    pins to no one country, hatched; the ranges in words under the bar; a row without shares drawn
-    as an empty hatched bar that says "no data". A legend names every colour.
+@dataclass(frozen=True)
+class ShareRow:
+    """One bar of :func:`share_bars`: its label, a note, each country's share, and whether the shares
+    are partial (of the quantified output only: some plants at the stage have no figure, so no
+    country's share of the stage is guaranteed)."""
+
+    label: str
+    note: str
+    shares: Sequence[tuple[str, Range]]
+    partial: bool = False
+
+
+def share_bars(rows: Sequence[ShareRow]) -> str:
+    """Horizontal bars of country shares given as ranges, one per row, as HTML: the whole label
+    beside the bar; each country solid up to the low end of its share (what the evidence guarantees
+    it), in its colour, or pale where the row is partial (nothing guaranteed: nothing solid); the
+    rest, which the evidence pins to no one country, hatched; the ranges in words under the bar; a
+    row without shares drawn as an empty hatched bar that says "no data". A legend names every
+    colour.
 
     Examples
     --------
-    >>> "no data" in share_bars([("separation · Sc", "none of 3 plants has a figure", [])])
+    >>> "no data" in share_bars([ShareRow("separation · Sc", "none of 3 plants has a figure", [])])
     True
     """
     cells, names = [], set()
-    for label, note, shares in rows:
+    for row in rows:
         parts, words = [], []
-        for country, share in shares:
+        for country, share in row.shares:
             names.add(country)
-            said = f"{country} {fmt_share(share)}"
-            words.append(said)
+            words.append(f"{country} {fmt_share(share)}")
             if share.low > 0:
                 parts.append(
-                    f'<i class="part" style="width:{share.low * 100:.2f}%;background:{country_colour(country)}" '
-                    f'title="{esc(country)}: {esc(fmt_share(share))}"></i>'
+                    f'<i class="part{" pale" if row.partial else ""}" style="width:{share.low * 100:.2f}%;'
+                    f'background:{country_colour(country)}" title="{esc(country)}: {esc(fmt_share(share))}'
+                    f'{" of the quantified output" if row.partial else ""}"></i>'
                 )
-        open_ = 1 - math.fsum(s.low for _, s in shares)
-        if not shares:
+        open_ = 1 - math.fsum(s.low for _, s in row.shares)
+        if not row.shares:
             parts.append('<i class="open" style="width:100%" title="no data">no data</i>')
         elif open_ > 0.0005:
             parts.append(
@@ -131,13 +145,19 @@ def share_bars(rows: Sequence[tuple[str, str, Sequence[tuple[str, Range]]]]) -> 
                 f'title="{open_:.0%} the evidence pins to no one country"></i>'
             )
         text = " · ".join(words[:8]) + (f" · {len(words) - 8} more" if len(words) > 8 else "")
+        said = " — ".join(t for t in (text, row.note) if t)
         cells.append(
-            f'<div class="label">{esc(label)}</div><div class="shares"><div class="stack">{"".join(parts)}</div>'
-            f'<div class="muted">{esc(text or note)}{"" if not text or not note else " — " + esc(note)}</div></div>'
+            f'<div class="label">{esc(row.label)}</div><div class="shares"><div class="stack">{"".join(parts)}</div>'
+            f'<div class="muted">{esc(said)}</div></div>'
         )
     keys = legend_html(country_legend(names))
+    if any(r.partial for r in rows):
+        keys += (
+            '<span class="key pale"><i></i>pale: a share of the quantified output only (some plants have no '
+            "figure), not guaranteed</span>"
+        )
     return (
-        f'<p class="legend">{keys}<span class="key open"><i></i>pinned to no one country, or no data</span></p>'
+        f'<p class="legend">{keys}<span class="key hatch"><i></i>pinned to no one country, or no data</span></p>'
         f'<div class="bars share-bars">{"".join(cells)}</div>'
     )
 

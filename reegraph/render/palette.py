@@ -37,8 +37,11 @@ RAMP = ("#662506", "#993404", "#CC4C02", "#EC7014", "#FB9A29", "#FEC44F")
 #: The colours of a line chart's series and of its shaded area (Tol's "bright" scheme, told apart
 #: with the common forms of colour blindness and unlike the countries' "muted" colours).
 SERIES = {"blue": "#4477AA", "green": "#228833", "purple": "#AA3377", "red": "#EE6677", "cyan": "#66CCEE"}
-#: The grey of a hatched "no data" cell.
+#: The grey of "no data" (hatched, never a fill of its own), on every page.
 MISSING = "#BBBBBB"
+#: The opacity of a pale part: what lies between a range's low and high ends, or a share that is not
+#: guaranteed.
+PALE = 0.35
 
 #: The colours of the stages, in chain order.
 STAGE_COLOURS = {
@@ -80,6 +83,17 @@ def stage_colour(stage: str | None) -> str:
     return STAGE_COLOURS.get(stage or "", OTHER)
 
 
+def hatch(stripe: int = 2, gap: int = 4) -> str:
+    """The CSS background of a hatched "no data" area: stripes of :data:`MISSING` on white.
+
+    Examples
+    --------
+    >>> hatch()
+    'repeating-linear-gradient(45deg, #BBBBBB 0 2px, #fff 2px 6px)'
+    """
+    return f"repeating-linear-gradient(45deg, {MISSING} 0 {stripe}px, #fff {stripe}px {stripe + gap}px)"
+
+
 def country_legend(codes: Iterable[str | None]) -> list[tuple[str, str]]:
     """``(label, colour)`` for each colour the countries ``codes`` are drawn in, in palette order:
     the countries with a colour of their own, then "other: GB, KR, ..." naming the rest.
@@ -102,9 +116,12 @@ def legend_html(keys: Iterable[tuple[str, str]]) -> str:
     )
 
 
-#: The CSS :func:`legend_html` needs.
+#: The CSS :func:`legend_html` needs, and the keys of a pale part (``key pale``, in the colour of the
+#: first country) and of a hatched one (``key hatch``: no data).
 LEGEND_CSS = (
     ".key { display: inline-block; margin: 0 12px 4px 0; font-size: 13px } "
     ".key i { display: inline-block; width: 12px; height: 12px; margin-right: 5px; vertical-align: -1px; "
-    "border: 1px solid #0003 }"
+    "border: 1px solid #0003 } "
+    f".key.pale i {{ background: {COUNTRY_COLOURS['CN']}; opacity: {PALE} }} "
+    f".key.hatch i {{ background: {hatch(2, 3)} }}"
 )

@@ -9,7 +9,7 @@ from typing import Any
 from reegraph.app import Report, ScenarioReport, flow_diagrams
 from reegraph.model import Range, fmt_amount, fmt_ends, fmt_share
 from reegraph.render.flows import flow_section
-from reegraph.render.html import Raw, bars, esc, link, page, share_bars, table
+from reegraph.render.html import Raw, ShareRow, bars, esc, link, page, share_bars, table
 from reegraph.render.scenario import scenario_section
 from reegraph.render.text import plain, render_csv, render_json, render_markdown, render_table
 
@@ -90,7 +90,7 @@ def render_report_html(
     """The report as one self-contained HTML page: country shares by stage, the ranking and each
     element's flow in tonnes as charts, then the tables, each chokepoint's sources by title, linked
     to their pages (``sources``); with ``scenario``, its impacts too."""
-    shares: list[tuple[str, str, list[tuple[str, Range]]]] = []
+    shares: list[ShareRow] = []
     lacking: dict[tuple[str, str], list[str]] = {}  # by stage and years: the elements without data
     for c in report.concentration:
         if c.year is not None:
@@ -100,10 +100,10 @@ def render_report_html(
             continue
         partial = "shares of the quantified output: some plants have no figure" if c.status == "partial" else ""
         label = f"{c.stage} · {c.element}" + (f" ({c.span})" if c.span else "")
-        shares.append((label, partial, [(s.country, s.share) for s in c.shares]))
+        shares.append(ShareRow(label, partial, [(s.country, s.share) for s in c.shares], bool(c.coverage.unquantified)))
     for (stage, span), elements in lacking.items():
         label = f"{stage} · {', '.join(elements)}" + (f" ({span})" if span else "")
-        shares.append((label, "not enough data for a share (the concentration table says what is missing)", []))
+        shares.append(ShareRow(label, "not enough data for a share (the concentration table says what is missing)", []))
     ranking = [(f"{c.rank}. {c.label} ({c.stage})", c.score, f"{c.score:.2f}") for c in report.chokepoints[:15]]
     headers, rows = _chokepoint_rows(report)
     why = headers.index("why")
@@ -127,13 +127,14 @@ A flow loss is given at the low ends and at the high ends of the figures.</p>
 <h2>Country shares by stage</h2>
 <p class="muted">Each country solid up to the low end of its share range (what the evidence guarantees
 it); hatched, the rest, which the evidence pins to no one country; each range in words under its bar.
-Partial entries are shares of the quantified output (some plants have no figure: the table names how many).</p>
+Partial entries are shares of the quantified output (some plants have no figure: the table names how many),
+so no country's share of the stage is guaranteed: their bars are pale, with nothing solid.</p>
 {share_bars(shares)}
 <h2>Chokepoint ranking</h2>
 <p class="muted">Score: 1 when every supply path crosses it, else the larger of the lowest share and the
 lowest flow loss the evidence allows.</p>
 {bars(ranking)}
-{flow_section(flow_diagrams(report.flows))}
+{flow_section(flow_diagrams(report.flows, labels=report.labels))}
 <h2>Chokepoints</h2>
 {chokepoints}
 <h2>Concentration by stage</h2>
