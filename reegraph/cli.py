@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
 import click
+from click.core import ParameterSource
 
 from reegraph import app
 from reegraph._gc import gc_paused
@@ -524,6 +525,10 @@ def view(
 
         reegraph view --flows --element Dy --scenario myanmar-kachin -o dy-flows.html
     """
+    if click.get_current_context().get_parameter_source("region") != ParameterSource.DEFAULT and not (
+        flows and scenario
+    ):
+        raise click.UsageError("--region prices a scenario's flows: it goes with --flows and --scenario")
     if flows:
         from reegraph.render.flows import render_flows_page
 
@@ -559,6 +564,7 @@ def view(
         source_urls=found.source_urls,
         notes=found.notes,
         plants=plants,
+        elements=elements,
     )
     _emit(page, output)
 

@@ -24,6 +24,7 @@ import networkx as nx
 from reegraph.analysis.capacity import ore_share
 from reegraph.errors import ExecutionError
 from reegraph.model import END_USE, FACILITY, KNOWN_LINKS, MARKET, STAGE_BASIS, STAGES, market_id, node_label
+from reegraph.network.ops import expand_elements
 from reegraph.render.html import esc, largest_figure
 from reegraph.render.palette import COUNTRY_COLOURS, END_USE_COLOUR, country_colour, country_legend, legend_html
 
@@ -51,12 +52,14 @@ def render_network(
     source_urls: Mapping[str, str] | None = None,
     notes: Sequence[str] = (),
     plants: bool = False,
+    elements: Sequence[str] = (),
 ) -> str:
     """The network as an interactive page: a column per stage under its heading, one node per
     country at each stage (opened into its plants with a double-click, or all at once with
     ``plants``), coloured by country and sized by its total, the report's chokepoints ringed in
     red, a scenario's offline plants white with dashed borders (a group with some says how many)
-    and its controlled exports dashed red; a search box and an element filter; ``notes`` (what is
+    and its controlled exports dashed red; a search box and an element filter, set to ``elements``
+    (symbols or groups: what may carry any of them, see :func:`carried`); ``notes`` (what is
     missing, in words) above the drawing."""
     try:
         import pyvis  # the vis-network library it bundles draws the page
@@ -81,6 +84,7 @@ def render_network(
         sizes=esc(", ".join(bases) or "no figures"),
         notes="".join(f"<li>{esc(note)}</li>" for note in notes),
         elements=_script_json(sorted(G.graph.get("elements", {}))),
+        chosen=_script_json(sorted(expand_elements(G.graph.get("elements", {}), G.graph.get("groups", {}), elements))),
     )
 
 
@@ -174,31 +178,34 @@ def view_data(
 
 def carried(data: Mapping) -> dict[str, int]:
     """How surely a node carries each element, for the view's element filter: an end use, the
-    elements it needs; a plant, those its products name, each :data:`CARRIES` where its ore states
-    a share of it above nothing (or no ore of it is known: its products' word stands), and
-    :data:`MAY_CARRY` where its ore's composition leaves it anywhere from nothing to a bound (a
-    light-rare-earth ore's 0-5% of the heavy ones, jointly); an element its ore leaves no room for,
-    not at all. The analytics read the same ores (a plant holds what its ore allows, from nothing
-    up): this tells the sure from the possible for the eye and changes no figure. A market: none.
+    elements it needs; a plant, those its products name, each :data:`CARRIES` where its ore's share
+    of that element alone has a low end above nothing (or no ore of it is known: its products' word
+    stands), :data:`MAY_CARRY` where the share may be nothing but may be more (stated only jointly,
+    as NdPr, or over several ores in unknown proportions), and not at all where its ore leaves no
+    room for it. The shares are :func:`~reegraph.analysis.capacity.ore_share`'s, which the analytics
+    read too: this tells the sure from the possible for the eye and changes no figure. A market: none.
 
     Examples
     --------
+    An ore of 20-30% NdPr (jointly) and 1-2% Dy: Dy surely, Nd and Pr maybe (either alone may be
+    nothing); a plant without a known ore, what its products name.
+
     >>> from reegraph.model import Ore, OreShare
     >>> ore = Ore("ore/x", (OreShare("c/ndpr", ("Nd", "Pr"), 0.2, 0.3, None, 2024),
-    ...                     OreShare("c/heavy", ("Dy", "Tb"), 0.0, 0.05, None, 2024)))
-    >>> carried({"kind": "facility", "handles": ("Dy", "Nd", "Pr", "Tb"), "ores": (ore,)})
-    {'Dy': 1, 'Nd': 2, 'Pr': 2, 'Tb': 1}
+    ...                     OreShare("c/dy", ("Dy",), 0.01, 0.02, None, 2024)))
+    >>> carried({"kind": "facility", "handles": ("Dy", "Nd", "Pr"), "ores": (ore,)})
+    {'Dy': 2, 'Nd': 1, 'Pr': 1}
     >>> carried({"kind": "facility", "handles": ("Dy", "Tb")})
     {'Dy': 2, 'Tb': 2}
     """
     if data["kind"] == END_USE:
         return dict.fromkeys(data.get("elements", ()), CARRIES)
-    ores = data.get("ores", ())
     found = {}
     for symbol in data.get("handles", ()):
-        if not ores or any(symbol in x.elements and (x.point or x.low) > 0 for ore in ores for x in ore.shares):
+        share = ore_share(data.get("ores", ()), frozenset({symbol}))
+        if share is None or share.low > 0:
             found[symbol] = CARRIES
-        elif (share := ore_share(ores, frozenset({symbol}))) is not None and share.high > 0:
+        elif share.high > 0:
             found[symbol] = MAY_CARRY
     return found
 
@@ -392,10 +399,11 @@ const all = {nodes};
 const links = {edges};
 const headings = {headings};
 const elements = {elements};
+const chosen = {chosen};
 const expanded = new Set({expanded});
 const byId = new Map(all.map((n) => [n.id, n]));
 const GAP = 10, BOX_GAP = 3, COLUMN_GAP = 48;
-let symbol = "";
+let symbols = chosen;
 function tip(info) {{
   const box = document.createElement("div"); box.className = "tip";
   const head = document.createElement("b"); head.textContent = info.label; box.appendChild(head);
@@ -420,7 +428,7 @@ const edges = new vis.DataSet([]);
 const network = new vis.Network(document.getElementById("network"), {{ nodes, edges }}, {options});
 let columns = [];
 
-function weight(n) {{ return symbol ? n.carries[symbol] || 0 : 2; }}
+function weight(n) {{ return symbols.length ? Math.max(0, ...symbols.map((s) => n.carries[s] || 0)) : 2; }}
 function visible(n) {{
   if (n.members) return !expanded.has(n.id) && weight(n) > 0;
   if (n.parent) return expanded.has(n.parent) && weight(n) > 0;
@@ -472,8 +480,10 @@ function draw() {{
   }})));
   network.fit({{ animation: false }});
   const plants = all.filter((n) => n.parent && visible(n) && n.shape === "dot").length;
+  const faded = shown.filter((n) => weight(n) === 1).length, which = symbols.join(" or ");
   document.getElementById("count").textContent = shown.length + " nodes (" + plants + " plants shown)"
-    + (symbol && shown.length === 0 ? ": nothing in the graph carries " + symbol : "");
+    + (faded ? ", " + faded + " faded (their ore may hold no " + which + ")" : "")
+    + (symbols.length && shown.length === 0 ? ": nothing in the graph carries " + which : "");
   document.getElementById("plants").textContent = expanded.size ? "show countries" : "show plants";
 }}
 network.on("afterDrawing", () => {{
@@ -496,11 +506,15 @@ document.getElementById("plants").addEventListener("click", () => {{
   if (expanded.size) expanded.clear(); else for (const n of all) if (n.members) expanded.add(n.id);
   draw();
 }});
-for (const element of elements) {{
-  const option = document.createElement("option"); option.value = element; option.textContent = element;
-  document.getElementById("element").appendChild(option);
+const menu = document.getElementById("element");
+for (const choice of chosen.length > 1 ? [chosen.join(","), ...elements] : elements) {{
+  const option = document.createElement("option");
+  option.value = choice; option.textContent = choice.replaceAll(",", ", "); menu.appendChild(option);
 }}
-document.getElementById("element").addEventListener("change", (event) => {{ symbol = event.target.value; draw(); }});
+menu.value = chosen.join(",");
+menu.addEventListener("change", (event) => {{
+  symbols = event.target.value ? event.target.value.split(",") : []; draw();
+}});
 document.getElementById("find").addEventListener("input", (event) => {{
   const text = event.target.value.trim().toLowerCase();
   if (!text) {{ network.unselectAll(); return; }}
