@@ -43,8 +43,8 @@ def test_a_group_per_country_and_stage_holds_its_plants_and_market_sized_by_its_
     assert groups["group/separation/AU"]["members"] == ["sep-b", "market/separation/AU"]
     totals = [(g["total"], g["basis"], g["counted"]) for g in groups.values()]
     assert totals == [(100, "t REO", 1), (30, "t REO", 1), (30, "t REO", 1)]  # (not sep-b's tonnes of magnet)
-    # the area of a dot follows its total: 100 t gets the largest radius (18), 30 t 5 + 13 * sqrt(0.3)
-    assert [g["size"] for g in groups.values()] == [18.0, 12.1, 12.1]
+    # the area of a dot follows its total: 100 t gets the largest radius (22), 30 t 22 * sqrt(0.3)
+    assert [g["size"] for g in groups.values()] == pytest.approx([22.0, 12.05, 12.05], abs=0.005)
     assert groups["group/mining/US"]["label"] == "US mining (1 plant)"
     # a group with a plant offline says so in its label, its border and its tooltip
     au = groups["group/separation/AU"]

@@ -29,6 +29,7 @@ import networkx as nx
 
 from reegraph.errors import InputError
 from reegraph.model import FACILITY, KNOWN_LINKS, MAX_AGE, STAGE_BASIS, STAGES, Amount, as_of_year, node_label
+from reegraph.render.charts import nice_top
 from reegraph.render.html import esc, page, table
 from reegraph.render.palette import legend_html, stage_colour
 
@@ -109,29 +110,18 @@ def size_figure(data: dict) -> Amount | None:
     return max(found, key=lambda a: (not a.elements, a.kind == "capacity", a.year, a.value), default=None)
 
 
-def nice_ceiling(value: float) -> float:
-    """The least of 1, 2 or 5 times a power of ten that is at least ``value`` (a positive number).
-
-    Examples
-    --------
-    >>> nice_ceiling(189160.0), nice_ceiling(100.0), nice_ceiling(3.0)
-    (200000.0, 100.0, 5.0)
-    """
-    power = 10.0 ** math.floor(math.log10(value))
-    return next(step * power for step in (1.0, 2.0, 5.0, 10.0) if step * power >= value * (1 - 1e-12))
-
-
-def radius(value: float, top: float) -> float:
+def radius(value: float, top: float, least: float = R_MIN) -> float:
     """The radius of a dot of ``value`` tonnes on a scale whose reference ``top`` has radius
-    :data:`R_MAX`: area in proportion to tonnes, at least :data:`R_MIN`. Every unit of tonnes
-    (t REO, t metal, t magnet) is drawn on one scale, each stage in its own unit.
+    :data:`R_MAX`: area in proportion to tonnes, at least ``least`` (also on a scale without a
+    figure, ``top`` 0). Every unit of tonnes (t REO, t metal, t magnet) is drawn on one scale,
+    each stage in its own unit.
 
     Examples
     --------
-    >>> radius(100.0, 100.0), radius(25.0, 100.0), radius(0.01, 100.0)
-    (22.0, 11.0, 3.0)
+    >>> radius(100.0, 100.0), radius(25.0, 100.0), radius(0.01, 100.0), radius(0.0, 0.0)
+    (22.0, 11.0, 3.0, 3.0)
     """
-    return max(R_MIN, R_MAX * math.sqrt(value / top))
+    return max(least, R_MAX * math.sqrt(value / top)) if top > 0 else least
 
 
 def _scale_of(basis: str) -> str:
@@ -453,7 +443,7 @@ def render_map(G: nx.DiGraph, *, title: str, tiles: str | None = None, zoom: int
         if figure is not None and figure.value > 0:
             for key in (placed[n]["stage"], _scale_of(figure.basis)):
                 top[key] = max(top.get(key, 0.0), figure.value)
-    top = {key: nice_ceiling(value) for key, value in top.items()}
+    top = {key: nice_top(value)[0] for key, value in top.items()}
     panels = _panels(bool(tiles), zoom)
     home = {
         n: next((p for p in panels[1:] if _within(p.box, d["long"], d["lat"])), panels[0]) for n, d in placed.items()

@@ -26,6 +26,7 @@ from reegraph.errors import ExecutionError
 from reegraph.model import END_USE, FACILITY, KNOWN_LINKS, MARKET, STAGE_BASIS, STAGES, market_id, node_label
 from reegraph.network.ops import expand_elements
 from reegraph.render.html import esc, largest_figure
+from reegraph.render.map import radius
 from reegraph.render.palette import COUNTRY_COLOURS, END_USE_COLOUR, country_colour, country_legend, legend_html
 
 #: The heading of each column, left to right: the stages, then the end uses.
@@ -40,6 +41,8 @@ HEADINGS = {
 }
 #: How surely a node carries an element, for the element filter (see :func:`carried`).
 CARRIES, MAY_CARRY = 2, 1
+#: The least radius of a dot (pixels): enough to see its colour and to double-click it.
+LEAST = 5.0
 
 
 def render_network(
@@ -120,7 +123,7 @@ def view_data(
                                g["country"]))  # fmt: skip
     nodes = []
     for group in groups:
-        group["size"] = _radius(group["total"], tops[group["basis"]])
+        group["size"] = radius(group["total"], tops[group["basis"]], LEAST)
         nodes.append(group)
         for node in group["members"]:  # its plants, largest first, then its market
             data = G.nodes[node]
@@ -133,7 +136,7 @@ def view_data(
                     "parent": group["id"],
                     "column": group["column"],
                     "shape": "dot" if plant else "diamond",
-                    "size": _radius(figures[node], tops[group["basis"]]) if plant else 7,
+                    "size": radius(figures[node], tops[group["basis"]], LEAST) if plant else 7,
                     **_look(country_colour(data.get("country")), node in marked, out, all_out=out),
                     "title": _short_label(data),  # plain text until the page builds the full tooltip
                     "info": _info(node, data, source_urls, marked.get(node), out),
@@ -290,11 +293,6 @@ def _look(colour: str, ringed: bool, out: bool, *, all_out: bool) -> dict:
         "shapeProperties": {"borderDashes": [4, 3] if out else False},
         "font": {"size": 13, "color": "#222", "background": "rgba(255,255,255,0.85)"},
     }
-
-
-def _radius(value: float, top: float) -> float:
-    """A dot's radius: its area in proportion to ``value`` among figures up to ``top`` (5 without one)."""
-    return round(5 + 13 * math.sqrt(value / top), 1) if value > 0 and top > 0 else 5.0
 
 
 def _script_json(value: object) -> str:
