@@ -59,6 +59,24 @@ def test_a_group_per_country_and_stage_holds_its_plants_and_market_sized_by_its_
                                  "width": 2.34} in edges  # fmt: skip
 
 
+def test_a_group_is_sized_by_its_plants_largest_figures_of_any_year_and_its_tooltip_says_so():
+    # China's two mines (60 t and 40 t REO, 2024; as of 2025-01-01): mine-1 also has a capacity of
+    # 70 t NdPr from 2020 (older than 3 years), its largest; a third mine has no figure
+    G = example_network("star")
+    G.nodes["mine-1"]["amounts"] += (Amount("cap", "capacity", 70.0, "t REO", 2020, elements=("Nd", "Pr")),)
+    G.add_node("mine-3", **{**G.nodes["mine-2"], "amounts": (), "label": "mine-3"})
+    group = next(n for n in view_data(G)[0] if n["id"] == "group/mining/CN")
+    assert (group["total"], group["counted"], group["members"][:3]) == (110.0, 2, ["mine-1", "mine-2", "mine-3"])
+    assert group["info"]["facts"][1] == (
+        "total 110 t REO: the largest production or capacity figure of each plant, whatever its year "
+        "(years 2020–2024; 1 older than 3 years), summed; 1 of them for some elements only; "
+        "1 of 3 plants have no figure"
+    )
+    G.nodes["mine-1"]["amounts"] = G.nodes["mine-2"]["amounts"] = ()
+    group = next(n for n in view_data(G)[0] if n["id"] == "group/mining/CN")
+    assert group["info"]["facts"][1] == "no figure in t REO for its 3 plants: its size says nothing"
+
+
 def test_the_filter_tells_what_a_plant_surely_carries_from_what_its_ore_may_hold():
     nodes, _ = view_data(tiny())
     carries = {n["id"]: n["carries"] for n in nodes}

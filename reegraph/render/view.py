@@ -1,7 +1,9 @@
 """The network view (``reegraph view``): the network as an interactive, self-contained page.
 
 By default one node stands for each stage and country (a group: the country's plants at the stage
-and its market), sized by its total in the stage's unit; a double-click (or "show plants") opens a
+and its market), its dot's area in proportion to its plants' largest figures summed: each plant's
+largest production or capacity figure in the stage's unit, whatever its year (a plant without one
+adds nothing, and the tooltip counts it); a double-click (or "show plants") opens a
 group into its plants and closes it again. The page lays the columns out itself, one per stage
 under its heading, each node's label under it and no label over another node, and fits the drawing
 to the window.
@@ -23,10 +25,21 @@ import networkx as nx
 
 from reegraph.analysis.capacity import ore_share
 from reegraph.errors import ExecutionError
-from reegraph.model import END_USE, FACILITY, KNOWN_LINKS, MARKET, STAGE_BASIS, STAGES, market_id, node_label
+from reegraph.model import (
+    END_USE,
+    FACILITY,
+    KNOWN_LINKS,
+    MARKET,
+    STAGE_BASIS,
+    STAGES,
+    Amount,
+    as_of_year,
+    market_id,
+    node_label,
+)
 from reegraph.network.ops import expand_elements
 from reegraph.render.html import esc, largest_figure
-from reegraph.render.map import radius
+from reegraph.render.map import radius, years_said
 from reegraph.render.palette import COUNTRY_COLOURS, END_USE_COLOUR, country_colour, country_legend, legend_html
 
 #: The heading of each column, left to right: the stages, then the end uses.
@@ -101,7 +114,8 @@ def view_data(
 ) -> tuple[list[dict], list[dict]]:
     """The page's nodes and edges. Nodes: a group per stage and country (``group/<stage>/<CC>``),
     listing its ``members`` (its plants, largest first, then its market) and its ``total`` in the
-    stage's ``basis`` with the number of plants ``counted`` in it; each member, naming its group (``parent``);
+    stage's ``basis`` (each plant's largest figure in it, of any year, summed) with the number of
+    plants ``counted`` in it (those with such a figure); each member, naming its group (``parent``);
     the end uses. Each has its ``column`` (the index of its stage in :data:`STAGES`), its ``order``
     within it, what it ``carries`` (:func:`carried`; a group and its market: what its plants carry)
     and the vis-network attributes that draw it. Edges: those of the network, each ``known`` (a
@@ -136,7 +150,7 @@ def view_data(
                     "parent": group["id"],
                     "column": group["column"],
                     "shape": "dot" if plant else "diamond",
-                    "size": radius(figures[node], tops[group["basis"]], LEAST) if plant else 7,
+                    "size": radius(_tonnes(figures[node]), tops[group["basis"]], LEAST) if plant else 7,
                     **_look(country_colour(data.get("country")), node in marked, out, all_out=out),
                     "title": _short_label(data),  # plain text until the page builds the full tooltip
                     "info": _info(node, data, source_urls, marked.get(node), out),
@@ -217,27 +231,33 @@ def _group_id(data: Mapping) -> str:
     return f"group/{data['stage']}/{data.get('country') or '-'}"
 
 
-def _figure(data: Mapping) -> float:
-    """A plant's largest production or capacity figure in its stage's basis (0 without one)."""
+def _figure(data: Mapping) -> Amount | None:
+    """A plant's largest production or capacity figure in its stage's basis, whatever its year and
+    whatever elements it counts (``None`` without one): what sizes its dot."""
     basis = STAGE_BASIS.get(data["stage"])
-    return largest_figure({"amounts": [a for a in data.get("amounts", ()) if a.basis == basis]})
+    found = [a for a in data.get("amounts", ()) if a.kind in ("production", "capacity") and a.basis == basis]
+    return max(found, key=lambda a: a.value, default=None)
+
+
+def _tonnes(figure: Amount | None) -> float:
+    return figure.value if figure else 0.0
 
 
 def _group(
     G: nx.DiGraph,
     group: str,
     found: list[str],
-    figures: Mapping[str, float],
+    figures: Mapping[str, Amount | None],
     marked: Mapping[str, str],
     offline: frozenset[str],
     urls: Mapping[str, str],
 ) -> dict:
     """A group's node (without its size, which depends on the others')."""
     _, stage, country = group.split("/", 2)
-    plants = sorted((n for n in found if G.nodes[n]["kind"] == FACILITY), key=lambda n: (-figures[n], n))
+    plants = sorted((n for n in found if G.nodes[n]["kind"] == FACILITY), key=lambda n: (-_tonnes(figures[n]), n))
     market = [n for n in found if G.nodes[n]["kind"] == MARKET]
-    counted = [n for n in plants if figures[n] > 0]
-    total = math.fsum(figures[n] for n in plants)
+    counted = [f for n in plants if (f := figures[n]) is not None]
+    total = math.fsum(f.value for f in counted)
     basis = STAGE_BASIS.get(stage, "")
     out = [n for n in plants if n in offline]
     whys = list(dict.fromkeys(marked[n] for n in [*market, *plants] if n in marked))
@@ -248,18 +268,18 @@ def _group(
     names = [node_label(G.nodes[n], n) for n in plants]
     name = G.graph.get("countries", {}).get(country, country)
     many = "plant" if len(plants) == 1 else "plants"
-    missing = (
-        f" ({len(plants) - len(counted)} of {len(plants)} without one: not counted)"
-        if len(counted) < len(plants)
-        else ""
-    )
+    sized = f"no figure in {basis} for its {len(plants)} {many}: its size says nothing"
+    if counted:
+        partial, unsized = sum(1 for f in counted if f.elements), len(plants) - len(counted)
+        sized = (
+            f"total {total:,.0f} {basis}: the largest production or capacity figure of each plant, whatever its "
+            f"year ({years_said([f.year for f in counted], as_of_year(G))}), summed"
+            + (f"; {partial} of them for some elements only" if partial else "")
+            + (f"; {unsized} of {len(plants)} plants have no figure" if unsized else "")
+        )
     facts = [
         f"{name} ({country}) · {stage}",
-        (
-            f"total {total:,.0f} {basis}: each plant's largest production or capacity figure, summed{missing}"
-            if counted
-            else f"no figure in {basis} for its {len(plants)} {many}: its size says nothing"
-        ),
+        sized,
         f"{many}: " + "; ".join(names[:12]) + (f"; and {len(names) - 12} more" if len(names) > 12 else ""),
         *([f"offline in this scenario: {len(out)} of {len(plants)} {many}"] if out else []),
         *whys,
@@ -384,7 +404,7 @@ header {{ padding: 10px 16px 6px; border-bottom: 1px solid #ddd }} h1 {{ font-si
 <div class="marks"><span class="key"><i style="border:3px solid #e00; width:6px; height:6px"></i>chokepoint</span>
 <span class="key"><i style="border:1px dashed #444; background:#fff"></i>offline in the scenario</span>
 <span class="key">dark line: a known link; grey: a potential flow; dashed red: a controlled export</span>
-<span class="key">dot area: the plants' largest figures, summed ({sizes})</span>
+<span class="key">dot area: each plant's largest figure of any year, summed ({sizes})</span>
 <span class="key">faded: may carry the element (its ore's share of it may be nothing)</span>
 <span class="key">double-click a country to show its plants</span></div>
 <ul class="notes">{notes}</ul></header>
