@@ -3,10 +3,9 @@
 By default one node stands for each stage and country (a group: the country's plants at the stage
 and its market), its dot's area in proportion to its plants' largest figures summed: each plant's
 largest production or capacity figure in the stage's unit, whatever its year (a plant without one
-adds nothing, and the tooltip counts it); a double-click (or "show plants") opens a
-group into its plants and closes it again. The page lays the columns out itself, one per stage
-under its heading, each node's label under it and no label over another node, and fits the drawing
-to the window.
+adds nothing, and the tooltip counts it); a double-click (or "show plants") opens a group into its
+plants and closes it again. The page lays the columns out itself, one per stage under its heading,
+each node's label under it and no label over another node, and fits the drawing to the window.
 
 It is drawn by the vis-network library that pyvis bundles, inlined into our own page: pyvis's
 template fetches Bootstrap from a CDN and, when a tooltip contains "href", shows tooltips with
