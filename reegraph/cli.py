@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
 import click
+from click.core import ParameterSource
 
 from reegraph import app
 from reegraph._gc import gc_paused
@@ -478,7 +479,8 @@ def map_view(data: tuple[Path, ...], as_of: datetime | None, tiles: str | None, 
 
 @cli.command()
 @_data_option
-@click.option("--element", "elements", multiple=True, metavar="SYM", help="Only what handles these (repeatable).")
+@click.option("--element", "elements", multiple=True, metavar="SYM",
+              help="Only what handles these, the page's element filter set to them (repeatable).")  # fmt: skip
 @click.option("--end-use", "end_uses", multiple=True, metavar="ID", help="Only what feeds these end uses (repeatable).")
 @click.option("--stage", "stages", multiple=True, type=click.Choice(STAGES), help="Only these stages (repeatable).")
 @click.option(
@@ -512,11 +514,13 @@ def view(
     """Draw the network as an interactive page (one self-contained HTML file that works offline):
     stages left to right under their headings, one node per country at each stage (double-click it
     for its plants; --plants: all of them from the start), coloured by country and sized by output,
-    chokepoints ringed in red.
+    chokepoints ringed in red. With --element, the page shows what surely carries it, fades what
+    may carry none of it (its ore's share of it may be nothing) and hides the rest.
 
     With --flows, draw instead each element's flow in tonnes (all, or those of --element), stage by
     stage and country by country, with its ranges and the stage that binds it; with --scenario, the
-    baseline and the scenario side by side (--end-use, --stage, --country and --plants do not apply).
+    baseline and the scenario side by side, priced for --region's end uses (--end-use, --stage,
+    --country and --plants do not apply; --region goes with --flows and --scenario only).
 
     Examples:
 
@@ -524,6 +528,10 @@ def view(
 
         reegraph view --flows --element Dy --scenario myanmar-kachin -o dy-flows.html
     """
+    if click.get_current_context().get_parameter_source("region") != ParameterSource.DEFAULT and not (
+        flows and scenario
+    ):
+        raise click.UsageError("--region prices a scenario's flows: it goes with --flows and --scenario")
     if flows:
         from reegraph.render.flows import render_flows_page
 
@@ -559,6 +567,7 @@ def view(
         source_urls=found.source_urls,
         notes=found.notes,
         plants=plants,
+        elements=elements,
     )
     _emit(page, output)
 

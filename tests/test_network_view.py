@@ -43,8 +43,8 @@ def test_a_group_per_country_and_stage_holds_its_plants_and_market_sized_by_its_
     assert groups["group/separation/AU"]["members"] == ["sep-b", "market/separation/AU"]
     totals = [(g["total"], g["basis"], g["counted"]) for g in groups.values()]
     assert totals == [(100, "t REO", 1), (30, "t REO", 1), (30, "t REO", 1)]  # (not sep-b's tonnes of magnet)
-    # the area of a dot follows its total: 100 t gets the largest radius (18), 30 t 5 + 13 * sqrt(0.3)
-    assert [g["size"] for g in groups.values()] == [18.0, 12.1, 12.1]
+    # the area of a dot follows its total: 100 t gets the largest radius (22), 30 t 22 * sqrt(0.3)
+    assert [g["size"] for g in groups.values()] == pytest.approx([22.0, 12.05, 12.05], abs=0.005)
     assert groups["group/mining/US"]["label"] == "US mining (1 plant)"
     # a group with a plant offline says so in its label, its border and its tooltip
     au = groups["group/separation/AU"]
@@ -59,16 +59,65 @@ def test_a_group_per_country_and_stage_holds_its_plants_and_market_sized_by_its_
                                  "width": 2.34} in edges  # fmt: skip
 
 
+def test_a_group_is_sized_by_its_plants_largest_figures_of_any_year_and_its_tooltip_says_so():
+    # China's two mines (60 t and 40 t REO, 2024; as of 2025-01-01): mine-1 also has a capacity of
+    # 70 t NdPr from 2020 (older than 3 years), its largest; a third mine has no figure
+    G = example_network("star")
+    G.nodes["mine-1"]["amounts"] += (Amount("cap", "capacity", 70.0, "t REO", 2020, elements=("Nd", "Pr")),)
+    G.add_node("mine-3", **{**G.nodes["mine-2"], "amounts": (), "label": "mine-3"})
+    group = next(n for n in view_data(G)[0] if n["id"] == "group/mining/CN")
+    assert (group["total"], group["counted"], group["members"][:3]) == (110.0, 2, ["mine-1", "mine-2", "mine-3"])
+    assert group["info"]["facts"][1] == (
+        "total 110 t REO: the largest production or capacity figure of each plant, whatever its year "
+        "(years 2020–2024; 1 older than 3 years), summed; 1 of them for some elements only; "
+        "1 of 3 plants have no figure"
+    )
+    G.nodes["mine-1"]["amounts"] = G.nodes["mine-2"]["amounts"] = ()
+    group = next(n for n in view_data(G)[0] if n["id"] == "group/mining/CN")
+    assert group["info"]["facts"][1] == "no figure in t REO for its 3 plants: its size says nothing"
+
+
 def test_the_filter_tells_what_a_plant_surely_carries_from_what_its_ore_may_hold():
     nodes, _ = view_data(tiny())
     carries = {n["id"]: n["carries"] for n in nodes}
-    assert carries["mine"] == {"Dy": MAY_CARRY, "Nd": CARRIES, "Pr": CARRIES, "Tb": MAY_CARRY}  # 0-5%: maybe none
+    # 20-30% NdPr and 0-5% Dy and Tb, each pair jointly: either of a pair may be nothing
+    assert carries["mine"] == dict.fromkeys(["Dy", "Nd", "Pr", "Tb"], MAY_CARRY)
     assert carries["group/mining/US"] == carries["market/mining/US"] == carries["mine"]
+    # no ore known: what the plant makes stands
     assert carries["group/separation/US"] == {"Nd": CARRIES} and carries["group/separation/AU"] == {"Dy": CARRIES}
     assert carries["use"] == dict.fromkeys(["Nd", "Pr", "Dy", "Tb"], CARRIES)
-    # an ore that names no share for an element bounds it by what the others leave
-    ore = Ore("ore/y", (OreShare("c/all", ("Ce", "La"), 1.0, 1.0, 1.0, 2024),))
-    assert carried({"kind": "facility", "handles": ("Ce", "Nd"), "ores": (ore,)}) == {"Ce": CARRIES}
+
+
+def share(elements, low, high, point=None):
+    return OreShare("c/" + "".join(elements), tuple(elements), low, high, point, 2024)
+
+
+#: Ores worked by hand: Nd alone 15-20% (Ce 50-60%); Dy alone 6-7% (Y 60-70%); Dy alone 1-2%; a
+#: monazite-like analysis (Dy's point 0.69%, but nothing guaranteed: low 0); Dy only jointly with
+#: Tb (14-15%); an ore wholly La and Ce.
+ND = Ore("ore/nd", (share(["Nd"], 0.15, 0.2), share(["Ce"], 0.5, 0.6)))
+DY = Ore("ore/dy", (share(["Dy"], 0.06, 0.07), share(["Y"], 0.6, 0.7)))
+DY_2 = Ore("ore/dy-2", (share(["Dy"], 0.01, 0.02),))
+ANALYSED = Ore("ore/analysed", (share(["Dy"], 0.0, 0.00695, 0.0069),))
+HEAVY = Ore("ore/heavy", (share(["Dy", "Tb"], 0.14, 0.15),))
+LA_CE = Ore("ore/la-ce", (share(["La", "Ce"], 1.0, 1.0, 1.0),))
+
+
+@pytest.mark.parametrize(
+    ("ores", "expected"),
+    [
+        ((), {"Dy": CARRIES, "Nd": CARRIES}),  # no ore known: the plant's products stand
+        ((ND,), {"Nd": CARRIES, "Dy": MAY_CARRY}),  # Nd 15-20%; Dy unnamed: up to the 35% Nd and Ce leave
+        ((DY,), {"Dy": CARRIES, "Nd": MAY_CARRY}),  # Dy 6-7%; Nd unnamed: up to the 34% Dy and Y leave
+        ((ANALYSED,), {"Dy": MAY_CARRY, "Nd": MAY_CARRY}),  # a point is not a low end: 0-0.695%
+        ((HEAVY,), {"Dy": MAY_CARRY, "Nd": MAY_CARRY}),  # Dy only jointly with Tb: 0-15%
+        ((DY, HEAVY), {"Dy": MAY_CARRY, "Nd": MAY_CARRY}),  # unknown proportions: the feed may be all HEAVY
+        ((DY, DY_2), {"Dy": CARRIES, "Nd": MAY_CARRY}),  # either ore holds at least 1% Dy
+        ((LA_CE,), {}),  # La and Ce fill the ore: no room for Dy or Nd
+    ],
+)
+def test_a_plant_surely_carries_an_element_only_where_its_ore_guarantees_some_of_it_alone(ores, expected):
+    assert carried({"kind": "facility", "handles": ("Dy", "Nd"), "ores": ores}) == expected
 
 
 @pytest.fixture(scope="module")
@@ -98,12 +147,24 @@ def test_filtering_to_an_element_keeps_its_chain_and_nothing_carries_promethium(
     groups = sum(1 for n in nodes if "members" in n)
     assert shown["Pm"] == 0 and shown["Dy"] < groups and shown["Tb"] < groups and shown["Nd"] < groups
     assert not any("Pm" in c for c in plants.values())  # no mine's ore holds promethium
-    # the Dy chain: the heavy-rare-earth clays, Lynas, China's separators; light-rare-earth ore only maybe
-    assert plants["facility/south-china-ion-adsorption-clays"]["Dy"] == CARRIES
+    # Lynas: no ore known, what it makes stands; Bayan Obo's ore states Nd only with La and Pr, Dy only
+    # with the other heavy ones; the South China clays mix two ores in unknown proportions, one of
+    # which states Dy only jointly; monazite's one analysis guarantees a deposit nothing
     assert plants["facility/lynas-malaysia"]["Dy"] == CARRIES
-    assert plants["facility/bayan-obo"]["Dy"] == MAY_CARRY and plants["facility/bayan-obo"]["Nd"] == CARRIES
+    assert plants["facility/bayan-obo"]["Dy"] == plants["facility/bayan-obo"]["Nd"] == MAY_CARRY
+    assert plants["facility/south-china-ion-adsorption-clays"]["Dy"] == MAY_CARRY
+    assert plants["facility/eneabba-stockpile"]["Dy"] == MAY_CARRY
     assert "Dy" not in plants["facility/mountain-pass-separation"]  # it makes NdPr oxide
     assert plants["facility/kachin-ion-adsorption-clays"]["Nd"] == MAY_CARRY  # its ore names no share of Nd
+
+
+@pytest.mark.parametrize("extra", [[], ["--flows"], ["--scenario", "china-2025-04"]])
+def test_region_is_refused_without_flows_and_a_scenario(run, tmp_path, extra):
+    out = tmp_path / "network.html"
+    result = run("view", "--region", "US", *extra, "-o", str(out))
+    assert result.exit_code == 2 and not out.exists()
+    said = "reegraph: error: --region prices a scenario's flows: it goes with --flows and --scenario"
+    assert result.stderr.startswith(said) and result.stderr.count("\n") == 1  # one line
 
 
 def test_hostile_labels_travel_as_escaped_json_and_become_text(tmp_path):
@@ -160,6 +221,12 @@ def test_in_chromium_the_view_is_readable_opens_and_filters(tmp_path, chromium):
                        encoding="utf-8")  # fmt: skip
     small = tmp_path / "tiny.html"
     small.write_text(render_network(tiny(), title="tiny"), encoding="utf-8")
+    chosen = tmp_path / "tiny-dy-nd.html"  # as `view --element Dy --element Nd` writes it
+    chosen.write_text(render_network(tiny(), title="tiny", elements=("Dy", "Nd")), encoding="utf-8")
+    pm = app.network_view(load_store(), scenario="china-2025-04", elements=["Pm"])
+    promethium = tmp_path / "pm.html"
+    drawn = render_network(pm.network, title=pm.title, notes=pm.notes, elements=("Pm",))
+    promethium.write_text(drawn, encoding="utf-8")
     html = bundled.read_text(encoding="utf-8")
     legend = set(re.findall(r'<span class="key"><i style="background:(#\w+)"></i>', html))
     groups = {n for n, d in found.network.nodes(data=True) if d["kind"] != "end-use"}
@@ -227,6 +294,16 @@ def test_in_chromium_the_view_is_readable_opens_and_filters(tmp_path, chromium):
         page.select_option("#element", "Dy")  # the mine may carry Dy (faded), the US separator does not
         dy = page.evaluate("window.reegraphNetwork.body.data.nodes.get().map((n) => [n.id, n.opacity])")
         assert sorted(dy) == [["group/mining/US", 0.3], ["group/separation/AU", 1], ["use", 1]]
+        assert page.evaluate(MEASURE)["count"] == "3 nodes (0 plants shown), 1 faded (their ore may hold no Dy)"
+        # elements asked for on the command line: the filter starts set to them, what carries any of them
+        page.goto(chosen.as_uri())
+        assert page.locator("#element").input_value() == "Dy,Nd"
+        both = page.evaluate("window.reegraphNetwork.body.data.nodes.get().map((n) => [n.id, n.opacity])")
+        assert sorted(both) == [["group/mining/US", 0.3], ["group/separation/AU", 1], ["group/separation/US", 1],
+                                ["use", 1]]  # fmt: skip
+        assert page.evaluate(MEASURE)["count"] == "4 nodes (0 plants shown), 1 faded (their ore may hold no Dy or Nd)"
+        page.goto(promethium.as_uri())  # under a scenario too, nothing carries Pm, and the page says so
+        assert page.evaluate(MEASURE)["count"] == "0 nodes (0 plants shown): nothing in the graph carries Pm"
         assert outside == [] and errors == []
         page.screenshot(path=str(tmp_path / "tiny.png"))
         browser.close()

@@ -10,8 +10,9 @@ Dense areas are drawn again in insets (East Asia, North America, Europe: each fa
 panel, the world map marking where the insets are); plants that share a site or would cover each
 other are set out in a ring around it, a thin line back to their place. Short names are placed
 beside the dots where they fit without touching another name or dot; the rest are named below the
-map. Dots are sized in their stage's unit (:data:`reegraph.model.STAGE_BASIS`), area in proportion
-to tonnes, one scale per stage; the facilities without coordinates are listed under the map.
+map. Each dot is sized by one figure of its plant (:func:`size_figure`: a capacity or production
+figure in its stage's unit, :data:`reegraph.model.STAGE_BASIS`), its area in proportion to tonnes on
+one scale for every unit of tonnes; the facilities without coordinates are listed under the map.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import networkx as nx
 
 from reegraph.errors import InputError
 from reegraph.model import FACILITY, KNOWN_LINKS, MAX_AGE, STAGE_BASIS, STAGES, Amount, as_of_year, node_label
+from reegraph.render.charts import nice_top
 from reegraph.render.html import esc, page, table
 from reegraph.render.palette import legend_html, stage_colour
 
@@ -109,29 +111,33 @@ def size_figure(data: dict) -> Amount | None:
     return max(found, key=lambda a: (not a.elements, a.kind == "capacity", a.year, a.value), default=None)
 
 
-def nice_ceiling(value: float) -> float:
-    """The least of 1, 2 or 5 times a power of ten that is at least ``value`` (a positive number).
-
-    Examples
-    --------
-    >>> nice_ceiling(189160.0), nice_ceiling(100.0), nice_ceiling(3.0)
-    (200000.0, 100.0, 5.0)
-    """
-    power = 10.0 ** math.floor(math.log10(value))
-    return next(step * power for step in (1.0, 2.0, 5.0, 10.0) if step * power >= value * (1 - 1e-12))
-
-
-def radius(value: float, top: float) -> float:
+def radius(value: float, top: float, least: float = R_MIN) -> float:
     """The radius of a dot of ``value`` tonnes on a scale whose reference ``top`` has radius
-    :data:`R_MAX`: area in proportion to tonnes, at least :data:`R_MIN`. Every unit of tonnes
-    (t REO, t metal, t magnet) is drawn on one scale, each stage in its own unit.
+    :data:`R_MAX`: area in proportion to tonnes, at least ``least`` (also on a scale without a
+    figure, ``top`` 0). Every unit of tonnes (t REO, t metal, t magnet) is drawn on one scale,
+    each stage in its own unit.
 
     Examples
     --------
-    >>> radius(100.0, 100.0), radius(25.0, 100.0), radius(0.01, 100.0)
-    (22.0, 11.0, 3.0)
+    >>> radius(100.0, 100.0), radius(25.0, 100.0), radius(0.01, 100.0), radius(0.0, 0.0)
+    (22.0, 11.0, 3.0, 3.0)
     """
-    return max(R_MIN, R_MAX * math.sqrt(value / top))
+    return max(least, R_MAX * math.sqrt(value / top)) if top > 0 else least
+
+
+def years_said(years: Sequence[int], as_of: int) -> str:
+    """The span of the ``years`` of some figures and how many are older than :data:`MAX_AGE` years
+    before the year ``as_of``, in words.
+
+    Examples
+    --------
+    >>> years_said([2024, 2019, 2020], 2026), years_said([2024], 2026)
+    ('years 2019–2024; 2 older than 3 years', 'year 2024; none older than 3 years')
+    """
+    first, last = min(years), max(years)
+    stale = sum(1 for y in years if y < as_of - MAX_AGE)
+    span = f"years {first}–{last}" if first != last else f"year {first}"
+    return f"{span}; {stale or 'none'} older than {MAX_AGE} years"
 
 
 def _scale_of(basis: str) -> str:
@@ -440,7 +446,7 @@ _CSS = """<style>
 
 def render_map(G: nx.DiGraph, *, title: str, tiles: str | None = None, zoom: int = 3) -> str:
     """The facilities of ``G`` on a world map with insets of its dense areas, coloured by stage and
-    sized by their capacity (or production) in their stage's unit; planned and under-construction
+    sized by their capacity (or production) in their stage's unit (:func:`size_figure`); planned and under-construction
     plants hollow; known supply links as lines; the facilities without coordinates listed below.
     With ``tiles`` (a URL template, see :func:`check_tiles`) the world map is drawn over online
     tiles of level ``zoom``, without insets."""
@@ -453,7 +459,7 @@ def render_map(G: nx.DiGraph, *, title: str, tiles: str | None = None, zoom: int
         if figure is not None and figure.value > 0:
             for key in (placed[n]["stage"], _scale_of(figure.basis)):
                 top[key] = max(top.get(key, 0.0), figure.value)
-    top = {key: nice_ceiling(value) for key, value in top.items()}
+    top = {key: nice_top(value)[0] for key, value in top.items()}
     panels = _panels(bool(tiles), zoom)
     home = {
         n: next((p for p in panels[1:] if _within(p.box, d["long"], d["lat"])), panels[0]) for n, d in placed.items()
@@ -586,8 +592,7 @@ def _summary(G: nx.DiGraph, every: dict, placed: dict, figures: dict, as_of: int
         f"{', '.join(s for s in stages if STAGE_BASIS.get(s) == unit)} in {unit}"
         for unit in dict.fromkeys(STAGE_BASIS[s] for s in stages if s in STAGE_BASIS)
     )
-    years = sorted(f.year for f in figures.values() if f is not None)
-    stale = sum(1 for y in years if y < as_of - MAX_AGE)
+    years = [f.year for f in figures.values() if f is not None]
     sizes = (
         f"Dots are sized by capacity (or production) in their stage's unit ({units}; area in proportion to "
         f"tonnes, on one scale: a tonne of magnet holds about a third of a tonne of rare earths, so compare across "
@@ -596,13 +601,7 @@ def _summary(G: nx.DiGraph, every: dict, placed: dict, figures: dict, as_of: int
         f"{'is' if len(unsized) == 1 else 'are'} drawn as a small square."
     )
     if years:
-        sizes += (
-            f" The figures behind the sizes date from {years[0]}–{years[-1]}"
-            if years[0] != years[-1]
-            else f" The figures behind the sizes date from {years[0]}"
-        )
-        sizes += f"; {stale} of them {'is' if stale == 1 else 'are'} older than {MAX_AGE} years"
-        sizes += " (the tooltip gives each year)."
+        sizes += f" The figures behind the sizes: {years_said(years, as_of)} (the tooltip gives each year)."
     dense = (
         " Dense areas are drawn again, larger, in insets A–C below the world map (each plant in one place only);"
         " plants at one site are set out in a ring around it, a thin line back to their place."

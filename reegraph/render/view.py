@@ -1,10 +1,11 @@
 """The network view (``reegraph view``): the network as an interactive, self-contained page.
 
 By default one node stands for each stage and country (a group: the country's plants at the stage
-and its market), sized by its total in the stage's unit; a double-click (or "show plants") opens a
-group into its plants and closes it again. The page lays the columns out itself, one per stage
-under its heading, each node's label under it and no label over another node, and fits the drawing
-to the window.
+and its market), its dot's area in proportion to its plants' largest figures summed: each plant's
+largest production or capacity figure in the stage's unit, whatever its year (a plant without one
+adds nothing, and the tooltip counts it); a double-click (or "show plants") opens a group into its
+plants and closes it again. The page lays the columns out itself, one per stage under its heading,
+each node's label under it and no label over another node, and fits the drawing to the window.
 
 It is drawn by the vis-network library that pyvis bundles, inlined into our own page: pyvis's
 template fetches Bootstrap from a CDN and, when a tooltip contains "href", shows tooltips with
@@ -23,8 +24,21 @@ import networkx as nx
 
 from reegraph.analysis.capacity import ore_share
 from reegraph.errors import ExecutionError
-from reegraph.model import END_USE, FACILITY, KNOWN_LINKS, MARKET, STAGE_BASIS, STAGES, market_id, node_label
+from reegraph.model import (
+    END_USE,
+    FACILITY,
+    KNOWN_LINKS,
+    MARKET,
+    STAGE_BASIS,
+    STAGES,
+    Amount,
+    as_of_year,
+    market_id,
+    node_label,
+)
+from reegraph.network.ops import expand_elements
 from reegraph.render.html import esc, largest_figure
+from reegraph.render.map import radius, years_said
 from reegraph.render.palette import COUNTRY_COLOURS, END_USE_COLOUR, country_colour, country_legend, legend_html
 
 #: The heading of each column, left to right: the stages, then the end uses.
@@ -39,6 +53,8 @@ HEADINGS = {
 }
 #: How surely a node carries an element, for the element filter (see :func:`carried`).
 CARRIES, MAY_CARRY = 2, 1
+#: The least radius of a dot (pixels): enough to see its colour and to double-click it.
+LEAST = 5.0
 
 
 def render_network(
@@ -51,12 +67,14 @@ def render_network(
     source_urls: Mapping[str, str] | None = None,
     notes: Sequence[str] = (),
     plants: bool = False,
+    elements: Sequence[str] = (),
 ) -> str:
     """The network as an interactive page: a column per stage under its heading, one node per
     country at each stage (opened into its plants with a double-click, or all at once with
     ``plants``), coloured by country and sized by its total, the report's chokepoints ringed in
     red, a scenario's offline plants white with dashed borders (a group with some says how many)
-    and its controlled exports dashed red; a search box and an element filter; ``notes`` (what is
+    and its controlled exports dashed red; a search box and an element filter, set to ``elements``
+    (symbols or groups: what may carry any of them, see :func:`carried`); ``notes`` (what is
     missing, in words) above the drawing."""
     try:
         import pyvis  # the vis-network library it bundles draws the page
@@ -81,6 +99,7 @@ def render_network(
         sizes=esc(", ".join(bases) or "no figures"),
         notes="".join(f"<li>{esc(note)}</li>" for note in notes),
         elements=_script_json(sorted(G.graph.get("elements", {}))),
+        chosen=_script_json(sorted(expand_elements(G.graph.get("elements", {}), G.graph.get("groups", {}), elements))),
     )
 
 
@@ -94,7 +113,8 @@ def view_data(
 ) -> tuple[list[dict], list[dict]]:
     """The page's nodes and edges. Nodes: a group per stage and country (``group/<stage>/<CC>``),
     listing its ``members`` (its plants, largest first, then its market) and its ``total`` in the
-    stage's ``basis`` with the number of plants ``counted`` in it; each member, naming its group (``parent``);
+    stage's ``basis`` (each plant's largest figure in it, of any year, summed) with the number of
+    plants ``counted`` in it (those with such a figure); each member, naming its group (``parent``);
     the end uses. Each has its ``column`` (the index of its stage in :data:`STAGES`), its ``order``
     within it, what it ``carries`` (:func:`carried`; a group and its market: what its plants carry)
     and the vis-network attributes that draw it. Edges: those of the network, each ``known`` (a
@@ -116,7 +136,7 @@ def view_data(
                                g["country"]))  # fmt: skip
     nodes = []
     for group in groups:
-        group["size"] = _radius(group["total"], tops[group["basis"]])
+        group["size"] = radius(group["total"], tops[group["basis"]], LEAST)
         nodes.append(group)
         for node in group["members"]:  # its plants, largest first, then its market
             data = G.nodes[node]
@@ -129,7 +149,7 @@ def view_data(
                     "parent": group["id"],
                     "column": group["column"],
                     "shape": "dot" if plant else "diamond",
-                    "size": _radius(figures[node], tops[group["basis"]]) if plant else 7,
+                    "size": radius(_tonnes(figures[node]), tops[group["basis"]], LEAST) if plant else 7,
                     **_look(country_colour(data.get("country")), node in marked, out, all_out=out),
                     "title": _short_label(data),  # plain text until the page builds the full tooltip
                     "info": _info(node, data, source_urls, marked.get(node), out),
@@ -174,31 +194,34 @@ def view_data(
 
 def carried(data: Mapping) -> dict[str, int]:
     """How surely a node carries each element, for the view's element filter: an end use, the
-    elements it needs; a plant, those its products name, each :data:`CARRIES` where its ore states
-    a share of it above nothing (or no ore of it is known: its products' word stands), and
-    :data:`MAY_CARRY` where its ore's composition leaves it anywhere from nothing to a bound (a
-    light-rare-earth ore's 0-5% of the heavy ones, jointly); an element its ore leaves no room for,
-    not at all. The analytics read the same ores (a plant holds what its ore allows, from nothing
-    up): this tells the sure from the possible for the eye and changes no figure. A market: none.
+    elements it needs; a plant, those its products name, each :data:`CARRIES` where its ore's share
+    of that element alone has a low end above nothing (or no ore of it is known: its products' word
+    stands), :data:`MAY_CARRY` where the share may be nothing but may be more (stated only jointly,
+    as NdPr, or over several ores in unknown proportions), and not at all where its ore leaves no
+    room for it. The shares are :func:`~reegraph.analysis.capacity.ore_share`'s, which the analytics
+    read too: this tells the sure from the possible for the eye and changes no figure. A market: none.
 
     Examples
     --------
+    An ore of 20-30% NdPr (jointly) and 1-2% Dy: Dy surely, Nd and Pr maybe (either alone may be
+    nothing); a plant without a known ore, what its products name.
+
     >>> from reegraph.model import Ore, OreShare
     >>> ore = Ore("ore/x", (OreShare("c/ndpr", ("Nd", "Pr"), 0.2, 0.3, None, 2024),
-    ...                     OreShare("c/heavy", ("Dy", "Tb"), 0.0, 0.05, None, 2024)))
-    >>> carried({"kind": "facility", "handles": ("Dy", "Nd", "Pr", "Tb"), "ores": (ore,)})
-    {'Dy': 1, 'Nd': 2, 'Pr': 2, 'Tb': 1}
+    ...                     OreShare("c/dy", ("Dy",), 0.01, 0.02, None, 2024)))
+    >>> carried({"kind": "facility", "handles": ("Dy", "Nd", "Pr"), "ores": (ore,)})
+    {'Dy': 2, 'Nd': 1, 'Pr': 1}
     >>> carried({"kind": "facility", "handles": ("Dy", "Tb")})
     {'Dy': 2, 'Tb': 2}
     """
     if data["kind"] == END_USE:
         return dict.fromkeys(data.get("elements", ()), CARRIES)
-    ores = data.get("ores", ())
     found = {}
     for symbol in data.get("handles", ()):
-        if not ores or any(symbol in x.elements and (x.point or x.low) > 0 for ore in ores for x in ore.shares):
+        share = ore_share(data.get("ores", ()), frozenset({symbol}))
+        if share is None or share.low > 0:
             found[symbol] = CARRIES
-        elif (share := ore_share(ores, frozenset({symbol}))) is not None and share.high > 0:
+        elif share.high > 0:
             found[symbol] = MAY_CARRY
     return found
 
@@ -207,27 +230,33 @@ def _group_id(data: Mapping) -> str:
     return f"group/{data['stage']}/{data.get('country') or '-'}"
 
 
-def _figure(data: Mapping) -> float:
-    """A plant's largest production or capacity figure in its stage's basis (0 without one)."""
+def _figure(data: Mapping) -> Amount | None:
+    """A plant's largest production or capacity figure in its stage's basis, whatever its year and
+    whatever elements it counts (``None`` without one): what sizes its dot."""
     basis = STAGE_BASIS.get(data["stage"])
-    return largest_figure({"amounts": [a for a in data.get("amounts", ()) if a.basis == basis]})
+    found = [a for a in data.get("amounts", ()) if a.kind in ("production", "capacity") and a.basis == basis]
+    return max(found, key=lambda a: a.value, default=None)
+
+
+def _tonnes(figure: Amount | None) -> float:
+    return figure.value if figure else 0.0
 
 
 def _group(
     G: nx.DiGraph,
     group: str,
     found: list[str],
-    figures: Mapping[str, float],
+    figures: Mapping[str, Amount | None],
     marked: Mapping[str, str],
     offline: frozenset[str],
     urls: Mapping[str, str],
 ) -> dict:
     """A group's node (without its size, which depends on the others')."""
     _, stage, country = group.split("/", 2)
-    plants = sorted((n for n in found if G.nodes[n]["kind"] == FACILITY), key=lambda n: (-figures[n], n))
+    plants = sorted((n for n in found if G.nodes[n]["kind"] == FACILITY), key=lambda n: (-_tonnes(figures[n]), n))
     market = [n for n in found if G.nodes[n]["kind"] == MARKET]
-    counted = [n for n in plants if figures[n] > 0]
-    total = math.fsum(figures[n] for n in plants)
+    counted = [f for n in plants if (f := figures[n]) is not None]
+    total = math.fsum(f.value for f in counted)
     basis = STAGE_BASIS.get(stage, "")
     out = [n for n in plants if n in offline]
     whys = list(dict.fromkeys(marked[n] for n in [*market, *plants] if n in marked))
@@ -238,18 +267,18 @@ def _group(
     names = [node_label(G.nodes[n], n) for n in plants]
     name = G.graph.get("countries", {}).get(country, country)
     many = "plant" if len(plants) == 1 else "plants"
-    missing = (
-        f" ({len(plants) - len(counted)} of {len(plants)} without one: not counted)"
-        if len(counted) < len(plants)
-        else ""
-    )
+    sized = f"no figure in {basis} for its {len(plants)} {many}: its size says nothing"
+    if counted:
+        partial, unsized = sum(1 for f in counted if f.elements), len(plants) - len(counted)
+        sized = (
+            f"total {total:,.0f} {basis}: the largest production or capacity figure of each plant, whatever its "
+            f"year ({years_said([f.year for f in counted], as_of_year(G))}), summed"
+            + (f"; {partial} of them for some elements only" if partial else "")
+            + (f"; {unsized} of {len(plants)} plants have no figure" if unsized else "")
+        )
     facts = [
         f"{name} ({country}) · {stage}",
-        (
-            f"total {total:,.0f} {basis}: each plant's largest production or capacity figure, summed{missing}"
-            if counted
-            else f"no figure in {basis} for its {len(plants)} {many}: its size says nothing"
-        ),
+        sized,
         f"{many}: " + "; ".join(names[:12]) + (f"; and {len(names) - 12} more" if len(names) > 12 else ""),
         *([f"offline in this scenario: {len(out)} of {len(plants)} {many}"] if out else []),
         *whys,
@@ -283,11 +312,6 @@ def _look(colour: str, ringed: bool, out: bool, *, all_out: bool) -> dict:
         "shapeProperties": {"borderDashes": [4, 3] if out else False},
         "font": {"size": 13, "color": "#222", "background": "rgba(255,255,255,0.85)"},
     }
-
-
-def _radius(value: float, top: float) -> float:
-    """A dot's radius: its area in proportion to ``value`` among figures up to ``top`` (5 without one)."""
-    return round(5 + 13 * math.sqrt(value / top), 1) if value > 0 and top > 0 else 5.0
 
 
 def _script_json(value: object) -> str:
@@ -379,7 +403,7 @@ header {{ padding: 10px 16px 6px; border-bottom: 1px solid #ddd }} h1 {{ font-si
 <div class="marks"><span class="key"><i style="border:3px solid #e00; width:6px; height:6px"></i>chokepoint</span>
 <span class="key"><i style="border:1px dashed #444; background:#fff"></i>offline in the scenario</span>
 <span class="key">dark line: a known link; grey: a potential flow; dashed red: a controlled export</span>
-<span class="key">dot area: the plants' largest figures, summed ({sizes})</span>
+<span class="key">dot area: each plant's largest figure of any year, summed ({sizes})</span>
 <span class="key">faded: may carry the element (its ore's share of it may be nothing)</span>
 <span class="key">double-click a country to show its plants</span></div>
 <ul class="notes">{notes}</ul></header>
@@ -392,10 +416,11 @@ const all = {nodes};
 const links = {edges};
 const headings = {headings};
 const elements = {elements};
+const chosen = {chosen};
 const expanded = new Set({expanded});
 const byId = new Map(all.map((n) => [n.id, n]));
 const GAP = 10, BOX_GAP = 3, COLUMN_GAP = 48;
-let symbol = "";
+let symbols = chosen;
 function tip(info) {{
   const box = document.createElement("div"); box.className = "tip";
   const head = document.createElement("b"); head.textContent = info.label; box.appendChild(head);
@@ -420,7 +445,7 @@ const edges = new vis.DataSet([]);
 const network = new vis.Network(document.getElementById("network"), {{ nodes, edges }}, {options});
 let columns = [];
 
-function weight(n) {{ return symbol ? n.carries[symbol] || 0 : 2; }}
+function weight(n) {{ return symbols.length ? Math.max(0, ...symbols.map((s) => n.carries[s] || 0)) : 2; }}
 function visible(n) {{
   if (n.members) return !expanded.has(n.id) && weight(n) > 0;
   if (n.parent) return expanded.has(n.parent) && weight(n) > 0;
@@ -472,8 +497,10 @@ function draw() {{
   }})));
   network.fit({{ animation: false }});
   const plants = all.filter((n) => n.parent && visible(n) && n.shape === "dot").length;
+  const faded = shown.filter((n) => weight(n) === 1).length, which = symbols.join(" or ");
   document.getElementById("count").textContent = shown.length + " nodes (" + plants + " plants shown)"
-    + (symbol && shown.length === 0 ? ": nothing in the graph carries " + symbol : "");
+    + (faded ? ", " + faded + " faded (their ore may hold no " + which + ")" : "")
+    + (symbols.length && shown.length === 0 ? ": nothing in the graph carries " + which : "");
   document.getElementById("plants").textContent = expanded.size ? "show countries" : "show plants";
 }}
 network.on("afterDrawing", () => {{
@@ -496,11 +523,15 @@ document.getElementById("plants").addEventListener("click", () => {{
   if (expanded.size) expanded.clear(); else for (const n of all) if (n.members) expanded.add(n.id);
   draw();
 }});
-for (const element of elements) {{
-  const option = document.createElement("option"); option.value = element; option.textContent = element;
-  document.getElementById("element").appendChild(option);
+const menu = document.getElementById("element");
+for (const choice of chosen.length > 1 ? [chosen.join(","), ...elements] : elements) {{
+  const option = document.createElement("option");
+  option.value = choice; option.textContent = choice.replaceAll(",", ", "); menu.appendChild(option);
 }}
-document.getElementById("element").addEventListener("change", (event) => {{ symbol = event.target.value; draw(); }});
+menu.value = chosen.join(",");
+menu.addEventListener("change", (event) => {{
+  symbols = event.target.value ? event.target.value.split(",") : []; draw();
+}});
 document.getElementById("find").addEventListener("input", (event) => {{
   const text = event.target.value.trim().toLowerCase();
   if (!text) {{ network.unselectAll(); return; }}
