@@ -70,7 +70,7 @@ def test_a_group_is_sized_by_its_plants_largest_figures_of_any_year_and_its_tool
     assert group["info"]["facts"][1] == (
         "total 110 t REO: the largest production or capacity figure of each plant, whatever its year "
         "(years 2020–2024; 1 older than 3 years), summed; 1 of them for some elements only; "
-        "1 of 3 plants have no figure"
+        "1 of 3 plants has no figure"
     )
     G.nodes["mine-1"]["amounts"] = G.nodes["mine-2"]["amounts"] = ()
     group = next(n for n in view_data(G)[0] if n["id"] == "group/mining/CN")

@@ -274,7 +274,7 @@ def _group(
             f"total {total:,.0f} {basis}: the largest production or capacity figure of each plant, whatever its "
             f"year ({years_said([f.year for f in counted], as_of_year(G))}), summed"
             + (f"; {partial} of them for some elements only" if partial else "")
-            + (f"; {unsized} of {len(plants)} plants have no figure" if unsized else "")
+            + (f"; {unsized} of {len(plants)} plants {'has' if unsized == 1 else 'have'} no figure" if unsized else "")
         )
     facts = [
         f"{name} ({country}) · {stage}",
