@@ -194,17 +194,18 @@ def view_data(
 
 def carried(data: Mapping) -> dict[str, int]:
     """How surely a node carries each element, for the view's element filter: an end use, the
-    elements it needs; a plant, those its products name, each :data:`CARRIES` where its ore's share
-    of that element alone has a low end above nothing (or no ore of it is known: its products' word
-    stands), :data:`MAY_CARRY` where the share may be nothing but may be more (stated only jointly,
-    as NdPr, or over several ores in unknown proportions), and not at all where its ore leaves no
-    room for it. The shares are :func:`~reegraph.analysis.capacity.ore_share`'s, which the analytics
-    read too: this tells the sure from the possible for the eye and changes no figure. A market: none.
+    elements it needs; a plant, those its products name, each :data:`CARRIES` where the plant has a
+    figure above nothing for that element alone, or its ore's share of that element alone has a low
+    end above nothing (or no ore of it is known: its products' word stands), :data:`MAY_CARRY` where
+    the share may be nothing but may be more (stated only jointly, as NdPr, or over several ores in
+    unknown proportions), and not at all where its ore leaves no room for it. The shares are
+    :func:`~reegraph.analysis.capacity.ore_share`'s, which the analytics read too: this tells the sure
+    from the possible for the eye and changes no figure. A market: none.
 
     Examples
     --------
     An ore of 20-30% NdPr (jointly) and 1-2% Dy: Dy surely, Nd and Pr maybe (either alone may be
-    nothing); a plant without a known ore, what its products name.
+    nothing); a plant without a known ore, what its products name; a figure of Dy alone settles it.
 
     >>> from reegraph.model import Ore, OreShare
     >>> ore = Ore("ore/x", (OreShare("c/ndpr", ("Nd", "Pr"), 0.2, 0.3, None, 2024),
@@ -213,13 +214,18 @@ def carried(data: Mapping) -> dict[str, int]:
     {'Dy': 2, 'Nd': 1, 'Pr': 1}
     >>> carried({"kind": "facility", "handles": ("Dy", "Tb")})
     {'Dy': 2, 'Tb': 2}
+    >>> joint = Ore("ore/y", (OreShare("c/hree", ("Dy", "Tb"), 0.0, 0.1, None, 2024),))
+    >>> carried({"kind": "facility", "handles": ("Dy",), "ores": (joint,),
+    ...          "amounts": (Amount("a", "production", 3500.0, "t REO", 2024, elements=("Dy",)),)})
+    {'Dy': 2}
     """
     if data["kind"] == END_USE:
         return dict.fromkeys(data.get("elements", ()), CARRIES)
     found = {}
+    counted = {a.elements[0] for a in data.get("amounts", ()) if len(a.elements) == 1 and a.value > 0}
     for symbol in data.get("handles", ()):
         share = ore_share(data.get("ores", ()), frozenset({symbol}))
-        if share is None or share.low > 0:
+        if symbol in counted or share is None or share.low > 0:
             found[symbol] = CARRIES
         elif share.high > 0:
             found[symbol] = MAY_CARRY
