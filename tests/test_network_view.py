@@ -59,22 +59,31 @@ def test_a_group_per_country_and_stage_holds_its_plants_and_market_sized_by_its_
                                  "width": 2.34} in edges  # fmt: skip
 
 
-def test_a_group_is_sized_by_its_plants_largest_figures_of_any_year_and_its_tooltip_says_so():
-    # China's two mines (60 t and 40 t REO, 2024; as of 2025-01-01): mine-1 also has a capacity of
-    # 70 t NdPr from 2020 (older than 3 years), its largest; a third mine has no figure
+def test_a_group_is_sized_by_its_plants_figures_as_on_the_map_and_its_tooltip_says_so():
+    # China's two mines produce 60 t and 40 t REO (2024; as of 2025-01-01). Each plant counts with
+    # the figure that sizes it on the map: one for every element first, then a capacity, then the
+    # latest. mine-1 also has a capacity of 70 t NdPr (2020): its 60 t for every element counts.
+    # mine-2 also has a capacity of 50 t (2021, older than 3 years): it counts, as a capacity.
+    # mine-4 has only a capacity of 30 t NdPr (2024): it counts, for some elements only. mine-3 has
+    # no figure. Total 60 + 50 + 30 = 140 t, 3 plants counted, years 2021-2024.
     G = example_network("star")
-    G.nodes["mine-1"]["amounts"] += (Amount("cap", "capacity", 70.0, "t REO", 2020, elements=("Nd", "Pr")),)
+    G.nodes["mine-1"]["amounts"] += (Amount("c1", "capacity", 70.0, "t REO", 2020, elements=("Nd", "Pr")),)
+    G.nodes["mine-2"]["amounts"] += (Amount("c2", "capacity", 50.0, "t REO", 2021),)
     G.add_node("mine-3", **{**G.nodes["mine-2"], "amounts": (), "label": "mine-3"})
+    c4 = Amount("c4", "capacity", 30.0, "t REO", 2024, elements=("Nd", "Pr"))
+    G.add_node("mine-4", **{**G.nodes["mine-2"], "amounts": (c4,), "label": "mine-4"})
     group = next(n for n in view_data(G)[0] if n["id"] == "group/mining/CN")
-    assert (group["total"], group["counted"], group["members"][:3]) == (110.0, 2, ["mine-1", "mine-2", "mine-3"])
+    assert (group["total"], group["counted"]) == (140.0, 3)
+    assert group["members"][:4] == ["mine-1", "mine-2", "mine-4", "mine-3"]
     assert group["info"]["facts"][1] == (
-        "total 110 t REO: the largest production or capacity figure of each plant, whatever its year "
-        "(years 2020–2024; 1 older than 3 years), summed; 1 of them for some elements only; "
-        "1 of 3 plants has no figure"
+        "total 140 t REO: each plant's figure that sizes it on the map (a capacity or production, one for every "
+        "element first, then a capacity, then the latest), summed (years 2021–2024; 1 older than 3 years); "
+        "1 of them for some elements only; 1 of 4 plants has no figure"
     )
-    G.nodes["mine-1"]["amounts"] = G.nodes["mine-2"]["amounts"] = ()
+    for mine in ("mine-1", "mine-2", "mine-4"):
+        G.nodes[mine]["amounts"] = ()
     group = next(n for n in view_data(G)[0] if n["id"] == "group/mining/CN")
-    assert group["info"]["facts"][1] == "no figure in t REO for its 3 plants: its size says nothing"
+    assert group["info"]["facts"][1] == "no figure in t REO for its 4 plants: its size says nothing"
 
 
 def test_the_filter_tells_what_a_plant_surely_carries_from_what_its_ore_may_hold():

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import html
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -87,12 +87,6 @@ def table(
         for row in rows
     )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
-
-def largest_figure(data: Mapping[str, Any]) -> float:
-    """A node's largest production or capacity figure (0 without one): what sizes its dot."""
-    values = [a.value for a in data.get("amounts", ()) if a.kind in ("production", "capacity")]
-    return max(values, default=0.0)
 
 
 class Raw(str):

@@ -106,7 +106,7 @@ def size_figure(data: dict) -> Amount | None:
     >>> size_figure(facility_node("magnet", "US", amounts=[a])) is None  # t REO is not a magnet's unit
     True
     """
-    basis = STAGE_BASIS.get(data["stage"])
+    basis = STAGE_BASIS.get(data.get("stage", ""))
     found = [a for a in data.get("amounts", ()) if a.kind in ("capacity", "production") and a.basis == basis]
     return max(found, key=lambda a: (not a.elements, a.kind == "capacity", a.year, a.value), default=None)
 

@@ -1,8 +1,8 @@
 """The network view (``reegraph view``): the network as an interactive, self-contained page.
 
 By default one node stands for each stage and country (a group: the country's plants at the stage
-and its market), its dot's area in proportion to its plants' largest figures summed: each plant's
-largest production or capacity figure in the stage's unit, whatever its year (a plant without one
+and its market), its dot's area in proportion to its plants' figures summed: each plant's figure in the stage's
+unit that sizes its dot on the map (:func:`~reegraph.render.map.size_figure`; a plant without one
 adds nothing, and the tooltip counts it); a double-click (or "show plants") opens a group into its
 plants and closes it again. The page lays the columns out itself, one per stage under its heading,
 each node's label under it and no label over another node, and fits the drawing to the window.
@@ -37,8 +37,8 @@ from reegraph.model import (
     node_label,
 )
 from reegraph.network.ops import expand_elements
-from reegraph.render.html import esc, largest_figure
-from reegraph.render.map import radius, years_said
+from reegraph.render.html import esc
+from reegraph.render.map import radius, size_figure, years_said
 from reegraph.render.palette import COUNTRY_COLOURS, END_USE_COLOUR, country_colour, country_legend, legend_html
 
 #: The heading of each column, left to right: the stages, then the end uses.
@@ -113,7 +113,7 @@ def view_data(
 ) -> tuple[list[dict], list[dict]]:
     """The page's nodes and edges. Nodes: a group per stage and country (``group/<stage>/<CC>``),
     listing its ``members`` (its plants, largest first, then its market) and its ``total`` in the
-    stage's ``basis`` (each plant's largest figure in it, of any year, summed) with the number of
+    stage's ``basis`` (each plant's :func:`~reegraph.render.map.size_figure` in it, summed) with the number of
     plants ``counted`` in it (those with such a figure); each member, naming its group (``parent``);
     the end uses. Each has its ``column`` (the index of its stage in :data:`STAGES`), its ``order``
     within it, what it ``carries`` (:func:`carried`; a group and its market: what its plants carry)
@@ -126,7 +126,7 @@ def view_data(
     for node, data in G.nodes(data=True):
         if data["kind"] != END_USE:
             members.setdefault(_group_id(data), []).append(node)
-    figures = {n: _figure(d) for n, d in G.nodes(data=True) if d["kind"] == FACILITY}
+    figures = {n: size_figure(d) for n, d in G.nodes(data=True) if d["kind"] == FACILITY}
     groups = [_group(G, group, found, figures, marked, offline, source_urls) for group, found in members.items()]
     tops: dict[str, float] = {}
     for group in groups:
@@ -185,7 +185,7 @@ def view_data(
             "link": str(data.get("link", "")),
             "known": data.get("link") in KNOWN_LINKS,
             "cut": (u, v) in gated,
-            "width": round(1 + math.log10(1 + largest_figure(G.nodes[u])) / 1.5, 2),
+            "width": round(1 + math.log10(1 + _tonnes(size_figure(G.nodes[u]))) / 1.5, 2),
         }
         for u, v, data in sorted(G.edges(data=True), key=lambda e: (e[0], e[1]))
     ]
@@ -236,14 +236,6 @@ def _group_id(data: Mapping) -> str:
     return f"group/{data['stage']}/{data.get('country') or '-'}"
 
 
-def _figure(data: Mapping) -> Amount | None:
-    """A plant's largest production or capacity figure in its stage's basis, whatever its year and
-    whatever elements it counts (``None`` without one): what sizes its dot."""
-    basis = STAGE_BASIS.get(data["stage"])
-    found = [a for a in data.get("amounts", ()) if a.kind in ("production", "capacity") and a.basis == basis]
-    return max(found, key=lambda a: a.value, default=None)
-
-
 def _tonnes(figure: Amount | None) -> float:
     return figure.value if figure else 0.0
 
@@ -277,8 +269,9 @@ def _group(
     if counted:
         partial, unsized = sum(1 for f in counted if f.elements), len(plants) - len(counted)
         sized = (
-            f"total {total:,.0f} {basis}: the largest production or capacity figure of each plant, whatever its "
-            f"year ({years_said([f.year for f in counted], as_of_year(G))}), summed"
+            f"total {total:,.0f} {basis}: each plant's figure that sizes it on the map (a capacity or production, one "
+            f"for every element first, then a capacity, then the latest), summed "
+            f"({years_said([f.year for f in counted], as_of_year(G))})"
             + (f"; {partial} of them for some elements only" if partial else "")
             + (f"; {unsized} of {len(plants)} plants {'has' if unsized == 1 else 'have'} no figure" if unsized else "")
         )
@@ -409,7 +402,7 @@ header {{ padding: 10px 16px 6px; border-bottom: 1px solid #ddd }} h1 {{ font-si
 <div class="marks"><span class="key"><i style="border:3px solid #e00; width:6px; height:6px"></i>chokepoint</span>
 <span class="key"><i style="border:1px dashed #444; background:#fff"></i>offline in the scenario</span>
 <span class="key">dark line: a known link; grey: a potential flow; dashed red: a controlled export</span>
-<span class="key">dot area: each plant's largest figure of any year, summed ({sizes})</span>
+<span class="key">dot area: the plants' figures (as on the map) summed ({sizes})</span>
 <span class="key">faded: may carry the element (its ore's share of it may be nothing)</span>
 <span class="key">double-click a country to show its plants</span></div>
 <ul class="notes">{notes}</ul></header>
