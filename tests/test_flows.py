@@ -108,6 +108,46 @@ def test_an_export_control_cuts_the_links_it_covers_and_binds():
     assert {(x.source, x.target) for x in links if x.stage == "mining"} == {("US", "US")}
 
 
+def test_export_controls_bind_only_where_they_hold_the_routed_flow_below_its_ungated_routing():
+    """A US mine of 100 t feeds separators of 40 t in the US and 30 t in Malaysia; 70 t pass.
+    Licensing US ore exports to 20% of the 100 t mined lets 20 t reach Malaysia: 60 t pass, 10 t
+    below the 70 t without the control, so the control binds. At 50% (50 t licensed) Malaysia's
+    30 t get through: the control holds nothing back and separation binds."""
+    from reegraph.analysis.scenarios import ExportControl
+
+    G = make_network(
+        [("mine", "mining", "US", 100.0), ("sep-us", "separation", "US", 40.0), ("sep-my", "separation", "MY", 30.0)],
+        end_uses=[("use", "separation")],
+    )
+    (flow,) = compute_flow(G, "ALL")
+    for fraction, passed, binds in ((0.2, 60.0, "export controls"), (0.5, 70.0, "separation")):
+        control = ExportControl("US", frozenset({"ALL"}), frozenset({"mining"}), licensed_fraction=fraction)
+        after, _ = scenario_flow(G, flow, Scenario("x", (control,)), region="US")
+        assert after.flow == Range(passed, passed, passed)
+        assert after.binding == Binding(binds, binds, binds)
+
+
+def test_a_flow_stopped_by_plants_offline_is_not_blamed_on_export_controls():
+    """US plants mine 100 t, separate 40 t and make 30 t of metal; magnet plants in Japan and the
+    US (t magnet: the stage does not measure the flow) make magnets. With both magnet plants offline
+    nothing reaches the end use, with or without an export control on US ore: what stops it is
+    the magnet stage, not the control (which would let 40 t through)."""
+    from reegraph.analysis.scenarios import ExportControl
+
+    G = make_network(
+        [("mine", "mining", "US", 100.0), ("sep", "separation", "US", 40.0), ("met", "metal", "US", 30.0),
+         ("mag-jp", "magnet", "JP", 10.0), ("mag-us", "magnet", "US", 10.0)],
+        end_uses=[("use", "magnet")],
+    )  # fmt: skip
+    (flow,) = compute_flow(G, "ALL")
+    block = ExportControl("US", frozenset({"ALL"}), frozenset({"mining"}))
+    offline = frozenset({"mag-jp", "mag-us"})
+    for controls in ((), (block,)):
+        after, links = scenario_flow(G, flow, Scenario("x", controls, offline=offline), region="EU")
+        assert after.flow == Range(0.0, 0.0, 0.0) and links == ()
+        assert "export controls" not in after.binding
+
+
 @pytest.mark.parametrize("name", ["myanmar-kachin", "china-2025-04"])
 def test_the_scenario_flow_is_what_the_engine_prices(name):
     """Baseline and scenario, routed by country, carry what the engine's aggregate network finds for

@@ -339,8 +339,9 @@ def scenario_flow(
     offline plants (and planned plants it does not bring online), with its scaling; its export
     controls (those on every end user) acting on the cross-border links they cover on the way to
     ``region``'s end uses (``None``: no control acts). The binding stage is ``"export controls"``
-    at an end where the controls, not a stage, hold the flow below what the stages pass (by more
-    than the 50 kg that rounding to the kilogram can leave).
+    at an end where the routed flow is below what the same routing passes without the controls (by
+    more than the 50 kg that rounding to the kilogram can leave); elsewhere it is the stage that
+    binds the stages in series (:func:`~reegraph.analysis.flow.series_flow`).
 
     Examples
     --------
@@ -383,10 +384,11 @@ def scenario_flow(
         return min(fractions, default=None)
 
     value, links = route_flow(stages, gate=gate)
-    bound, binding = series_flow(stages)
+    free = route_flow(stages)[0] if controls else value  # what passes without the controls
+    _, binding = series_flow(stages)
     held = Binding(
         *(
-            "export controls" if (v := value.at(end)) is not None and (b := bound.at(end)) is not None and v < b - 0.05
+            "export controls" if (v := value.at(end)) is not None and (f := free.at(end)) is not None and v < f - 0.05
             else found
             for end, found in zip(ENDS, binding, strict=True)
         )
