@@ -15,7 +15,7 @@ from reegraph import app
 from reegraph.analysis.flow import Binding, StageCapacity, StageFlow, compute_flow, route_flow
 from reegraph.analysis.scenarios import Scenario, run_scenario, scenario_flow
 from reegraph.cli import cli
-from reegraph.model import Range
+from reegraph.model import Amount, Range
 from reegraph.network.ops import make_network
 from reegraph.render.flows import PLOT, flow_section
 
@@ -145,7 +145,60 @@ def test_a_flow_stopped_by_plants_offline_is_not_blamed_on_export_controls():
     for controls in ((), (block,)):
         after, links = scenario_flow(G, flow, Scenario("x", controls, offline=offline), region="EU")
         assert after.flow == Range(0.0, 0.0, 0.0) and links == ()
-        assert "export controls" not in after.binding
+        assert after.binding == Binding("magnet", "magnet", "magnet")
+        assert after.stages[-1].handlers == 0 and after.stages[-1].evidence == ()
+
+
+def test_a_scenarios_stages_describe_only_the_plants_it_runs():
+    """A US mine of 100 t feeds four separators: the US's 40 t, China's without a figure, Malaysia's
+    with only a 2015 figure (stale: so also unbounded) and a planned Australian plant of 20 t. With
+    China's and Malaysia's offline and Australia's not brought online, the separation stage is the
+    US plant alone: one handler, nothing unbounded or stale, its figure the only evidence; brought
+    online, Australia's plant and its source join it. A plant scaled to nothing stops as one offline."""
+    G = make_network(
+        [("mine", "mining", "US", 100.0), ("sep-us", "separation", "US", 40.0), ("sep-cn", "separation", "CN", 0.0),
+         ("sep-my", "separation", "MY", 25.0), ("sep-au", "separation", "AU", 20.0)],
+        end_uses=[("use", "separation")],
+    )  # fmt: skip
+    G.nodes["sep-cn"]["amounts"] = ()
+    G.nodes["sep-my"]["amounts"] = (Amount("sep-my/2015", "production", 25.0, "t REO", 2015, sources=("source/old",)),)
+    G.nodes["sep-au"]["status"] = "planned"
+    G.nodes["sep-au"]["amounts"] = (Amount("sep-au", "capacity", 20.0, "t REO", 2024, sources=("source/plan",)),)
+    (flow,) = compute_flow(G, "ALL")
+
+    def separation(scenario: Scenario) -> tuple:
+        after, _ = scenario_flow(G, flow, scenario)
+        stage = after.stages[1]
+        assert stage.stage == "separation"
+        return after.flow, stage.handlers, stage.unbounded, [a.id for a in stage.evidence], stage.stale, stage.sources
+
+    assert separation(Scenario("baseline")) == (
+        Range(40.0, 100.0),
+        3,
+        ("sep-cn", "sep-my"),
+        ["sep-us"],
+        flow.stages[1].stale,
+        ("source/example",),
+    )
+    assert [a.id for a in flow.stages[1].stale] == ["sep-my/2015"]
+    offline = frozenset({"sep-cn", "sep-my"})
+    assert separation(Scenario("x", offline=offline)) == (
+        Range(40.0, 40.0, 40.0),
+        1,
+        (),
+        ["sep-us"],
+        (),
+        ("source/example",),
+    )
+    assert separation(Scenario("x", offline=offline, online=frozenset({"sep-au"}))) == (
+        Range(40.0, 60.0),
+        2,
+        (),
+        ["sep-au", "sep-us"],
+        (),
+        ("source/example", "source/plan"),
+    )
+    assert separation(Scenario("x", scale={"sep-cn": 0.0, "sep-my": 0.0})) == separation(Scenario("x", offline=offline))
 
 
 @pytest.mark.parametrize("name", ["myanmar-kachin", "china-2025-04"])

@@ -19,7 +19,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -220,9 +220,15 @@ def _smallest(totals: list[Range], names: list[str]) -> tuple[Range, Binding]:
 def stage_capacity(G: nx.DiGraph, element: str, stage: str, tables: Tables | None = None) -> StageCapacity:
     """What ``stage`` passes of ``element``, by country, with the figures used."""
     table = stage_table(G, element, stage, tables)
-    countries = {c: country_range(table, c) for c in table.countries()}
+    return capacity_of(table, {c: country_range(table, c) for c in table.countries()})
+
+
+def capacity_of(table: StageTable, countries: Mapping[str, Range]) -> StageCapacity:
+    """The :class:`StageCapacity` of ``table``'s stage with each country's amount as in ``countries``
+    (its total their sum), and the figures, stale figures, unbounded plants and handlers of the
+    table's plants."""
     return StageCapacity(
-        stage=stage,
+        stage=table.stage,
         measured=table.measured,
         total=add_ranges(countries.values()),
         countries=tuple(sorted(countries.items(), key=lambda kv: (-kv[1].high, -kv[1].low, kv[0]))),

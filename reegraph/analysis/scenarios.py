@@ -24,6 +24,7 @@ from dataclasses import dataclass, field, replace
 import networkx as nx
 
 from reegraph.analysis.capacity import (
+    StageTable,
     Tables,
     country_of,
     country_range,
@@ -32,7 +33,7 @@ from reegraph.analysis.capacity import (
     stage_table,
     tally,
 )
-from reegraph.analysis.flow import Binding, Link, StageFlow, route_flow, series_flow
+from reegraph.analysis.flow import Binding, Link, StageFlow, capacity_of, flow_note, route_flow, series_flow
 from reegraph.model import (
     END_USE,
     ENDS,
@@ -40,7 +41,6 @@ from reegraph.model import (
     REGION_CODES,
     Ends,
     Range,
-    add_ranges,
     facilities,
     market_id,
     region_of,
@@ -238,6 +238,13 @@ def _throughput(capacities: dict[str, dict[str, float]], stages: list[str], expo
     return result
 
 
+def _stopped(table: StageTable, scenario: Scenario) -> set[str]:
+    """The plants of a stage that ``scenario`` stops: those it takes offline (planned plants it does
+    not bring online among them, once :func:`run_scenario` or :func:`scenario_flow` has added them)
+    and those it scales to nothing."""
+    return {n for n in table.holdings if n in scenario.offline or scenario.scale.get(n, 1.0) <= 0}
+
+
 def _capacities(
     G: nx.DiGraph, element: str, stage: str, scenario: Scenario, tables: Tables, end: str
 ) -> dict[str, float | None]:
@@ -248,8 +255,8 @@ def _capacities(
     table = stage_table(G, element, stage, tables)
     located = country_of(G, tables)
     if not table.measured:
-        running = {located[n] for n in table.holdings if n not in scenario.offline and scenario.scale.get(n, 1.0) > 0}
-        return dict.fromkeys(sorted(running), math.inf)
+        gone = _stopped(table, scenario)
+        return dict.fromkeys(sorted({located[n] for n in table.holdings if n not in gone}), math.inf)
     lost: dict[str, list[Range]] = defaultdict(list)
     for node in scenario.offline:
         holding = table.holdings.get(node)
@@ -368,8 +375,8 @@ def scenario_flow(
         }
         if not stage.measured:  # countries with a running plant pass without bound
             countries = {c: Range(0.0, math.inf) for c in countries}
-        ordered = tuple(sorted(countries.items(), key=lambda kv: (-kv[1].high, -kv[1].low, kv[0])))
-        stages.append(replace(stage, countries=ordered, total=add_ranges(countries.values())))
+        table = stage_table(G, flow.element, stage.stage, tables)
+        stages.append(capacity_of(table.without(_stopped(table, scenario)), countries))
     controls = [c for c in scenario.controls if not c.military_only] if region is not None else []
     names = [s.stage for s in stages]
 
@@ -393,7 +400,8 @@ def scenario_flow(
             for end, found in zip(ENDS, binding, strict=True)
         )
     )  # fmt: skip
-    return replace(flow, stages=tuple(stages), flow=value, binding=held), links
+    note = flow_note(flow.element, value, stages)
+    return replace(flow, stages=tuple(stages), flow=value, binding=held, note=note), links
 
 
 def scenario_marks(G: nx.DiGraph, scenario: Scenario) -> tuple[frozenset[str], frozenset[tuple[str, str]]]:
