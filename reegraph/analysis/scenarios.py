@@ -33,7 +33,17 @@ from reegraph.analysis.capacity import (
     stage_table,
     tally,
 )
-from reegraph.analysis.flow import Binding, Link, StageFlow, capacity_of, flow_note, route_flow, series_flow
+from reegraph.analysis.flow import (
+    Binding,
+    Link,
+    StageFlow,
+    capacity_of,
+    flow_note,
+    gate_limit,
+    route_flow,
+    series_flow,
+    throughput,
+)
 from reegraph.model import (
     END_USE,
     ENDS,
@@ -218,24 +228,6 @@ def _fraction(control: ExportControl, stage: str, stages: list[str]) -> float:
     once, not once per stage)."""
     covered = [s for s in stages if s in control.stages]
     return control.licensed_fraction if covered and stage == covered[-1] else 0.0
-
-
-def _gate(H: nx.DiGraph, tail: Hashable, gate: Hashable, fraction: float, throughput: float) -> None:
-    """The gate's capacity: the licensed fraction of the exporter's throughput at the stage."""
-    if math.isinf(throughput) and fraction > 0:
-        H.add_edge(tail, gate)
-    else:
-        H.add_edge(tail, gate, capacity=0.0 if math.isinf(throughput) else fraction * throughput)
-
-
-def _throughput(capacities: dict[str, dict[str, float]], stages: list[str], exporter: str) -> dict[str, float]:
-    """What ``exporter`` can pass at each stage (``capacities``: stage to :func:`_capacities`): its
-    capacity there, and never more than at any earlier stage."""
-    result, bound = {}, math.inf
-    for stage in stages:
-        bound = min(bound, capacities[stage].get(exporter, 0.0))
-        result[stage] = bound
-    return result
 
 
 def _stopped(table: StageTable, scenario: Scenario) -> set[str]:
@@ -625,7 +617,7 @@ def _aggregate_network(
     capacities = {stage: known[(element, stage, end)] for stage in stages}
     if any(None in caps.values() for caps in capacities.values()):
         return None
-    through = {x: _throughput(capacities, stages, x) for x in exporters}  # type: ignore[arg-type]
+    through = {x: throughput([capacities[s] for s in stages], x) for x in exporters}  # type: ignore[misc]
     for k, stage in enumerate(stages):
         capacity: dict[str, float] = defaultdict(float)
         for country, value in capacities[stage].items():
@@ -656,7 +648,11 @@ def _aggregate_network(
                     ),
                     default=0.0,
                 )
-                _gate(H, ((k, exporter), "out"), gate, fraction, through[exporter][stage])
+                limit = gate_limit(fraction, through[exporter][k])
+                if limit is None:
+                    H.add_edge(((k, exporter), "out"), gate)
+                else:
+                    H.add_edge(((k, exporter), "out"), gate, capacity=limit)
     return H
 
 
