@@ -335,12 +335,14 @@ def scenario_flow(
     """``flow`` (of :func:`~reegraph.analysis.flow.compute_flow` over ``G``) under ``scenario``, as
     :func:`run_scenario` prices it, and one routing of it between countries
     (:func:`~reegraph.analysis.flow.route_flow`): each stage's countries without the scenario's
-    offline plants (and planned plants it does not bring online), with its scaling; its export
-    controls (those on every end user) acting on the cross-border links they cover on the way to
-    ``region``'s end uses (``None``: no control acts). The binding stage is ``"export controls"``
-    at an end where the routed flow is below what the same routing passes without the controls (by
-    more than the 50 kg that rounding to the kilogram can leave); elsewhere it is the stage that
-    binds the stages in series (:func:`~reegraph.analysis.flow.series_flow`).
+    offline plants (and planned plants it does not bring online), with its scaling, and its figures,
+    stale figures, unbounded plants, handlers and sources (and the flow's note) those of the plants
+    it runs; its export controls (those on every end user) acting on the cross-border links they
+    cover on the way to ``region``'s end uses (``None``: no control acts). The binding stage is
+    ``"export controls"`` at an end where the routed flow is below what the same routing passes
+    without the controls (by more than the 50 kg that rounding to the kilogram can leave);
+    elsewhere it is the stage that binds the stages in series
+    (:func:`~reegraph.analysis.flow.series_flow`).
 
     Examples
     --------
