@@ -15,7 +15,7 @@ from reegraph import app
 from reegraph.analysis.flow import Binding, StageCapacity, StageFlow, compute_flow, route_flow
 from reegraph.analysis.scenarios import Scenario, run_scenario, scenario_flow
 from reegraph.cli import cli
-from reegraph.model import Range
+from reegraph.model import Amount, Range
 from reegraph.network.ops import make_network
 from reegraph.render.flows import PLOT, flow_section
 
@@ -106,6 +106,99 @@ def test_an_export_control_cuts_the_links_it_covers_and_binds():
     after, links = scenario_flow(G, flow, Scenario("x", (block,)), region="US")
     assert after.flow.point == 40.0 and after.binding.point == "export controls"
     assert {(x.source, x.target) for x in links if x.stage == "mining"} == {("US", "US")}
+
+
+def test_export_controls_bind_only_where_they_hold_the_routed_flow_below_its_ungated_routing():
+    """A US mine of 100 t feeds separators of 40 t in the US and 30 t in Malaysia; 70 t pass.
+    Licensing US ore exports to 20% of the 100 t mined lets 20 t reach Malaysia: 60 t pass, 10 t
+    below the 70 t without the control, so the control binds. At 50% (50 t licensed) Malaysia's
+    30 t get through: the control holds nothing back and separation binds."""
+    from reegraph.analysis.scenarios import ExportControl
+
+    G = make_network(
+        [("mine", "mining", "US", 100.0), ("sep-us", "separation", "US", 40.0), ("sep-my", "separation", "MY", 30.0)],
+        end_uses=[("use", "separation")],
+    )
+    (flow,) = compute_flow(G, "ALL")
+    for fraction, passed, binds in ((0.2, 60.0, "export controls"), (0.5, 70.0, "separation")):
+        control = ExportControl("US", frozenset({"ALL"}), frozenset({"mining"}), licensed_fraction=fraction)
+        after, _ = scenario_flow(G, flow, Scenario("x", (control,)), region="US")
+        assert after.flow == Range(passed, passed, passed)
+        assert after.binding == Binding(binds, binds, binds)
+
+
+def test_a_flow_stopped_by_plants_offline_is_not_blamed_on_export_controls():
+    """US plants mine 100 t, separate 40 t and make 30 t of metal; magnet plants in Japan and the
+    US (t magnet: the stage does not measure the flow) make magnets. With both magnet plants offline
+    nothing reaches the end use, with or without an export control on US ore: what stops it is
+    the magnet stage, not the control (which would let 40 t through)."""
+    from reegraph.analysis.scenarios import ExportControl
+
+    G = make_network(
+        [("mine", "mining", "US", 100.0), ("sep", "separation", "US", 40.0), ("met", "metal", "US", 30.0),
+         ("mag-jp", "magnet", "JP", 10.0), ("mag-us", "magnet", "US", 10.0)],
+        end_uses=[("use", "magnet")],
+    )  # fmt: skip
+    (flow,) = compute_flow(G, "ALL")
+    block = ExportControl("US", frozenset({"ALL"}), frozenset({"mining"}))
+    offline = frozenset({"mag-jp", "mag-us"})
+    for controls in ((), (block,)):
+        after, links = scenario_flow(G, flow, Scenario("x", controls, offline=offline), region="EU")
+        assert after.flow == Range(0.0, 0.0, 0.0) and links == ()
+        assert after.binding == Binding("magnet", "magnet", "magnet")
+        assert after.stages[-1].handlers == 0 and after.stages[-1].evidence == ()
+
+
+def test_a_scenarios_stages_describe_only_the_plants_it_runs():
+    """A US mine of 100 t feeds four separators: the US's 40 t, China's without a figure, Malaysia's
+    with only a 2015 figure (stale: so also unbounded) and a planned Australian plant of 20 t. With
+    China's and Malaysia's offline and Australia's not brought online, the separation stage is the
+    US plant alone: one handler, nothing unbounded or stale, its figure the only evidence; brought
+    online, Australia's plant and its source join it. A plant scaled to nothing stops as one offline."""
+    G = make_network(
+        [("mine", "mining", "US", 100.0), ("sep-us", "separation", "US", 40.0), ("sep-cn", "separation", "CN", 0.0),
+         ("sep-my", "separation", "MY", 25.0), ("sep-au", "separation", "AU", 20.0)],
+        end_uses=[("use", "separation")],
+    )  # fmt: skip
+    G.nodes["sep-cn"]["amounts"] = ()
+    G.nodes["sep-my"]["amounts"] = (Amount("sep-my/2015", "production", 25.0, "t REO", 2015, sources=("source/old",)),)
+    G.nodes["sep-au"]["status"] = "planned"
+    G.nodes["sep-au"]["amounts"] = (Amount("sep-au", "capacity", 20.0, "t REO", 2024, sources=("source/plan",)),)
+    (flow,) = compute_flow(G, "ALL")
+
+    def separation(scenario: Scenario) -> tuple:
+        after, _ = scenario_flow(G, flow, scenario)
+        stage = after.stages[1]
+        assert stage.stage == "separation"
+        return after.flow, stage.handlers, stage.unbounded, [a.id for a in stage.evidence], stage.stale, stage.sources
+
+    assert separation(Scenario("baseline")) == (
+        Range(40.0, 100.0),
+        3,
+        ("sep-cn", "sep-my"),
+        ["sep-us"],
+        flow.stages[1].stale,
+        ("source/example",),
+    )
+    assert [a.id for a in flow.stages[1].stale] == ["sep-my/2015"]
+    offline = frozenset({"sep-cn", "sep-my"})
+    assert separation(Scenario("x", offline=offline)) == (
+        Range(40.0, 40.0, 40.0),
+        1,
+        (),
+        ["sep-us"],
+        (),
+        ("source/example",),
+    )
+    assert separation(Scenario("x", offline=offline, online=frozenset({"sep-au"}))) == (
+        Range(40.0, 60.0),
+        2,
+        (),
+        ["sep-au", "sep-us"],
+        (),
+        ("source/example", "source/plan"),
+    )
+    assert separation(Scenario("x", scale={"sep-cn": 0.0, "sep-my": 0.0})) == separation(Scenario("x", offline=offline))
 
 
 @pytest.mark.parametrize("name", ["myanmar-kachin", "china-2025-04"])

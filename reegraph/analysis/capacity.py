@@ -34,8 +34,8 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import NamedTuple
 
@@ -236,6 +236,15 @@ class StageTable:
     def countries(self, *, flow: bool = True) -> list[str]:
         """The countries with an amount: those with plants (and, but for flows, a figure of their own)."""
         return sorted(self.tallies if flow else {*self.tallies, *self.caps})
+
+    def without(self, plants: Collection[str]) -> StageTable:
+        """The table with ``plants`` gone (a scenario's stopped plants): their holdings, and with
+        them their figures, out of every sum, count and list; the countries' own figures stay."""
+        gone = self.holdings.keys() & set(plants)
+        if not gone:
+            return self
+        holdings = {n: h for n, h in self.holdings.items() if n not in gone}
+        return replace(self, holdings=holdings, tallies=_tallies(holdings, self.located), handlers=len(holdings))
 
 
 def country_range(
@@ -496,10 +505,6 @@ def _build_table(index: _Index, key: str, members: frozenset[str], stage: str, u
     for country, fresh, stale in index.caps.get(stage, ()):
         if any(a.basis in bases and set(a.elements or index.every) & members for a in (*fresh, *stale)):
             caps[country] = _holding(fresh, stale, members, index.every, bases, symbol)
-    by_country: dict[str, list[Range]] = defaultdict(list)
-    for node, holding in holdings.items():
-        by_country[index.country[node]].append(holding.range)
-    tallies = {c: tally(ranges) for c, ranges in by_country.items()}
     return StageTable(
         stage=stage,
         key=key,
@@ -508,12 +513,20 @@ def _build_table(index: _Index, key: str, members: frozenset[str], stage: str, u
         measured=measured,
         holdings=holdings,
         caps=caps,
-        tallies=tallies,
+        tallies=_tallies(holdings, index.country),
         handlers=len(holdings),
         named=index.names(stage, bases, members) or (key == "ALL" and bool(holdings or caps) and unit == "stage"),
         located=index.country,
         owners=index.owners,
     )
+
+
+def _tallies(holdings: Mapping[str, Holding], located: Mapping[str, str]) -> dict[str, Tally]:
+    """Each country's :class:`Tally` of its plants' holdings."""
+    by_country: dict[str, list[Range]] = defaultdict(list)
+    for node, holding in holdings.items():
+        by_country[located[node]].append(holding.range)
+    return {c: tally(ranges) for c, ranges in by_country.items()}
 
 
 def _holding(

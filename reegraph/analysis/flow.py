@@ -19,7 +19,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -220,9 +220,15 @@ def _smallest(totals: list[Range], names: list[str]) -> tuple[Range, Binding]:
 def stage_capacity(G: nx.DiGraph, element: str, stage: str, tables: Tables | None = None) -> StageCapacity:
     """What ``stage`` passes of ``element``, by country, with the figures used."""
     table = stage_table(G, element, stage, tables)
-    countries = {c: country_range(table, c) for c in table.countries()}
+    return capacity_of(table, {c: country_range(table, c) for c in table.countries()})
+
+
+def capacity_of(table: StageTable, countries: Mapping[str, Range]) -> StageCapacity:
+    """The :class:`StageCapacity` of ``table``'s stage with each country's amount as in ``countries``
+    (its total their sum), and the figures, stale figures, unbounded plants and handlers of the
+    table's plants."""
     return StageCapacity(
-        stage=stage,
+        stage=table.stage,
         measured=table.measured,
         total=add_ranges(countries.values()),
         countries=tuple(sorted(countries.items(), key=lambda kv: (-kv[1].high, -kv[1].low, kv[0]))),
@@ -499,8 +505,26 @@ class Link(NamedTuple):
 
 
 #: What a gate admits from ``exporter`` at ``stage`` to ``importer`` (``""``: the end uses): the
-#: licensed fraction of the exporter's throughput, or ``None`` where nothing restricts it.
+#: licensed fraction of the exporter's :func:`throughput` (:func:`gate_limit`), or ``None`` where
+#: nothing restricts it.
 Gate = Callable[[str, str, str], float | None]
+
+
+def throughput(amounts: Iterable[Mapping[str, float]], exporter: str) -> list[float]:
+    """What ``exporter`` passes at each of a series of stages (``amounts``: each stage's amount by
+    country; a country without one passes nothing): its amount there, and never more than at any
+    earlier stage."""
+    return list(itertools.accumulate((row.get(exporter, 0.0) for row in amounts), min))
+
+
+def gate_limit(fraction: float, throughput: float) -> float | None:
+    """The most an export gate lets through: the licensed ``fraction`` of the exporter's
+    ``throughput`` (:func:`throughput`); ``None`` where nothing bounds it (a licence on a throughput
+    without bound). A gate that licenses nothing passes nothing, whatever the throughput."""
+    if math.isinf(throughput):
+        return None if fraction > 0 else 0.0
+    return fraction * throughput
+
 
 #: The cost of a tonne crossing a border, and of a tonne passing a country's plants that no figure
 #: bounds: the routing keeps trade and reliance on unbounded plants to what the maximum flow needs.
@@ -561,9 +585,8 @@ def _route(
         return None, {}
     H: nx.DiGraph = nx.DiGraph()
     H.add_nodes_from(("source", "sink"))
-    through: dict[str, float] = {}  # what each exporter passes at the stage and every stage before
+    through = {c: throughput(caps, c) for c in set().union(*caps)}
     for k, (stage, row) in enumerate(zip(stages, caps, strict=True)):
-        through = {c: min(through.get(c, 0.0) if k else math.inf, row.get(c, 0.0)) for c in {*through, *row}}
         for country, value in row.items():
             if math.isfinite(value):
                 H.add_edge((k, country, "in"), (k, country, "out"), capacity=round(value * 1000), weight=0)
@@ -581,11 +604,11 @@ def _route(
                     continue
                 door = ("gate", k, country, fraction)
                 if door not in H:
-                    limit = 0.0 if fraction == 0 else fraction * through[country]
-                    if math.isfinite(limit):
-                        H.add_edge((k, country, "out"), door, capacity=round(limit * 1000), weight=0)
-                    else:
+                    limit = gate_limit(fraction, through[country][k])
+                    if limit is None:
                         H.add_edge((k, country, "out"), door, weight=0)
+                    else:
+                        H.add_edge((k, country, "out"), door, capacity=round(limit * 1000), weight=0)
                 H.add_edge(door, head, weight=cost, link=(stage.stage, country, target))
     try:
         flows = nx.max_flow_min_cost(H, "source", "sink")

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field, replace
 import networkx as nx
 
 from reegraph.analysis.capacity import (
+    StageTable,
     Tables,
     country_of,
     country_range,
@@ -32,7 +33,17 @@ from reegraph.analysis.capacity import (
     stage_table,
     tally,
 )
-from reegraph.analysis.flow import Binding, Link, StageFlow, route_flow, series_flow
+from reegraph.analysis.flow import (
+    Binding,
+    Link,
+    StageFlow,
+    capacity_of,
+    flow_note,
+    gate_limit,
+    route_flow,
+    series_flow,
+    throughput,
+)
 from reegraph.model import (
     END_USE,
     ENDS,
@@ -40,7 +51,6 @@ from reegraph.model import (
     REGION_CODES,
     Ends,
     Range,
-    add_ranges,
     facilities,
     market_id,
     region_of,
@@ -220,22 +230,11 @@ def _fraction(control: ExportControl, stage: str, stages: list[str]) -> float:
     return control.licensed_fraction if covered and stage == covered[-1] else 0.0
 
 
-def _gate(H: nx.DiGraph, tail: Hashable, gate: Hashable, fraction: float, throughput: float) -> None:
-    """The gate's capacity: the licensed fraction of the exporter's throughput at the stage."""
-    if math.isinf(throughput) and fraction > 0:
-        H.add_edge(tail, gate)
-    else:
-        H.add_edge(tail, gate, capacity=0.0 if math.isinf(throughput) else fraction * throughput)
-
-
-def _throughput(capacities: dict[str, dict[str, float]], stages: list[str], exporter: str) -> dict[str, float]:
-    """What ``exporter`` can pass at each stage (``capacities``: stage to :func:`_capacities`): its
-    capacity there, and never more than at any earlier stage."""
-    result, bound = {}, math.inf
-    for stage in stages:
-        bound = min(bound, capacities[stage].get(exporter, 0.0))
-        result[stage] = bound
-    return result
+def _stopped(table: StageTable, scenario: Scenario) -> set[str]:
+    """The plants of a stage that ``scenario`` stops: those it takes offline (planned plants it does
+    not bring online among them, once :func:`run_scenario` or :func:`scenario_flow` has added them)
+    and those it scales to nothing."""
+    return {n for n in table.holdings if n in scenario.offline or scenario.scale.get(n, 1.0) <= 0}
 
 
 def _capacities(
@@ -248,8 +247,8 @@ def _capacities(
     table = stage_table(G, element, stage, tables)
     located = country_of(G, tables)
     if not table.measured:
-        running = {located[n] for n in table.holdings if n not in scenario.offline and scenario.scale.get(n, 1.0) > 0}
-        return dict.fromkeys(sorted(running), math.inf)
+        gone = _stopped(table, scenario)
+        return dict.fromkeys(sorted({located[n] for n in table.holdings if n not in gone}), math.inf)
     lost: dict[str, list[Range]] = defaultdict(list)
     for node in scenario.offline:
         holding = table.holdings.get(node)
@@ -336,11 +335,14 @@ def scenario_flow(
     """``flow`` (of :func:`~reegraph.analysis.flow.compute_flow` over ``G``) under ``scenario``, as
     :func:`run_scenario` prices it, and one routing of it between countries
     (:func:`~reegraph.analysis.flow.route_flow`): each stage's countries without the scenario's
-    offline plants (and planned plants it does not bring online), with its scaling; its export
-    controls (those on every end user) acting on the cross-border links they cover on the way to
-    ``region``'s end uses (``None``: no control acts). The binding stage is ``"export controls"``
-    at an end where the controls, not a stage, hold the flow below what the stages pass (by more
-    than the 50 kg that rounding to the kilogram can leave).
+    offline plants (and planned plants it does not bring online), with its scaling, and its figures,
+    stale figures, unbounded plants, handlers and sources (and the flow's note) those of the plants
+    it runs; its export controls (those on every end user) acting on the cross-border links they
+    cover on the way to ``region``'s end uses (``None``: no control acts). The binding stage is
+    ``"export controls"`` at an end where the routed flow is below what the same routing passes
+    without the controls (by more than the 50 kg that rounding to the kilogram can leave);
+    elsewhere it is the stage that binds the stages in series
+    (:func:`~reegraph.analysis.flow.series_flow`).
 
     Examples
     --------
@@ -367,8 +369,8 @@ def scenario_flow(
         }
         if not stage.measured:  # countries with a running plant pass without bound
             countries = {c: Range(0.0, math.inf) for c in countries}
-        ordered = tuple(sorted(countries.items(), key=lambda kv: (-kv[1].high, -kv[1].low, kv[0])))
-        stages.append(replace(stage, countries=ordered, total=add_ranges(countries.values())))
+        table = stage_table(G, flow.element, stage.stage, tables)
+        stages.append(capacity_of(table.without(_stopped(table, scenario)), countries))
     controls = [c for c in scenario.controls if not c.military_only] if region is not None else []
     names = [s.stage for s in stages]
 
@@ -383,15 +385,17 @@ def scenario_flow(
         return min(fractions, default=None)
 
     value, links = route_flow(stages, gate=gate)
-    bound, binding = series_flow(stages)
+    free = route_flow(stages)[0] if controls else value  # what passes without the controls
+    _, binding = series_flow(stages)
     held = Binding(
         *(
-            "export controls" if (v := value.at(end)) is not None and (b := bound.at(end)) is not None and v < b - 0.05
+            "export controls" if (v := value.at(end)) is not None and (f := free.at(end)) is not None and v < f - 0.05
             else found
             for end, found in zip(ENDS, binding, strict=True)
         )
     )  # fmt: skip
-    return replace(flow, stages=tuple(stages), flow=value, binding=held), links
+    note = flow_note(flow.element, value, stages)
+    return replace(flow, stages=tuple(stages), flow=value, binding=held, note=note), links
 
 
 def scenario_marks(G: nx.DiGraph, scenario: Scenario) -> tuple[frozenset[str], frozenset[tuple[str, str]]]:
@@ -615,7 +619,7 @@ def _aggregate_network(
     capacities = {stage: known[(element, stage, end)] for stage in stages}
     if any(None in caps.values() for caps in capacities.values()):
         return None
-    through = {x: _throughput(capacities, stages, x) for x in exporters}  # type: ignore[arg-type]
+    through = {x: throughput([capacities[s] for s in stages], x) for x in exporters}  # type: ignore[misc]
     for k, stage in enumerate(stages):
         capacity: dict[str, float] = defaultdict(float)
         for country, value in capacities[stage].items():
@@ -646,7 +650,11 @@ def _aggregate_network(
                     ),
                     default=0.0,
                 )
-                _gate(H, ((k, exporter), "out"), gate, fraction, through[exporter][stage])
+                limit = gate_limit(fraction, through[exporter][k])
+                if limit is None:
+                    H.add_edge(((k, exporter), "out"), gate)
+                else:
+                    H.add_edge(((k, exporter), "out"), gate, capacity=limit)
     return H
 
 
