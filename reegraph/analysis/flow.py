@@ -536,9 +536,11 @@ def route_flow(stages: Sequence[StageCapacity], *, gate: Gate | None = None) -> 
     a stage that does not measure the element passes its countries' flow without bound) and one
     routing of it between countries, at each end of the amounts.
 
-    Trade between countries is inferred, not known, so many routings carry the maximum; this one
-    carries it with the least cross-border trade, and through plants that no figure bounds only
-    where the bounded ones cannot take more (a minimum-cost maximum flow). ``gate`` restricts
+    Trade between countries is inferred, not known, so many routings carry the maximum; this one is
+    the cheapest (a minimum-cost maximum flow) when a tonne costs 1 for each border it crosses and 2
+    for each stage where it passes plants that no figure bounds: it crosses borders and leans on
+    unbounded plants only as far as the maximum needs, and would rather cross a border to a bounded
+    plant than pass an unbounded one at home. ``gate`` restricts
     the cross-border links an export control covers: all of them from one exporter at one stage
     share the licensed fraction of what the exporter passes there (and at every stage before).
 
