@@ -526,8 +526,8 @@ def gate_limit(fraction: float, throughput: float) -> float | None:
     return fraction * throughput
 
 
-#: The cost of a tonne crossing a border, and of a tonne passing a country's plants that no figure
-#: bounds: the routing keeps trade and reliance on unbounded plants to what the maximum flow needs.
+#: The cost of a tonne crossing a border, and of a tonne passing a country whose amount nothing
+#: bounds: the routing keeps trade and reliance on unbounded countries to what the maximum flow needs.
 _TRADE_COST, _UNBOUNDED_COST = 1, 2
 
 
@@ -538,9 +538,10 @@ def route_flow(stages: Sequence[StageCapacity], *, gate: Gate | None = None) -> 
 
     Trade between countries is inferred, not known, so many routings carry the maximum; this one is
     the cheapest (a minimum-cost maximum flow) when a tonne costs 1 for each border it crosses and 2
-    for each stage where it passes plants that no figure bounds: it crosses borders and leans on
-    unbounded plants only as far as the maximum needs, and would rather cross a border to a bounded
-    plant than pass an unbounded one at home. ``gate`` restricts
+    for each stage where it passes a country whose amount nothing bounds at that end (at the high
+    end, a country with any plant without a figure: the cost is the country's, not the plant's): it
+    crosses borders and leans on unbounded countries only as far as the maximum needs, and would
+    rather cross a border to a bounded country than pass an unbounded one at home. ``gate`` restricts
     the cross-border links an export control covers: all of them from one exporter at one stage
     share the licensed fraction of what the exporter passes there (and at every stage before).
 

@@ -91,8 +91,8 @@ def flow_section(
         "to the most it allows (the high end); a black tick: the point estimate. Hatched: no figure bounds the "
         "country's plants (drawn as large as what passes there, not as a figure). The ribbons are one routing of the "
         "maximum flow, the cheapest when a tonne costs 1 for each border it crosses and 2 for each stage where it "
-        "passes plants that no figure bounds: the trade between countries is inferred, not known. The dashed frame "
-        "marks the stage that binds the flow." + scenario_words + "</p>",
+        "passes a country that nothing bounds there (hatched): the trade between countries is inferred, not known. "
+        "The dashed frame marks the stage that binds the flow." + scenario_words + "</p>",
     ]
     for i, diagram in enumerate(diagrams):
         other = after[i] if i < len(after) else None
