@@ -299,3 +299,26 @@ def test_a_gate_licenses_a_fraction_of_what_the_exporter_passes_there_and_before
         ("separation", "US", "US"): 50.0,
         ("metal", "US", ""): 75.0,
     }
+
+
+def test_a_licence_bounds_an_exporter_that_enters_the_chain_late_by_its_own_first_stage():
+    """An Australian mine of 100 t; a Malaysian separator of 100 t (of Australian ore); US metal
+    plants of 100 t. Malaysia's separated exports are licensed at half its throughput: it mines
+    nothing, so its throughput starts at its 100 t of separation (not at the 0 t it mines), and
+    50 t pass."""
+    stages = [stage("mining", {"AU": Range(100.0, 100.0, 100.0)}),
+              stage("separation", {"MY": Range(100.0, 100.0, 100.0)}),
+              stage("metal", {"US": Range(100.0, 100.0, 100.0)})]  # fmt: skip
+    rows = [{c: r.high for c, r in s.countries} for s in stages]
+    assert throughput(rows, "MY") == [0.0, 100.0, 0.0]
+
+    def half(stage_name: str, exporter: str, importer: str) -> float | None:
+        return 0.5 if (stage_name, exporter) == ("separation", "MY") else None
+
+    flow, links = route_flow(stages, gate=half)
+    assert flow == Range(50.0, 50.0, 50.0)
+    assert {(x.stage, x.source, x.target): x.flow.point for x in links} == {
+        ("mining", "AU", "MY"): 50.0,
+        ("separation", "MY", "US"): 50.0,
+        ("metal", "US", ""): 50.0,
+    }

@@ -512,9 +512,23 @@ Gate = Callable[[str, str, str], float | None]
 
 def throughput(amounts: Iterable[Mapping[str, float]], exporter: str) -> list[float]:
     """What ``exporter`` passes at each of a series of stages (``amounts``: each stage's amount by
-    country; a country without one passes nothing): its amount there, and never more than at any
-    earlier stage."""
-    return list(itertools.accumulate((row.get(exporter, 0.0) for row in amounts), min))
+    country): its amount there, and never more than at an earlier stage where it has one (its later
+    stages fed by its earlier ones); nothing at a stage where it has none. A country that enters
+    the chain late (a separator of imported ore) is bounded from its first stage on.
+
+    Examples
+    --------
+    >>> throughput([{"CN": 100.0}, {"CN": 50.0, "MY": 10.0}, {"MY": math.inf}], "CN")
+    [100.0, 50.0, 0.0]
+    >>> throughput([{"CN": 100.0}, {"CN": 50.0, "MY": 10.0}, {"MY": math.inf}], "MY")
+    [0.0, 10.0, 10.0]
+    """
+    result, bound = [], math.inf
+    for row in amounts:
+        if exporter in row:
+            bound = min(bound, row[exporter])
+        result.append(bound if exporter in row else 0.0)
+    return result
 
 
 def gate_limit(fraction: float, throughput: float) -> float | None:

@@ -222,6 +222,29 @@ def _scopes(G: nx.DiGraph, scenario: Scenario, end_uses: list[str]) -> list[tupl
     return [(s, uses) for s, uses in scopes if uses]
 
 
+def _licence(
+    controls: Iterable[ExportControl],
+    element: str,
+    stage: str,
+    stages: list[str],
+    exporter: str,
+    destination: str,
+    region: str,
+) -> float | None:
+    """The licensed fraction of what ``exporter`` sends at ``stage`` to ``destination`` (a country,
+    a region or an exporter) on its way to ``region``'s end uses: the strictest of the controls that
+    reach it (``None``: none does). Both engines gate with it, and the destinations under one
+    fraction share one licence: that fraction of the exporter's throughput."""
+    return min(
+        (
+            _fraction(c, stage, stages)
+            for c in controls
+            if c.exporter == exporter and c.reaches(element, stage, destination, region)
+        ),
+        default=None,
+    )
+
+
 def _fraction(control: ExportControl, stage: str, stages: list[str]) -> float:
     """Licensed exports leave as the most finished product the control covers: the fraction applies
     at the last covered stage, and earlier covered stages export nothing (so the licence is counted
@@ -314,6 +337,7 @@ def _binding(
             (k, name) = u[0]
             stage = stages[k]
             table = stage_table(G, element, stage, tables)
+            stopped = _stopped(table, scenario)
             for country in table.countries():
                 if group(country) != name:
                     continue
@@ -323,7 +347,7 @@ def _binding(
                 plants = [
                     (-(table.holdings[n].range.at(end) or 0.0), n)
                     for n in table.groups.get(("country", country), ())
-                    if n not in scenario.offline and table.holdings[n].range.bounded
+                    if n not in stopped and table.holdings[n].range.bounded
                 ]
                 found.update(n for _, n in sorted(plants)[:BINDING_PLANTS])
     return tuple(sorted(found))
@@ -375,14 +399,7 @@ def scenario_flow(
     names = [s.stage for s in stages]
 
     def gate(stage: str, exporter: str, importer: str) -> float | None:
-        fractions = [
-            _fraction(c, stage, names)
-            for c in controls
-            if c.exporter == exporter
-            and {flow.element, "ALL"} & c.elements
-            and c.reaches(flow.element, stage, importer or region or "", region or "")
-        ]
-        return min(fractions, default=None)
+        return _licence(controls, flow.element, stage, names, exporter, importer or region or "", region or "")
 
     value, links = route_flow(stages, gate=gate)
     free = route_flow(stages)[0] if controls else value  # what passes without the controls
@@ -634,27 +651,18 @@ def _aggregate_network(
                 H.add_edge("source", (node, "in"))
             else:
                 for origin in names:
-                    _link(H, scenario, element, stages[k - 1], (k - 1, origin), node, origin, name, region)
+                    _link(H, scenario, element, stages, stages[k - 1], (k - 1, origin), node, origin, name, region)
         if stage == stages[-1]:
             for name in names:
-                _link(H, scenario, element, stage, (k, name), "sink", name, region, region)
-    for k, stage in enumerate(stages):  # feed each gate, now that all exist: the licensed share
-        for exporter in exporters:
-            gate = ("gate", stage, exporter)
-            if gate in H:
-                fraction = min(  # several controls on the same goods: the strictest holds
-                    (
-                        _fraction(c, stage, stages)
-                        for c in scenario.controls
-                        if c.exporter == exporter and stage in c.stages and {element, "ALL"} & c.elements
-                    ),
-                    default=0.0,
-                )
-                limit = gate_limit(fraction, through[exporter][k])
-                if limit is None:
-                    H.add_edge(((k, exporter), "out"), gate)
-                else:
-                    H.add_edge(((k, exporter), "out"), gate, capacity=limit)
+                _link(H, scenario, element, stages, stage, (k, name), "sink", name, region, region)
+    for gate in [n for n in H if n[0] == "gate"]:  # feed each gate, now that all exist: the licensed share
+        _, stage, exporter, fraction = gate
+        k = stages.index(stage)
+        limit = gate_limit(fraction, through[exporter][k])
+        if limit is None:
+            H.add_edge(((k, exporter), "out"), gate)
+        else:
+            H.add_edge(((k, exporter), "out"), gate, capacity=limit)
     return H
 
 
@@ -662,6 +670,7 @@ def _link(
     H: nx.DiGraph,
     scenario: Scenario,
     element: str,
+    stages: list[str],
     stage: str,
     tail: Hashable,
     head: Hashable,
@@ -670,12 +679,13 @@ def _link(
     region: str | None,
 ) -> None:
     """An edge from group ``origin`` at ``stage`` to ``head`` (the next stage's group, or the sink);
-    through the exporter's gate where a control covers it."""
+    through the exporter's gate for its licensed fraction (:func:`_licence`) where a control
+    reaches ``destination``."""
     target = head if head == "sink" else (head, "in")
-    if origin != destination and region is not None:
-        for control in scenario.controls:
-            if destination and control.exporter == origin and control.reaches(element, stage, destination, region):
-                gate = ("gate", stage, origin)
-                H.add_edge(gate, target)
-                return
-    H.add_edge((tail, "out"), target)
+    fraction = None
+    if origin != destination and region is not None and destination:
+        fraction = _licence(scenario.controls, element, stage, stages, origin, destination, region)
+    if fraction is None:
+        H.add_edge((tail, "out"), target)
+    else:
+        H.add_edge(("gate", stage, origin, fraction), target)
