@@ -549,3 +549,18 @@ def test_both_engines_gate_alike(case):
     routed = scenario_flow(G, flow, scenario, region=region)[0].flow
     for end in ENDS:
         assert impact.scenario.at(end) == routed.at(end), end
+
+
+def test_plants_a_scenario_stops_are_neither_binding_nor_said_to_be_missing():
+    """A Chinese mine of 100 t; separators of 100 t in China and 30 t in the US. Scaling China's to
+    nothing leaves the US's 30 t, which alone binds (the stopped plant is not named). Taking both
+    separators offline leaves nothing, and the flow's note says the scenario stops them, not that
+    no plant handles separation."""
+    G = make_network([("mine", "mining", "CN", 100.0), ("sep", "separation", "CN", 100.0),
+                      ("sep2", "separation", "US", 30.0)], end_uses=[("use", "separation")])  # fmt: skip
+    (flow,) = compute_flow(G, "ALL")
+    (impact,) = run_scenario(G, Scenario("x", scale={"sep": 0.0}), elements=["ALL"], regions=["EU"])
+    assert (impact.scenario, impact.binding) == (tonnes(30.0), dict.fromkeys(ENDS, ("sep2",)))
+    after = scenario_flow(G, flow, Scenario("x", offline=frozenset({"sep", "sep2"})))[0]
+    assert after.flow == tonnes(0.0)
+    assert after.note.endswith("nothing is known to pass at separation (the scenario stops all 2 plants)")

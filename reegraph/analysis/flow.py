@@ -66,6 +66,7 @@ class StageCapacity:
     unbounded: tuple[str, ...]
     handlers: int
     sources: tuple[str, ...] = ()  # of every figure used, ore compositions included
+    stopped: int = 0  # plants a scenario stops (not among the handlers)
 
 
 class Binding(NamedTuple):
@@ -186,6 +187,12 @@ def flow_note(element: str, flow: Range, stages: Iterable[StageCapacity]) -> str
 
 def _why_nothing(stage: StageCapacity) -> str:
     if not stage.handlers:
+        if stage.stopped:
+            return (
+                "the scenario stops its one plant"
+                if stage.stopped == 1
+                else f"the scenario stops all {stage.stopped} plants"
+            )
         return "no plant handles it"
     if stage.unbounded and len(stage.unbounded) == stage.handlers:
         return "its one plant has no figure" if stage.handlers == 1 else f"none of {stage.handlers} plants has a figure"

@@ -394,7 +394,8 @@ def scenario_flow(
         if not stage.measured:  # countries with a running plant pass without bound
             countries = {c: Range(0.0, math.inf) for c in countries}
         table = stage_table(G, flow.element, stage.stage, tables)
-        stages.append(capacity_of(table.without(_stopped(table, scenario)), countries))
+        gone = _stopped(table, scenario)
+        stages.append(replace(capacity_of(table.without(gone), countries), stopped=len(gone)))
     controls = [c for c in scenario.controls if not c.military_only] if region is not None else []
     names = [s.stage for s in stages]
 
