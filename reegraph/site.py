@@ -5,14 +5,18 @@ map, each built-in scenario, the sources, the data card and the ontology's docum
 The pages are built in memory first; then they are written to a new folder beside ``DIR`` that
 replaces ``DIR`` in one rename, so a failure leaves ``DIR`` as it was. A folder that holds anything
 reegraph did not write is never replaced: a site's mark file (:data:`MARK`) lists the files written,
-and a file it does not list (added since, or a folder without the mark) refuses the run.
+and a file it does not list (added since, or a folder without the mark), a folder or link in place
+of a file it lists, or a mark an older reegraph wrote (which lists nothing) refuses the run.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
 import secrets
 import shutil
+import stat
 import tempfile
 from datetime import date
 from importlib.metadata import PackageNotFoundError, version
@@ -98,17 +102,24 @@ def write_site(pages: dict[str, str], folder: Path) -> None:
     there before; nothing is changed where any step fails.
 
     The mark file lists the files written, so a folder where anything else was added since (a note,
-    a page of one's own) is refused rather than replaced.
+    a page of one's own, a folder in place of a page) is refused rather than replaced.
 
     Raises
     ------
     InputError
-        ``folder`` is a file, or a folder that holds what reegraph did not write, or cannot be written.
+        ``folder`` is a file, or a folder that holds what reegraph did not write (or that an older
+        reegraph wrote, whose mark lists nothing), or cannot be read or written.
     """
-    target = Path(os.path.abspath(folder)).resolve()
-    if target.exists() and not target.is_dir():
-        raise InputError(f"{folder}: not a folder")
-    foreign = _foreign(target) if target.is_dir() else []
+    try:
+        try:
+            target = Path(os.path.abspath(folder)).resolve()
+        except RuntimeError:  # a symlink loop (Python 3.13 raises OSError, caught below)
+            raise OSError(errno.ELOOP, os.strerror(errno.ELOOP)) from None
+        if target.exists() and not target.is_dir():
+            raise InputError(f"{folder}: not a folder")
+        foreign = _foreign(target, folder) if target.is_dir() else []
+    except OSError as exc:
+        raise InputError(f"{folder}: cannot read: {exc.strerror or exc}") from None
     if foreign:
         named = ", ".join(ascii(name) for name in foreign[:3]) + (", ..." if len(foreign) > 3 else "")
         raise InputError(f"{folder}: holds files reegraph did not write ({named}); give a new or empty folder")
@@ -132,19 +143,41 @@ def write_site(pages: dict[str, str], folder: Path) -> None:
 #: The first line of the mark file; the files the site holds follow, one per line.
 _MARK_HEAD = "A site written by reegraph site, which may replace this folder while it holds only these files:\n"
 
+#: The whole mark file of a site written by an older reegraph, before the mark listed the files written.
+_OLD_MARK = "A site written by reegraph site; the command replaces this folder."
 
-def _foreign(target: Path) -> list[str]:
+
+def _foreign(target: Path, folder: Path) -> list[str]:
     """The names in the folder ``target`` that its mark file does not list (all of them when it has
-    none), sorted."""
+    none), sorted; a name listed that is now a folder or a symbolic link is not one reegraph wrote,
+    and counts among them.
+
+    Raises
+    ------
+    InputError
+        The mark is one an older reegraph wrote, which lists no files, so what the folder holds
+        cannot be checked.
+    OSError
+        The folder or its mark cannot be read.
+    """
     names = {entry.name for entry in target.iterdir()}
-    mark = target / MARK
     listed: set[str] = set()
-    if mark.is_file():
-        with mark.open(encoding="utf-8", errors="replace") as lines:
+    if MARK in names and _plain_file(target / MARK):
+        with (target / MARK).open(encoding="utf-8", errors="replace") as lines:
             text = lines.read(1 << 20)  # (a site lists a few dozen names; a larger mark is not one reegraph wrote)
         if text.startswith(_MARK_HEAD):
             listed = {*text[len(_MARK_HEAD) :].splitlines(), MARK}
-    return sorted(names - listed)
+        elif text.splitlines()[:1] == [_OLD_MARK]:
+            raise InputError(
+                f"{folder}: written by an older reegraph, whose mark does not list the files it wrote, so what the"
+                " folder holds cannot be checked; remove it or choose another folder"
+            )
+    return sorted(names - {name for name in listed & names if _plain_file(target / name)})
+
+
+def _plain_file(path: Path) -> bool:
+    """Whether ``path`` is a file itself: not a folder, nor a symbolic link (to anything)."""
+    return stat.S_ISREG(path.lstat().st_mode)
 
 
 def _swap(new: Path, target: Path, folder: Path) -> None:
@@ -154,7 +187,12 @@ def _swap(new: Path, target: Path, folder: Path) -> None:
         os.replace(new, target)
         return
     aside = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}.", suffix=".old"))
-    os.replace(target, aside / "site")
+    try:
+        os.replace(target, aside / "site")
+    except BaseException:  # the old site was not moved: the empty folder beside it goes
+        with contextlib.suppress(OSError):
+            aside.rmdir()
+        raise
     try:
         os.replace(new, target)
     except BaseException:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import math
 import re
 from datetime import date
+from html import unescape
 
 import pytest
 from click.testing import CliRunner
@@ -62,9 +63,7 @@ def test_a_chain_across_a_border_is_routed_with_the_least_trade_and_drawn_in_ton
     assert bands["US, separation: 40 t"] == [("pale", 40 * scale), ("solid", 40 * scale)]
     assert bands["MY, separation: 30 t"] == [("pale", 30 * scale), ("solid", 30 * scale)]
     assert bands["70 t to use"] == [("pale", 70 * scale), ("solid", 70 * scale)]
-    assert (
-        "binds: low and point and high end" in html and "Binds: separation at the low and point and high ends" in html
-    )
+    assert "binds: low, point and high ends" in html and "Binds: separation at the low, point and high ends" in html
 
 
 def test_a_range_is_solid_to_its_low_end_pale_to_its_high_end_and_no_figure_is_hatched():
@@ -259,14 +258,15 @@ def test_the_scenario_page_sets_each_flow_beside_its_baseline_and_shows_the_loss
 
 
 def _change_words(before: Range, after: Range) -> str:
-    """The words under a pair of one-stage flows (a Chinese mine) that carry ``before`` and ``after``."""
+    """The words under a pair of one-stage flows (a Chinese mine) that carry ``before`` and ``after``, as text
+    (the page escapes them: "<1%" is "&lt;1%" there)."""
 
     def diagram(r: Range) -> app.FlowDiagram:
         flow = StageFlow("Dy", "mining", ("use",), "t", r, Binding(None, None, None), (_stage("mining", {"CN": r}),))
         return app.FlowDiagram(flow, (), ("use",))
 
     html = flow_section([diagram(before)], after=[diagram(after)], scenario="x", region="EU")
-    return re.findall(r"<p>(The scenario [^<]*)</p>", html)[0]
+    return unescape(re.findall(r"<p>(The scenario [^<]*)</p>", html)[0])
 
 
 @pytest.mark.parametrize(
@@ -280,9 +280,20 @@ def _change_words(before: Range, after: Range) -> str:
         (Range(200.0, 200.0), Range(150.0, 150.0), "takes 50 t (−25%) at the low and high ends"),
         # 40 -> 50 t (10 t, 25% of 40) and 80 -> 100 t (20 t, 25% of 80): each end its own tonnes
         (Range(40.0, 80.0), Range(50.0, 100.0), "adds 10 t (+25%) at the low end; adds 20 t (+25%) at the high end"),
-        # from nothing: no share of it; and nothing bounds the high end
+        # from nothing: no share of it; and nothing bounds the high end before or after: its change unknown
         (Range(0.0, math.inf), Range(5.0, math.inf),
-         "adds 5 t at the low end; changes it by an amount nothing bounds at the high end"),
+         "adds 5 t at the low end; changes it by an unknown amount, if at all, at the high end (nothing bounds it "
+         "there before or after)"),
+        # nothing bounded the high end before, 300 t after: the most that can flow lost what nothing bounds
+        (Range(100.0, math.inf), Range(100.0, 300.0), "changes nothing at the low end; takes an amount nothing bounds "
+         "at the high end"),
+        # 200,000 -> 199,400 t: 600 t, 0.3%; 200,000 -> 200,800 t: 800 t, 0.4%; both round to 0%, said as under 1%
+        (Range(200_000.0, 200_000.0), Range(199_400.0, 200_800.0),
+         "takes 600 t (−<1%) at the low end; adds 800 t (+<1%) at the high end"),
+        # 200,000 -> 198,800 t: 1,200 t, 0.6%, which rounds to 1%
+        (Range(200_000.0, 200_000.0), Range(198_800.0, 198_800.0), "takes 1,200 t (−1%) at the low and high ends"),
+        # 60 -> 45 t at the low, point and high ends alike: 15 t, 25% of 60, said once for the three
+        (Range(60.0, 60.0, 60.0), Range(45.0, 45.0, 45.0), "takes 15 t (−25%) at the low, point and high ends"),
     ],
 )  # fmt: skip
 def test_a_flow_s_change_says_a_loss_as_taken_and_a_gain_as_added_at_each_end(before, after, said):

@@ -82,6 +82,24 @@ def test_a_figure_for_some_elements_only_is_drawn_dashed_and_said():
     assert "size: capacity 25 t REO (2025, Nd Pr only)" in html
 
 
+def test_the_years_of_the_sizes_count_as_stale_what_the_analytics_leave_out():
+    # As of 2026 with no vintage the analytics count figures from 2026 - 3 = 2023 on. The mine's
+    # figure is moved to 2022 (stale); the separator's stays in 2025 (the magnet plant has none in t
+    # magnet): of the two figures that size dots (2022, 2025), one is from before 2023.
+    G = tiny()
+    G.nodes["mine"]["amounts"] = (Amount("q", "production", 100.0, "t REO", 2022, sources=("source/example",)),)
+    html = render_map(G, title="tiny")
+    assert "size: production 100 t REO (2022, before 2023: stale, left out by the analytics)" in html
+    assert "size: capacity 25 t REO (2025)" in html
+    said = "The figures behind the sizes: years 2022–2025; 1 from before 2023, which the analytics leave out as stale"
+    assert said in html
+    # On data of 2024 (its latest source) the analytics count back from 2024, not 2026: from 2021 on
+    G.graph["vintage"] = 2024
+    html = render_map(G, title="tiny")
+    assert "size: production 100 t REO (2022)" in html and "stale, left out" not in html
+    assert "years 2022–2025; none from before 2021, which the analytics leave out as stale" in html
+
+
 @pytest.fixture(scope="module")
 def bundled(tmp_path_factory):
     G = build_network(load_store(), as_of=date(2026, 11, 28), include_planned=True)

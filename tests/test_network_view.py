@@ -63,9 +63,10 @@ def test_a_group_is_sized_by_its_plants_figures_as_on_the_map_and_its_tooltip_sa
     # China's two mines produce 60 t and 40 t REO (2024; as of 2025-01-01). Each plant counts with
     # the figure that sizes it on the map: one for every element first, then a capacity, then the
     # latest. mine-1 also has a capacity of 70 t NdPr (2020): its 60 t for every element counts.
-    # mine-2 also has a capacity of 50 t (2021, older than 3 years): it counts, as a capacity.
-    # mine-4 has only a capacity of 30 t NdPr (2024): it counts, for some elements only. mine-3 has
-    # no figure. Total 60 + 50 + 30 = 140 t, 3 plants counted, years 2021-2024.
+    # mine-2 also has a capacity of 50 t (2021, from before 2025 - 3 = 2022, when the analytics'
+    # figures begin: stale to them): it counts, as a capacity. mine-4 has only a capacity of 30 t
+    # NdPr (2024): it counts, for some elements only. mine-3 has no figure. Total 60 + 50 + 30 =
+    # 140 t, 3 plants counted, years 2021-2024.
     G = example_network("star")
     G.nodes["mine-1"]["amounts"] += (Amount("c1", "capacity", 70.0, "t REO", 2020, elements=("Nd", "Pr")),)
     G.nodes["mine-2"]["amounts"] += (Amount("c2", "capacity", 50.0, "t REO", 2021),)
@@ -77,9 +78,18 @@ def test_a_group_is_sized_by_its_plants_figures_as_on_the_map_and_its_tooltip_sa
     assert group["members"][:4] == ["mine-1", "mine-2", "mine-4", "mine-3"]
     assert group["info"]["facts"][1] == (
         "total 140 t REO: each plant's figure that sizes it on the map (a capacity or production, one for every "
-        "element first, then a capacity, then the latest), summed (years 2021–2024; 1 older than 3 years); "
-        "1 of them for some elements only; 1 of 4 plants has no figure"
+        "element first, then a capacity, then the latest), summed (years 2021–2024; 1 from before 2022, which the "
+        "analytics leave out as stale); 1 of them for some elements only; 1 of 4 plants has no figure"
     )
+    # As of 2028 on data of 2025 (its latest source), the analytics count back from 2025, not 2028:
+    # figures from 2022 on; 2021 is still the one stale figure (not all three, as 2028 - 3 would say)
+    G.graph.update(as_of="2028-01-01", vintage=2025)
+    group = next(n for n in view_data(G)[0] if n["id"] == "group/mining/CN")
+    assert "(years 2021–2024; 1 from before 2022, which the analytics leave out as stale)" in group["info"]["facts"][1]
+    G.graph["vintage"] = 2024  # on data of 2024: from 2021 on, none stale
+    group = next(n for n in view_data(G)[0] if n["id"] == "group/mining/CN")
+    said = "(years 2021–2024; none from before 2021, which the analytics leave out as stale)"
+    assert said in group["info"]["facts"][1]
     for mine in ("mine-1", "mine-2", "mine-4"):
         G.nodes[mine]["amounts"] = ()
     group = next(n for n in view_data(G)[0] if n["id"] == "group/mining/CN")

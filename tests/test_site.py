@@ -170,6 +170,80 @@ def test_a_failure_while_the_new_site_is_moved_in_puts_the_old_one_back(tmp_path
     assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
 
 
+def test_a_failure_while_the_old_site_is_moved_aside_leaves_it_and_no_leftovers(tmp_path, monkeypatch):
+    out = tmp_path / "site"
+    write_site({"index.html": "old"}, out)
+    calls, replace = [], os.replace
+
+    def failing(src, dst):  # moving the old site aside fails: nothing else is tried
+        calls.append(dst)
+        if len(calls) == 1:
+            raise PermissionError(16, "Device or resource busy")
+        replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", failing)
+    with pytest.raises(InputError, match=r"site: cannot write: Device or resource busy$"):
+        write_site({"index.html": "new"}, out)
+    assert len(calls) == 1 and (out / "index.html").read_text() == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]  # neither the new folder nor the one beside
+
+
+def test_a_folder_that_cannot_be_read_is_refused_in_one_line_naming_it(tmp_path, monkeypatch):
+    (tmp_path / "loop").symlink_to("loop")  # a symbolic link to itself: nothing under it resolves
+    result = CliRunner().invoke(cli, ["site", "-o", str(tmp_path / "loop" / "site")])
+    assert result.exit_code == 2 and result.stdout == ""
+    said = f"reegraph: error: {tmp_path / 'loop' / 'site'}: cannot read: Too many levels of symbolic links"
+    assert result.stderr.strip() == said
+    out = tmp_path / "site"
+    write_site({"index.html": "old"}, out)
+    iterdir = type(out).iterdir
+
+    def refused(self):
+        if self.name == "site":
+            raise PermissionError(13, "Permission denied", str(self))
+        return iterdir(self)
+
+    monkeypatch.setattr(type(out), "iterdir", refused)
+    with pytest.raises(InputError) as raised:
+        write_site({"index.html": "new"}, out)
+    assert str(raised.value) == f"{out}: cannot read: Permission denied"
+    monkeypatch.undo()
+    assert (out / "index.html").read_text() == "old" and sorted(p.name for p in tmp_path.iterdir()) == ["loop", "site"]
+
+
+def test_a_site_an_older_reegraph_wrote_is_refused_untouched_as_one_that_cannot_be_checked(tmp_path):
+    out = tmp_path / "site"
+    out.mkdir()
+    (out / "index.html").write_text("old")
+    (out / MARK).write_text("A site written by reegraph site; the command replaces this folder.\n")  # (no list)
+    result = CliRunner().invoke(cli, ["site", "-o", str(out)])
+    assert result.exit_code == 2 and result.stdout == ""
+    said = (f"reegraph: error: {out}: written by an older reegraph, whose mark does not list the files it wrote, so "
+            "what the folder holds cannot be checked; remove it or choose another folder")  # fmt: skip
+    assert result.stderr.strip() == said
+    assert {p.name: p.read_text() for p in out.iterdir()} == {
+        "index.html": "old", MARK: "A site written by reegraph site; the command replaces this folder.\n"
+    }  # fmt: skip
+
+
+def test_a_listed_name_that_is_now_a_folder_or_a_link_is_kept_and_the_site_not_replaced(tmp_path):
+    out = tmp_path / "site"
+    write_site({"index.html": "old", "report.html": "r", "map.html": "m"}, out)
+    (out / "report.html").unlink()
+    (out / "report.html").mkdir()
+    (out / "report.html" / "thesis.tex").write_text("years of work")
+    with pytest.raises(InputError, match=r"did not write \('report.html'\); give a new or empty folder$"):
+        write_site({"index.html": "new"}, out)
+    assert (out / "report.html" / "thesis.tex").read_text() == "years of work"
+    (out / "map.html").unlink()
+    (out / "map.html").symlink_to(tmp_path / "elsewhere.html")  # (a link to a file reegraph never wrote)
+    (tmp_path / "elsewhere.html").write_text("mine")
+    with pytest.raises(InputError, match=r"did not write \('map.html', 'report.html'\)"):
+        write_site({"index.html": "new"}, out)
+    assert (out / "map.html").is_symlink() and (out / "index.html").read_text() == "old"
+    assert (tmp_path / "elsewhere.html").read_text() == "mine"
+
+
 @pytest.mark.browser
 def test_in_chromium_every_page_loads_nothing_from_outside_and_a_country_has_one_colour(site, chromium):
     from playwright import sync_api as playwright  # a test extra: missing, the test fails

@@ -125,7 +125,7 @@ def _element(diagram: FlowDiagram, after: FlowDiagram | None, *, ident: str, lev
     words = [_summary(diagram)]
     words += [_other(f) for f in diagram.others]
     if after is not None:
-        words.append(_change(flow, after.flow))
+        words.append(esc(_change(flow, after.flow)))  # (text: its "<1%" escaped)
     scale = _scale([diagram, *([after] if after else [])])
     if after is None:
         legend, svg = _diagram(diagram, scale, ident=ident)
@@ -164,37 +164,84 @@ def _other(flow: StageFlow) -> str:
 
 
 def _change(before: StageFlow, after: StageFlow) -> str:
-    """What the scenario does to the flow at each end, in words: "takes 1,200 t (−10%)" (a loss),
-    "adds 300 t (+2%)" (a gain) or "changes nothing" (to the tonne), each said once for the ends it
-    holds at.
+    """What the scenario does to the flow at each end, in words (text, not HTML): "takes 1,200 t
+    (−10%)" (a loss), "adds 300 t (+2%)" (a gain; a share under 0.5% is said "<1%") or "changes
+    nothing" (to the tonne), each said once for the ends it holds at. Where nothing bounds the flow
+    after, it "adds an amount nothing bounds"; where nothing bounded it before, it "takes" one; where
+    nothing bounds it either time, the change is unknown.
 
     Examples
     --------
     >>> from reegraph.analysis.flow import Binding
-    >>> def flow(low, high):
-    ...     return StageFlow("Dy", "separation", (), "t", Range(low, high), Binding(None, None, None), ())
+    >>> def flow(low, high, point=None):
+    ...     return StageFlow("Dy", "separation", (), "t", Range(low, high, point), Binding(None, None, None), ())
     >>> _change(flow(100.0, 400.0), flow(90.0, 460.0))
     'The scenario takes 10 t (−10%) at the low end; adds 60 t (+15%) at the high end.'
     >>> _change(flow(100.0, 400.0), flow(100.0, 400.0))
     'The scenario changes nothing at the low and high ends.'
+
+    200,000 t less 600 t is 0.3% less, and 200,000 t more 900 t 0.45% more: under 1% each, which
+    rounds to 0%; 1,100 t more is 0.55%, which rounds to 1%:
+
+    >>> _change(flow(200_000.0, 200_000.0), flow(199_400.0, 200_900.0))
+    'The scenario takes 600 t (−<1%) at the low end; adds 900 t (+<1%) at the high end.'
+    >>> _change(flow(200_000.0, 200_000.0), flow(200_000.0, 201_100.0))
+    'The scenario changes nothing at the low end; adds 1,100 t (+1%) at the high end.'
+    >>> _change(flow(10.0, 20.0, 15.0), flow(8.0, 16.0, 12.0))
+    'The scenario takes 2 t (−20%) at the low end; takes 3 t (−20%) at the point end; takes 4 t (−20%) at the high end.'
+    >>> _change(flow(10.0, 20.0, 15.0), flow(10.0, 20.0, 15.0))
+    'The scenario changes nothing at the low, point and high ends.'
+
+    Nothing bounds the high end before and after: what the scenario does there is unknown (it may
+    change nothing); a high end bounded only after lost an amount nothing bounds, and one bounded only
+    before gained one:
+
+    >>> _change(flow(10.0, math.inf), flow(10.0, math.inf))  # doctest: +NORMALIZE_WHITESPACE
+    'The scenario changes nothing at the low end; changes it by an unknown amount, if at all, at the high end
+    (nothing bounds it there before or after).'
+    >>> _change(flow(10.0, math.inf), flow(10.0, 30.0))
+    'The scenario changes nothing at the low end; takes an amount nothing bounds at the high end.'
+    >>> _change(flow(10.0, 30.0), flow(10.0, math.inf))
+    'The scenario changes nothing at the low end; adds an amount nothing bounds at the high end.'
     """
     by_words: dict[str, list[str]] = {}
     for end in ENDS:
         b, a = before.flow.at(end), after.flow.at(end)
         if b is None or a is None:
             continue
-        if math.isinf(b) or math.isinf(a):
-            words = "changes it by an amount nothing bounds"
+        if math.isinf(b) and math.isinf(a):
+            words = (
+                "changes it by an unknown amount, if at all, at the {ends} (nothing bounds it there before or after)"
+            )
+        elif math.isinf(b) or math.isinf(a):
+            words = f"{'takes' if math.isinf(b) else 'adds'} an amount nothing bounds"
         elif abs(a - b) < 0.5:
             words = "changes nothing"
         else:
-            share = f" ({(a - b) / b:+.0%})".replace("-", "−") if b > 0 else ""
-            words = f"{'takes' if a < b else 'adds'} {abs(a - b):,.0f} t{share}"
+            words = f"{'takes' if a < b else 'adds'} {abs(a - b):,.0f} t{_share(a - b, b)}"
         by_words.setdefault(words, []).append(end)
     said = "; ".join(
-        f"{words} at the {' and '.join(ends)} end{'s' if len(ends) > 1 else ''}" for words, ends in by_words.items()
+        words.replace("{ends}", _ends(ends)) if "{ends}" in words else f"{words} at the {_ends(ends)}"
+        for words, ends in by_words.items()
     )
     return f"The scenario {said or 'changes an amount that no end has data for'}."
+
+
+def _share(change: float, of: float) -> str:
+    """``change`` as a share of ``of``, signed, in brackets: " (−10%)", " (+<1%)" under 0.5%; nothing
+    where ``of`` is not positive."""
+    if of <= 0:
+        return ""
+    sign = "−" if change < 0 else "+"
+    whole = f"{abs(change) / of:.0%}"
+    return f" ({sign}{'<1%' if whole == '0%' else whole})"
+
+
+def _ends(ends: Sequence[str]) -> str:
+    """Ends in words: "low end", "low and high ends", "low, point and high ends"."""
+    if len(ends) == 1:
+        return f"{ends[0]} end"
+    return f"{', '.join(ends[:-1])} and {ends[-1]} ends"
 
 
 def _tonnes(r: Range) -> str:
@@ -217,8 +264,7 @@ def _binding_words(flow: StageFlow) -> str:
             by_stage.setdefault(stage, []).append(end)
     if not by_stage:
         return "No stage bounds it."
-    said = "; ".join(f"{esc(stage)} at the {' and '.join(ends)} end{'s' if len(ends) > 1 else ''}"
-                     for stage, ends in by_stage.items())  # fmt: skip
+    said = "; ".join(f"{esc(stage)} at the {_ends(ends)}" for stage, ends in by_stage.items())
     return f"Binds: {said}."
 
 
@@ -304,7 +350,7 @@ def _diagram(diagram: FlowDiagram, scale: float, *, ident: str, baseline: FlowDi
     for stage, cap, bands in columns:
         total = _total(cap.total if cap is not None else flow.flow) if cap is None or cap.measured else "not measured"
         ends = [e for e, s in zip(ENDS, flow.binding, strict=True) if s == stage]
-        head = [stage.replace("-", " "), total, *([f"binds: {' and '.join(ends)} end"] if ends else [])]
+        head = [stage.replace("-", " "), total, *([f"binds: {_ends(ends)}"] if ends else [])]
         heads.append(head)
         widest = max([len(line) for b in bands for line in b.label.split("\n")] + [len(t) for t in head]) * CHAR
         xs.append(x)

@@ -28,8 +28,9 @@ from urllib.parse import urlsplit
 
 import networkx as nx
 
+from reegraph.analysis.capacity import oldest_year
 from reegraph.errors import InputError
-from reegraph.model import FACILITY, KNOWN_LINKS, MAX_AGE, STAGE_BASIS, STAGES, Amount, as_of_year, node_label
+from reegraph.model import FACILITY, KNOWN_LINKS, STAGE_BASIS, STAGES, Amount, node_label
 from reegraph.render.charts import nice_top
 from reegraph.render.html import esc, page, table
 from reegraph.render.palette import legend_html, stage_colour
@@ -125,19 +126,27 @@ def radius(value: float, top: float, least: float = R_MIN) -> float:
     return max(least, R_MAX * math.sqrt(value / top)) if top > 0 else least
 
 
-def years_said(years: Sequence[int], as_of: int) -> str:
-    """The span of the ``years`` of some figures and how many are older than :data:`MAX_AGE` years
-    before the year ``as_of``, in words.
+def years_said(years: Sequence[int], oldest: int) -> str:
+    """The span of the ``years`` of some figures and how many are from before ``oldest``, in words:
+    the year from which the analytics count figures (:func:`~reegraph.analysis.capacity.oldest_year`;
+    an older one is stale: they leave it out, and list it).
 
     Examples
     --------
-    >>> years_said([2024, 2019, 2020], 2026), years_said([2024], 2026)
-    ('years 2019–2024; 2 older than 3 years', 'year 2024; none older than 3 years')
+    As of 2026, with figures up to 2026, the analytics count figures from 2023 on: 2019 and 2020 are
+    stale; a scenario set in 2028 on data of 2025 counts from 2022 on, so 2022 is not:
+
+    >>> years_said([2024, 2019, 2020], 2023)
+    'years 2019–2024; 2 from before 2023, which the analytics leave out as stale'
+    >>> years_said([2022, 2019], 2022)
+    'years 2019–2022; 1 from before 2022, which the analytics leave out as stale'
+    >>> years_said([2024], 2023)
+    'year 2024; none from before 2023, which the analytics leave out as stale'
     """
     first, last = min(years), max(years)
-    stale = sum(1 for y in years if y < as_of - MAX_AGE)
+    stale = sum(1 for y in years if y < oldest)
     span = f"years {first}–{last}" if first != last else f"year {first}"
-    return f"{span}; {stale or 'none'} older than {MAX_AGE} years"
+    return f"{span}; {stale or 'none'} from before {oldest}, which the analytics leave out as stale"
 
 
 def _scale_of(basis: str) -> str:
@@ -353,7 +362,7 @@ def _land(panel: Panel) -> str:
     return "".join(paths)
 
 
-def _marker(mark: _Mark, top: dict[str, float], as_of: int) -> str:
+def _marker(mark: _Mark, top: dict[str, float], oldest: int) -> str:
     """A facility's marker with its tooltip: a dot sized by its figure (dashed where the figure counts
     some elements only), or a small square without one; hollow unless operating."""
     colour = stage_colour(mark.data["stage"])
@@ -366,7 +375,7 @@ def _marker(mark: _Mark, top: dict[str, float], as_of: int) -> str:
     else:
         paint = f'fill="{colour}" fill-opacity="0.85" stroke="#fff" stroke-width="0.8"'
     paint += ' stroke-dasharray="2 1.5"' if partial else ""
-    title = f"<title>{esc(_tooltip(mark, top, as_of))}</title>"
+    title = f"<title>{esc(_tooltip(mark, top, oldest))}</title>"
     x, y = mark.at
     if mark.figure is None:
         s = NO_FIGURE_SIDE
@@ -375,7 +384,7 @@ def _marker(mark: _Mark, top: dict[str, float], as_of: int) -> str:
     return f'<circle class="facility" cx="{x:.1f}" cy="{y:.1f}" r="{mark.r:.1f}" {paint}>{title}</circle>'
 
 
-def _tooltip(mark: _Mark, top: dict[str, float], as_of: int) -> str:
+def _tooltip(mark: _Mark, top: dict[str, float], oldest: int) -> str:
     data = mark.data
     lines = [f"{node_label(data)} ({mark.node})", f"{data['stage']}, {data['country']}, {data.get('status', '')}"]
     if data.get("operators"):
@@ -385,7 +394,7 @@ def _tooltip(mark: _Mark, top: dict[str, float], as_of: int) -> str:
         lines.append(f"size: no capacity or production figure in {unit or 'a unit of its stage'} (square)")
     else:
         only = f", {' '.join(figure.elements)} only" if figure.elements else ""
-        stale = f", older than {MAX_AGE} years" if figure.year < as_of - MAX_AGE else ""
+        stale = f", before {oldest}: stale, left out by the analytics" if figure.year < oldest else ""
         lines.append(f"size: {figure.kind} {figure.value:,.0f} {figure.basis} ({figure.year}{only}{stale})")
     for a in data.get("amounts", ()):
         what = " ".join(a.elements) or "all"
@@ -450,7 +459,7 @@ def render_map(G: nx.DiGraph, *, title: str, tiles: str | None = None, zoom: int
     plants hollow; known supply links as lines; the facilities without coordinates listed below.
     With ``tiles`` (a URL template, see :func:`check_tiles`) the world map is drawn over online
     tiles of level ``zoom``, without insets."""
-    as_of = as_of_year(G)
+    oldest = oldest_year(G)  # (figures from before it are stale to the analytics)
     every = {n: d for n, d in G.nodes(data=True) if d["kind"] == FACILITY}
     placed = {n: d for n, d in every.items() if d.get("lat") is not None}
     figures = {n: size_figure(d) for n, d in placed.items()}
@@ -504,7 +513,7 @@ def render_map(G: nx.DiGraph, *, title: str, tiles: str | None = None, zoom: int
                     f'y2="{mark.at[1]:.1f}" stroke="#222" stroke-width="0.8"/><circle class="site" '
                     f'cx="{mark.site[0]:.1f}" cy="{mark.site[1]:.1f}" r="1.8" fill="#222"/>'
                 )
-        layers.extend(_marker(m, top, as_of) for m in sorted(marks, key=lambda m: (-m.r, m.node)))  # small on top
+        layers.extend(_marker(m, top, oldest) for m in sorted(marks, key=lambda m: (-m.r, m.node)))  # small on top
         labels = _place_labels(marks, panel, boxes)
         layers.extend(_label(m, labels[m.node]) for m in sorted(marks, key=lambda m: m.node) if m.node in labels)
         unlabelled.extend(m for m in marks if m.node not in labels)
@@ -523,7 +532,7 @@ def render_map(G: nx.DiGraph, *, title: str, tiles: str | None = None, zoom: int
         else "Country outlines: Natural Earth 1:110m (public domain), via world-atlas 2.0.2."
     )
     body = f"""{_CSS}<h1>{esc(title)}</h1>
-{_summary(G, every, placed, figures, as_of, tiles=bool(tiles))}
+{_summary(G, every, placed, figures, oldest, tiles=bool(tiles))}
 {_legend(placed, figures, top)}
 {maps}
 {_unlabelled(unlabelled)}
@@ -577,7 +586,7 @@ def _count(n: int, one: str, many: str) -> str:
     return f"{n} {one if n == 1 else many}"
 
 
-def _summary(G: nx.DiGraph, every: dict, placed: dict, figures: dict, as_of: int, *, tiles: bool) -> str:
+def _summary(G: nx.DiGraph, every: dict, placed: dict, figures: dict, oldest: int, *, tiles: bool) -> str:
     """What the map shows and what it leaves out, in words."""
     others = len(every) - len(placed)
     where = (
@@ -601,7 +610,7 @@ def _summary(G: nx.DiGraph, every: dict, placed: dict, figures: dict, as_of: int
         f"{'is' if len(unsized) == 1 else 'are'} drawn as a small square."
     )
     if years:
-        sizes += f" The figures behind the sizes: {years_said(years, as_of)} (the tooltip gives each year)."
+        sizes += f" The figures behind the sizes: {years_said(years, oldest)} (the tooltip gives each year)."
     dense = (
         " Dense areas are drawn again, larger, in insets A–C below the world map (each plant in one place only);"
         " plants at one site are set out in a ring around it, a thin line back to their place."

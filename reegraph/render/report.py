@@ -98,9 +98,10 @@ def render_report_html(
         if c.status == "not enough data":
             lacking.setdefault((c.stage, c.span), []).append(c.element)
             continue
-        partial = "shares of the quantified output: some plants have no figure" if c.status == "partial" else ""
+        partial = c.status == "partial"  # (some plants have no figure: the note and the pale bar say so)
+        note = "shares of the quantified output: some plants have no figure" if partial else ""
         label = f"{c.stage} · {c.element}" + (f" ({c.span})" if c.span else "")
-        shares.append(ShareRow(label, partial, [(s.country, s.share) for s in c.shares], bool(c.coverage.unquantified)))
+        shares.append(ShareRow(label, note, [(s.country, s.share) for s in c.shares], partial))
     for (stage, span), elements in lacking.items():
         label = f"{stage} · {', '.join(elements)}" + (f" ({span})" if span else "")
         shares.append(ShareRow(label, "not enough data for a share (the concentration table says what is missing)", []))

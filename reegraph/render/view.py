@@ -22,7 +22,7 @@ from pathlib import Path
 
 import networkx as nx
 
-from reegraph.analysis.capacity import ore_share
+from reegraph.analysis.capacity import oldest_year, ore_share
 from reegraph.errors import ExecutionError
 from reegraph.model import (
     END_USE,
@@ -32,7 +32,6 @@ from reegraph.model import (
     STAGE_BASIS,
     STAGES,
     Amount,
-    as_of_year,
     market_id,
     node_label,
 )
@@ -271,7 +270,7 @@ def _group(
         sized = (
             f"total {total:,.0f} {basis}: each plant's figure that sizes it on the map (a capacity or production, one "
             f"for every element first, then a capacity, then the latest), summed "
-            f"({years_said([f.year for f in counted], as_of_year(G))})"
+            f"({years_said([f.year for f in counted], oldest_year(G))})"
             + (f"; {partial} of them for some elements only" if partial else "")
             + (f"; {unsized} of {len(plants)} plants {'has' if unsized == 1 else 'have'} no figure" if unsized else "")
         )
