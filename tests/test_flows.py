@@ -63,7 +63,7 @@ def test_a_chain_across_a_border_is_routed_with_the_least_trade_and_drawn_in_ton
     assert bands["US, separation: 40 t"] == [("pale", 40 * scale), ("solid", 40 * scale)]
     assert bands["MY, separation: 30 t"] == [("pale", 30 * scale), ("solid", 30 * scale)]
     assert bands["70 t to use"] == [("pale", 70 * scale), ("solid", 70 * scale)]
-    assert "binds: low, point and high ends" in html and "Binds: separation at the low, point and high ends" in html
+    assert "binds: every end" in html and "Binds: separation at every end" in html
 
 
 def test_a_range_is_solid_to_its_low_end_pale_to_its_high_end_and_no_figure_is_hatched():
@@ -275,7 +275,7 @@ def _change_words(before: Range, after: Range) -> str:
         # 100 -> 90 t at the low end: 10 t, 10% of 100; 250 t at the point both times; 400 -> 460 t at
         # the high end: 60 t, 15% of 400
         (Range(100.0, 400.0, 250.0), Range(90.0, 460.0, 250.0),
-         "takes 10 t (−10%) at the low end; changes nothing at the point end; adds 60 t (+15%) at the high end"),
+         "takes 10 t (−10%) at the low end; changes nothing at the point; adds 60 t (+15%) at the high end"),
         # 200 -> 150 t at both ends: 50 t, 25% of 200, said once
         (Range(200.0, 200.0), Range(150.0, 150.0), "takes 50 t (−25%) at the low and high ends"),
         # 40 -> 50 t (10 t, 25% of 40) and 80 -> 100 t (20 t, 25% of 80): each end its own tonnes
@@ -292,8 +292,8 @@ def _change_words(before: Range, after: Range) -> str:
          "takes 600 t (−<1%) at the low end; adds 800 t (+<1%) at the high end"),
         # 200,000 -> 198,800 t: 1,200 t, 0.6%, which rounds to 1%
         (Range(200_000.0, 200_000.0), Range(198_800.0, 198_800.0), "takes 1,200 t (−1%) at the low and high ends"),
-        # 60 -> 45 t at the low, point and high ends alike: 15 t, 25% of 60, said once for the three
-        (Range(60.0, 60.0, 60.0), Range(45.0, 45.0, 45.0), "takes 15 t (−25%) at the low, point and high ends"),
+        # 60 -> 45 t at every end alike: 15 t, 25% of 60, said once for the three
+        (Range(60.0, 60.0, 60.0), Range(45.0, 45.0, 45.0), "takes 15 t (−25%) at every end"),
     ],
 )  # fmt: skip
 def test_a_flow_s_change_says_a_loss_as_taken_and_a_gain_as_added_at_each_end(before, after, said):
@@ -376,3 +376,22 @@ def test_the_flows_draw_whole_chains_and_refuse_the_network_view_options(run, tm
     result = run("view", "--flows", *extra, "-o", str(out))
     assert result.exit_code == 2 and not out.exists()
     assert "--flows draws whole chains: --end-use, --stage, --country and --plants do not apply" in result.stderr
+
+
+def test_a_scenario_that_goes_round_a_control_through_plants_without_a_figure_says_so():
+    """A Chinese mine of 100 t and separator of 100 t; a US separator without a figure; one end use
+    fed from separation. China's separated exports are blocked (to the EU's end uses), but its ore
+    is not: at the high end all 100 t go to the US separator, which nothing bounds, so the scenario
+    changes nothing there, and the page says the high end rests on that plant. At the low end the US
+    plant guarantees nothing: the block takes the 100 t."""
+    from reegraph.analysis.scenarios import ExportControl
+
+    G = make_network([("mine", "mining", "CN", 100.0), ("sep", "separation", "CN", 100.0),
+                      ("sep-us", "separation", "US", 1.0)], end_uses=[("use", "separation")])  # fmt: skip
+    G.nodes["sep-us"]["amounts"] = ()
+    block = Scenario("block", (ExportControl("CN", frozenset({"ALL"}), frozenset({"separation"})),))
+    (flow,) = compute_flow(G, "ALL")
+    before, after = (app.FlowDiagram(*scenario_flow(G, flow, s, region="EU"), ("use",)) for s in (Scenario("b"), block))
+    text = unescape(re.sub(r"<[^>]+>", " ", flow_section([before], after=[after], scenario="block", region="EU")))
+    assert "The scenario takes 100 t (−100%) at the low end; changes nothing at the high end." in text
+    assert "At the high end the scenario's flow passes plants that no figure bounds (US at separation)" in text

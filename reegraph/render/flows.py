@@ -125,7 +125,7 @@ def _element(diagram: FlowDiagram, after: FlowDiagram | None, *, ident: str, lev
     words = [_summary(diagram)]
     words += [_other(f) for f in diagram.others]
     if after is not None:
-        words.append(esc(_change(flow, after.flow)))  # (text: its "<1%" escaped)
+        words.append(esc(_change(flow, after.flow)) + _leans(after))  # (text: its "<1%" escaped)
     scale = _scale([diagram, *([after] if after else [])])
     if after is None:
         legend, svg = _diagram(diagram, scale, ident=ident)
@@ -188,9 +188,9 @@ def _change(before: StageFlow, after: StageFlow) -> str:
     >>> _change(flow(200_000.0, 200_000.0), flow(200_000.0, 201_100.0))
     'The scenario changes nothing at the low end; adds 1,100 t (+1%) at the high end.'
     >>> _change(flow(10.0, 20.0, 15.0), flow(8.0, 16.0, 12.0))
-    'The scenario takes 2 t (−20%) at the low end; takes 3 t (−20%) at the point end; takes 4 t (−20%) at the high end.'
+    'The scenario takes 2 t (−20%) at the low end; takes 3 t (−20%) at the point; takes 4 t (−20%) at the high end.'
     >>> _change(flow(10.0, 20.0, 15.0), flow(10.0, 20.0, 15.0))
-    'The scenario changes nothing at the low, point and high ends.'
+    'The scenario changes nothing at every end.'
 
     Nothing bounds the high end before and after: what the scenario does there is unknown (it may
     change nothing); a high end bounded only after lost an amount nothing bounds, and one bounded only
@@ -210,9 +210,7 @@ def _change(before: StageFlow, after: StageFlow) -> str:
         if b is None or a is None:
             continue
         if math.isinf(b) and math.isinf(a):
-            words = (
-                "changes it by an unknown amount, if at all, at the {ends} (nothing bounds it there before or after)"
-            )
+            words = "changes it by an unknown amount, if at all, at {ends} (nothing bounds it there before or after)"
         elif math.isinf(b) or math.isinf(a):
             words = f"{'takes' if math.isinf(b) else 'adds'} an amount nothing bounds"
         elif abs(a - b) < 0.5:
@@ -221,7 +219,7 @@ def _change(before: StageFlow, after: StageFlow) -> str:
             words = f"{'takes' if a < b else 'adds'} {abs(a - b):,.0f} t{_share(a - b, b)}"
         by_words.setdefault(words, []).append(end)
     said = "; ".join(
-        words.replace("{ends}", _ends(ends)) if "{ends}" in words else f"{words} at the {_ends(ends)}"
+        words.replace("{ends}", _ends(ends)) if "{ends}" in words else f"{words} at {_ends(ends)}"
         for words, ends in by_words.items()
     )
     return f"The scenario {said or 'changes an amount that no end has data for'}."
@@ -238,10 +236,16 @@ def _share(change: float, of: float) -> str:
 
 
 def _ends(ends: Sequence[str]) -> str:
-    """Ends in words: "low end", "low and high ends", "low, point and high ends"."""
-    if len(ends) == 1:
-        return f"{ends[0]} end"
-    return f"{', '.join(ends[:-1])} and {ends[-1]} ends"
+    """Ends (of :data:`~reegraph.model.ENDS`, in order) in words.
+
+    >>> [_ends(e) for e in (["low"], ["point"], ["low", "high"], ["point", "high"], ["low", "point", "high"])]
+    ['the low end', 'the point', 'the low and high ends', 'the point and the high end', 'every end']
+    """
+    if len(ends) == len(ENDS):
+        return "every end"
+    if "point" not in ends:
+        return f"the {' and '.join(ends)} end{'s' if len(ends) > 1 else ''}"
+    return " and ".join("the point" if end == "point" else f"the {end} end" for end in ends)
 
 
 def _tonnes(r: Range) -> str:
@@ -264,7 +268,7 @@ def _binding_words(flow: StageFlow) -> str:
             by_stage.setdefault(stage, []).append(end)
     if not by_stage:
         return "No stage bounds it."
-    said = "; ".join(f"{esc(stage)} at the {_ends(ends)}" for stage, ends in by_stage.items())
+    said = "; ".join(f"{esc(stage)} at {_ends(ends)}" for stage, ends in by_stage.items())
     return f"Binds: {said}."
 
 
@@ -278,6 +282,25 @@ def _missing(stages: Sequence[StageCapacity]) -> str:
         if open_:
             said.append(f"no figure bounds {', '.join(esc(c) for c in open_)} at {esc(stage.stage)}")
     return ("Drawn hatched: " + "; ".join(said) + ".") if said else ""
+
+
+def _leans(diagram: FlowDiagram) -> str:
+    """Where the routing at the high end passes countries that no figure bounds, in words (a
+    scenario can seem to change nothing there because its flow goes round through them)."""
+    carried: dict[tuple[str, str], float] = defaultdict(float)
+    for link in diagram.links:
+        carried[(link.stage, link.source)] += link.flow.high or 0.0
+    said = []
+    for stage in diagram.flow.stages:
+        open_ = [c for c, r in stage.countries if stage.measured and not r.bounded and carried[(stage.stage, c)] > 0]
+        if open_:
+            said.append(f"{', '.join(esc(c) for c in open_)} at {esc(stage.stage)}")
+    if not said:
+        return ""
+    return (
+        f" At the high end the scenario's flow passes plants that no figure bounds ({'; '.join(said)}): its high "
+        "end is the most those plants might take, not what they are known to do."
+    )
 
 
 def _order(diagram: FlowDiagram) -> dict[str, int]:
