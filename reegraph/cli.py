@@ -594,7 +594,8 @@ def site(data: tuple[Path, ...], as_of: datetime | None, output: Path) -> None:
 
     pages = build_site(_store(data), as_of=as_of.date() if as_of else None)
     write_site(pages, output)
-    click.echo(f"wrote {len(pages)} pages to {output}{os.sep}index.html", err=True)
+    left_out = "" if "network.html" in pages else " (no network page: it needs pip install 'reegraph[views]')"
+    click.echo(f"wrote {len(pages)} pages to {output}{os.sep}index.html{left_out}", err=True)
 
 
 #: The largest answer ``query`` shows as a table or Markdown (larger: CSV, TSV, JSON or XML).

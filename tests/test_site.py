@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import os
 import re
+import sys
+from html import unescape
 
 import pytest
 from click.testing import CliRunner
@@ -273,3 +275,13 @@ def test_in_chromium_every_page_loads_nothing_from_outside_and_a_country_has_one
     for code, found in colours.items():
         r, g, b = (int(country_colour(code)[i : i + 2], 16) for i in (1, 3, 5))
         assert found == {f"rgb({r}, {g}, {b})"}, code
+
+
+def test_without_the_views_extra_the_site_leaves_the_network_out_and_says_so(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "pyvis", None)  # import pyvis raises ImportError, as without the extra
+    result = CliRunner().invoke(cli, ["site", "--as-of", "2026-11-28", "-o", str(tmp_path / "s")])
+    assert result.exit_code == 0, result.stderr
+    assert "(no network page: it needs pip install 'reegraph[views]')" in result.stderr
+    assert not (tmp_path / "s" / "network.html").exists()
+    assert not [p.name for p in (tmp_path / "s").glob("*.html") if 'href="network.html"' in p.read_text()]  # no dead link
+    assert "No network page: the network view needs pyvis" in unescape((tmp_path / "s" / "index.html").read_text())
