@@ -17,13 +17,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reegraph.analysis.flow import Gate, StageCapacity, gate_limit, route_flow, series_flow, throughput
+from reegraph.analysis.flow import Gate, Licence, StageCapacity, gate_limit, route_flow, series_flow, throughput
 from reegraph.model import ENDS, Range, add_ranges
 
 PROPERTIES = settings(max_examples=100, derandomize=True, deadline=None, database=None)
 
 COUNTRIES = ("AU", "CN", "MY", "US")
-FRACTIONS = (None, 0.0, 0.25, 0.5, 1.0)
+FRACTIONS = (0.0, 0.25, 0.5, 1.0)
 
 quarters = st.integers(0, 200).map(lambda n: n / 4)
 
@@ -59,9 +59,16 @@ def networks(draw, *, points: bool = False) -> list[StageCapacity]:
 
 @st.composite
 def gates(draw, stages: list[StageCapacity]) -> Gate:
-    """A gate licensing a fraction (or nothing restricts) of each exporter's exports at each stage."""
-    fractions = {(s.stage, c): draw(st.sampled_from(FRACTIONS)) for s in stages for c, _ in s.countries}
-    return lambda stage_name, exporter, importer: fractions[(stage_name, exporter)]
+    """A gate on each exporter's exports at each stage: to each importer (or the end uses) one of
+    two licences of its own (each a fraction, shared by the importers under it) or nothing."""
+    importers = ["", *COUNTRIES]
+    chosen = {}
+    for s in stages:
+        for exporter, _ in s.countries:
+            licences = [Licence(draw(st.sampled_from(FRACTIONS)), (s.stage, exporter, i)) for i in range(2)]
+            for importer in importers:
+                chosen[(s.stage, exporter, importer)] = draw(st.sampled_from([None, *licences]))
+    return lambda stage_name, exporter, importer: chosen[(stage_name, exporter, importer)]
 
 
 def at(flow: Range, end: str) -> float:
@@ -287,8 +294,8 @@ def test_a_gate_licenses_a_fraction_of_what_the_exporter_passes_there_and_before
     assert gate_limit(0.5, 50.0) == 25.0
     assert gate_limit(0.5, math.inf) is None and gate_limit(0.0, math.inf) == 0.0  # nothing licensed: nothing
 
-    def half(stage_name: str, exporter: str, importer: str) -> float | None:
-        return 0.5 if (stage_name, exporter) == ("separation", "CN") else None
+    def half(stage_name: str, exporter: str, importer: str) -> Licence | None:
+        return Licence(0.5, "cn") if (stage_name, exporter) == ("separation", "CN") else None
 
     flow, links = route_flow(stages, gate=half)
     assert flow == Range(75.0, 75.0, 75.0)
@@ -312,8 +319,8 @@ def test_a_licence_bounds_an_exporter_that_enters_the_chain_late_by_its_own_firs
     rows = [{c: r.high for c, r in s.countries} for s in stages]
     assert throughput(rows, "MY") == [0.0, 100.0, 0.0]
 
-    def half(stage_name: str, exporter: str, importer: str) -> float | None:
-        return 0.5 if (stage_name, exporter) == ("separation", "MY") else None
+    def half(stage_name: str, exporter: str, importer: str) -> Licence | None:
+        return Licence(0.5, "my") if (stage_name, exporter) == ("separation", "MY") else None
 
     flow, links = route_flow(stages, gate=half)
     assert flow == Range(50.0, 50.0, 50.0)

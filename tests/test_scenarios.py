@@ -496,16 +496,24 @@ def _gated_chain():
     return make_network(plants, end_uses=[("use", "metal")])
 
 
-def test_controls_to_different_destinations_license_each_destination_by_its_own_fraction():
-    """China licenses separated exports to the US at half its throughput (100 t: 50 t) and to Japan
-    at a quarter (25 t). Each destination has its own licence, so 75 t reach the metal plants, in
-    every region, by both engines (the engine once applied the strictest licence, 25 t, to both).
-    A block on the US alone leaves Japan's licence: 25 t."""
+def test_each_control_is_one_licence_shared_by_the_destinations_it_covers():
+    """China's separated exports (its throughput there: 100 t) go to US and Japanese metal plants of
+    100 t each. Licensed at half to the US and a quarter to Japan by two controls: 50 + 25 = 75 t
+    (the engine once applied the strictest, 25 t, to both). At half to each by two controls: a
+    licence each, 50 + 50 = 100 t. At half to both by one control: one licence of 50 t, shared. A
+    block on the US alone leaves Japan's quarter: 25 t. The same in every region, by both engines."""
     G = _gated_chain()
     us = ExportControl("CN", ALL, SEPARATION, destinations=frozenset({"US"}), licensed_fraction=0.5)
     jp = ExportControl("CN", ALL, SEPARATION, destinations=frozenset({"JP"}), licensed_fraction=0.25)
+    both = ExportControl("CN", ALL, SEPARATION, destinations=frozenset({"US", "JP"}), licensed_fraction=0.5)
     (flow,) = compute_flow(G, "ALL")
-    for controls, expected in [((us, jp), 75.0), ((replace(us, licensed_fraction=0.0), jp), 25.0)]:
+    cases = [
+        ((us, jp), 75.0),
+        ((us, replace(jp, licensed_fraction=0.5)), 100.0),
+        ((both,), 50.0),
+        ((replace(us, licensed_fraction=0.0), jp), 25.0),
+    ]
+    for controls, expected in cases:
         scenario = Scenario("x", controls)
         for region in ("EU", "US", "JP"):
             (impact,) = run_scenario(G, scenario, elements=["ALL"], regions=[region])

@@ -19,7 +19,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -511,10 +511,18 @@ class Link(NamedTuple):
     flow: Ends
 
 
-#: What a gate admits from ``exporter`` at ``stage`` to ``importer`` (``""``: the end uses): the
-#: licensed fraction of the exporter's :func:`throughput` (:func:`gate_limit`), or ``None`` where
-#: nothing restricts it.
-Gate = Callable[[str, str, str], float | None]
+class Licence(NamedTuple):
+    """What an export gate admits: ``fraction`` of the exporter's :func:`throughput`
+    (:func:`gate_limit`), shared by every link from the exporter at the stage under the same
+    ``name`` (one export control, whatever destinations it covers)."""
+
+    fraction: float
+    name: Hashable
+
+
+#: The licence on what ``exporter`` sends at ``stage`` to ``importer`` (``""``: the end uses), or
+#: ``None`` where nothing restricts it.
+Gate = Callable[[str, str, str], Licence | None]
 
 
 def throughput(amounts: Iterable[Mapping[str, float]], exporter: str) -> list[float]:
@@ -563,8 +571,8 @@ def route_flow(stages: Sequence[StageCapacity], *, gate: Gate | None = None) -> 
     end, a country with any plant without a figure: the cost is the country's, not the plant's): it
     crosses borders and leans on unbounded countries only as far as the maximum needs, and would
     rather cross a border to a bounded country than pass an unbounded one at home. ``gate`` restricts
-    the cross-border links an export control covers: all of them from one exporter at one stage
-    share the licensed fraction of what the exporter passes there (and at every stage before).
+    the cross-border links export controls cover: those from one exporter at one stage under one
+    :class:`Licence` share its fraction of the exporter's :func:`throughput` there.
 
     Examples
     --------
@@ -621,14 +629,14 @@ def _route(
         heads = [(c, (k + 1, c, "in")) for c in caps[k + 1]] if k + 1 < len(caps) else [("", "sink")]
         for country in row:
             for target, head in heads:
-                fraction = gate(stage.stage, country, target) if gate and country != target else None
+                licence = gate(stage.stage, country, target) if gate and country != target else None
                 cost = 0 if country == target else _TRADE_COST
-                if fraction is None:
+                if licence is None:
                     H.add_edge((k, country, "out"), head, weight=cost, link=(stage.stage, country, target))
                     continue
-                door = ("gate", k, country, fraction)
+                door = ("gate", k, country, licence)
                 if door not in H:
-                    limit = gate_limit(fraction, through[country][k])
+                    limit = gate_limit(licence.fraction, through[country][k])
                     if limit is None:
                         H.add_edge((k, country, "out"), door, weight=0)
                     else:

@@ -35,6 +35,7 @@ from reegraph.analysis.capacity import (
 )
 from reegraph.analysis.flow import (
     Binding,
+    Licence,
     Link,
     StageFlow,
     capacity_of,
@@ -230,19 +231,16 @@ def _licence(
     exporter: str,
     destination: str,
     region: str,
-) -> float | None:
-    """The licensed fraction of what ``exporter`` sends at ``stage`` to ``destination`` (a country,
-    a region or an exporter) on its way to ``region``'s end uses: the strictest of the controls that
-    reach it (``None``: none does). Both engines gate with it, and the destinations under one
-    fraction share one licence: that fraction of the exporter's throughput."""
-    return min(
-        (
-            _fraction(c, stage, stages)
-            for c in controls
-            if c.exporter == exporter and c.reaches(element, stage, destination, region)
-        ),
-        default=None,
-    )
+) -> Licence | None:
+    """The licence on what ``exporter`` sends at ``stage`` to ``destination`` (a country, a region
+    or an exporter) on its way to ``region``'s end uses: that of the strictest control that reaches
+    it (``None``: none does). Both engines gate with it; each control is one licence, shared by the
+    destinations it covers."""
+    reaching = [c for c in controls if c.exporter == exporter and c.reaches(element, stage, destination, region)]
+    if not reaching:
+        return None
+    strictest = min(reaching, key=lambda c: _fraction(c, stage, stages))
+    return Licence(_fraction(strictest, stage, stages), strictest)
 
 
 def _fraction(control: ExportControl, stage: str, stages: list[str]) -> float:
@@ -399,7 +397,7 @@ def scenario_flow(
     controls = [c for c in scenario.controls if not c.military_only] if region is not None else []
     names = [s.stage for s in stages]
 
-    def gate(stage: str, exporter: str, importer: str) -> float | None:
+    def gate(stage: str, exporter: str, importer: str) -> Licence | None:
         return _licence(controls, flow.element, stage, names, exporter, importer or region or "", region or "")
 
     value, links = route_flow(stages, gate=gate)
@@ -657,9 +655,9 @@ def _aggregate_network(
             for name in names:
                 _link(H, scenario, element, stages, stage, (k, name), "sink", name, region, region)
     for gate in [n for n in H if n[0] == "gate"]:  # feed each gate, now that all exist: the licensed share
-        _, stage, exporter, fraction = gate
+        _, stage, exporter, licence = gate
         k = stages.index(stage)
-        limit = gate_limit(fraction, through[exporter][k])
+        limit = gate_limit(licence.fraction, through[exporter][k])
         if limit is None:
             H.add_edge(((k, exporter), "out"), gate)
         else:
@@ -680,13 +678,13 @@ def _link(
     region: str | None,
 ) -> None:
     """An edge from group ``origin`` at ``stage`` to ``head`` (the next stage's group, or the sink);
-    through the exporter's gate for its licensed fraction (:func:`_licence`) where a control
-    reaches ``destination``."""
+    through the exporter's gate for its licence (:func:`_licence`) where a control reaches
+    ``destination``."""
     target = head if head == "sink" else (head, "in")
-    fraction = None
+    licence = None
     if origin != destination and region is not None and destination:
-        fraction = _licence(scenario.controls, element, stage, stages, origin, destination, region)
-    if fraction is None:
+        licence = _licence(scenario.controls, element, stage, stages, origin, destination, region)
+    if licence is None:
         H.add_edge((tail, "out"), target)
     else:
-        H.add_edge(("gate", stage, origin, fraction), target)
+        H.add_edge(("gate", stage, origin, licence), target)
