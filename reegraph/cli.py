@@ -594,7 +594,7 @@ def site(data: tuple[Path, ...], as_of: datetime | None, output: Path) -> None:
 
     pages = build_site(_store(data), as_of=as_of.date() if as_of else None)
     write_site(pages, output)
-    left_out = "" if "network.html" in pages else " (no network page: it needs pip install 'reegraph[views]')"
+    left_out = "" if "network.html" in pages else " (no network page: the index says why)"
     click.echo(f"wrote {len(pages)} pages to {output}{os.sep}index.html{left_out}", err=True)
 
 

@@ -382,16 +382,26 @@ def test_a_scenario_that_goes_round_a_control_through_plants_without_a_figure_sa
     """A Chinese mine of 100 t and separator of 100 t; a US separator without a figure; one end use
     fed from separation. China's separated exports are blocked (to the EU's end uses), but its ore
     is not: at the high end all 100 t go to the US separator, which nothing bounds, so the scenario
-    changes nothing there, and the page says the high end rests on that plant. At the low end the US
-    plant guarantees nothing: the block takes the 100 t."""
+    changes nothing there, and the page says the high end may rest on that plant. At the low end
+    the US plant guarantees nothing: the block takes the 100 t. With a US separator of 100 t
+    besides, the US's figures guarantee the 100 t it passes: nothing to say."""
     from reegraph.analysis.scenarios import ExportControl
 
-    G = make_network([("mine", "mining", "CN", 100.0), ("sep", "separation", "CN", 100.0),
-                      ("sep-us", "separation", "US", 1.0)], end_uses=[("use", "separation")])  # fmt: skip
-    G.nodes["sep-us"]["amounts"] = ()
     block = Scenario("block", (ExportControl("CN", frozenset({"ALL"}), frozenset({"separation"})),))
-    (flow,) = compute_flow(G, "ALL")
-    before, after = (app.FlowDiagram(*scenario_flow(G, flow, s, region="EU"), ("use",)) for s in (Scenario("b"), block))
-    text = unescape(re.sub(r"<[^>]+>", " ", flow_section([before], after=[after], scenario="block", region="EU")))
+
+    def said(plants: list) -> str:
+        G = make_network(plants, end_uses=[("use", "separation")])
+        G.nodes["sep-us"]["amounts"] = ()
+        (flow,) = compute_flow(G, "ALL")
+        before, after = (
+            app.FlowDiagram(*scenario_flow(G, flow, s, region="EU"), ("use",)) for s in (Scenario("b"), block)
+        )
+        return unescape(re.sub(r"<[^>]+>", " ", flow_section([before], after=[after], scenario="block", region="EU")))
+
+    plants = [("mine", "mining", "CN", 100.0), ("sep", "separation", "CN", 100.0), ("sep-us", "separation", "US", 1.0)]
+    text = said(plants)
     assert "The scenario takes 100 t (−100%) at the low end; changes nothing at the high end." in text
-    assert "At the high end the scenario's flow passes plants that no figure bounds (US at separation)" in text
+    leans = "passes more than the figures guarantee through countries where some plants have no figure"
+    assert f"{leans} (US at separation)" in text
+    text = said([*plants, ("sep-us-2", "separation", "US", 100.0)])
+    assert "The scenario changes nothing at the low and high ends." in text and leans not in text

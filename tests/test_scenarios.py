@@ -501,7 +501,10 @@ def test_each_control_is_one_licence_shared_by_the_destinations_it_covers():
     100 t each. Licensed at half to the US and a quarter to Japan by two controls: 50 + 25 = 75 t
     (the engine once applied the strictest, 25 t, to both). At half to each by two controls: a
     licence each, 50 + 50 = 100 t. At half to both by one control: one licence of 50 t, shared. A
-    block on the US alone leaves Japan's quarter: 25 t. The same in every region, by both engines."""
+    block on the US alone leaves Japan's quarter: 25 t. Controls whose destinations overlap are one
+    licence at the strictest fraction, in either order: half to both with a quarter to Japan, 25 t
+    (less than the 50 t the two would let through: the rule errs short); half to both with half to
+    the US, 50 t. The same in every region, by both engines."""
     G = _gated_chain()
     us = ExportControl("CN", ALL, SEPARATION, destinations=frozenset({"US"}), licensed_fraction=0.5)
     jp = ExportControl("CN", ALL, SEPARATION, destinations=frozenset({"JP"}), licensed_fraction=0.25)
@@ -512,6 +515,10 @@ def test_each_control_is_one_licence_shared_by_the_destinations_it_covers():
         ((us, replace(jp, licensed_fraction=0.5)), 100.0),
         ((both,), 50.0),
         ((replace(us, licensed_fraction=0.0), jp), 25.0),
+        ((both, jp), 25.0),
+        ((jp, both), 25.0),
+        ((us, both), 50.0),
+        ((both, us), 50.0),
     ]
     for controls, expected in cases:
         scenario = Scenario("x", controls)
@@ -572,3 +579,20 @@ def test_plants_a_scenario_stops_are_neither_binding_nor_said_to_be_missing():
     after = scenario_flow(G, flow, Scenario("x", offline=frozenset({"sep", "sep2"})))[0]
     assert after.flow == tonnes(0.0)
     assert after.note.endswith("nothing is known to pass at separation (the scenario stops all 2 plants)")
+
+
+def test_an_exporter_whose_plants_at_a_stage_are_stopped_is_licensed_as_one_without_plants_there():
+    """A Chinese mine of 100 t, a Malaysian separator of 100 t, Chinese metal plants (t metal: they
+    do not measure the flow, so China's throughput there is its mining's, 100 t). China's metal
+    exports are licensed at half: 50 t, whether China has no separator or one the scenario takes
+    offline (which once pinned its throughput to 0 t)."""
+    half = ExportControl("CN", ALL, frozenset({"metal"}), licensed_fraction=0.5)
+    plants = [("mine", "mining", "CN", 100.0), ("sep-my", "separation", "MY", 100.0), ("met", "metal", "CN", 100.0)]
+    cases = [(plants, frozenset()), ([*plants, ("sep-cn", "separation", "CN", 100.0)], frozenset({"sep-cn"}))]
+    for rows, offline in cases:
+        G = make_network(rows, end_uses=[("use", "metal")])
+        scenario = Scenario("x", (half,), offline=offline)
+        (flow,) = compute_flow(G, "ALL")
+        (impact,) = run_scenario(G, scenario, elements=["ALL"], regions=["EU"])
+        assert impact.scenario == tonnes(50.0), offline
+        assert scenario_flow(G, flow, scenario, region="EU")[0].flow == tonnes(50.0), offline

@@ -281,7 +281,7 @@ def test_without_the_views_extra_the_site_leaves_the_network_out_and_says_so(tmp
     monkeypatch.setitem(sys.modules, "pyvis", None)  # import pyvis raises ImportError, as without the extra
     result = CliRunner().invoke(cli, ["site", "--as-of", "2026-11-28", "-o", str(tmp_path / "s")])
     assert result.exit_code == 0, result.stderr
-    assert "(no network page: it needs pip install 'reegraph[views]')" in result.stderr
+    assert "(no network page: the index says why)" in result.stderr
     assert not (tmp_path / "s" / "network.html").exists()
     # no page links to the page that is not there
     assert not [p.name for p in (tmp_path / "s").glob("*.html") if 'href="network.html"' in p.read_text()]

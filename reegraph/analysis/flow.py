@@ -66,7 +66,7 @@ class StageCapacity:
     unbounded: tuple[str, ...]
     handlers: int
     sources: tuple[str, ...] = ()  # of every figure used, ore compositions included
-    stopped: int = 0  # plants a scenario stops (not among the handlers)
+    stopped: int = 0  # running plants a scenario stops (not among the handlers)
 
 
 class Binding(NamedTuple):
@@ -527,9 +527,11 @@ Gate = Callable[[str, str, str], Licence | None]
 
 def throughput(amounts: Iterable[Mapping[str, float]], exporter: str) -> list[float]:
     """What ``exporter`` passes at each of a series of stages (``amounts``: each stage's amount by
-    country): its amount there, and never more than at an earlier stage where it has one (its later
-    stages fed by its earlier ones); nothing at a stage where it has none. A country that enters
-    the chain late (a separator of imported ore) is bounded from its first stage on.
+    country): its amount there, and never more than at an earlier stage where it passes something
+    (its later stages taken as fed by its earlier ones, which bounds a stage that does not measure
+    the flow); nothing where it passes nothing (no plant, or all stopped), a stage that bounds none
+    of the later ones. A country that enters the chain late (a separator of imported ore) is
+    bounded from its first stage on.
 
     Examples
     --------
@@ -537,12 +539,15 @@ def throughput(amounts: Iterable[Mapping[str, float]], exporter: str) -> list[fl
     [100.0, 50.0, 0.0]
     >>> throughput([{"CN": 100.0}, {"CN": 50.0, "MY": 10.0}, {"MY": math.inf}], "MY")
     [0.0, 10.0, 10.0]
+    >>> throughput([{"CN": 100.0}, {"CN": 0.0}, {"CN": math.inf}], "CN")  # its separators stopped
+    [100.0, 0.0, 100.0]
     """
     result, bound = [], math.inf
     for row in amounts:
-        if exporter in row:
-            bound = min(bound, row[exporter])
-        result.append(bound if exporter in row else 0.0)
+        value = row.get(exporter, 0.0)
+        if value > 0:
+            bound = min(bound, value)
+        result.append(bound if value > 0 else 0.0)
     return result
 
 

@@ -233,14 +233,29 @@ def _licence(
     region: str,
 ) -> Licence | None:
     """The licence on what ``exporter`` sends at ``stage`` to ``destination`` (a country, a region
-    or an exporter) on its way to ``region``'s end uses: that of the strictest control that reaches
-    it (``None``: none does). Both engines gate with it; each control is one licence, shared by the
-    destinations it covers."""
-    reaching = [c for c in controls if c.exporter == exporter and c.reaches(element, stage, destination, region)]
-    if not reaching:
+    or an exporter) on its way to ``region``'s end uses (``None``: no control reaches it). Both
+    engines gate with it. A control is one licence, shared by the destinations it covers; controls
+    whose destinations overlap are one licence at the strictest fraction among them (whatever
+    their order; where a wider control's destinations include a stricter one's, this may let less
+    through than the controls would)."""
+    mine = [c for c in controls if c.exporter == exporter]
+
+    def reach(control: ExportControl, to: str) -> bool:
+        return control.reaches(element, stage, to, region)
+
+    pool = [c for c in mine if reach(c, destination)]
+    if not pool:
         return None
-    strictest = min(reaching, key=lambda c: _fraction(c, stage, stages))
-    return Licence(_fraction(strictest, stage, stages), strictest)
+    grown = True
+    while grown:  # the controls that share a destination with the pool join it
+        joined = [
+            c
+            for c in mine
+            if c not in pool and any(reach(c, r) and any(reach(p, r) for p in pool) for r in REGION_CODES)
+        ]
+        pool += joined
+        grown = bool(joined)
+    return Licence(min(_fraction(c, stage, stages) for c in pool), frozenset(pool))
 
 
 def _fraction(control: ExportControl, stage: str, stages: list[str]) -> float:
@@ -393,7 +408,8 @@ def scenario_flow(
             countries = {c: Range(0.0, math.inf) for c in countries}
         table = stage_table(G, flow.element, stage.stage, tables)
         gone = _stopped(table, scenario)
-        stages.append(replace(capacity_of(table.without(gone), countries), stopped=len(gone)))
+        stopped = len(gone - planned)  # the plants the scenario stops (planned ones were never running)
+        stages.append(replace(capacity_of(table.without(gone), countries), stopped=stopped))
     controls = [c for c in scenario.controls if not c.military_only] if region is not None else []
     names = [s.stage for s in stages]
 

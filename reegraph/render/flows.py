@@ -285,21 +285,27 @@ def _missing(stages: Sequence[StageCapacity]) -> str:
 
 
 def _leans(diagram: FlowDiagram) -> str:
-    """Where the routing at the high end passes countries that no figure bounds, in words (a
-    scenario can seem to change nothing there because its flow goes round through them)."""
+    """Where the routing at the high end passes a country more than its figures guarantee and some
+    of its plants there have no figure, in words (a scenario can seem to change nothing there
+    because its flow goes round through them)."""
     carried: dict[tuple[str, str], float] = defaultdict(float)
     for link in diagram.links:
         carried[(link.stage, link.source)] += link.flow.high or 0.0
     said = []
     for stage in diagram.flow.stages:
-        open_ = [c for c, r in stage.countries if stage.measured and not r.bounded and carried[(stage.stage, c)] > 0]
+        open_ = [
+            c
+            for c, r in stage.countries
+            if stage.measured and not r.bounded and carried[(stage.stage, c)] > r.low + 0.5
+        ]
         if open_:
             said.append(f"{', '.join(esc(c) for c in open_)} at {esc(stage.stage)}")
     if not said:
         return ""
     return (
-        f" At the high end the scenario's flow passes plants that no figure bounds ({'; '.join(said)}): its high "
-        "end is the most those plants might take, not what they are known to do."
+        f" At the high end the scenario's flow passes more than the figures guarantee through countries where some "
+        f"plants have no figure ({'; '.join(said)}): its high end may rest on what those plants might take, not on "
+        "what they are known to do."
     )
 
 
