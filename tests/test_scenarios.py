@@ -11,7 +11,7 @@ from dataclasses import replace
 from datetime import date
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from reegraph.analysis.capacity import stage_table
@@ -564,6 +564,49 @@ def test_both_engines_gate_alike(case):
     routed = scenario_flow(G, flow, scenario, region=region)[0].flow
     for end in ENDS:
         assert impact.scenario.at(end) == routed.at(end), end
+
+
+@st.composite
+def licences(draw):
+    """One to four controls on China's separated exports (100 t), each with some destinations (or
+    all) and a fraction."""
+    return tuple(
+        ExportControl(
+            "CN",
+            ALL,
+            SEPARATION,
+            destinations=frozenset(draw(st.lists(st.sampled_from(("US", "JP", "EU")), max_size=2, unique=True))),
+            licensed_fraction=draw(st.sampled_from((0.0, 0.25, 0.5, 1.0))),
+        )
+        for _ in range(draw(st.integers(1, 4)))
+    )
+
+
+_HALF_BOTH = ExportControl("CN", ALL, SEPARATION, destinations=frozenset({"US", "JP"}), licensed_fraction=0.5)
+
+
+@settings(max_examples=80, derandomize=True, deadline=None, database=None)
+@given(licences(), st.sampled_from(("EU", "US", "JP", "ROW")))
+@example((_HALF_BOTH, replace(_HALF_BOTH, destinations=frozenset({"JP"}), licensed_fraction=0.25)), "EU")
+@example((_HALF_BOTH, replace(_HALF_BOTH, destinations=frozenset({"US"}))), "EU")
+def test_a_further_control_never_raises_supply(controls, region):
+    """Every control restricts: with all its controls a scenario supplies, at every end and by both
+    engines, no more than with its last one left out (whatever their destinations and order). China
+    mines and separates 100 t; only US and Japanese metal plants (100 t each) take it."""
+    G = make_network(
+        [("mine", "mining", "CN", 100.0), ("sep", "separation", "CN", 100.0), ("m-us", "metal", "US", 100.0),
+         ("m-jp", "metal", "JP", 100.0)],
+        end_uses=[("use", "metal")],
+    )  # fmt: skip
+    (flow,) = compute_flow(G, "ALL")
+    supplied = []
+    for kept in (controls, controls[:-1]):
+        scenario = Scenario("x", kept)
+        (impact,) = run_scenario(G, scenario, elements=["ALL"], regions=[region])
+        routed = scenario_flow(G, flow, scenario, region=region)[0].flow
+        assert impact.scenario == routed
+        supplied.append(routed.point)
+    assert supplied[0] <= supplied[1], supplied
 
 
 def test_plants_a_scenario_stops_are_neither_binding_nor_said_to_be_missing():
