@@ -584,7 +584,7 @@ def view(
               help="The folder to write: new, empty, or a site reegraph wrote before (then replaced).")  # fmt: skip
 def site(data: tuple[Path, ...], as_of: datetime | None, output: Path) -> None:
     """Write a static site that works offline: an index, the report, the flows, the network, the map,
-    each built-in scenario, the sources, the data card and the ontology, all linked.
+    each built-in scenario and its flows, the sources, the data card and the ontology, all linked.
 
     Example:
 

@@ -72,9 +72,10 @@ def build_site(store: Store, *, as_of: date | None = None) -> dict[str, str]:
     )
     scenarios = []
     for name, title in app.scenario_titles():
-        file = f"scenario-{name}.html"
+        file, flows = f"scenario-{name}.html", f"scenario-{name}-flows.html"
         pages[file] = render_scenario_html(app.run_scenario(store, name))
-        scenarios.append((file, name, title))
+        pages[flows] = render_flows_page(app.flow_view(store, scenario=name))
+        scenarios.append((file, flows, name, title))
     pages["scenarios.html"] = render_scenarios_index(scenarios)
     pages["sources.html"] = render_sources_page(app.list_sources(store), app.find_estimates(store))
     pages["data-card.html"] = render_data_card((data_root() / "graphs" / "README.md").read_text(encoding="utf-8"))

@@ -111,6 +111,20 @@ def test_the_flow_at_the_point_is_the_series_networks_maximum_flow(stages):
 
 
 @PROPERTIES
+@given(networks())
+def test_without_a_gate_the_routed_flow_is_the_stages_in_series_at_every_end(stages):
+    """What scenario_flow compares the gated flow with (to tell when export controls bind): without
+    a gate the routing passes what the stages in series do, at every end where it has a value (at
+    the point it has none where some amount has none; the stages in series may still give one)."""
+    flow, _ = route_flow(stages)
+    bound, _ = series_flow(stages)
+    for end in ENDS:
+        if flow.at(end) is not None:
+            assert flow.at(end) == bound.at(end), end
+    assert flow.low == bound.low and flow.high == bound.high
+
+
+@PROPERTIES
 @given(st.data())
 def test_raising_an_amount_never_lowers_the_flow(data):
     """One country's amount at one stage raised by some tonnes (its low end, point and high end

@@ -36,17 +36,20 @@ def site(tmp_path_factory):
     return folder / "s"
 
 
-def test_the_site_has_every_page_and_each_built_in_scenario_linked_from_the_index(site):
+def test_the_site_has_every_page_and_each_built_in_scenario_and_its_flows_linked_from_the_index(site):
     from reegraph.app import scenario_titles
 
     files = {p.name for p in site.iterdir()}
-    scenarios = {f"scenario-{name}.html" for name, _ in scenario_titles()}
-    assert len(scenarios) >= 7 and files == PAGES | scenarios | {MARK}
+    names = [name for name, _ in scenario_titles()]
+    scenarios = {f"scenario-{name}.html" for name in names} | {f"scenario-{name}-flows.html" for name in names}
+    assert len(names) >= 7 and files == PAGES | scenarios | {MARK}
     index = (site / "index.html").read_text(encoding="utf-8")
     for name in PAGES - {"index.html"}:
         assert f'href="{name}"' in index
     listing = (site / "scenarios.html").read_text(encoding="utf-8")
     assert all(f'href="{name}"' in listing for name in scenarios)
+    flows = unescape(re.sub(r"<[^>]+>", " ", (site / "scenario-china-2025-04-flows.html").read_text(encoding="utf-8")))
+    assert "Beside each baseline, the same flow under the scenario china-2025-04" in flows and "Dy (t " in flows
 
 
 def test_every_local_link_resolves_inside_the_folder_and_nothing_is_loaded_from_outside(site):

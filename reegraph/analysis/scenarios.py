@@ -417,8 +417,8 @@ def scenario_flow(
         return _licence(controls, flow.element, stage, names, exporter, importer or region or "", region or "")
 
     value, links = route_flow(stages, gate=gate)
-    free = route_flow(stages)[0] if controls else value  # what passes without the controls
-    _, binding = series_flow(stages)
+    bound, binding = series_flow(stages)
+    free = bound if controls else value  # what passes without the controls (every country linked to every next one)
     held = Binding(
         *(
             "export controls" if (v := value.at(end)) is not None and (f := free.at(end)) is not None and v < f - 0.05

@@ -77,13 +77,17 @@ the publishers of the sources open their pages.</p>"""
     return page("reegraph", body)
 
 
-def render_scenarios_index(scenarios: Sequence[tuple[str, str, str]]) -> str:
-    """The list of the built-in scenarios: file, name and title of each."""
-    rows = [[Raw(f'<a href="{esc(file)}">{esc(name)}</a>'), title] for file, name, title in scenarios]
+def render_scenarios_index(scenarios: Sequence[tuple[str, str, str, str]]) -> str:
+    """The list of the built-in scenarios: the file of each, the file of its flows, its name and title."""
+    rows = [
+        [Raw(f'<a href="{esc(file)}">{esc(name)}</a>'), title, Raw(f'<a href="{esc(flows)}">flows in tonnes</a>')]
+        for file, flows, name, title in scenarios
+    ]
     body = f"""<h1>Scenarios</h1>
 <p>Each built-in scenario run on the bundled graph at its own date: demand against supply month by
-month where the graph gives demand, and each region's supply against the baseline.</p>
-{table(["scenario", "what it assumes"], rows, wide=(1,))}"""
+month where the graph gives demand, and each region's supply against the baseline; and its flows in
+tonnes beside the baseline's, element by element, for the end uses in the EU.</p>
+{table(["scenario", "what it assumes", "flows"], rows, wide=(1,))}"""
     return page("reegraph scenarios", body)
 
 
