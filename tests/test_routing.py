@@ -187,11 +187,20 @@ def test_the_links_conserve_the_flow(data):
         assert sum(t for (j, _), t in leaving.items() if j == 0) == pytest.approx(value, abs=1e-6)
 
 
-def routed(stages: list[StageCapacity], end: str = "point") -> dict[tuple[str, str, str], float]:
+def routed(
+    stages: list[StageCapacity], end: str = "point", gate: Gate | None = None
+) -> dict[tuple[str, str, str], float]:
     """The tonnes each link carries at one end (links carrying nothing left out)."""
-    _, links = route_flow(stages)
+    _, links = route_flow(stages, gate=gate)
     i = ENDS.index(end)
     return {(x.stage, x.source, x.target): x.flow[i] for x in links if x.flow[i]}
+
+
+def licensed(stage_name: str, exporter: str, fraction: float) -> Gate:
+    """A gate licensing ``fraction`` of what ``exporter`` sends abroad at one stage, one licence for
+    every destination."""
+    licence = Licence(fraction, (stage_name, exporter))
+    return lambda stage_at, source, importer: licence if (stage_at, source) == (stage_name, exporter) else None
 
 
 def cost(stages: list[StageCapacity], links: Mapping[tuple[str, str, str], float], end: str) -> float:
@@ -308,12 +317,9 @@ def test_a_gate_licenses_a_fraction_of_what_the_exporter_passes_there_and_before
     assert gate_limit(0.5, 50.0) == 25.0
     assert gate_limit(0.5, math.inf) is None and gate_limit(0.0, math.inf) == 0.0  # nothing licensed: nothing
 
-    def half(stage_name: str, exporter: str, importer: str) -> Licence | None:
-        return Licence(0.5, "cn") if (stage_name, exporter) == ("separation", "CN") else None
-
-    flow, links = route_flow(stages, gate=half)
-    assert flow == Range(75.0, 75.0, 75.0)
-    assert {(x.stage, x.source, x.target): x.flow.point for x in links} == {
+    half = licensed("separation", "CN", 0.5)
+    assert route_flow(stages, gate=half)[0] == Range(75.0, 75.0, 75.0)
+    assert routed(stages, gate=half) == {
         ("mining", "CN", "CN"): 25.0,
         ("mining", "CN", "US"): 50.0,
         ("separation", "CN", "US"): 25.0,
@@ -333,12 +339,9 @@ def test_a_licence_bounds_an_exporter_that_enters_the_chain_late_by_its_own_firs
     rows = [{c: r.high for c, r in s.countries} for s in stages]
     assert throughput(rows, "MY") == [0.0, 100.0, 0.0]
 
-    def half(stage_name: str, exporter: str, importer: str) -> Licence | None:
-        return Licence(0.5, "my") if (stage_name, exporter) == ("separation", "MY") else None
-
-    flow, links = route_flow(stages, gate=half)
-    assert flow == Range(50.0, 50.0, 50.0)
-    assert {(x.stage, x.source, x.target): x.flow.point for x in links} == {
+    half = licensed("separation", "MY", 0.5)
+    assert route_flow(stages, gate=half)[0] == Range(50.0, 50.0, 50.0)
+    assert routed(stages, gate=half) == {
         ("mining", "AU", "MY"): 50.0,
         ("separation", "MY", "US"): 50.0,
         ("metal", "US", ""): 50.0,

@@ -496,6 +496,14 @@ def _gated_chain():
     return make_network(plants, end_uses=[("use", "metal")])
 
 
+def by_both_engines(G, scenario: Scenario, region: str) -> tuple[Range, Range]:
+    """The supply of all rare earths to ``region``'s end uses as the scenario engine prices it and
+    as the flow view routes it (``G`` has one flow of them)."""
+    (flow,) = compute_flow(G, "ALL")
+    (impact,) = run_scenario(G, scenario, elements=["ALL"], regions=[region])
+    return impact.scenario, scenario_flow(G, flow, scenario, region=region)[0].flow
+
+
 def test_each_control_is_one_licence_shared_by_the_destinations_it_covers():
     """China's separated exports (its throughput there: 100 t) go to US and Japanese metal plants of
     100 t each. Licensed at half to the US and a quarter to Japan by two controls: 50 + 25 = 75 t
@@ -509,7 +517,6 @@ def test_each_control_is_one_licence_shared_by_the_destinations_it_covers():
     us = ExportControl("CN", ALL, SEPARATION, destinations=frozenset({"US"}), licensed_fraction=0.5)
     jp = ExportControl("CN", ALL, SEPARATION, destinations=frozenset({"JP"}), licensed_fraction=0.25)
     both = ExportControl("CN", ALL, SEPARATION, destinations=frozenset({"US", "JP"}), licensed_fraction=0.5)
-    (flow,) = compute_flow(G, "ALL")
     cases = [
         ((us, jp), 75.0),
         ((us, replace(jp, licensed_fraction=0.5)), 100.0),
@@ -521,11 +528,10 @@ def test_each_control_is_one_licence_shared_by_the_destinations_it_covers():
         ((both, us), 50.0),
     ]
     for controls, expected in cases:
-        scenario = Scenario("x", controls)
         for region in ("EU", "US", "JP"):
-            (impact,) = run_scenario(G, scenario, elements=["ALL"], regions=[region])
-            assert impact.scenario == tonnes(expected), (controls, region)
-            assert scenario_flow(G, flow, scenario, region=region)[0].flow == tonnes(expected), (controls, region)
+            priced, routed = by_both_engines(G, Scenario("x", controls), region)
+            assert priced == tonnes(expected), (controls, region)
+            assert routed == tonnes(expected), (controls, region)
 
 
 @st.composite
@@ -558,12 +564,9 @@ def gated_networks(draw):
 def test_both_engines_gate_alike(case):
     """What the scenario engine prices and what the flow view routes are one maximum flow under one
     gating rule: the two agree at every end, whatever the controls and their destinations."""
-    G, scenario, region = case
-    (flow,) = compute_flow(G, "ALL")
-    (impact,) = run_scenario(G, scenario, elements=["ALL"], regions=[region])
-    routed = scenario_flow(G, flow, scenario, region=region)[0].flow
+    priced, routed = by_both_engines(*case)
     for end in ENDS:
-        assert impact.scenario.at(end) == routed.at(end), end
+        assert priced.at(end) == routed.at(end), end
 
 
 @st.composite
@@ -593,18 +596,11 @@ def test_a_further_control_never_raises_supply(controls, region):
     """Every control restricts: with all its controls a scenario supplies, at every end and by both
     engines, no more than with its last one left out (whatever their destinations and order). China
     mines and separates 100 t; only US and Japanese metal plants (100 t each) take it."""
-    G = make_network(
-        [("mine", "mining", "CN", 100.0), ("sep", "separation", "CN", 100.0), ("m-us", "metal", "US", 100.0),
-         ("m-jp", "metal", "JP", 100.0)],
-        end_uses=[("use", "metal")],
-    )  # fmt: skip
-    (flow,) = compute_flow(G, "ALL")
+    G = _gated_chain()
     supplied = []
     for kept in (controls, controls[:-1]):
-        scenario = Scenario("x", kept)
-        (impact,) = run_scenario(G, scenario, elements=["ALL"], regions=[region])
-        routed = scenario_flow(G, flow, scenario, region=region)[0].flow
-        assert impact.scenario == routed
+        priced, routed = by_both_engines(G, Scenario("x", kept), region)
+        assert priced == routed
         supplied.append(routed.point)
     assert supplied[0] <= supplied[1], supplied
 
@@ -634,8 +630,6 @@ def test_an_exporter_whose_plants_at_a_stage_are_stopped_is_licensed_as_one_with
     cases = [(plants, frozenset()), ([*plants, ("sep-cn", "separation", "CN", 100.0)], frozenset({"sep-cn"}))]
     for rows, offline in cases:
         G = make_network(rows, end_uses=[("use", "metal")])
-        scenario = Scenario("x", (half,), offline=offline)
-        (flow,) = compute_flow(G, "ALL")
-        (impact,) = run_scenario(G, scenario, elements=["ALL"], regions=["EU"])
-        assert impact.scenario == tonnes(50.0), offline
-        assert scenario_flow(G, flow, scenario, region="EU")[0].flow == tonnes(50.0), offline
+        priced, routed = by_both_engines(G, Scenario("x", (half,), offline=offline), "EU")
+        assert priced == tonnes(50.0), offline
+        assert routed == tonnes(50.0), offline
